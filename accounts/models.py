@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields: object) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        email = self.normalize_email(email).lower()
+        fields.setdefault("contact_email", email)
+        user = self.model(email=email, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.update(is_staff=True, is_superuser=True, is_active=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person. The login is the e-mail; notifications go to ``contact_email``."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("adresse électronique de connexion"), unique=True)
+    contact_email = models.EmailField(
+        _("adresse électronique de contact"),
+        help_text=_("Reçoit les notifications (changements de statut, réponses…)."),
+    )
+    first_name = models.CharField(_("prénom"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    preferred_language = models.CharField(
+        _("langue"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "contact_email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} <{self.email}>" if full else self.email
+
+
+class TermsVersion(models.Model):
+    """A published version of the terms of use (CGU). The newest one is in force."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(_("texte"))
+    published_at = models.DateTimeField(_("publiée le"))
+
+    class Meta:
+        verbose_name = _("version des CGU")
+        verbose_name_plural = _("versions des CGU")
+        ordering = ["-published_at"]
+        get_latest_by = "published_at"
+
+    def __str__(self) -> str:
+        return f"CGU {self.version}"
+
+
+class TermsAcceptance(models.Model):
+    """Proof that a user accepted a version of the CGU: when, from where."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="terms_acceptances")
+    terms = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(_("acceptées le"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptation des CGU")
+        verbose_name_plural = _("acceptations des CGU")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "terms"], name="terms_accepted_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.terms}"

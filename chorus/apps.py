@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChorusConfig(AppConfig):
+    name = "chorus"
+    verbose_name = "Chorus"

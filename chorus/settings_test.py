@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real settings, made fast and quiet."""
+
+import os
+import uuid
+
+# One queue per test session, inherited by the worker processes that tests start, so that
+# messages left by another run (or by `make run`) are never consumed here.
+os.environ.setdefault("CELERY_QUEUE", f"chorus-test-{uuid.uuid4().hex[:10]}")
+
+from chorus.settings import *  # noqa: F403
+from chorus.settings import STORAGES
+
+CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_QUEUE"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+LANGUAGE_CODE = "fr"

@@ -1,0 +1,120 @@
+"""Real Celery worker and beat processes for tests, on the test database and broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests are using right now (the test database)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="chorus.settings_test",
+        DATABASE_URL=test_database_url(),
+        CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def _celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "chorus", *args]
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], log_name: str) -> Iterator[subprocess.Popen]:
+    log_dir = Path(settings.VAR_DIR) / "test-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / f"{log_name}.log", "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+
+@contextmanager
+def celery_worker(concurrency: int = 2, **env: str) -> Iterator[subprocess.Popen]:
+    """A worker consuming the test queue; returns once it has run a probe task."""
+    command = _celery(
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--queues",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--hostname",
+        f"test-{uuid.uuid4().hex[:6]}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    )
+    with running(command, _env(**env), "celery-worker") as process:
+        wait_for_probe(process)
+        yield process
+
+
+@contextmanager
+def celery_beat(**env: str) -> Iterator[subprocess.Popen]:
+    schedule = Path(settings.VAR_DIR) / f"test-beat-{uuid.uuid4().hex[:6]}"
+    command = _celery("beat", "--loglevel", "INFO", "--schedule", str(schedule))
+    with running(command, _env(**env), "celery-beat") as process:
+        yield process
+
+
+def wait_for_probe(process: subprocess.Popen, timeout: float = 60) -> None:
+    """Send a ping and wait until its row shows up: the worker is consuming."""
+    from chorus.models import WorkerProbe
+    from chorus.tasks import ping
+
+    token = uuid.uuid4().hex
+    ping.delay(token)
+    wait_until(
+        lambda: WorkerProbe.objects.filter(token=token).exists(),
+        timeout=timeout,
+        what="the worker to consume a probe task",
+        process=process,
+    )
+
+
+def wait_until(predicate, *, timeout: float, what: str, process=None, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if process is not None and process.poll() is not None:
+            raise AssertionError(
+                f"process exited with {process.returncode} while waiting for {what}"
+            )
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
