@@ -36,3 +36,8 @@ def test_seed_demo_is_idempotent_and_prints_the_accounts(capsys):
     assert User.objects.filter(email__endswith="@demo.chorus.test").count() == 3
     assert User.objects.get(email="admin@demo.chorus.test").is_superuser
     assert User.objects.get(email="agent@demo.chorus.test").check_password("another-demo-password")
+
+
+def test_a_browser_asking_for_english_still_gets_french_until_the_user_chooses(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="fr"' in page

@@ -1,0 +1,29 @@
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+_AVAILABLE = {code for code, _name in settings.LANGUAGES}
+
+
+class FrenchFirstLocaleMiddleware:
+    """French unless the user chose otherwise (language cookie, set by the switch).
+
+    Unlike Django's LocaleMiddleware it ignores the browser's Accept-Language: the portal's
+    users are French suppliers and public servants whose browsers often say "en-US".
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in _AVAILABLE else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
