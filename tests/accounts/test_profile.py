@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts import services
+from accounts.models import TermsVersion
 from accounts.selectors import current_terms
 from tests.accounts.factories import totp_device
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -124,3 +131,22 @@ def test_the_page_needs_a_signed_in_user(client):
         response.status_code == 302
         and response.url == f"{reverse('accounts:login')}?next={PROFILE_URL}"
     )
+
+
+def test_the_page_costs_the_same_queries_however_many_terms_were_accepted(client, user):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(PROFILE_URL).status_code == 200
+        return len(captured)
+
+    baseline = queries()
+    for n in range(5):
+        terms = TermsVersion.objects.create(
+            version=f"old-{n}",
+            title="x",
+            body="x",
+            published_at=timezone.now() - timedelta(days=n + 1),
+        )
+        services.terms_accept(user=user, terms=terms, ip_address=None)
+
+    assert queries() == baseline

@@ -232,3 +232,15 @@ def test_the_page_after_registering_tells_to_check_the_mailbox(client):
 
     assert "Vérifiez votre messagerie" in page
     assert "valable 60 minutes" in page
+
+
+def test_a_mail_server_that_is_down_does_not_break_the_registration(
+    client, django_capture_on_commit_callbacks, settings, caplog
+):
+    settings.EMAIL_BACKEND = "tests.accounts.mail.UnreachableMailServer"
+
+    response = register(client, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302 and response.url == reverse("accounts:register_done")
+    assert User.objects.filter(email="camille.martin@example.fr", is_active=False).exists()
+    assert "E-mail activation to user could not be sent" in caplog.text
