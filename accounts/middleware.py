@@ -3,6 +3,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from accounts import selectors
 
@@ -24,5 +25,6 @@ class TermsAcceptanceMiddleware:
             and not request.path.startswith(_ALWAYS_OPEN)
             and not selectors.user_has_accepted_current_terms(user)
         ):
-            return redirect(f"{reverse('accounts:terms')}?next={request.get_full_path()}")
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:terms')}?{query}")
         return self.get_response(request)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,11 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("langue"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
     )
+    # Empty only while a self-registered account waits for its activation link. Every other
+    # way of creating a user (admin, shell, demo) makes an account that needs no activation;
+    # an account an administrator deactivates later keeps its date, so that an old activation
+    # link can never switch it on again.
+    activated_at = models.DateTimeField(_("activé le"), null=True, blank=True, default=timezone.now)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "contact_email"
@@ -58,6 +64,10 @@ class User(AbstractUser):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         ordering = ["last_name", "first_name", "email"]
+
+    @property
+    def awaits_activation(self) -> bool:
+        return self.activated_at is None and not self.is_active
 
     def __str__(self) -> str:
         full = self.get_full_name()

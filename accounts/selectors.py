@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from accounts.models import TermsAcceptance, TermsVersion, User
 
 
@@ -8,7 +11,31 @@ def current_terms() -> TermsVersion | None:
 
 
 def user_has_accepted_current_terms(user: User) -> bool:
-    terms = current_terms()
-    if terms is None:
-        return True
-    return TermsAcceptance.objects.filter(user=user, terms=terms).exists()
+    """True when the newest CGU version is accepted, or none is published (one query)."""
+    accepted = (
+        TermsVersion.objects.order_by("-published_at")
+        .annotate(accepted=Exists(TermsAcceptance.objects.filter(user=user, terms=OuterRef("pk"))))
+        .values_list("accepted", flat=True)
+        .first()
+    )
+    return accepted is None or accepted
+
+
+def terms_acceptances_of(user: User) -> QuerySet[TermsAcceptance]:
+    return user.terms_acceptances.select_related("terms").order_by("-accepted_at")
+
+
+def user_by_login_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def unconfirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+def has_two_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -1,13 +1,274 @@
+"""Every write about accounts: registration, activation, profile, passwords, second factor, CGU."""
+
 from __future__ import annotations
 
-from django.db import transaction
+import enum
+from functools import partial
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.hashers import make_password
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import emails, selectors
+from accounts.lockout import axes_username
 from accounts.models import TermsAcceptance, TermsVersion, User
+from accounts.tokens import activation_state, activation_token_read
 
 
+class ActivationOutcome(enum.Enum):
+    ACTIVATED = "activated"
+    ALREADY_ACTIVATED = "already_activated"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+class CodeCheck(enum.Enum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    # django-otp slows guessing down: after n wrong codes a device refuses every code, even a
+    # right one, for 2^(n-1) seconds.
+    THROTTLED = "throttled"
+
+
+def normalize_login_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+# --- CGU --------------------------------------------------------------------------------------
 @transaction.atomic
 def terms_accept(*, user: User, terms: TermsVersion, ip_address: str | None) -> TermsAcceptance:
     acceptance, _created = TermsAcceptance.objects.get_or_create(
         user=user, terms=terms, defaults={"ip_address": ip_address}
     )
     return acceptance
+
+
+# --- Registration and activation --------------------------------------------------------------
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    contact_email: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    password: str,
+    language: str,
+    ip_address: str | None,
+) -> User:
+    """Creates an inactive account and e-mails its activation link to the contact address.
+
+    The applicant ticked the CGU in the form: their acceptance of the version in force is
+    recorded now, with the address they registered from.
+
+    When the login e-mail already has an account, nothing changes and the page shown is the
+    same; the account's owner is e-mailed instead (a fresh link if it still awaits activation,
+    otherwise a note that they already have an account). The registration form therefore
+    tells nobody which addresses have accounts.
+    """
+    email = normalize_login_email(email)
+    existing = selectors.user_by_login_email(email)
+    if existing is None:
+        user = _user_create_inactive(
+            email=email,
+            contact_email=User.objects.normalize_email(contact_email.strip()) or email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            phone=phone.strip(),
+            password=password,
+            language=language,
+        )
+        if user is not None:
+            terms = selectors.current_terms()
+            if terms is not None:
+                terms_accept(user=user, terms=terms, ip_address=ip_address)
+            transaction.on_commit(partial(emails.activation_send, user_id=user.pk))
+            return user
+        existing = User.objects.get(email=email)  # registered a moment ago by a twin request
+    else:
+        # Hash anyway: both answers must take the same time, or the delay would tell.
+        make_password(password)
+    if existing.awaits_activation:
+        transaction.on_commit(partial(emails.activation_send, user_id=existing.pk))
+    else:
+        transaction.on_commit(partial(emails.already_registered_send, user_id=existing.pk))
+    return existing
+
+
+def _user_create_inactive(
+    *,
+    email: str,
+    contact_email: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    password: str,
+    language: str,
+) -> User | None:
+    user = User(
+        email=email,
+        contact_email=contact_email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        preferred_language=language,
+        is_active=False,
+        activated_at=None,
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return user
+
+
+@transaction.atomic
+def user_activate(*, token: str) -> ActivationOutcome:
+    try:
+        claim = activation_token_read(token)
+    except signing.SignatureExpired:
+        return ActivationOutcome.EXPIRED
+    except signing.BadSignature:
+        return ActivationOutcome.INVALID
+    # Locked, so that two clicks on the same link activate once.
+    user = User.objects.select_for_update().filter(pk=claim.user_id).first()
+    if user is None:
+        return ActivationOutcome.INVALID
+    if user.awaits_activation and constant_time_compare(claim.state, activation_state(user)):
+        user.is_active = True
+        user.activated_at = timezone.now()
+        user.save(update_fields=["is_active", "activated_at"])
+        return ActivationOutcome.ACTIVATED
+    if user.is_active:
+        return ActivationOutcome.ALREADY_ACTIVATED
+    return ActivationOutcome.INVALID
+
+
+@transaction.atomic
+def user_activation_resend(*, email: str) -> None:
+    """A new link for an account awaiting activation; silently nothing for any other address."""
+    user = selectors.user_by_login_email(email)
+    if user is not None and user.awaits_activation:
+        transaction.on_commit(partial(emails.activation_send, user_id=user.pk))
+
+
+# --- Profile and passwords --------------------------------------------------------------------
+@transaction.atomic
+def user_update_profile(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    contact_email: str,
+    phone: str,
+    preferred_language: str,
+) -> User:
+    old_contact_email = user.contact_email
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.contact_email = User.objects.normalize_email(contact_email.strip())
+    user.phone = phone.strip()
+    user.preferred_language = preferred_language
+    user.save(
+        update_fields=["first_name", "last_name", "contact_email", "phone", "preferred_language"]
+    )
+    if user.contact_email.lower() != old_contact_email.lower():
+        transaction.on_commit(
+            partial(
+                emails.contact_email_changed_send, user_id=user.pk, old_address=old_contact_email
+            )
+        )
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def user_password_reset(*, user: User, password: str) -> None:
+    """Sets the password chosen through an e-mailed link, and lifts a lockout.
+
+    Following the link proves control of the contact address, which is what the lockout
+    page advises: "reset your password or try again later".
+    """
+    user_password_change(user=user, password=password)
+    AxesProxyHandler.reset_attempts(username=axes_username(None, {"username": user.email}))
+
+
+# --- Second factor (TOTP) ---------------------------------------------------------------------
+TOTP_DEVICE_NAME = _("Application d’authentification")
+
+
+@transaction.atomic
+def totp_start(*, user: User) -> TOTPDevice:
+    """A new secret for the user to scan; replaces a setup they left unfinished."""
+    if selectors.has_two_factor(user):
+        raise ValueError("Two-factor login is already on for this user.")
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=str(TOTP_DEVICE_NAME), confirmed=False)
+
+
+def _check(device: TOTPDevice, token: str) -> CodeCheck:
+    allowed, _reason = device.verify_is_allowed()
+    if not allowed:
+        return CodeCheck.THROTTLED
+    return CodeCheck.ACCEPTED if device.verify_token(token) else CodeCheck.REFUSED
+
+
+@transaction.atomic
+def totp_enable(*, user: User, token: str) -> CodeCheck:
+    """Confirms the pending device with a code from the app: from now on login asks for one."""
+    device = (
+        TOTPDevice.objects.select_for_update()
+        .filter(user=user, confirmed=False)
+        .order_by("-pk")
+        .first()
+    )
+    if device is None:
+        return CodeCheck.REFUSED
+    result = _check(device, token)
+    if result is CodeCheck.ACCEPTED:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return result
+
+
+@transaction.atomic
+def totp_verify(*, user: User, token: str) -> CodeCheck:
+    """Checks a login code. The row is locked so that one code cannot be used twice at once."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None:
+        return CodeCheck.REFUSED
+    return _check(device, token)
+
+
+@transaction.atomic
+def totp_disable(*, user: User, token: str = "", password: str = "") -> CodeCheck:
+    """Switches two-factor login off, given a current code or the account's password."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None:
+        return CodeCheck.ACCEPTED
+    allowed, _reason = device.verify_is_allowed()
+    if not allowed:
+        return CodeCheck.THROTTLED
+    if password and user.check_password(password):
+        result = CodeCheck.ACCEPTED
+    elif token:
+        result = CodeCheck.ACCEPTED if device.verify_token(token) else CodeCheck.REFUSED
+    else:
+        # A wrong password slows the next try down as a wrong code does.
+        device.throttle_increment(commit=True)
+        result = CodeCheck.REFUSED
+    if result is CodeCheck.ACCEPTED:
+        TOTPDevice.objects.filter(user=user).delete()
+    return result

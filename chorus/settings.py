@@ -150,6 +150,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# accounts: failures are counted per login e-mail, whatever its capitalisation
+# (accounts/lockout.py); a wrong second-factor code counts as a failure too.
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
 
 OTP_TOTP_ISSUER = "Chorus"
 

@@ -24,14 +24,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def accept_terms(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
         """Users accept the current CGU unless built with ``accept_terms=False``."""
-        if not create or extracted is False:
+        if not create:
+            return
+        # Saves the password set just before (skip_postgeneration_save), in both cases.
+        self.save()
+        if extracted is False:
             return
         from accounts import selectors, services
 
         terms = selectors.current_terms()
         if terms is not None:
             services.terms_accept(user=self, terms=terms, ip_address=None)
-        self.save()
 
 
 # --- Structures ------------------------------------------------------------------------------
