@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support import workers
+
+# Playwright's sync API keeps an event loop in the test thread while a browser is open; the
+# ORM calls tests make meanwhile are plain synchronous code. Subprocesses do not inherit it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_django(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    inherited = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full_env = {k: v for k, v in os.environ.items() if k not in inherited}
     full_env.update(DJANGO_SETTINGS_MODULE="chorus.settings", **env)
     return subprocess.run(
         [sys.executable, "manage.py", *command],

@@ -28,7 +28,7 @@ def test_database_url() -> str:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="chorus.settings_test",
         DATABASE_URL=test_database_url(),
