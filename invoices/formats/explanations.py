@@ -117,6 +117,11 @@ EXPLANATIONS: dict[str, RuleHelp] = {
         "Une ligne au taux normal (catégorie S) doit avoir un taux de TVA supérieur à zéro ; "
         "pour un taux nul, utilisez la catégorie Z, E ou O selon le cas.",
     ),
+    "CII-SR-465": RuleHelp(
+        "BT-41",
+        "Le contact du fournisseur doit être soit une personne, soit un service : gardez le "
+        "nom de la personne ou celui du service, pas les deux.",
+    ),
     "BR-FR-05": RuleHelp(
         "BT-22",
         "Ajoutez en notes de facture les trois mentions de paiement obligatoires en France : "

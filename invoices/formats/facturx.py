@@ -8,6 +8,7 @@ call the file valid. The schematron is run by ``invoices.formats.validation`` in
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = ["build_cii", "build_facturx_pdf", "build_ubl", "render_invoice_pdf_ht
 LEVEL = "en16931"
 XSI_NIL = 'xsi:nil="true"'
 XSI_NIL_ATTRIBUTE = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+_FACTURX_LOCK = threading.Lock()
 # Our own output, parsed back only to be cleaned: still no entities and no network.
 GENERATED_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
@@ -206,16 +208,24 @@ def _without_nil(xml: bytes) -> bytes:
 def _generate(data: InvoiceData, flavor: str, xsd_flavor: str) -> bytes:
     # factur-x mutates the dictionary it is given: build a fresh one for every call.
     terms = business_terms(computed(data))
-    xml = facturx.generate_xml(
-        terms, flavor=flavor, level=LEVEL, check_xsd=False, check_schematron=False
-    )
-    xml = _without_nil(xml)
-    facturx.xml_check_xsd(xml, flavor=xsd_flavor, level=LEVEL)
+    try:
+        # factur-x also edits its own field tables on its first call: not thread-safe.
+        with _FACTURX_LOCK:
+            xml = facturx.generate_xml(
+                terms, flavor=flavor, level=LEVEL, check_xsd=False, check_schematron=False
+            )
+        xml = _without_nil(xml)
+        facturx.xml_check_xsd(xml, flavor=xsd_flavor, level=LEVEL)
+    except Exception as exc:  # factur-x raises plain exceptions on data it cannot write
+        raise InvoiceDataError(f"La facture ne peut pas être générée : {exc}") from exc
     return xml
 
 
 def build_cii(data: InvoiceData) -> bytes:
-    """The CII XML (Factur-X profile EN 16931) of an invoice; totals are recomputed first."""
+    """The CII XML (Factur-X profile EN 16931) of an invoice; totals are recomputed first.
+
+    Raises ``InvoiceDataError`` (French message) when the data cannot make a conforming file.
+    """
     return _generate(data, "factur-x", "factur-x")
 
 

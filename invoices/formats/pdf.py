@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.dateformat import format as format_date
+from django.utils.formats import number_format
 
 from invoices.formats.data import InvoiceData, computed
 
@@ -52,14 +56,39 @@ VAT_CATEGORY_LABELS = {
 }
 
 
+def french_number(value: Decimal, *, min_decimals: int = 0) -> str:
+    """1 500 ; 0,5 ; 8,3333 ; 12,50 with ``min_decimals=2`` (French grouping and comma)."""
+    exact = Decimal(format(value.normalize(), "f"))
+    if -exact.as_tuple().exponent < min_decimals:  # type: ignore[operator]
+        exact = exact.quantize(Decimal(1).scaleb(-min_decimals))
+    return number_format(exact, force_grouping=True)
+
+
+def french_date(value: datetime.date | None) -> str:
+    """« 1er avril 2026 », « 2 mars 2026 »."""
+    if value is None:
+        return ""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {format_date(value, 'F Y')}"
+
+
 def pdf_context(data: InvoiceData) -> dict[str, Any]:
     invoice = computed(data)
     means = invoice.payment_means
     return {
         "invoice": invoice,
         "title": "Avoir" if invoice.is_credit_note else "Facture",
+        "issue_date": french_date(invoice.issue_date),
+        "due_date": french_date(invoice.due_date),
+        "delivery_date": french_date(invoice.delivery_date),
+        "preceding_invoice_date": french_date(invoice.preceding_invoice_date),
         "lines": [
-            {"line": line, "unit": UNIT_LABELS.get(line.unit_code, line.unit_code)}
+            {
+                "line": line,
+                "unit": UNIT_LABELS.get(line.unit_code, line.unit_code),
+                "quantity": french_number(line.quantity),
+                "price": french_number(line.net_unit_price, min_decimals=2),
+            }
             for line in invoice.lines
         ],
         "vat_rows": [

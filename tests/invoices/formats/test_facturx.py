@@ -131,6 +131,24 @@ def test_generated_files_read_back_to_the_same_invoice():
         assert parsed.notes == original.notes
 
 
+@pytest.mark.parametrize("build", [build_cii, build_ubl], ids=["cii", "ubl"])
+def test_a_credit_note_reads_back_with_its_type_and_preceding_invoice(build):
+    parsed = parse_file(build(VARIED["credit_note"]), "avoir.xml")
+    assert (parsed.type_code, parsed.number) == ("381", "AV-2026-0003")
+    assert (parsed.preceding_invoice, parsed.preceding_invoice_date) == (
+        "F-2026-0042",
+        VARIED["credit_note"].preceding_invoice_date,
+    )
+    assert parsed.totals == computed(VARIED["credit_note"]).totals
+
+
+def test_data_that_cannot_be_written_is_an_invoice_data_error():
+    with pytest.raises(InvoiceDataError):
+        build_cii(invoice(currency="ZZZ"))
+    with pytest.raises(InvoiceDataError):
+        build_ubl(invoice(number="F-\x01"))
+
+
 def test_a_credit_transfer_without_iban_cannot_be_generated():
     with pytest.raises(InvoiceDataError, match="IBAN"):
         build_cii(invoice(payment_means=PaymentMeans(code="30")))

@@ -93,3 +93,12 @@ def test_svrl_is_read_into_assertions_with_their_flags():
     first, second = schematron.parse_svrl(svrl)
     assert (first.rule_id, first.flag, first.text) == ("BR-07", None, "[BR-07]-Buyer name")
     assert (second.rule_id, second.flag, second.location) == (None, "warning", "/b")
+
+
+def test_warming_up_compiles_the_common_stylesheets_in_this_process():
+    from invoices.formats.profiles import COMMON_STYLESHEETS
+    from invoices.formats.validation import warm_up
+
+    warm_up()
+    assert schematron.is_started()
+    assert set(COMMON_STYLESHEETS) <= set(schematron.runtime().compiled)

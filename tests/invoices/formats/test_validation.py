@@ -9,7 +9,7 @@ import facturx
 import pytest
 from lxml import etree
 
-from invoices.formats.data import computed
+from invoices.formats.data import PaymentMeans, computed
 from invoices.formats.explanations import EXPLANATIONS
 from invoices.formats.facturx import build_cii, build_ubl, business_terms
 from invoices.formats.validation import validate_file
@@ -191,6 +191,13 @@ def _unused_document(root, find):
     find("//ram:BuyerOrderReferencedDocument").addnext(document)
 
 
+def _contact_person_and_department(root, find):
+    contact = etree.Element(f"{{{RAM}}}DefinedTradeContact")
+    etree.SubElement(contact, f"{{{RAM}}}PersonName").text = "Claire Martin"
+    etree.SubElement(contact, f"{{{RAM}}}DepartmentName").text = "Comptabilité"
+    find("//ram:SellerTradeParty/ram:SpecifiedLegalOrganization").addnext(contact)
+
+
 GUIDELINE = "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
 TRIGGERS = {
     "BR-02": lambda: cii(set_text("//rsm:ExchangedDocument/ram:ID", lambda _: "")),
@@ -230,6 +237,7 @@ TRIGGERS = {
     ),
     "BR-Z-10": lambda: cii(_zero_rated_with_reason, _zero_rated()),
     "BR-61": lambda: ubl(remove("cac:PaymentMeans/cac:PayeeFinancialAccount")),
+    "CII-SR-465": lambda: cii(_contact_person_and_department),
     "CII-SR-470": lambda: cii(remove("//ram:PayeePartyCreditorFinancialAccount")),
     "BR-FR-05": lambda: build_cii(invoice(notes=())),
     "FX-SCH-A-000556": lambda: cii(
@@ -399,3 +407,43 @@ def test_a_line_is_named_by_its_own_position():
     (finding,) = judge(xml).errors
     assert finding.rule_id == "BR-DEC-23"
     assert "IncludedSupplyChainTradeLineItem[3]" in (finding.location or "")
+
+
+# --- Profiles -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "guideline, profile",
+    [
+        ("urn:factur-x.eu:1p0:minimum", "MINIMUM"),
+        ("urn:factur-x.eu:1p0:basicwl", "BASIC WL"),
+        ("urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic", "BASIC"),
+        ("urn:cen.eu:en16931:2017", "EN16931"),
+        ("urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended", "EXTENDED"),
+        ("urn:cen.eu:en16931:2017#conformant#urn:zugferd.de:2p0:extended", "EXTENDED"),
+        ("urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0", "XRECHNUNG"),
+        ("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort", None),
+        ("urn:example:unknown", None),
+    ],
+)
+def test_the_profile_is_read_from_the_guideline_id(guideline, profile):
+    assert judge(cii(set_text(GUIDELINE, lambda _: guideline))).profile == profile
+
+
+def test_a_basic_factur_x_is_judged_by_the_basic_rules():
+    without_bic = invoice(payment_means=PaymentMeans(code="30", iban="FR7630006000011234567890189"))
+    basic = "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic"
+    assert judge(cii(set_text(GUIDELINE, lambda _: basic), without_bic)).valid
+    # BASIC has no room for the BIC (BT-86): its XSD says so.
+    assert judge(cii(set_text(GUIDELINE, lambda _: basic))).rule_ids() == {"XSD"}
+
+
+def test_an_extended_factur_x_is_valid():
+    xml = facturx.generate_xml(
+        business_terms(computed(invoice())),
+        level="extended",
+        check_xsd=False,
+        check_schematron=False,
+    )
+    report = judge(xml)
+    assert (report.valid, report.profile) == (True, "EXTENDED")
