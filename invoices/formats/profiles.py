@@ -6,6 +6,7 @@ package's own tables so that an upgrade of the package moves them together.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,13 +108,34 @@ def detect_profile(document: SourceDocument) -> Profile:
     return Profile(guideline, None, None)  # ZUGFeRD 1
 
 
+_schemas = threading.local()
+
+
+def xml_schema(path: Path) -> etree.XMLSchema:
+    """The compiled XSD at ``path``, loaded once per thread: loading the UBL schema takes about
+    60 ms, validating then well under a millisecond (a schema's error log is per object, hence
+    one per thread)."""
+    cache: dict[Path, etree.XMLSchema] = _schemas.__dict__.setdefault("cache", {})
+    if path not in cache:
+        cache[path] = etree.XMLSchema(etree.parse(str(path)))
+    return cache[path]
+
+
 def xsd_path(document: SourceDocument, profile: Profile) -> Path | None:
     if profile.level is None:
         return None
     if document.syntax == SYNTAX_UBL:
-        flavor = "ubl-2.1-creditnote" if document.is_ubl_credit_note else "ubl-2.1-invoice"
-        return ARTEFACTS / facturx_lib.UBL_21_xsd[flavor]
-    return ARTEFACTS / facturx_lib.FACTURX_LEVEL2xsd[profile.level]
+        return ubl_xsd_path(credit_note=document.is_ubl_credit_note)
+    return cii_xsd_path(profile.level)
+
+
+def cii_xsd_path(level: str) -> Path:
+    return ARTEFACTS / facturx_lib.FACTURX_LEVEL2xsd[level]
+
+
+def ubl_xsd_path(*, credit_note: bool) -> Path:
+    flavor = "ubl-2.1-creditnote" if credit_note else "ubl-2.1-invoice"
+    return ARTEFACTS / facturx_lib.UBL_21_xsd[flavor]
 
 
 def schematron_path(document: SourceDocument, profile: Profile) -> Path | None:

@@ -11,13 +11,10 @@ Unreadable input raises the typed errors of ``invoices.formats.errors`` (HTTP 40
 from __future__ import annotations
 
 import datetime
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from lxml import etree
 
 from invoices.formats import schematron
 from invoices.formats.data import InvoiceData
@@ -42,6 +39,7 @@ from invoices.formats.profiles import (
     detect_profile,
     french_rules_path,
     schematron_path,
+    xml_schema,
     xsd_path,
 )
 from invoices.formats.reading import SYNTAX_ZUGFERD1, SourceDocument, read_document
@@ -115,17 +113,6 @@ class ValidationReport:
 
 # --- XSD ------------------------------------------------------------------------------------
 
-_schemas = threading.local()
-
-
-def _schema(path: Path) -> etree.XMLSchema:
-    # Loading the UBL schema takes ~60 ms: once per thread (a schema's error log is not
-    # thread-safe), then a validation takes well under a millisecond.
-    cache: dict[Path, etree.XMLSchema] = _schemas.__dict__.setdefault("cache", {})
-    if path not in cache:
-        cache[path] = etree.XMLSchema(etree.parse(str(path)))
-    return cache[path]
-
 
 def check_xsd(document: SourceDocument, profile: Profile) -> list[Finding]:
     """Every XSD error of the document (factur-x's ``xml_check_xsd`` stops at the first, and
@@ -133,7 +120,7 @@ def check_xsd(document: SourceDocument, profile: Profile) -> list[Finding]:
     path = xsd_path(document, profile)
     if path is None:
         return []
-    schema = _schema(path)
+    schema = xml_schema(path)
     if schema.validate(document.root):
         return []
     return [
