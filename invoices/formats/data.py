@@ -61,6 +61,55 @@ PAYMENT_MEANS_BY_CHORUS_MODE = {
 }
 CREDIT_TRANSFER_CODES = frozenset({"30", "58"})
 
+# Where each business term lives in an InvoiceData ("lines." and "vat_breakdown." for each
+# item): lets a page put a finding next to the field it concerns.
+FIELD_BY_BUSINESS_TERM = {
+    "BT-1": "number",
+    "BT-2": "issue_date",
+    "BT-3": "type_code",
+    "BT-5": "currency",
+    "BT-9": "due_date",
+    "BT-10": "buyer_reference",
+    "BT-12": "contract_reference",
+    "BT-13": "purchase_order_reference",
+    "BT-20": "payment_terms",
+    "BT-22": "notes",
+    "BT-23": "business_process",
+    "BT-25": "preceding_invoice",
+    "BT-26": "preceding_invoice_date",
+    "BT-27": "seller.name",
+    "BT-30": "seller.siret",
+    "BT-31": "seller.vat_id",
+    "BT-34": "seller.electronic_address",
+    "BT-44": "buyer.name",
+    "BT-47": "buyer.siret",
+    "BT-48": "buyer.vat_id",
+    "BT-49": "buyer.electronic_address",
+    "BT-72": "delivery_date",
+    "BT-81": "payment_means.code",
+    "BT-84": "payment_means.iban",
+    "BT-86": "payment_means.bic",
+    "BT-106": "totals.line_total",
+    "BT-109": "totals.tax_basis_total",
+    "BT-110": "totals.tax_total",
+    "BT-112": "totals.grand_total",
+    "BT-113": "totals.prepaid_amount",
+    "BT-115": "totals.amount_due",
+    "BT-116": "vat_breakdown.taxable_amount",
+    "BT-117": "vat_breakdown.tax_amount",
+    "BT-118": "vat_breakdown.category",
+    "BT-119": "vat_breakdown.rate",
+    "BT-120": "vat_breakdown.exemption_reason",
+    "BT-126": "lines.id",
+    "BT-129": "lines.quantity",
+    "BT-130": "lines.unit_code",
+    "BT-131": "lines.net_amount",
+    "BT-146": "lines.net_unit_price",
+    "BT-151": "lines.vat_category",
+    "BT-152": "lines.vat_rate",
+    "BT-153": "lines.name",
+}
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 

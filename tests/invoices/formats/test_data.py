@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from invoices.formats.data import (
+    FIELD_BY_BUSINESS_TERM,
     InvoiceDataError,
     Totals,
     computed,
@@ -111,3 +112,13 @@ def test_not_subject_to_vat_lines_have_no_rate():
     data = computed(invoice(lines=(line("1", "1", "10", vat_category="O", vat_rate=None),)))
     assert data.lines[0].vat_rate is None
     assert data.vat_breakdown[0].rate is None
+
+
+@pytest.mark.parametrize("term", sorted(FIELD_BY_BUSINESS_TERM))
+def test_each_business_term_points_at_a_field_of_the_invoice(term):
+    value: object = computed(varied_invoices()["credit_note"])
+    for name in FIELD_BY_BUSINESS_TERM[term].split("."):
+        if isinstance(value, tuple):
+            value = value[0]
+        assert hasattr(value, name), (term, name)
+        value = getattr(value, name)
