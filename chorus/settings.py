@@ -279,6 +279,7 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "factur-x": {"level": "WARNING"},
     },
 }
 
@@ -288,3 +289,6 @@ CHORUS = {
     "SITE_TAGLINE": _("Le portail de facturation des fournisseurs du secteur public"),
     "STATE_SIRET": "11000201100044",
 }
+
+# --- Structured invoices (Factur-X, CII, UBL) ---------------------------------------------------
+INVOICE_FILE_MAX_BYTES = env_int("INVOICE_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
