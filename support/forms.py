@@ -35,7 +35,8 @@ class TopicMixin(forms.Form):
     """Category and sub-category in one select with option groups: usable without a script."""
 
     topic = forms.ChoiceField(
-        label=_("Catégorie et sous-catégorie"), choices=[("", "—"), *catalogue.topic_choices()]
+        label=_("Catégorie et sous-catégorie"),
+        choices=[("", _("Choisir une catégorie")), *catalogue.topic_choices()],
     )
     title = forms.CharField(label=_("Objet"), max_length=TITLE_MAX)
     description = forms.CharField(

@@ -200,7 +200,7 @@ def test_an_email_speaks_the_language_of_its_reader(
     personas.agent.save(update_fields=["preferred_language"])
     with django_capture_on_commit_callbacks(execute=True):
         ticket_to_service(personas.supplier_principal, personas.service)
-    assert "New ticket" in mailoutbox[0].subject
+    assert "New support request" in mailoutbox[0].subject
 
 
 # --- The conversation -----------------------------------------------------------------------
