@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,7 +46,8 @@ def contact_done(request: HttpRequest) -> HttpResponse:
     ticket = selectors.visitor_ticket(ticket_id) if ticket_id else None
     if ticket is None:
         return redirect("support:contact")
-    link = f"{settings.SITE_URL}{reverse('support:follow', args=[ticket.follow_token])}"
+    # The address the visitor is using right now (the e-mail, sent later, uses SITE_URL).
+    link = request.build_absolute_uri(reverse("support:follow", args=[ticket.follow_token]))
     return render(request, "support/contact_done.html", {"ticket": ticket, "link": link})
 
 
