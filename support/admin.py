@@ -46,7 +46,7 @@ class TicketAdmin(admin.ModelAdmin):
         "sent_at",
         "last_activity_at",
     )
-    list_filter = ("status", "queue", "category", "sent_at", "recipient_structure__is_public")
+    list_filter = ("status", "queue", "category", "sent_at")
     search_fields = (
         "number",
         "title",

@@ -163,9 +163,10 @@ def _create(spec: DemoTicket, supplier: User, structure: Structure, state: Struc
         recipient_service=state.services.get(code=SERVICE_CODE) if spec.to_state else None,
         invoice_number=spec.invoice_number,
         send=not spec.draft,
+        notify=False,  # demo history: nobody is to be told of it now
     )
     for who, action, text in spec.steps:
-        services.ticket_act(ticket=ticket, action=action, user=users[who], body=text)
+        services.ticket_act(ticket=ticket, action=action, user=users[who], body=text, notify=False)
 
 
 def _visitor_ticket() -> Ticket:
@@ -178,6 +179,7 @@ def _visitor_ticket() -> Ticket:
         subcategory="ACTIVATION",
         title="Je n’ai pas reçu le courriel d’activation",
         description="J’ai créé mon compte hier ; aucun courriel reçu, même dans les indésirables.",
+        notify=False,
     )
 
 

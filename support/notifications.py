@@ -74,6 +74,9 @@ def message_notify(*, message_id: int) -> None:
             context={
                 "ticket": ticket,
                 "message": message,
+                # A new ticket's message is its description.
+                "text": message.body
+                or (ticket.description if message.action == Action.SEND else ""),
                 "headline": HEADLINES[side].get(Action(message.action), _("Sollicitation")),
                 "link": ticket_link(ticket, side),
                 "to_sender": side == Side.SENDER,

@@ -172,15 +172,12 @@ def receiver_contacts(ticket: Ticket) -> list[Contact]:
         if team:
             return [Contact(address, settings.LANGUAGE_CODE) for address in team]
         users = users.filter(is_staff=True)
-    elif ticket.recipient_service_id is not None:
-        users = users.filter(
-            memberships__services=ticket.recipient_service_id,
-            memberships__status=Membership.Status.APPROVED,
-        )
     else:
-        users = users.filter(
-            memberships__structure=ticket.recipient_structure_id,
-            memberships__status=Membership.Status.APPROVED,
-        )
+        users = users.filter(memberships__status=Membership.Status.APPROVED)
+        agents = users.filter(memberships__services=ticket.recipient_service_id)
+        # A service nobody handles yet: its structure's members hear of it rather than no one.
+        if ticket.recipient_service_id is None or not agents.exists():
+            agents = users.filter(memberships__structure=ticket.recipient_structure_id)
+        users = agents
     rows = users.distinct().values_list("contact_email", "preferred_language")
     return [Contact(address, language) for address, language in rows]

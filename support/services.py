@@ -52,6 +52,7 @@ def ticket_create(
     invoice_number: str = "",
     attachment: UploadedFile | None = None,
     send: bool = True,
+    notify: bool = True,
 ) -> Ticket:
     """A ticket from a signed-in user, sent at once or kept as a draft.
 
@@ -89,7 +90,7 @@ def ticket_create(
     if attachment is not None:
         _attach(ticket, attachment)
     if send:
-        _apply(ticket, Action.SEND, Side.SENDER, author=sender)
+        _apply(ticket, Action.SEND, Side.SENDER, author=sender, notify=notify)
     return ticket
 
 
@@ -102,10 +103,12 @@ def ticket_contact_create(
     title: str,
     description: str,
     attachment: UploadedFile | None = None,
+    notify: bool = True,
 ) -> Ticket:
     """A ticket from a visitor with no account ("Nous contacter"): always to the support team.
 
     The visitor receives the ticket's number and a private follow-up link by e-mail.
+    ``notify=False`` (demo data, imports) records everything and e-mails nobody.
     """
     _check_topic(category, subcategory)
     ticket = Ticket.objects.create(
@@ -121,8 +124,9 @@ def ticket_contact_create(
     _number(ticket)
     if attachment is not None:
         _attach(ticket, attachment)
-    _apply(ticket, Action.SEND, Side.SENDER, author=None)
-    transaction.on_commit(partial(notifications.contact_acknowledge, ticket_id=ticket.pk))
+    _apply(ticket, Action.SEND, Side.SENDER, author=None, notify=notify)
+    if notify:
+        transaction.on_commit(partial(notifications.contact_acknowledge, ticket_id=ticket.pk))
     return ticket
 
 
@@ -196,6 +200,7 @@ def ticket_act(
     follow_token: str = "",
     body: str = "",
     attachment: UploadedFile | None = None,
+    notify: bool = True,
 ) -> TicketMessage:
     """One action of the workflow (see workflow.py) by a user, or by a visitor holding the
     ticket's follow-up token; it is kept as a message and e-mailed to the other side."""
@@ -213,7 +218,9 @@ def ticket_act(
         )
     if rule.needs_text and not body.strip():
         raise ValidationError({"body": _("Écrivez un message.")})
-    message = _apply(ticket, action, rule.side, author=user, body=body.strip(), target=target)
+    message = _apply(
+        ticket, action, rule.side, author=user, body=body.strip(), target=target, notify=notify
+    )
     if attachment is not None:
         _attach(ticket, attachment, message=message)
     return message
@@ -289,6 +296,7 @@ def _apply(
     author: User | None,
     body: str = "",
     target: TicketStatus | None = None,
+    notify: bool = True,
 ) -> TicketMessage:
     before = ticket.status
     target = target or next_status(action, before, to_support=ticket.to_support)
@@ -316,7 +324,8 @@ def _apply(
         status_after=target,
         created_at=now,
     )
-    transaction.on_commit(partial(notifications.message_notify, message_id=message.pk))
+    if notify:
+        transaction.on_commit(partial(notifications.message_notify, message_id=message.pk))
     return message
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -69,12 +70,19 @@ def act(
             messages.error(request, str(refused))
             return None
         except ValidationError as invalid:
-            form.add_error(None, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, DONE[action])
             return None
     context = {**detail_context(ticket, sides, form), **extra}
     return render(request, template, context, status=400)
+
+
+def add_service_errors(form: Form, invalid: ValidationError) -> None:
+    """Shows a service's refusal next to the field it names, or above the form."""
+    errors = invalid.message_dict if hasattr(invalid, "error_dict") else {None: invalid.messages}
+    for field, messages_ in errors.items():
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 def serve_attachment(attachment: TicketAttachment) -> FileResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from support import selectors, services, throttle
@@ -41,6 +42,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     return redirect("support:contact-done")
 
 
+@never_cache
 def contact_done(request: HttpRequest) -> HttpResponse:
     ticket_id = request.session.pop(_SESSION_KEY, None)
     ticket = selectors.visitor_ticket(ticket_id) if ticket_id else None
@@ -51,6 +53,7 @@ def contact_done(request: HttpRequest) -> HttpResponse:
     return render(request, "support/contact_done.html", {"ticket": ticket, "link": link})
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def follow(request: HttpRequest, token: str) -> HttpResponse:
     ticket = selectors.ticket_by_follow_token(token)
@@ -71,6 +74,7 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "support/ticket_detail.html", context)
 
 
+@never_cache
 def follow_attachment(request: HttpRequest, token: str, attachment_id: int) -> HttpResponse:
     ticket = selectors.ticket_by_follow_token(token)
     attachment = selectors.ticket_attachment(ticket, attachment_id) if ticket else None

@@ -19,7 +19,7 @@ from support.forms import TicketForm
 from support.invoice_link import InvoiceLike, visible_invoice
 from support.models import Ticket
 from support.services import TicketActionRefused
-from support.views.common import act, detail_context, serve_attachment
+from support.views.common import act, add_service_errors, detail_context, serve_attachment
 from support.workflow import SENDER_TABS, TAB_LABELS, TicketStatus
 
 PAGE_SIZE = 25
@@ -101,7 +101,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as invalid:
-                form.add_error(None, invalid)
+                add_service_errors(form, invalid)
             else:
                 if send:
                     messages.success(
@@ -159,7 +159,7 @@ def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as invalid:
-                form.add_error(None, invalid)
+                add_service_errors(form, invalid)
             except TicketActionRefused as refused:
                 messages.error(request, str(refused))
                 return redirect("support:detail", pk=ticket.pk)

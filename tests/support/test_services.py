@@ -427,3 +427,35 @@ def test_a_sent_ticket_is_no_draft_any_more(personas):
     with pytest.raises(TicketActionRefused):
         services.ticket_draft_delete(ticket=ticket, sender=personas.supplier_principal)
     assert TicketMessage.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_new_tickets_email_carries_its_description(
+    personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_to_service(personas.supplier_principal, personas.service)
+    assert "Pourquoi ce rejet ?" in mailoutbox[0].body
+
+
+def test_a_service_without_agents_falls_back_to_its_structures_members(
+    personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    lonely = personas.state.services.get(code="SFACT_MIN_ECO")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_to_service(personas.supplier_principal, lonely)
+    assert addresses(mailoutbox) == {
+        personas.agent.contact_email,
+        personas.other_agent.contact_email,
+    }
+
+
+def test_notify_false_records_everything_and_emails_nobody(
+    personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_to_support(personas.supplier_principal, notify=False)
+        services.ticket_act(
+            ticket=ticket, action=Action.ANSWER, user=personas.admin, body="ok", notify=False
+        )
+        visitor_ticket(notify=False)
+    assert ticket.messages.count() == 2 and mailoutbox == []

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from support import services
+from support.forms import TicketForm
 from support.models import Ticket
+from support.views.common import add_service_errors
 from support.workflow import Action, TicketStatus
 from tests.support.factories import ticket_to_service, ticket_to_support, upload
 
@@ -307,3 +310,10 @@ def test_after_a_transfer_the_agent_goes_back_to_the_received_list(client, perso
     response = client.post(detail(ticket), {"action": "TRANSFER", "body": ""})
     assert response.url == RECEIVED
     assert client.get(detail(ticket)).status_code == 404
+
+
+def test_a_service_refusal_is_shown_on_the_form_not_as_an_error(personas):
+    form = TicketForm(data={}, user=personas.supplier_principal)
+    form.is_valid()
+    add_service_errors(form, ValidationError({"recipient_service": "non", "topic": "mauvais"}))
+    assert form.non_field_errors() == ["non"] and "mauvais" in form.errors["topic"]
