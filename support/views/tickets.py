@@ -103,13 +103,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as invalid:
                 add_service_errors(form, invalid)
             else:
-                if send:
-                    messages.success(
-                        request, _("Sollicitation %(n)s envoyée.") % {"n": ticket.number}
-                    )
-                    return redirect("support:detail", pk=ticket.pk)
-                messages.success(request, _("Brouillon enregistré."))
-                return redirect(f"{_list_url()}?onglet=brouillons")
+                return _saved(request, ticket, sent=send)
     else:
         form = TicketForm(user=request.user, from_invoice=bool(invoice), initial=_initial(invoice))
     return render(
@@ -130,8 +124,16 @@ def _initial(invoice: InvoiceLike | None) -> dict[str, str]:
     }
 
 
-def _list_url() -> str:
-    return reverse("support:list")
+def _saved(request: HttpRequest, ticket: Ticket, *, sent: bool) -> HttpResponse:
+    if sent:
+        messages.success(request, _("Sollicitation %(n)s envoyée.") % {"n": ticket.number})
+        return redirect("support:detail", pk=ticket.pk)
+    messages.success(request, _("Brouillon enregistré."))
+    return redirect(_drafts_url())
+
+
+def _drafts_url() -> str:
+    return f"{reverse('support:list')}?onglet=brouillons"
 
 
 def _own_draft(request: HttpRequest, pk: int) -> Ticket:
@@ -164,13 +166,7 @@ def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(refused))
                 return redirect("support:detail", pk=ticket.pk)
             else:
-                if send:
-                    messages.success(
-                        request, _("Sollicitation %(n)s envoyée.") % {"n": ticket.number}
-                    )
-                    return redirect("support:detail", pk=ticket.pk)
-                messages.success(request, _("Brouillon enregistré."))
-                return redirect(f"{_list_url()}?onglet=brouillons")
+                return _saved(request, ticket, sent=send)
     else:
         form = TicketForm(user=request.user, initial=TicketForm.initial_for(ticket))
     return render(
@@ -192,7 +188,7 @@ def ticket_delete(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _own_draft(request, pk)
     services.ticket_draft_delete(ticket=ticket, sender=request.user)
     messages.success(request, _("Brouillon supprimé."))
-    return redirect(f"{_list_url()}?onglet=brouillons")
+    return redirect(_drafts_url())
 
 
 @login_required
