@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "structures",
     "invoices",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -292,3 +293,19 @@ CHORUS = {
 
 # --- Structured invoices (Factur-X, CII, UBL) ---------------------------------------------------
 INVOICE_FILE_MAX_BYTES = env_int("INVOICE_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# --- Support (sollicitations) ----------------------------------------------------------------
+SUPPORT = {
+    # "Nous contacter" takes at most this many submissions per client address and window.
+    # Counted in the database, so every web process and host shares the count (see
+    # support/throttle.py).
+    "CONTACT_RATE_LIMIT": env_int("SUPPORT_CONTACT_RATE_LIMIT", 5, minimum=1),
+    "CONTACT_RATE_WINDOW": env_int("SUPPORT_CONTACT_RATE_WINDOW", 3600, minimum=60),
+    # Reverse proxies in front of the web server, each appending to X-Forwarded-For: the
+    # client address is that many entries from the right. 0 trusts only REMOTE_ADDR.
+    "PROXY_COUNT": env_int("SUPPORT_PROXY_COUNT", 0, minimum=0),
+    # Who hears of tickets sent to the portal's support; empty: every active staff user.
+    "TEAM_EMAILS": env_list("SUPPORT_TEAM_EMAILS", []),
+    "PHONE": env_str("SUPPORT_PHONE", ""),
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+}

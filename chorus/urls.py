@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chorus import views
+from support.views.help import accessibility
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +12,9 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("structures/", include("structures.urls")),
     path("factures/", include("invoices.urls")),
+    path("sollicitations/", include("support.urls")),
+    path("aide/", include("support.help_urls")),
+    path("accessibilite/", accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,16 @@
+"""The help pages under /aide/: ``help:index`` and one stable name per page (support/help.py)."""
+
+from django.urls import path
+
+from support.help import PAGES
+from support.views import help as views
+
+app_name = "help"
+
+urlpatterns = [
+    path("", views.help_index, name="index"),
+    *(
+        path(f"{page.slug}/", views.help_page, {"page": page.name}, name=page.name)
+        for page in PAGES.values()
+    ),
+]

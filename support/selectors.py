@@ -1,0 +1,183 @@
+"""Every read of tickets that a user sees, scoped to what the user sent or receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from structures.models import Membership, Service, Structure
+from structures.selectors import agent_services, structures_of
+from support.models import Ticket, TicketAttachment, TicketMessage
+from support.workflow import SENDER_TABS, Side, TicketStatus
+
+_LIST_RELATED = ("sender", "sender_structure", "recipient_structure", "recipient_service")
+
+
+# --- What the sender sees -------------------------------------------------------------------
+def sent_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+    return Ticket.objects.filter(sender=user)
+
+
+def sent_tab_counts(user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The number of tickets in each of the sender's tabs, in one query."""
+    counts = sent_tickets(user).aggregate(
+        **{
+            tab.replace("-", "_"): Count("id", filter=Q(status__in=statuses))
+            for tab, statuses in SENDER_TABS.items()
+        }
+    )
+    return {tab: counts[tab.replace("-", "_")] for tab in SENDER_TABS}
+
+
+def sent_tickets_in_tab(user, tab: str) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+    return sent_tickets(user).filter(status__in=SENDER_TABS[tab]).select_related(*_LIST_RELATED)
+
+
+# --- What a receiver (support staff, agent of a public structure) sees ----------------------
+def received_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+    """Tickets addressed to the user: the support queue for staff, and for agents those sent to
+    their services (or to their public structure when no service was named)."""
+    addressed = Q(
+        queue=Ticket.Queue.RECIPIENT, recipient_service__in=agent_services(user).values("pk")
+    ) | Q(
+        queue=Ticket.Queue.RECIPIENT,
+        recipient_service__isnull=True,
+        recipient_structure__in=structures_of(user).filter(is_public=True).values("pk"),
+    )
+    if user.is_staff:
+        addressed |= Q(queue=Ticket.Queue.SUPPORT)
+    return Ticket.objects.filter(addressed).exclude(status=TicketStatus.BROUILLON)
+
+
+def is_receiver(user) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the user may have tickets to handle ("Sollicitations reçues")."""
+    if user.is_staff:
+        return True
+    return structures_of(user).filter(is_public=True).exists()
+
+
+@dataclass(frozen=True)
+class ReceivedFilters:
+    status: str = ""
+    category: str = ""
+    sent_from: date | None = None
+    sent_until: date | None = None
+
+
+def received_tickets_filtered(user, filters: ReceivedFilters) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+    tickets = received_tickets(user).select_related(*_LIST_RELATED)
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.category:
+        tickets = tickets.filter(category=filters.category)
+    if filters.sent_from:
+        tickets = tickets.filter(sent_at__date__gte=filters.sent_from)
+    if filters.sent_until:
+        tickets = tickets.filter(sent_at__date__lte=filters.sent_until)
+    return tickets
+
+
+# --- One ticket -----------------------------------------------------------------------------
+def visible_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+    """Every ticket the user may open: sent by them or addressed to them. Others are 404."""
+    received = received_tickets(user).values("pk")
+    return Ticket.objects.filter(Q(sender=user) | Q(pk__in=received)).select_related(*_LIST_RELATED)
+
+
+def ticket_sides(user, ticket: Ticket) -> set[Side]:  # type: ignore[no-untyped-def]
+    """On which side(s) of the ticket the user stands: asking, answering, or both."""
+    sides = set()
+    if user.is_authenticated and ticket.sender_id == user.pk:
+        sides.add(Side.SENDER)
+    if user.is_authenticated and received_tickets(user).filter(pk=ticket.pk).exists():
+        sides.add(Side.RECEIVER)
+    return sides
+
+
+def ticket_by_follow_token(token: str) -> Ticket | None:
+    """The visitor's ticket behind a private follow-up link."""
+    if not token:
+        return None
+    return Ticket.objects.filter(follow_token=token, sender__isnull=True).first()
+
+
+def visitor_ticket(ticket_id: int) -> Ticket | None:
+    """A visitor's ticket by id, for the page shown right after its creation only."""
+    return Ticket.objects.filter(pk=ticket_id, sender__isnull=True).first()
+
+
+def ticket_thread(ticket: Ticket) -> QuerySet[TicketMessage]:
+    return ticket.messages.select_related("author").prefetch_related("attachments")
+
+
+def ticket_opening_attachments(ticket: Ticket) -> QuerySet[TicketAttachment]:
+    return ticket.attachments.filter(message__isnull=True)
+
+
+def ticket_attachment(ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
+    return ticket.attachments.filter(pk=attachment_id).first()
+
+
+def visible_attachment(user, attachment_id: int) -> TicketAttachment | None:  # type: ignore[no-untyped-def]
+    return (
+        TicketAttachment.objects.filter(pk=attachment_id, ticket__in=visible_tickets(user))
+        .select_related("ticket")
+        .first()
+    )
+
+
+# --- Choosing a receiver --------------------------------------------------------------------
+def public_recipient(siret: str) -> Structure | None:
+    return Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET,
+        identifier=siret,
+        is_public=True,
+        is_active=True,
+    ).first()
+
+
+def open_services(structure: Structure) -> QuerySet[Service]:
+    """The services of a public structure that can receive something today."""
+    today = timezone.localdate()
+    return structure.services.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        is_active=True,
+    )
+
+
+# --- Who hears of what ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Contact:
+    address: str
+    language: str
+
+
+def sender_contacts(ticket: Ticket) -> list[Contact]:
+    if ticket.sender is not None:
+        return [Contact(ticket.sender.contact_email, ticket.sender.preferred_language)]
+    return [Contact(ticket.email, ticket.language)]
+
+
+def receiver_contacts(ticket: Ticket) -> list[Contact]:
+    """The support team, or the agents of the recipient service (of the structure if none)."""
+    users = get_user_model().objects.filter(is_active=True)
+    if ticket.to_support:
+        team = settings.SUPPORT["TEAM_EMAILS"]
+        if team:
+            return [Contact(address, settings.LANGUAGE_CODE) for address in team]
+        users = users.filter(is_staff=True)
+    else:
+        users = users.filter(memberships__status=Membership.Status.APPROVED)
+        agents = users.filter(memberships__services=ticket.recipient_service_id)
+        # A service nobody handles yet: its structure's members hear of it rather than no one.
+        if ticket.recipient_service_id is None or not agents.exists():
+            agents = users.filter(memberships__structure=ticket.recipient_structure_id)
+        users = agents
+    rows = users.distinct().values_list("contact_email", "preferred_language")
+    return [Contact(address, language) for address, language in rows]

@@ -1,0 +1,60 @@
+"""Template helpers of the ticket and help pages; ``help_link`` is for every app's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.urls import reverse
+
+from support.help import PAGES
+from support.workflow import TicketStatus
+
+register = template.Library()
+
+_GROUPS = {
+    "select": ("fr-select-group", "fr-select"),
+    "file": ("fr-upload-group", "fr-upload"),
+}
+_BADGES = {
+    TicketStatus.ENVOYEE: "info",
+    TicketStatus.EN_COURS: "info",
+    TicketStatus.ATTENTE_INFO: "warning",
+    TicketStatus.TRANSFEREE: "new",
+    TicketStatus.REPONDUE: "success",
+}
+
+
+@register.inclusion_tag("support/includes/field.html")
+def dsfr_field(field: BoundField) -> dict[str, Any]:
+    """A form field in DSFR markup, its hint and errors tied to it by aria-describedby."""
+    group, control = _GROUPS.get(field.widget_type, ("fr-input-group", "fr-input"))
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}-hint")
+    if field.errors:
+        described.append(f"{field.auto_id}-error")
+    attrs: dict[str, str] = {"class": control}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        if control != "fr-upload":
+            attrs["class"] += f" {control}--error"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return {"field": field, "group": group, "widget": field.as_widget(attrs=attrs)}
+
+
+@register.inclusion_tag("support/includes/status_badge.html")
+def ticket_status_badge(status: str) -> dict[str, Any]:
+    return {
+        "modifier": _BADGES.get(TicketStatus(status), ""),
+        "label": TicketStatus(status).label,
+    }
+
+
+@register.inclusion_tag("support/includes/help_link.html")
+def help_link(name: str) -> dict[str, Any]:
+    """A link to the help page ``help:<name>``, to put on the page that page explains."""
+    page = PAGES[name]
+    return {"url": reverse(f"help:{name}"), "title": page.title}
