@@ -28,3 +28,13 @@ def personas(db):  # type: ignore[no-untyped-def]
     from tests.personas import build_personas
 
     return build_personas()
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default() -> Iterator[None]:
+    """Each test starts in French: a request made in English must not colour the next test."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.activate("fr")
