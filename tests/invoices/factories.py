@@ -121,7 +121,7 @@ def pdf_bytes(*, pages: int = 1, password: str | None = None, signed: bool = Fal
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
     if signed:
-        from pypdf.generic import ArrayObject, NameObject, NumberObject, DictionaryObject
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
 
         writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
             {NameObject("/SigFlags"): NumberObject(3), NameObject("/Fields"): ArrayObject()}
