@@ -96,7 +96,9 @@ class HeaderForm(RecipientFields):
         help_text=_("20 caractères au plus, unique dans l'année."),
     )
     issue_date = forms.DateField(
-        label=_("Date de facture"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date de facture"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     billing_frame = forms.ChoiceField(label=_("Cadre de facturation"), choices=BillingFrame)
     invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType)
@@ -253,12 +255,12 @@ class InvoiceFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("Déposée depuis le"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
         label=_("Déposée jusqu'au"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     party = forms.CharField(label=_("Destinataire (nom ou SIRET)"), required=False, max_length=100)
     service_code = forms.CharField(label=_("Code service"), required=False, max_length=100)
