@@ -85,10 +85,15 @@ CSV_COLUMNS = [
 ]
 
 
+def _cell(value: str) -> str:
+    # A cell starting like a formula would be run by a spreadsheet (CSV injection).
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _csv_rows(invoices) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
     yield [str(title) for title, _value in CSV_COLUMNS]
     for invoice in invoices.iterator(chunk_size=500):
-        yield [value(invoice) for _title, value in CSV_COLUMNS]
+        yield [_cell(value(invoice)) for _title, value in CSV_COLUMNS]
 
 
 @login_required

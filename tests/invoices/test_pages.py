@@ -416,3 +416,13 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, personas):
     for url in [reverse("invoices:sent"), reverse("invoices:detail", args=[invoice.pk])]:
         response = client.get(url)
         assert response.status_code == 302 and "connexion" in response.url
+
+
+def test_the_csv_export_defuses_cells_that_look_like_formulas(personas, as_user):
+    personas.acme.name = '=HYPERLINK("http://evil")'
+    personas.acme.save()
+    deposited(personas)
+    response = as_user(personas.supplier_principal).get(reverse("invoices:sent_export"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][3].startswith("'=")
