@@ -15,11 +15,10 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
 from invoices.models import Invoice, InvoiceLine, InvoiceType, PaymentMethod, VatRegime
-from invoices.selectors import may_modify_for
 from invoices.totals import ZERO, LineAmounts, compute_totals, is_french_vat_rate
 from invoices.workflow import Status
 from structures.models import Service
-from structures.selectors import mandate_signed
+from structures.selectors import deposit_refusal_reason
 
 Errors = dict[str, list[str]]
 
@@ -33,16 +32,9 @@ class _Collector:
 
 
 def check_supplier(invoice: Invoice, user, out: _Collector) -> None:  # type: ignore[no-untyped-def]
-    if not may_modify_for(user, invoice.supplier):
-        out.add(
-            "supplier",
-            _("Vous n'êtes pas utilisateur validé de cette structure, avec le droit de déposer."),
-        )
-    elif not mandate_signed(invoice.supplier):
-        out.add(
-            "supplier",
-            _("Le mandat de facturation de cette structure doit être signé avant tout dépôt."),
-        )
+    reason = deposit_refusal_reason(user, invoice.supplier)
+    if reason is not None:
+        out.add("supplier", reason)
 
 
 def check_header(invoice: Invoice, out: _Collector, today: date) -> None:

@@ -2,9 +2,8 @@
 that their history is real. Runs after accounts.demo and structures.demo; idempotent (an
 invoice whose number exists is left alone).
 
-Until structures.demo provides them, this module makes sure of what it needs with
-get-or-create: the demo supplier company, the supplier user's membership and mandate, and the
-agent's membership to the State's FACTURES_PUBLIQUES service.
+structures.demo made the demo supplier company (its principal manager, the signed mandate)
+and attached the agent to the State's FACTURES_PUBLIQUES service.
 """
 
 from __future__ import annotations
@@ -20,57 +19,20 @@ from invoices import services
 from invoices.models import Invoice, RejectionReason
 from invoices.services import InvoiceInput, LineInput
 from invoices.workflow import Status
-from structures.models import MandateSignature, Membership, Structure
-from structures.selectors import current_mandate, mandate_signed, state_structure
+from structures import demo as structures_demo
+from structures.models import Structure
+from structures.selectors import state_structure
 
 SUPPLIER_EMAIL = "fournisseur@demo.chorus.test"
 AGENT_EMAIL = "agent@demo.chorus.test"
-# A made-up SIRET whose SIREN and whole number pass the Luhn check.
-DEMO_SUPPLIER_SIRET = "52345678800018"
 DEMO_IBAN = "FR7630006000011234567890189"
 
 
-def _supplier(user: User) -> Structure:
-    structure, _created = Structure.objects.get_or_create(
-        identifier_type=Structure.IdentifierType.SIRET,
-        identifier=DEMO_SUPPLIER_SIRET,
-        defaults={
-            "name": "Atelier Démo SARL",
-            "address": "12 rue des Artisans",
-            "postal_code": "69002",
-            "city": "Lyon",
-            "vat_number": "FR59523456788",
-        },
+def _supplier() -> Structure:
+    """The demo supplier company that structures.demo created, mandate signed."""
+    return Structure.objects.get(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=structures_demo.SUPPLIER_SIRET
     )
-    has_principal = structure.memberships.filter(
-        role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
-    ).exists()
-    Membership.objects.get_or_create(
-        user=user,
-        structure=structure,
-        defaults={
-            "role": Membership.Role.MEMBER if has_principal else Membership.Role.PRINCIPAL,
-            "status": Membership.Status.APPROVED,
-            "can_modify": True,
-            "decided_at": timezone.now(),
-        },
-    )
-    mandate = current_mandate()
-    if mandate is not None and not mandate_signed(structure):
-        MandateSignature.objects.get_or_create(
-            structure=structure, mandate=mandate, defaults={"signed_by": user}
-        )
-    return structure
-
-
-def _agent(user: User) -> None:
-    state = state_structure()
-    membership, _created = Membership.objects.get_or_create(
-        user=user,
-        structure=state,
-        defaults={"status": Membership.Status.APPROVED, "decided_at": timezone.now()},
-    )
-    membership.services.add(state.services.get(code="FACTURES_PUBLIQUES"))
 
 
 # --- the invoices --------------------------------------------------------------------------------
@@ -222,8 +184,7 @@ SCENARIOS: list[tuple[str, int, Callable[[Invoice, User], None] | None]] = [
 def seed(*, password: str) -> list[str]:
     user = User.objects.get(email=SUPPLIER_EMAIL)
     agent = User.objects.get(email=AGENT_EMAIL)
-    supplier = _supplier(user)
-    _agent(agent)
+    supplier = _supplier()
     created = 0
     for index, (number, days_ago, scenario) in enumerate(SCENARIOS):
         if Invoice.objects.filter(supplier=supplier, number=number).exists():

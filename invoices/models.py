@@ -224,6 +224,20 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         """Typed in the portal (lines known), as opposed to a deposited file."""
         return self.deposit_mode in (DepositMode.SAISIE_WEB, DepositMode.SAISIE_API)
 
+    @property
+    def last_reason(self) -> str:
+        """The last reason given on the invoice ("code — label : comment"), or ""."""
+        change = (
+            self.history.filter(reason__isnull=False)
+            .select_related("reason")
+            .order_by("-at", "-pk")
+            .first()
+        )
+        if change is None:
+            return ""
+        text = f"{change.reason.code} — {change.reason.label}"
+        return f"{text} : {change.comment}" if change.comment else text
+
 
 class Unit(models.TextChoices):
     """A short list of units (UN/ECE rec. 20 codes), enough for typed invoices."""

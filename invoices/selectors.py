@@ -17,7 +17,7 @@ from django.utils import timezone
 from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
 from invoices.workflow import Status
 from structures.models import Membership, Service, Structure
-from structures.selectors import agent_services, mandate_signed, structures_of
+from structures.selectors import agent_services, structures_of
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -31,12 +31,6 @@ def may_modify_for(user: User, structure: Structure) -> bool:
     return Membership.objects.filter(
         user=user, structure=structure, status=Membership.Status.APPROVED, can_modify=True
     ).exists()
-
-
-def may_deposit_for(user: User, structure: Structure) -> bool:
-    """May the user deposit invoices for this supplier structure: it must also have signed
-    the billing mandate. (Structures will offer its own helper; this one stands until then.)"""
-    return may_modify_for(user, structure) and mandate_signed(structure)
 
 
 def depositing_structures_of(user: User) -> QuerySet[Structure]:

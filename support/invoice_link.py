@@ -2,8 +2,8 @@
 
 Tickets do not import the invoices app: a ticket keeps a snapshot of what the sender saw
 (number, status, last reason) and is routed to the invoice's recipient. Anything that looks
-like ``InvoiceLike`` can be given to ``services.ticket_create(invoice=...)``; the invoices app
-provides the lookup of an invoice the user may see (``visible_invoice``).
+like ``InvoiceLike`` (an ``invoices.Invoice``) can be given to
+``services.ticket_create(invoice=...)``; ``visible_invoice`` looks up one the user may see.
 """
 
 from __future__ import annotations
@@ -31,9 +31,13 @@ class InvoiceLike(Protocol):
 
 
 def visible_invoice(*, user: User, invoice_id: int) -> InvoiceLike | None:
-    """The invoice ``user`` may open a ticket about, or None (the page then answers 404).
+    """The invoice ``user`` may open a ticket about (one their structures sent), or None (the
+    page then answers 404)."""
+    from invoices.selectors import sent_invoices_for
 
-    Invoices live on another branch; once merged this returns the invoice from the invoices
-    app's selector of the invoices the user's structures sent.
-    """
-    return None
+    return (
+        sent_invoices_for(user)
+        .select_related("supplier", "recipient", "service")
+        .filter(pk=invoice_id)
+        .first()
+    )

@@ -76,6 +76,14 @@ class Ticket(models.Model):
 
     # What the invoice looked like when the ticket was opened from it (a snapshot, on purpose:
     # the receiver reads what the sender saw, even after the invoice moved on).
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="support_tickets",
+        verbose_name=_("facture"),
+    )
     invoice_number = models.CharField(_("numéro de facture"), max_length=50, blank=True)
     invoice_status = models.CharField(_("statut de la facture"), max_length=100, blank=True)
     invoice_reason = models.TextField(_("dernier motif de la facture"), blank=True)

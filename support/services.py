@@ -250,10 +250,11 @@ def _route(
     return Ticket.Queue.RECIPIENT, structure, service
 
 
-def _invoice_snapshot(invoice: InvoiceLike | None, typed_number: str) -> dict[str, str]:
+def _invoice_snapshot(invoice: InvoiceLike | None, typed_number: str) -> dict[str, object]:
     if invoice is None:
         return {"invoice_number": typed_number.strip()}
     return {
+        "invoice": invoice,
         "invoice_number": invoice.number,
         "invoice_status": str(invoice.get_status_display()),
         "invoice_reason": invoice.last_reason or "",

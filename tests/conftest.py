@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from importlib import import_module
 
 import pytest
 
@@ -38,3 +39,18 @@ def _french_by_default() -> Iterator[None]:
     translation.activate("fr")
     yield
     translation.activate("fr")
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    """What the data migrations create (the State and its services, the mandate, the CGU, the
+    reason catalogue), put back for tests on a committed database: a transactional test before
+    this one may have flushed it. The migrations' functions are idempotent."""
+    from django.apps import apps
+
+    for module, function in [
+        ("accounts.migrations.0002_first_terms", "create_first_version"),
+        ("structures.migrations.0002_state_and_mandate", "forwards"),
+        ("invoices.migrations.0002_rejection_reasons", "forwards"),
+    ]:
+        getattr(import_module(module), function)(apps, None)
