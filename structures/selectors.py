@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
-from structures.models import MandateSignature, MandateVersion, Membership, Service, Structure
+from structures import siret as siret_numbers
+from structures.errors import StructureAlreadyExists, StructureError
+from structures.models import (
+    MandateSignature,
+    MandateVersion,
+    Membership,
+    Service,
+    SireneEstablishment,
+    Structure,
+)
 
 
 def state_structure() -> Structure:
@@ -53,3 +64,218 @@ def mandate_signed(structure: Structure) -> bool:
         mandate is not None
         and MandateSignature.objects.filter(structure=structure, mandate=mandate).exists()
     )
+
+
+# --- Pages of the structures app ------------------------------------------------------------
+def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def]
+    """Every attachment of the user, whatever its status ("Mes structures"), in one query:
+    each row carries the structure, whether the mandate in force is signed, and how many
+    requests wait for a decision."""
+    mandate = current_mandate()
+    pending = (
+        Membership.objects.filter(structure=OuterRef("structure"), status=Membership.Status.PENDING)
+        .order_by()
+        .values("structure")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("structure")
+        .annotate(
+            pending_count=Coalesce(Subquery(pending), 0),
+            mandate_is_signed=Exists(
+                MandateSignature.objects.filter(
+                    structure=OuterRef("structure"), mandate_id=mandate.pk if mandate else None
+                )
+            ),
+        )
+        .order_by("structure__name", "structure__pk")
+    )
+
+
+def structure_for_member(user, pk: int) -> Structure | None:  # type: ignore[no-untyped-def]
+    """The structure if the user is an approved member of it; None otherwise (a 404)."""
+    return structures_of(user).filter(pk=pk).first()
+
+
+def membership_in(user, structure: Structure) -> Membership | None:  # type: ignore[no-untyped-def]
+    return approved_memberships(user).filter(structure=structure).first()
+
+
+def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        approved_memberships(user)
+        .filter(structure=structure, role=Membership.Role.PRINCIPAL)
+        .exists()
+    )
+
+
+def structure_members(structure: Structure) -> QuerySet[Membership]:
+    """Approved members, principal manager first, with their services (agents)."""
+    return (
+        Membership.objects.filter(structure=structure, status=Membership.Status.APPROVED)
+        .select_related("user")
+        .prefetch_related("services")
+        .order_by("role", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def pending_requests(structure: Structure) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(structure=structure, status=Membership.Status.PENDING)
+        .select_related("user")
+        .order_by("requested_at", "pk")
+    )
+
+
+def structure_services(structure: Structure) -> QuerySet[Service]:
+    return structure.services.order_by("code")
+
+
+def mandate_signature(structure: Structure) -> MandateSignature | None:
+    """The signature of the mandate in force, with who signed it."""
+    mandate = current_mandate()
+    if mandate is None:
+        return None
+    return (
+        MandateSignature.objects.select_related("signed_by", "mandate")
+        .filter(structure=structure, mandate=mandate)
+        .first()
+    )
+
+
+SEARCH_LIMIT = 20
+SIRET_PREFIX_MIN = 3
+
+
+def structure_search(query: str) -> QuerySet[Structure]:
+    """Structures to join: by SIRET (its first 3 digits or more, spaces ignored) or by the
+    exact company name, case aside. Anything else finds nothing."""
+    compact = "".join(query.split())
+    structures = Structure.objects.filter(is_active=True)
+    if compact.isascii() and compact.isdigit():
+        if len(compact) < SIRET_PREFIX_MIN:
+            return structures.none()
+        found = structures.filter(
+            identifier_type=Structure.IdentifierType.SIRET, identifier__startswith=compact
+        )
+    elif query.strip():
+        found = structures.filter(name__iexact=query.strip())
+    else:
+        return structures.none()
+    return found.order_by("name", "identifier")[:SEARCH_LIMIT]
+
+
+def structure_by_siret(siret: str) -> Structure | None:
+    return Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=siret
+    ).first()
+
+
+def directory_establishment(siret: str) -> SireneEstablishment | None:
+    return SireneEstablishment.objects.filter(siret=siret).first()
+
+
+# --- Creating a structure: what stands in the way -------------------------------------------
+def normalised_siret(value: str) -> str:
+    """The SIRET's 14 digits, or ``StructureError`` (services accept what people type)."""
+    try:
+        return siret_numbers.validate(value)
+    except siret_numbers.InvalidChecksum:
+        raise StructureError(
+            gettext("Ce SIRET n’est pas valide : sa clé de contrôle est fausse.")
+        ) from None
+    except siret_numbers.ValidationError:
+        raise StructureError(gettext("Un SIRET compte 14 chiffres.")) from None
+
+
+def already_exists(structure: Structure) -> StructureAlreadyExists:
+    return StructureAlreadyExists(
+        gettext("La structure de ce SIRET existe déjà : « %(name)s ».") % {"name": structure.name},
+        structure,
+    )
+
+
+def establishment_to_create(siret: str) -> SireneEstablishment:
+    """The directory's establishment whose structure the user may create, or the reason why
+    not: the structure exists (``StructureAlreadyExists``), the SIRET is unknown, the
+    establishment is closed, or it is a public body (created by administrators)."""
+    existing = structure_by_siret(siret)
+    if existing is not None:
+        raise already_exists(existing)
+    establishment = directory_establishment(siret)
+    shown = siret_numbers.format_siret(siret)
+    if establishment is None:
+        raise StructureError(
+            gettext("Le SIRET %(siret)s est inconnu du répertoire SIRENE de l’INSEE.")
+            % {"siret": shown}
+        )
+    if not establishment.is_active:
+        raise StructureError(
+            gettext("L’établissement %(siret)s est fermé selon le répertoire SIRENE.")
+            % {"siret": shown}
+        )
+    if establishment.is_public_body:
+        raise StructureError(
+            gettext(
+                "L’établissement %(siret)s est une personne morale de droit public : sa "
+                "structure est créée par l’administrateur du portail. Si vous êtes un "
+                "fournisseur, créez ou rejoignez la structure de votre propre entreprise."
+            )
+            % {"siret": shown}
+        )
+    return establishment
+
+
+# --- The deposit gate (called by the invoices app and the API) ------------------------------
+def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: ignore[no-untyped-def]
+    """Why the user may not deposit invoices for the structure, in words for the user; None
+    when they may."""
+    membership = membership_in(user, structure)
+    if membership is None:
+        return gettext("Vous n’êtes pas rattaché à cette structure.")
+    if not structure.is_active:
+        return gettext("Cette structure est inactive.")
+    if not membership.can_modify and not membership.is_principal:
+        return gettext(
+            "Vous avez un droit de consultation seulement sur cette structure : demandez à son "
+            "gestionnaire principal le droit de modification."
+        )
+    if not mandate_signed(structure):
+        return gettext(
+            "Le mandat de facturation de cette structure n’est pas signé : son gestionnaire "
+            "principal doit le signer avant tout dépôt de facture."
+        )
+    return None
+
+
+def can_deposit_for(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    return deposit_refusal_reason(user, structure) is None
+
+
+def user_membership(user, structure: Structure) -> Membership | None:  # type: ignore[no-untyped-def]
+    """The user's attachment to the structure, whatever its status."""
+    return Membership.objects.filter(user=user, structure=structure).first()
+
+
+def membership_statuses(user, structures: list[Structure]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """{structure id: the user's membership status} for search results, in one query."""
+    return dict(
+        Membership.objects.filter(user=user, structure__in=structures).values_list(
+            "structure_id", "status"
+        )
+    )
+
+
+def creatable_establishment(query: str) -> SireneEstablishment | None:
+    """When a search by a whole SIRET finds no structure: the directory's establishment, if
+    its structure may be created."""
+    try:
+        siret = siret_numbers.validate(query)
+    except siret_numbers.ValidationError:
+        return None
+    try:
+        return establishment_to_create(siret)
+    except StructureError:
+        return None

@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from structures import views
 
 app_name = "structures"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.structure_list, name="list"),
+    path("creer/", views.structure_create, name="create"),
+    path("rechercher/", views.structure_search, name="search"),
+    path("<int:pk>/", views.structure_detail, name="detail"),
+    path("<int:pk>/rattachement/", views.structure_join, name="join"),
+    path("<int:pk>/demandes/", views.requests_decide, name="decide"),
+    path("<int:pk>/membres/detacher/", views.member_detach, name="detach"),
+    path("<int:pk>/membres/transmettre/", views.principal_transfer, name="transfer"),
+    path("<int:pk>/membres/droits/", views.member_rights, name="rights"),
+    path("<int:pk>/mandat/", views.mandate, name="mandate"),
+]

@@ -1,0 +1,77 @@
+"""Demo data for structures: the sample SIRENE directory, a few public bodies, the supplier's
+company with its mandate signed, the State's agent on two services, and a colleague's request
+waiting for the supplier to approve it. Runs after ``accounts.demo``; idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.demo import demo_user
+from accounts.models import User
+from structures import selectors, services
+from structures.models import Membership, Structure
+from structures.public_csv import import_public_structures
+from structures.sirene.importer import import_files
+
+DATA = Path(__file__).resolve().parent / "data"
+SIRENE_SAMPLE = DATA / "sirene_sample.csv"
+PUBLIC_SAMPLE = DATA / "public_structures_sample.csv"
+SUPPLIER_SIRET = "81234567600017"  # ATELIER DUPONT, Lyon, in the sample
+AGENT_SERVICES = ["FACTURES_PUBLIQUES", "SFACT_MIN_ECO"]
+COLLEAGUE = ("collegue@demo.chorus.test", "Claude", "Collègue")
+
+
+def seed(*, password: str) -> list[str]:
+    summary = import_files([SIRENE_SAMPLE])
+    import_public_structures(PUBLIC_SAMPLE)
+    supplier = demo_user("fournisseur@demo.chorus.test")
+    company = _supplier_company(supplier)
+    services.mandate_sign(structure=company, user=supplier, ip_address=None)
+    state = selectors.state_structure()
+    services.agent_attach(
+        structure=state,
+        user=demo_user("agent@demo.chorus.test"),
+        services=state.services.filter(code__in=AGENT_SERVICES),
+    )
+    colleague = _colleague(password)
+    membership = selectors.user_membership(colleague, company)
+    if membership is None or membership.status in {
+        Membership.Status.REFUSED,
+        Membership.Status.DETACHED,
+    }:
+        membership = services.attachment_request(user=colleague, structure=company)
+    return [
+        f"{summary.imported} établissements SIRENE de démonstration ({SIRENE_SAMPLE.name})",
+        f"{company.name} (SIRET {company.identifier}) : fournisseur@demo.chorus.test "
+        "gestionnaire principal, mandat signé",
+        f"agent@demo.chorus.test : agent de l'État, services {', '.join(AGENT_SERVICES)}",
+        f"{colleague.email:<32} rattachement : {membership.get_status_display()}",
+    ]
+
+
+def _supplier_company(supplier: User) -> Structure:
+    company = selectors.structure_by_siret(SUPPLIER_SIRET)
+    if company is None:
+        return services.structure_create_from_siret(user=supplier, siret=SUPPLIER_SIRET)
+    return company
+
+
+def _colleague(password: str) -> User:
+    email, first_name, last_name = COLLEAGUE
+    user, _created = User.objects.update_or_create(
+        email=email,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "contact_email": email,
+            "is_active": True,
+        },
+    )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    terms = account_selectors.current_terms()
+    if terms is not None:
+        account_services.terms_accept(user=user, terms=terms, ip_address=None)
+    return user

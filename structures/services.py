@@ -1,0 +1,336 @@
+"""Every write about structures: creation from the SIRENE directory, attachment requests and
+their decisions, the principal manager's role, the billing mandate, public structures.
+
+Rules decided here (issue 3):
+- The user who creates a structure becomes its principal manager. A structure that has no
+  approved member at all (created by an administrator, say) makes its first requester the
+  principal manager at once, as if they had created it. Once a structure has had members, a
+  missing principal manager is replaced through support (an administrator), as on Chorus Pro.
+- Nobody asks to join a public structure: suppliers must join their own company, and agents are
+  attached by an administrator (``agent_attach``, the admin's membership inline).
+- A refused or detached user may ask again; the request goes back to pending.
+- Races: the database constraints (one structure per SIRET, one membership per user and
+  structure, one approved principal per structure) have the last word; the structure row is
+  locked while a membership decision is taken, and a lost race ends in the same state as a
+  request that came second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from structures import notifications, selectors
+from structures.errors import StructureError
+from structures.models import (
+    MandateSignature,
+    Membership,
+    Service,
+    Structure,
+)
+from structures.sirene import loader
+from structures.sirene.reader import Record
+
+PUBLIC_STRUCTURE_REFUSAL = gettext_lazy(
+    "« %(name)s » est une structure publique, destinataire de vos factures : on ne s’y rattache "
+    "pas. Rattachez-vous à la structure de votre propre entreprise, celle qui émet les factures, "
+    "et non à celle de votre client public. Les agents des entités publiques sont rattachés par "
+    "l’administrateur du portail."
+)
+
+
+# --- The SIRENE directory -------------------------------------------------------------------
+@transaction.atomic
+def sirene_establishments_upsert(*, records: Sequence[Record], with_category: bool = True) -> int:
+    """Writes one batch of the directory import (insert or update by SIRET)."""
+    return loader.upsert(records, with_category=with_category)
+
+
+# --- Creating a structure -------------------------------------------------------------------
+@transaction.atomic
+def structure_create_from_siret(*, user: User, siret: str) -> Structure:
+    """Creates the structure of an active establishment; its creator is principal manager."""
+    siret = selectors.normalised_siret(siret)
+    establishment = selectors.establishment_to_create(siret)
+    try:
+        # A savepoint: when a concurrent creation wins the unique constraint, the caller's
+        # transaction stays usable and the user is offered to join the winner's structure.
+        with transaction.atomic():
+            structure = Structure.objects.create(
+                identifier_type=Structure.IdentifierType.SIRET,
+                identifier=siret,
+                name=establishment.name or siret,
+                address=establishment.address,
+                postal_code=establishment.postal_code,
+                city=establishment.city,
+            )
+    except IntegrityError:
+        existing = selectors.structure_by_siret(siret)
+        if existing is None:
+            raise
+        raise selectors.already_exists(existing) from None
+    Membership.objects.create(
+        user=user,
+        structure=structure,
+        role=Membership.Role.PRINCIPAL,
+        status=Membership.Status.APPROVED,
+        decided_at=timezone.now(),
+        decided_by=user,
+    )
+    return structure
+
+
+# --- Attachment requests --------------------------------------------------------------------
+def _locked(structure: Structure) -> Structure:
+    """The structure's row, locked until the end of the transaction (decisions serialise)."""
+    return Structure.objects.select_for_update().get(pk=structure.pk)
+
+
+@transaction.atomic
+def attachment_request(*, user: User, structure: Structure) -> Membership:
+    """Asks to join a private structure; the first member of an empty structure is approved as
+    its principal manager at once, everyone else waits for the principal manager."""
+    structure = _locked(structure)
+    if structure.is_public:
+        raise StructureError(PUBLIC_STRUCTURE_REFUSAL % {"name": structure.name})
+    if not structure.is_active:
+        raise StructureError(_("Cette structure est inactive."))
+    membership = Membership.objects.filter(user=user, structure=structure).first()
+    if membership is not None and membership.status == Membership.Status.APPROVED:
+        raise StructureError(_("Vous êtes déjà rattaché à cette structure."))
+    if membership is not None and membership.status == Membership.Status.PENDING:
+        raise StructureError(_("Votre demande de rattachement est déjà en attente."))
+    first = not Membership.objects.filter(
+        structure=structure, status=Membership.Status.APPROVED
+    ).exists()
+    membership = membership or Membership(user=user, structure=structure)
+    try:
+        with transaction.atomic():
+            _ask(membership, user=user, as_principal=first)
+    except IntegrityError:
+        # Lost a race: a concurrent first request became principal (or the same user's
+        # double click created the row). Ask again as an ordinary request.
+        current = Membership.objects.filter(user=user, structure=structure).first()
+        if current is not None and current.status in {
+            Membership.Status.APPROVED,
+            Membership.Status.PENDING,
+        }:
+            return current
+        membership = current or Membership(user=user, structure=structure)
+        _ask(membership, user=user, as_principal=False)
+    if membership.status == Membership.Status.PENDING:
+        transaction.on_commit(partial(notifications.request_received, membership.pk))
+    return membership
+
+
+def _ask(membership: Membership, *, user: User, as_principal: bool) -> None:
+    now = timezone.now()
+    membership.role = Membership.Role.PRINCIPAL if as_principal else Membership.Role.MEMBER
+    membership.status = Membership.Status.APPROVED if as_principal else Membership.Status.PENDING
+    membership.can_modify = True
+    membership.requested_at = now
+    membership.decided_at = now if as_principal else None
+    membership.decided_by = user if as_principal else None
+    membership.save()
+
+
+def _lock_as_principal(structure: Structure, user: User) -> Structure:
+    structure = _locked(structure)
+    if not Membership.objects.filter(
+        structure=structure,
+        user=user,
+        role=Membership.Role.PRINCIPAL,
+        status=Membership.Status.APPROVED,
+    ).exists():
+        raise StructureError(
+            _("Seul le gestionnaire principal de la structure peut faire cette opération.")
+        )
+    return structure
+
+
+def _decide(
+    *, structure: Structure, decided_by: User, membership_ids: Iterable[int], status: str
+) -> list[Membership]:
+    structure = _lock_as_principal(structure, decided_by)
+    pending = list(
+        Membership.objects.filter(
+            structure=structure, pk__in=list(membership_ids), status=Membership.Status.PENDING
+        ).select_for_update()
+    )
+    now = timezone.now()
+    for membership in pending:
+        membership.status = status
+        membership.role = Membership.Role.MEMBER
+        membership.decided_at = now
+        membership.decided_by = decided_by
+        membership.save(update_fields=["status", "role", "decided_at", "decided_by"])
+        transaction.on_commit(partial(notifications.request_decided, membership.pk))
+    return pending
+
+
+@transaction.atomic
+def attachment_request_approve(
+    *, structure: Structure, decided_by: User, membership_ids: Iterable[int]
+) -> list[Membership]:
+    """Approves the pending requests among ``membership_ids`` (others are left alone, so a
+    double submission decides nothing twice); each requester is e-mailed."""
+    return _decide(
+        structure=structure,
+        decided_by=decided_by,
+        membership_ids=membership_ids,
+        status=Membership.Status.APPROVED,
+    )
+
+
+@transaction.atomic
+def attachment_request_refuse(
+    *, structure: Structure, decided_by: User, membership_ids: Iterable[int]
+) -> list[Membership]:
+    return _decide(
+        structure=structure,
+        decided_by=decided_by,
+        membership_ids=membership_ids,
+        status=Membership.Status.REFUSED,
+    )
+
+
+def _approved_member(structure: Structure, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(pk=membership_id, structure=structure, status=Membership.Status.APPROVED)
+        .first()
+    )
+    if membership is None:
+        raise StructureError(_("Cet utilisateur n’est pas membre de la structure."))
+    return membership
+
+
+@transaction.atomic
+def membership_detach(*, structure: Structure, by: User, membership_id: int) -> Membership:
+    """The principal manager detaches a member; a member may also leave by themselves. The
+    principal manager hands the role over before leaving."""
+    structure = _locked(structure)
+    membership = _approved_member(structure, membership_id)
+    if membership.user_id != by.pk:
+        _lock_as_principal(structure, by)
+    if membership.is_principal:
+        raise StructureError(
+            _("Le gestionnaire principal transmet d’abord son rôle à un autre membre.")
+        )
+    membership.status = Membership.Status.DETACHED
+    membership.decided_at = timezone.now()
+    membership.decided_by = by
+    membership.save(update_fields=["status", "decided_at", "decided_by"])
+    transaction.on_commit(partial(notifications.member_detached, membership.pk))
+    return membership
+
+
+@transaction.atomic
+def membership_set_rights(
+    *, structure: Structure, by: User, membership_id: int, can_modify: bool
+) -> Membership:
+    """Gives a member the right to deposit (modification) or consultation only."""
+    structure = _lock_as_principal(structure, by)
+    membership = _approved_member(structure, membership_id)
+    if membership.is_principal:
+        raise StructureError(_("Le gestionnaire principal garde tous les droits."))
+    membership.can_modify = can_modify
+    membership.save(update_fields=["can_modify"])
+    return membership
+
+
+@transaction.atomic
+def principal_transfer(*, structure: Structure, by: User, membership_id: int) -> Membership:
+    """Hands the principal manager's role to another approved member."""
+    structure = _lock_as_principal(structure, by)
+    target = _approved_member(structure, membership_id)
+    if target.user_id == by.pk:
+        raise StructureError(_("Vous êtes déjà le gestionnaire principal."))
+    # Demote first: the database allows one approved principal per structure at any moment.
+    Membership.objects.filter(structure=structure, user=by).update(role=Membership.Role.MEMBER)
+    target.role = Membership.Role.PRINCIPAL
+    target.can_modify = True
+    target.save(update_fields=["role", "can_modify"])
+    transaction.on_commit(partial(notifications.principal_received, target.pk))
+    return target
+
+
+# --- Billing mandate ------------------------------------------------------------------------
+@transaction.atomic
+def mandate_sign(*, structure: Structure, user: User, ip_address: str | None) -> MandateSignature:
+    """The principal manager signs the mandate in force; signing twice keeps the first."""
+    structure = _lock_as_principal(structure, user)
+    mandate = selectors.current_mandate()
+    if mandate is None:
+        raise StructureError(_("Aucun mandat de facturation n’est publié."))
+    signature, _created = MandateSignature.objects.get_or_create(
+        structure=structure,
+        mandate=mandate,
+        defaults={"signed_by": user, "ip_address": ip_address},
+    )
+    return signature
+
+
+# --- Public structures (administrators) -----------------------------------------------------
+@transaction.atomic
+def agent_attach(
+    *,
+    structure: Structure,
+    user: User,
+    services: Iterable[Service] = (),
+    decided_by: User | None = None,
+) -> Membership:
+    """An administrator attaches a public agent to a public structure and some services."""
+    membership, _created = Membership.objects.get_or_create(user=user, structure=structure)
+    membership.status = Membership.Status.APPROVED
+    membership.decided_at = membership.decided_at or timezone.now()
+    membership.decided_by = membership.decided_by or decided_by
+    membership.save(update_fields=["status", "decided_at", "decided_by"])
+    membership.services.add(*[s for s in services if s.structure_id == structure.pk])
+    return membership
+
+
+@transaction.atomic
+def public_structure_upsert(*, siret: str, name: str, **settings: object) -> Structure:
+    """Creates or updates a public structure from its SIRET (CSV import, administrators)."""
+    siret = selectors.normalised_siret(siret)
+    structure, _created = Structure.objects.update_or_create(
+        identifier_type=Structure.IdentifierType.SIRET,
+        identifier=siret,
+        defaults={"name": name, "is_public": True, **settings},
+    )
+    return structure
+
+
+@transaction.atomic
+def service_upsert(
+    *,
+    structure: Structure,
+    code: str,
+    name: str,
+    is_active: bool = True,
+    engagement_required: bool = False,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> Service:
+    if not structure.is_public:
+        raise StructureError(_("Seule une structure publique a des services."))
+    service, _created = Service.objects.update_or_create(
+        structure=structure,
+        code=code,
+        defaults={
+            "name": name,
+            "is_active": is_active,
+            "engagement_required": engagement_required,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        },
+    )
+    return service

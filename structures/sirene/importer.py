@@ -1,0 +1,189 @@
+"""Importing stock files: read rows, set the bad ones aside, write the good ones in batches.
+
+Each batch is written in its own transaction (``services.sirene_establishments_upsert``): an
+import stopped half-way keeps what it wrote, and running it again finishes the job, since every
+write is an upsert keyed by SIRET.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, connections
+from django.utils.translation import gettext as _
+
+from structures.sirene.reader import Record, Rejection, StockReader, open_stock_file
+
+DEFAULT_BATCH_SIZE = 20_000
+
+
+@dataclass
+class ImportSummary:
+    read: int = 0
+    imported: int = 0
+    changed: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds > 0 else 0.0
+
+
+class Progress:
+    """Progress on one line: rewritten in place on a terminal, a new line every ``interval``
+    seconds on a log file. Called once per batch, so the clock is read rarely."""
+
+    def __init__(
+        self, write: Callable[[str], object], *, is_tty: bool, interval: float | None = None
+    ) -> None:
+        self.write = write
+        self.is_tty = is_tty
+        self.interval = interval if interval is not None else (0.5 if is_tty else 10.0)
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def update(self, name: str, read: int, rejected: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        rate = read / max(now - self.started, 1e-9)
+        line = _("%(name)s : %(read)s lignes lues, %(rejected)s rejetées, %(rate)s lignes/s") % {
+            "name": name,
+            "read": _thousands(read),
+            "rejected": _thousands(rejected),
+            "rate": _thousands(rate),
+        }
+        self.write(f"\r{line}\033[K" if self.is_tty else f"{line}\n")
+
+    def done(self) -> None:
+        if self.is_tty:
+            self.write("\n")
+
+
+def _thousands(number: float) -> str:
+    return f"{number:,.0f}".replace(",", "\u202f")
+
+
+class InlineWriter:
+    """Writes each batch at once, on the caller's connection (and inside its transaction)."""
+
+    def __init__(self, *, with_category: bool) -> None:
+        self.with_category = with_category
+        self.changed = 0
+
+    def submit(self, records: list[Record]) -> None:
+        from structures.services import sirene_establishments_upsert
+
+        self.changed += sirene_establishments_upsert(
+            records=records, with_category=self.with_category
+        )
+
+    def close(self) -> int:
+        return self.changed
+
+
+class ThreadedWriter(InlineWriter):
+    """Writes batches from a second thread, on its own connection, while the caller parses the
+    next ones: PostgreSQL merges a batch on one core while Python reads CSV on the other
+    (psycopg releases the GIL while it waits for the server). The queue is short, so memory
+    stays at a few batches; an error in the thread is raised in the caller."""
+
+    def __init__(self, *, with_category: bool, depth: int = 2) -> None:
+        super().__init__(with_category=with_category)
+        self.queue: queue.Queue[list[Record] | None] = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="sirene-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (records := self.queue.get()) is not None:
+                if self.error is None:  # after an error, drain so that the caller never blocks
+                    try:
+                        super().submit(records)
+                    except BaseException as exc:
+                        self.error = exc
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def submit(self, records: list[Record]) -> None:
+        self._raise()
+        self.queue.put(records)
+
+    def close(self) -> int:
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+        return self.changed
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _writer(*, with_category: bool) -> InlineWriter:
+    # Only outside a transaction: the thread's writes commit on their own, which an atomic
+    # block (a test, the demo) must not see happen behind its back; and SQLite has one writer.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return ThreadedWriter(with_category=with_category)
+    return InlineWriter(with_category=with_category)
+
+
+def import_files(
+    paths: Iterable[str | Path],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    on_rejection: Callable[[str, Rejection], None] | None = None,
+) -> ImportSummary:
+    """Imports each file in turn; raises ``StockFileError`` for a file that cannot be read."""
+    summary = ImportSummary()
+    started = time.monotonic()
+    for path in paths:
+        _import_file(Path(path), summary, batch_size, progress, on_rejection)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _import_file(
+    path: Path,
+    summary: ImportSummary,
+    batch_size: int,
+    progress: Progress | None,
+    on_rejection: Callable[[str, Rejection], None] | None,
+) -> None:
+    with open_stock_file(path) as stream:
+        reader = StockReader(stream)
+        writer = _writer(with_category=reader.has_legal_category)
+        # A dict, so that a SIRET twice in one batch is written once (the last row wins):
+        # PostgreSQL refuses to update the same row twice in one statement.
+        batch: dict[str, Record] = {}
+        try:
+            for item in reader:
+                summary.read += 1
+                if type(item) is Record:
+                    batch[item.siret] = item
+                    if len(batch) >= batch_size:
+                        summary.imported += len(batch)
+                        writer.submit(list(batch.values()))
+                        batch = {}
+                        if progress is not None:
+                            progress.update(path.name, summary.read, summary.rejected)
+                else:
+                    summary.rejected += 1
+                    if on_rejection is not None:
+                        on_rejection(path.name, item)  # type: ignore[arg-type]
+            if batch:
+                summary.imported += len(batch)
+                writer.submit(list(batch.values()))
+        finally:
+            summary.changed += writer.close()
+        if progress is not None:
+            progress.update(path.name, summary.read, summary.rejected, force=True)

@@ -1,0 +1,287 @@
+"""Reading INSEE's establishment stock file (``StockEtablissement``) one row at a time.
+
+The file is CSV with INSEE's column names in the first line, UTF-8, possibly gzip- or
+zip-compressed (detected by the magic bytes, not the file name). The reader keeps nothing but
+the current row: memory does not depend on the file's size. Each row becomes either a
+``Record`` (what ``SireneEstablishment`` stores) or a ``Rejection`` (line number and reason).
+
+The row loop is the hot path of a 40-million-row import: it looks columns up by position,
+checks the SIRET with ``is_valid_fast`` and builds tuples, nothing more.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import IO, NamedTuple, TextIO
+
+from django.utils.translation import gettext as _
+
+from structures.siret import is_valid_fast
+
+# A row of the real file can hold long free-text fields; the csv module's default limit
+# (128 KiB) would stop the import on one bad quote, so the limit is raised and the row rejected.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+REQUIRED_COLUMNS = ("siren", "nic", "siret", "etatAdministratifEtablissement")
+LEGAL_CATEGORY_COLUMN = "categorieJuridiqueUniteLegale"
+OPTIONAL_COLUMNS = (
+    "denominationUniteLegale",
+    "nomUniteLegale",
+    "prenom1UniteLegale",
+    "denominationUsuelleEtablissement",
+    "enseigne1Etablissement",
+    "complementAdresseEtablissement",
+    "numeroVoieEtablissement",
+    "indiceRepetitionEtablissement",
+    "typeVoieEtablissement",
+    "libelleVoieEtablissement",
+    "codePostalEtablissement",
+    "libelleCommuneEtablissement",
+    LEGAL_CATEGORY_COLUMN,
+)
+
+# INSEE's street-type codes, written out as La Poste writes them (upper case, like the street).
+STREET_TYPES = {
+    "ALL": "ALLEE",
+    "AV": "AVENUE",
+    "BD": "BOULEVARD",
+    "CAR": "CARREFOUR",
+    "CHE": "CHEMIN",
+    "CHS": "CHAUSSEE",
+    "CITE": "CITE",
+    "COR": "CORNICHE",
+    "CRS": "COURS",
+    "DOM": "DOMAINE",
+    "DSC": "DESCENTE",
+    "ECA": "ECART",
+    "ESP": "ESPLANADE",
+    "FG": "FAUBOURG",
+    "GR": "GRANDE RUE",
+    "HAM": "HAMEAU",
+    "HLE": "HALLE",
+    "IMP": "IMPASSE",
+    "LD": "LIEU-DIT",
+    "LOT": "LOTISSEMENT",
+    "MAR": "MARCHE",
+    "MTE": "MONTEE",
+    "PARC": "PARC",
+    "PAS": "PASSAGE",
+    "PASS": "PASSAGE",
+    "PL": "PLACE",
+    "PLN": "PLAINE",
+    "PLT": "PLATEAU",
+    "PRO": "PROMENADE",
+    "PRV": "PARVIS",
+    "QUA": "QUARTIER",
+    "QUAI": "QUAI",
+    "RES": "RESIDENCE",
+    "RLE": "RUELLE",
+    "ROC": "ROCADE",
+    "RPT": "ROND-POINT",
+    "RTE": "ROUTE",
+    "RUE": "RUE",
+    "SEN": "SENTIER",
+    "SQ": "SQUARE",
+    "TPL": "TERRE-PLEIN",
+    "TRA": "TRAVERSE",
+    "VLA": "VILLA",
+    "VLGE": "VILLAGE",
+}
+REPETITION_INDEXES = {"B": "BIS", "T": "TER", "Q": "QUATER", "C": "QUINQUIES"}
+
+
+class Record(NamedTuple):
+    """One establishment, in the order of ``loader.COLUMNS``."""
+
+    siret: str
+    siren: str
+    name: str
+    address: str
+    postal_code: str
+    city: str
+    is_active: bool
+    legal_category: str
+    is_public_body: bool
+
+
+class Rejection(NamedTuple):
+    line: int
+    reason: str
+
+
+class StockFileError(Exception):
+    """The file cannot be read at all (not CSV, required columns missing…)."""
+
+
+@contextmanager
+def open_stock_file(path: str | Path) -> Iterator[TextIO]:
+    """A text stream over the file, decompressed on the fly when it is gzip or zip."""
+    path = Path(path)
+    with path.open("rb") as raw:
+        magic = raw.read(4)
+    with ExitStack() as stack:
+        binary: IO[bytes]
+        if magic[:2] == b"\x1f\x8b":
+            binary = stack.enter_context(gzip.open(path, "rb"))
+        elif magic == b"PK\x03\x04":
+            binary = stack.enter_context(_zip_member(stack.enter_context(zipfile.ZipFile(path))))
+        else:
+            binary = stack.enter_context(path.open("rb"))
+        # utf-8-sig drops a byte-order mark; a stray invalid byte becomes U+FFFD, not a crash.
+        yield stack.enter_context(
+            io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+        )
+
+
+def _zip_member(archive: zipfile.ZipFile) -> IO[bytes]:
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) != 1:
+        raise StockFileError(_("L'archive doit contenir un seul fichier CSV."))
+    return archive.open(members[0])
+
+
+def street_line(number: str, repetition: str, street_type: str, street: str) -> str:
+    """``12``, ``B``, ``AV``, ``DES LILAS`` -> ``12 BIS AVENUE DES LILAS``."""
+    parts = (
+        number,
+        REPETITION_INDEXES.get(repetition, repetition),
+        STREET_TYPES.get(street_type, street_type),
+        street,
+    )
+    return " ".join(part for part in parts if part)
+
+
+def display_name(
+    legal_name: str, last_name: str, first_name: str, usual_name: str, sign: str
+) -> str:
+    """The company name (raison sociale) first; a sole trader's name; then the shop's names."""
+    if legal_name:
+        return legal_name
+    if last_name:
+        return f"{first_name} {last_name}" if first_name else last_name
+    return usual_name or sign
+
+
+class StockReader:
+    """Iterates over the rows of an open stock file: ``Record`` or ``Rejection`` for each."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._reader = csv.reader(stream)
+        try:
+            header = next(self._reader)
+        except StopIteration:
+            raise StockFileError(_("Le fichier est vide.")) from None
+        except csv.Error as exc:
+            raise StockFileError(str(exc)) from None
+        self.header = [name.strip() for name in header]
+        missing = [name for name in REQUIRED_COLUMNS if name not in self.header]
+        if missing:
+            raise StockFileError(
+                _("Colonnes obligatoires absentes de l'en-tête : %(columns)s")
+                % {"columns": ", ".join(missing)}
+            )
+        self.has_legal_category = LEGAL_CATEGORY_COLUMN in self.header
+
+    def __iter__(self) -> Iterator[Record | Rejection]:
+        reader = self._reader
+        width = len(self.header)
+        required = [(name, self.header.index(name)) for name in REQUIRED_COLUMNS]
+        i_siren, i_nic, i_siret, i_state = (index for _name, index in required)
+        # An absent optional column reads as the empty string (index ``width``, padded below).
+        i = {n: self.header.index(n) if n in self.header else width for n in OPTIONAL_COLUMNS}
+        i_legal, i_last, i_first = (
+            i["denominationUniteLegale"],
+            i["nomUniteLegale"],
+            i["prenom1UniteLegale"],
+        )
+        i_usual, i_sign = i["denominationUsuelleEtablissement"], i["enseigne1Etablissement"]
+        i_extra, i_num, i_rep = (
+            i["complementAdresseEtablissement"],
+            i["numeroVoieEtablissement"],
+            i["indiceRepetitionEtablissement"],
+        )
+        i_type, i_street = i["typeVoieEtablissement"], i["libelleVoieEtablissement"]
+        i_postal, i_city, i_category = (
+            i["codePostalEtablissement"],
+            i["libelleCommuneEtablissement"],
+            i[LEGAL_CATEGORY_COLUMN],
+        )
+        padding = [""]
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Rejection(reader.line_num, _("CSV illisible : %(error)s") % {"error": exc})
+                continue
+            if len(row) != width:
+                if not row:
+                    continue  # a blank line
+                yield Rejection(
+                    reader.line_num,
+                    _("%(found)d colonnes au lieu de %(expected)d")
+                    % {"found": len(row), "expected": width},
+                )
+                continue
+            row += padding
+            siret, siren, nic, state = row[i_siret], row[i_siren], row[i_nic], row[i_state]
+            if not (siret and siren and nic and state):
+                yield Rejection(reader.line_num, _missing_reason(row, required))
+                continue
+            if not is_valid_fast(siret):
+                yield Rejection(reader.line_num, _siret_reason(siret))
+                continue
+            if siret != siren + nic:
+                yield Rejection(
+                    reader.line_num,
+                    _("le SIRET %(siret)s n'est pas le SIREN %(siren)s suivi du NIC %(nic)s")
+                    % {"siret": siret, "siren": siren, "nic": nic},
+                )
+                continue
+            if state != "A" and state != "F":
+                yield Rejection(
+                    reader.line_num,
+                    _("état administratif « %(state)s » inconnu (A ou F attendu)")
+                    % {"state": state},
+                )
+                continue
+            category = row[i_category]
+            street = street_line(row[i_num], row[i_rep], row[i_type], row[i_street])
+            extra = row[i_extra]
+            yield Record(
+                siret,
+                siren,
+                display_name(row[i_legal], row[i_last], row[i_first], row[i_usual], row[i_sign])[
+                    :255
+                ],
+                (f"{extra}, {street}" if extra and street else extra or street)[:255],
+                row[i_postal][:10],
+                row[i_city][:100],
+                state == "A",
+                category[:4],
+                category[:1] == "7",
+            )
+
+
+def _missing_reason(row: list[str], required: list[tuple[str, int]]) -> str:
+    names = ", ".join(name for name, index in required if not row[index])
+    return _("valeur manquante : %(columns)s") % {"columns": names}
+
+
+def _siret_reason(siret: str) -> str:
+    if not siret.isascii() or not siret.isdigit():
+        return _("SIRET « %(siret)s » : des caractères autres que des chiffres") % {"siret": siret}
+    if len(siret) != 14:
+        return _("SIRET « %(siret)s » : %(count)d chiffres au lieu de 14") % {
+            "siret": siret,
+            "count": len(siret),
+        }
+    return _("SIRET %(siret)s : clé de contrôle invalide") % {"siret": siret}

@@ -1,0 +1,66 @@
+"""SIRET numbers: the one place that says whether a number is valid and how it is written.
+
+``python-stdnum`` is the reference (14 digits, Luhn on the SIRET and on its SIREN, La Poste's
+exception). ``is_valid_fast`` gives the same answer without stdnum's per-call overhead, for the
+directory import that checks 40 million numbers; a test compares both on many numbers.
+"""
+
+from __future__ import annotations
+
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+from stdnum.fr import siret as stdnum_siret
+
+__all__ = [
+    "InvalidChecksum",
+    "InvalidFormat",
+    "InvalidLength",
+    "ValidationError",
+    "compact",
+    "format_siret",
+    "is_valid_fast",
+    "validate",
+]
+
+# La Poste's establishments share one SIREN and do not follow the Luhn rule (stdnum knows it).
+_LA_POSTE_SIREN = "356000000"
+_LA_POSTE_HEAD_OFFICE = "35600000000048"
+# Byte value of an ASCII digit -> byte value whose ASCII digit is the doubled digit's Luhn value.
+_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
+_ZERO = ord("0")
+
+
+def compact(value: str) -> str:
+    """The number without the spaces, dots and dashes people type in it."""
+    return stdnum_siret.compact(value.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+def validate(value: str) -> str:
+    """The normalised SIRET; raises stdnum's InvalidFormat, InvalidLength or InvalidChecksum."""
+    return stdnum_siret.validate(compact(value))
+
+
+def format_siret(value: str) -> str:
+    """``11000201100044`` -> ``110 002 011 00044`` is stdnum's; Chorus writes 110 002 011 000 44."""
+    if len(value) != 14:
+        return value
+    return f"{value[:3]} {value[3:6]} {value[6:9]} {value[9:12]} {value[12:]}"
+
+
+def _luhn_ok(number: bytes) -> bool:
+    plain = number[-1::-2]
+    doubled = number[-2::-2].translate(_DOUBLED)
+    total = sum(plain) + sum(doubled) - _ZERO * len(number)
+    return total % 10 == 0
+
+
+def is_valid_fast(value: str) -> bool:
+    """Same verdict as ``stdnum.fr.siret.is_valid`` on an already compact value, several times
+    faster (no exceptions, no regular expressions)."""
+    if len(value) != 14 or not value.isascii() or not value.isdigit():
+        return False
+    number = value.encode("ascii")
+    if not _luhn_ok(number[:9]):
+        return False
+    if value.startswith(_LA_POSTE_SIREN) and value != _LA_POSTE_HEAD_OFFICE:
+        return (sum(number) - _ZERO * 14) % 5 == 0
+    return _luhn_ok(number)

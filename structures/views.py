@@ -1,0 +1,253 @@
+"""Pages of the structures app. Reads go through selectors, writes through services; a
+structure the user is not an approved member of is a 404, whatever it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from structures import selectors, services
+from structures.errors import StructureAlreadyExists, StructureError
+from structures.forms import DecisionForm, MemberForm, SiretForm, StructureSearchForm
+from structures.models import Membership, Structure
+
+
+def _member_structure(request: HttpRequest, pk: int) -> Structure:
+    structure = selectors.structure_for_member(request.user, pk)
+    if structure is None:
+        raise Http404
+    return structure
+
+
+@require_GET
+@login_required
+def structure_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "structures/list.html",
+        {"memberships": selectors.memberships_of(request.user)},
+    )
+
+
+# --- Creating a structure from its SIRET -------------------------------------------------
+@login_required
+def structure_create(request: HttpRequest) -> HttpResponse:
+    """Two steps: the SIRET is checked against the directory and its data shown; the user
+    confirms and becomes principal manager of the new structure."""
+    if request.method != "POST":
+        form = SiretForm(initial={"siret": request.GET.get("siret", "")})
+        return render(request, "structures/create.html", {"form": form})
+    form = SiretForm(request.POST)
+    context: dict[str, object] = {"form": form}
+    if form.is_valid():
+        siret = form.cleaned_data["siret"]
+        try:
+            if request.POST.get("step") == "create":
+                structure = services.structure_create_from_siret(user=request.user, siret=siret)
+                messages.success(
+                    request,
+                    _("Structure « %(name)s » créée : vous en êtes le gestionnaire principal.")
+                    % {"name": structure.name},
+                )
+                return redirect("structures:detail", pk=structure.pk)
+            context["establishment"] = selectors.establishment_to_create(siret)
+        except StructureAlreadyExists as exc:
+            context["existing"] = exc.structure
+            context["membership"] = selectors.user_membership(request.user, exc.structure)
+        except StructureError as exc:
+            form.add_error("siret", exc.message)
+    return render(request, "structures/create.html", context)
+
+
+# --- Joining a structure ------------------------------------------------------------------
+@require_GET
+@login_required
+def structure_search(request: HttpRequest) -> HttpResponse:
+    form = StructureSearchForm(request.GET if "q" in request.GET else None)
+    context: dict[str, object] = {"form": form}
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        found = list(selectors.structure_search(query))
+        statuses = selectors.membership_statuses(request.user, found)
+        context["results"] = [(structure, statuses.get(structure.pk)) for structure in found]
+        if not found:
+            context["creatable"] = selectors.creatable_establishment(query)
+    return render(request, "structures/search.html", context)
+
+
+@require_POST
+@login_required
+def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = get_object_or_404(Structure, pk=pk, is_active=True)
+    try:
+        membership = services.attachment_request(user=request.user, structure=structure)
+    except StructureError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('structures:search')}?q={structure.identifier}")
+    if membership.status == Membership.Status.APPROVED:
+        messages.success(
+            request,
+            _("Vous êtes rattaché à « %(name)s » comme gestionnaire principal.")
+            % {"name": structure.name},
+        )
+        return redirect("structures:detail", pk=structure.pk)
+    messages.success(
+        request,
+        _(
+            "Demande de rattachement à « %(name)s » envoyée : son gestionnaire principal "
+            "l’acceptera ou la refusera, et vous recevrez un courriel."
+        )
+        % {"name": structure.name},
+    )
+    return redirect("structures:list")
+
+
+# --- A structure's page and its principal manager's actions -------------------------------
+@require_GET
+@login_required
+def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _member_structure(request, pk)
+    membership = selectors.membership_in(request.user, structure)
+    is_principal = membership is not None and membership.is_principal
+    pending = selectors.pending_requests(structure) if is_principal else None
+    return render(
+        request,
+        "structures/detail.html",
+        {
+            "structure": structure,
+            "membership": membership,
+            "is_principal": is_principal,
+            "members": selectors.structure_members(structure),
+            "pending": pending,
+            "decision_form": DecisionForm(pending=pending) if pending is not None else None,
+            "services": selectors.structure_services(structure) if structure.is_public else None,
+            "signature": selectors.mandate_signature(structure),
+            "deposit_refusal": selectors.deposit_refusal_reason(request.user, structure),
+        },
+    )
+
+
+@require_POST
+@login_required
+def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _member_structure(request, pk)
+    form = DecisionForm(request.POST, pending=selectors.pending_requests(structure))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("structures:detail", pk=structure.pk)
+    ids = [m.pk for m in form.cleaned_data["requests"]]
+    approve = form.cleaned_data["decision"] == DecisionForm.APPROVE
+    decide = services.attachment_request_approve if approve else services.attachment_request_refuse
+    try:
+        decided = decide(structure=structure, decided_by=request.user, membership_ids=ids)
+    except StructureError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = (
+            _("Demandes acceptées : %(count)d.") if approve else _("Demandes refusées : %(count)d.")
+        )
+        messages.success(request, text % {"count": len(decided)})
+    return redirect("structures:detail", pk=structure.pk)
+
+
+MemberAction = Callable[[HttpRequest, Structure, MemberForm], str]
+
+
+def _member_action(request: HttpRequest, pk: int, act: MemberAction) -> HttpResponse:
+    """Runs one action on a member; the service says no with a message, never a 500."""
+    structure = _member_structure(request, pk)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        messages.success(request, act(request, structure, form))
+    except StructureError as exc:
+        messages.error(request, exc.message)
+    if not selectors.is_approved_member(user=request.user, structure=structure):
+        return redirect("structures:list")  # the user left the structure
+    return redirect("structures:detail", pk=structure.pk)
+
+
+def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    detached = services.membership_detach(
+        structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
+    )
+    if detached.user_id == request.user.pk:
+        return _("Vous avez quitté la structure « %(name)s ».") % {"name": structure.name}
+    return _("%(user)s est détaché de la structure.") % {"user": detached.user}
+
+
+def _transfer(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    target = services.principal_transfer(
+        structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
+    )
+    return _("%(user)s est désormais le gestionnaire principal.") % {"user": target.user}
+
+
+def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    changed = services.membership_set_rights(
+        structure=structure,
+        by=request.user,
+        membership_id=form.cleaned_data["membership"],
+        can_modify=form.cleaned_data["can_modify"],
+    )
+    return _("Droits de %(user)s modifiés.") % {"user": changed.user}
+
+
+@require_POST
+@login_required
+def member_detach(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, _detach)
+
+
+@require_POST
+@login_required
+def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, _transfer)
+
+
+@require_POST
+@login_required
+def member_rights(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, _rights)
+
+
+# --- The billing mandate ------------------------------------------------------------------
+@login_required
+def mandate(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _member_structure(request, pk)
+    if request.method == "POST":
+        if request.POST.get("accept") != "on":
+            messages.error(request, _("Cochez la case pour signer le mandat."))
+        else:
+            try:
+                services.mandate_sign(
+                    structure=structure,
+                    user=request.user,
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                )
+            except StructureError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Mandat de facturation signé."))
+                return redirect("structures:detail", pk=structure.pk)
+        return redirect("structures:mandate", pk=structure.pk)
+    return render(
+        request,
+        "structures/mandate.html",
+        {
+            "structure": structure,
+            "mandate": selectors.current_mandate(),
+            "signature": selectors.mandate_signature(structure),
+            "is_principal": selectors.is_principal(request.user, structure),
+        },
+    )
