@@ -288,3 +288,26 @@ CHORUS = {
     "SITE_TAGLINE": _("Le portail de facturation des fournisseurs du secteur public"),
     "STATE_SIRET": "11000201100044",
 }
+
+# --- Invoices -------------------------------------------------------------------------------
+# Seconds between two routing steps (deposit → routing → made available): a few seconds let
+# a developer watch an invoice move under `make run`; the tests use none.
+INVOICE_ROUTING_DELAY = env_float("INVOICE_ROUTING_DELAY", 3.0)
+# An invoice still in DEPOSEE or EN_COURS_ACHEMINEMENT after this many seconds lost its
+# message: the sweep, run every INVOICE_SWEEP_INTERVAL seconds, enqueues it again.
+INVOICE_ROUTING_STUCK_AFTER = env_int("INVOICE_ROUTING_STUCK_AFTER", 300, minimum=1)
+INVOICE_SWEEP_INTERVAL = env_int("INVOICE_SWEEP_INTERVAL", 60, minimum=1)
+# The simulated payment system puts accounted invoices in payment after a delay (seconds).
+INVOICE_PAYMENT_SIMULATION = env_bool("INVOICE_PAYMENT_SIMULATION", DEBUG)
+INVOICE_PAYMENT_SIMULATION_DELAY = env_int("INVOICE_PAYMENT_SIMULATION_DELAY", 120, minimum=0)
+# Legal payment delay from the deposit (days): 30 for the State (décret 2013-269).
+INVOICE_PAYMENT_DELAY_DAYS = env_int("INVOICE_PAYMENT_DELAY_DAYS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["invoices-sweep-routing"] = {
+    "task": "invoices.sweep_routing",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
+if INVOICE_PAYMENT_SIMULATION:
+    CELERY_BEAT_SCHEDULE["invoices-simulate-payments"] = {
+        "task": "invoices.simulate_payments",
+        "schedule": float(max(10, min(INVOICE_PAYMENT_SIMULATION_DELAY, 60))),
+    }

@@ -1,0 +1,110 @@
+"""The administrators' tool: invoices are read here (their history is evidence and never
+edited); the reason catalogue and the EJ registers are maintained here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from invoices.models import (
+    Attachment,
+    EngagementRecord,
+    Invoice,
+    InvoiceLine,
+    RejectionReason,
+    StatusChange,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ["position", "reference", "description", "quantity", "unit", "unit_price",
+              "discount", "vat_rate", "net_amount"]  # fmt: skip
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["kind", "original_name", "size", "sha256", "is_signed", "uploaded_at"]
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = StatusChange
+    fk_name = "invoice"
+    fields = ["at", "from_status", "to_status", "actor", "actor_system", "reason", "comment",
+              "mandate_number"]  # fmt: skip
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Read-only: statuses only change through the services (the portal, the API, the workers)."""
+
+    list_display = ["number", "supplier", "recipient", "service_code", "status", "total_incl_tax",
+                    "deposited_at", "deposit_mode"]  # fmt: skip
+    list_filter = ["status", "deposit_mode", "invoice_type", "billing_frame"]
+    search_fields = ["number", "supplier__name", "supplier__identifier", "recipient__name",
+                     "recipient_siret", "service_code", "engagement_number"]  # fmt: skip
+    date_hierarchy = "created_at"
+    list_select_related = ["supplier", "recipient"]
+    raw_id_fields = ["supplier", "recipient", "service", "created_by"]
+    inlines = [LineInline, AttachmentInline, StatusChangeInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "at", "from_status", "to_status", "actor", "actor_system", "reason"]
+    list_filter = ["to_status", "actor_system"]
+    search_fields = ["invoice__number", "comment", "actor__email"]
+    list_select_related = ["invoice", "actor", "reason"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["code", "label_fr", "group", "allowed_statuses", "reform_code", "is_active",
+                    "position"]  # fmt: skip
+    list_filter = ["group", "reform_code", "is_active"]
+    search_fields = ["code", "label_fr", "label_en"]
+    list_editable = ["is_active", "position"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Reasons are cited by the history: retire one (inactive) rather than delete it.
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return ["code"] if obj is not None else []
+
+
+@admin.register(EngagementRecord)
+class EngagementRecordAdmin(admin.ModelAdmin):
+    list_display = ["number", "recipient", "supplier_siret", "amount", "state", "updated_at"]
+    list_filter = ["state", "recipient"]
+    search_fields = ["number", "supplier_siret", "recipient__name", "recipient__identifier"]
+    raw_id_fields = ["recipient"]

@@ -1,0 +1,214 @@
+"""The checks an invoice passes before it is deposited (issue item 4).
+
+Each check returns its messages keyed by the form field they belong to, in French, so that the
+page shows each one next to its field. ``lines.<index>.<field>`` names a field of one line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+
+from invoices.models import Invoice, InvoiceLine, InvoiceType, PaymentMethod, VatRegime
+from invoices.selectors import may_modify_for
+from invoices.totals import ZERO, LineAmounts, compute_totals, is_french_vat_rate
+from invoices.workflow import Status
+from structures.models import Service
+from structures.selectors import mandate_signed
+
+Errors = dict[str, list[str]]
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: Errors = defaultdict(list)
+
+    def add(self, field: str, message: str) -> None:
+        self.errors[field].append(message)
+
+
+def check_supplier(invoice: Invoice, user, out: _Collector) -> None:  # type: ignore[no-untyped-def]
+    if not may_modify_for(user, invoice.supplier):
+        out.add(
+            "supplier",
+            _("Vous n'êtes pas utilisateur validé de cette structure, avec le droit de déposer."),
+        )
+    elif not mandate_signed(invoice.supplier):
+        out.add(
+            "supplier",
+            _("Le mandat de facturation de cette structure doit être signé avant tout dépôt."),
+        )
+
+
+def check_header(invoice: Invoice, out: _Collector, today: date) -> None:
+    if not invoice.number.strip():
+        out.add("number", _("Le numéro de facture est obligatoire."))
+    if invoice.issue_date is None:
+        out.add("issue_date", _("La date de facture est obligatoire."))
+    elif invoice.issue_date > today:
+        out.add("issue_date", _("La date de facture ne peut pas être dans le futur."))
+    if invoice.invoice_type == InvoiceType.AVOIR and not invoice.original_invoice_number.strip():
+        out.add(
+            "original_invoice_number",
+            _("Un avoir doit indiquer le numéro de la facture d'origine."),
+        )
+
+
+def check_duplicate(invoice: Invoice, out: _Collector) -> None:
+    if not invoice.number or invoice.issue_date is None:
+        return
+    same = (
+        Invoice.objects.filter(
+            supplier_id=invoice.supplier_id,
+            number=invoice.number,
+            issue_year=invoice.issue_date.year,
+        )
+        .exclude(status=Status.BROUILLON)
+        .exclude(pk=invoice.pk)
+    )
+    if same.exists():
+        out.add(
+            "number",
+            _(
+                "Ce numéro de facture a déjà été utilisé cette année par votre structure : "
+                "une facture ne peut être déposée deux fois."
+            ),
+        )
+
+
+def check_recipient(invoice: Invoice, out: _Collector) -> None:
+    recipient = invoice.recipient
+    if not invoice.recipient_siret:
+        out.add("recipient_siret", _("Le SIRET du destinataire est obligatoire."))
+    elif recipient is None:
+        out.add("recipient_siret", _("Aucune structure n'est enregistrée sous ce SIRET."))
+    elif not recipient.is_public:
+        out.add("recipient_siret", _("Ce destinataire n'est pas une structure publique."))
+    elif not recipient.is_active:
+        out.add("recipient_siret", _("Ce destinataire n'est plus actif."))
+
+
+def _service_usable(service: Service, today: date) -> bool:
+    return (
+        service.is_active
+        and (service.valid_from is None or service.valid_from <= today)
+        and (service.valid_until is None or today <= service.valid_until)
+    )
+
+
+def check_service_and_engagement(invoice: Invoice, out: _Collector, today: date) -> None:
+    recipient = invoice.recipient
+    if recipient is None:
+        return
+    service = invoice.service
+    if invoice.service_code:
+        if service is None or service.structure_id != recipient.pk:
+            out.add("service_code", _("Ce code service n'existe pas chez ce destinataire."))
+        elif not _service_usable(service, today):
+            out.add("service_code", _("Ce service n'est pas actif."))
+    elif recipient.service_code_required:
+        out.add("service_code", _("Ce destinataire exige un code service."))
+    engagement_needed = recipient.engagement_required or (
+        service is not None and service.engagement_required
+    )
+    if not invoice.engagement_number and engagement_needed:
+        out.add("engagement_number", _("Le numéro d'engagement est obligatoire ici."))
+    if (
+        recipient.engagement_or_service_required
+        and not invoice.engagement_number
+        and not invoice.service_code
+    ):
+        message = _("Ce destinataire exige un code service ou un numéro d'engagement.")
+        out.add("service_code", message)
+        out.add("engagement_number", message)
+
+
+def check_lines(lines: list[InvoiceLine], out: _Collector) -> None:
+    if not lines:
+        out.add("lines", _("Ajoutez au moins une ligne."))
+    for index, line in enumerate(lines):
+        prefix = f"lines.{index}"
+        if line.quantity <= 0:
+            out.add(f"{prefix}.quantity", _("La quantité doit être positive."))
+        if line.unit_price < 0:
+            out.add(f"{prefix}.unit_price", _("Le prix unitaire ne peut pas être négatif."))
+        if line.discount < 0 or line.discount > line.quantity * line.unit_price:
+            out.add(
+                f"{prefix}.discount",
+                _("La remise doit être comprise entre zéro et le montant de la ligne."),
+            )
+        if not is_french_vat_rate(line.vat_rate):
+            out.add(
+                f"{prefix}.vat_rate",
+                _("Taux de TVA non applicable en France (20, 10, 5,5, 2,1 ou 0 %)."),
+            )
+
+
+def check_vat_regime(invoice: Invoice, lines: list[InvoiceLine], out: _Collector) -> None:
+    without_vat = invoice.vat_regime in (VatRegime.EXONERE, VatRegime.SANS_TVA)
+    if invoice.vat_regime == VatRegime.EXONERE and not invoice.vat_exemption_reason.strip():
+        out.add("vat_exemption_reason", _("Indiquez le motif de l'exonération de TVA."))
+    if without_vat and (invoice.total_vat != 0 or any(line.vat_rate != 0 for line in lines)):
+        out.add("vat_regime", _("Une facture sans TVA ou exonérée ne porte pas de TVA."))
+
+
+def check_totals(invoice: Invoice, lines: list[InvoiceLine], out: _Collector) -> None:
+    if invoice.is_typed:
+        expected = compute_totals(
+            (LineAmounts(li.quantity, li.unit_price, li.discount, li.vat_rate) for li in lines),
+            prepaid=invoice.prepaid_amount,
+        )
+        actual = (invoice.total_excl_tax, invoice.total_vat, invoice.total_incl_tax)
+        wanted = (expected.total_excl_tax, expected.total_vat, expected.total_incl_tax)
+        if actual != wanted:
+            out.add("total_incl_tax", _("Les totaux ne correspondent pas aux lignes."))
+    elif invoice.total_excl_tax + invoice.total_vat != invoice.total_incl_tax:
+        out.add("total_incl_tax", _("Le total TTC doit être égal au total HT plus la TVA."))
+    if invoice.total_excl_tax < 0 or invoice.total_vat < 0:
+        out.add("total_excl_tax", _("Les montants ne peuvent pas être négatifs."))
+    if not ZERO <= invoice.prepaid_amount <= invoice.total_incl_tax:
+        out.add("prepaid_amount", _("Le montant déjà payé doit être compris entre 0 et le TTC."))
+    if invoice.amount_due != invoice.total_incl_tax - invoice.prepaid_amount:
+        out.add("amount_due", _("Le net à payer doit être égal au TTC moins le montant payé."))
+
+
+def check_payment(invoice: Invoice, out: _Collector) -> None:
+    if invoice.payment_method == PaymentMethod.VIREMENT and not invoice.iban:
+        out.add("iban", _("Un paiement par virement demande l'IBAN du fournisseur."))
+    if invoice.iban and not stdnum_iban.is_valid(invoice.iban):
+        out.add("iban", _("Cet IBAN n'est pas valide."))
+    if invoice.bic and not stdnum_bic.is_valid(invoice.bic):
+        out.add("bic", _("Ce BIC n'est pas valide."))
+
+
+def deposit_errors(invoice: Invoice, *, user) -> Errors:  # type: ignore[no-untyped-def]
+    """Everything that stops this draft from being deposited; empty when it may go."""
+    today = timezone.localdate()
+    lines = list(invoice.lines.order_by("position")) if invoice.is_typed else []
+    out = _Collector()
+    check_supplier(invoice, user, out)
+    check_header(invoice, out, today)
+    check_duplicate(invoice, out)
+    check_recipient(invoice, out)
+    check_service_and_engagement(invoice, out, today)
+    if invoice.is_typed:
+        check_lines(lines, out)
+    check_vat_regime(invoice, lines, out)
+    check_totals(invoice, lines, out)
+    check_payment(invoice, out)
+    return dict(out.errors)
+
+
+def recycle_errors(invoice: Invoice, *, user) -> Errors:  # type: ignore[no-untyped-def]
+    """A sent-back invoice: only its recipient data changed, so only those are checked again."""
+    today = timezone.localdate()
+    out = _Collector()
+    check_supplier(invoice, user, out)
+    check_recipient(invoice, out)
+    check_service_and_engagement(invoice, out, today)
+    return dict(out.errors)

@@ -1,0 +1,452 @@
+"""Invoices, their lines, files and history; the reason catalogue; the EJ registers."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+from invoices.workflow import InvoiceWorkflow, Status
+from structures.models import Service, Structure
+
+# Chorus Pro caps the invoice number at 20 characters (numeroFactureSaisi in its API).
+NUMBER_MAX_LENGTH = 20
+ENGAGEMENT_MAX_LENGTH = 50
+ATTACHMENT_NAME_MAX_LENGTH = 50
+
+
+class BillingFrame(models.TextChoices):
+    """Chorus Pro's *cadres de facturation* (the ones a supplier's portal offers)."""
+
+    A1 = "A1", _("A1 — Dépôt par un fournisseur d'une facture")
+    A2 = "A2", _("A2 — Dépôt par un fournisseur d'une facture déjà payée")
+    A3 = "A3", _("A3 — Dépôt par un fournisseur d'un mémoire de frais de justice")
+    A4 = "A4", _("A4 — Dépôt par un fournisseur d'un projet de décompte mensuel")
+    A5 = "A5", _("A5 — Dépôt par un fournisseur d'un état d'acompte")
+    A9 = "A9", _("A9 — Dépôt par un sous-traitant d'une facture")
+    A12 = "A12", _("A12 — Dépôt par un cotraitant d'une facture")
+
+
+class InvoiceType(models.TextChoices):
+    FACTURE = "FACTURE", _("Facture")
+    AVOIR = "AVOIR", _("Avoir")
+
+
+class VatRegime(models.TextChoices):
+    DEBITS = "DEBITS", _("TVA sur les débits")
+    ENCAISSEMENTS = "ENCAISSEMENTS", _("TVA sur les encaissements")
+    EXONERE = "EXONERE", _("Exonération de TVA")
+    SANS_TVA = "SANS_TVA", _("Sans TVA")
+
+
+class PaymentMethod(models.TextChoices):
+    VIREMENT = "VIREMENT", _("Virement")
+    CHEQUE = "CHEQUE", _("Chèque")
+    PRELEVEMENT = "PRELEVEMENT", _("Prélèvement")
+    ESPECE = "ESPECE", _("Espèces")
+    REPORT = "REPORT", _("Report")
+    AUTRE = "AUTRE", _("Autre")
+
+
+class DepositMode(models.TextChoices):
+    SAISIE_WEB = "SAISIE_WEB", _("Saisie sur le portail")
+    SAISIE_API = "SAISIE_API", _("Saisie par API")
+    DEPOT_PDF_WEB = "DEPOT_PDF_WEB", _("Dépôt d'un PDF sur le portail")
+    DEPOT_PDF_API = "DEPOT_PDF_API", _("Dépôt d'un PDF par API")
+    UPLOAD_WEB = "UPLOAD_WEB", _("Dépôt d'un fichier structuré sur le portail")
+    UPLOAD_API = "UPLOAD_API", _("Dépôt d'un fichier structuré par API")
+    EDI = "EDI", _("Échange de données informatisé")
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", _("Euro (EUR)")
+    USD = "USD", _("Dollar des États-Unis (USD)")
+    GBP = "GBP", _("Livre sterling (GBP)")
+    CHF = "CHF", _("Franc suisse (CHF)")
+    XPF = "XPF", _("Franc CFP (XPF)")
+
+
+class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
+    """An invoice (or credit note) from a supplier structure to a public recipient.
+
+    Drafts may be incomplete; the deposit checks everything. Once deposited, only the
+    services change an invoice, and only through a transition (plus, when it is sent back,
+    its recipient data).
+    """
+
+    number = models.CharField(_("numéro de facture"), max_length=NUMBER_MAX_LENGTH, blank=True)
+    issue_date = models.DateField(_("date de facture"), null=True, blank=True)
+    # Stored so that the database can refuse a number used twice in one year (DOUBLON).
+    issue_year = models.PositiveSmallIntegerField(_("année de facture"), null=True, editable=False)
+    billing_frame = models.CharField(
+        _("cadre de facturation"), max_length=4, choices=BillingFrame, default=BillingFrame.A1
+    )
+    invoice_type = models.CharField(
+        _("type"), max_length=8, choices=InvoiceType, default=InvoiceType.FACTURE
+    )
+    original_invoice_number = models.CharField(
+        _("numéro de la facture d'origine"), max_length=NUMBER_MAX_LENGTH, blank=True
+    )
+    supplier = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        related_name="invoices_sent",
+        verbose_name=_("fournisseur"),
+    )
+    # The recipient as typed (a SIRET), and the structure it designates once known.
+    recipient_siret = models.CharField(_("SIRET du destinataire"), max_length=14, blank=True)
+    recipient = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        related_name="invoices_received",
+        null=True,
+        blank=True,
+        verbose_name=_("destinataire"),
+    )
+    service_code = models.CharField(_("code service"), max_length=100, blank=True)
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        null=True,
+        blank=True,
+        verbose_name=_("service destinataire"),
+    )
+    engagement_number = models.CharField(
+        _("numéro d'engagement"), max_length=ENGAGEMENT_MAX_LENGTH, blank=True
+    )
+    market_number = models.CharField(_("numéro de marché"), max_length=50, blank=True)
+    currency = models.CharField(_("devise"), max_length=3, choices=Currency, default=Currency.EUR)
+    vat_regime = models.CharField(
+        _("régime de TVA"), max_length=14, choices=VatRegime, default=VatRegime.DEBITS
+    )
+    vat_exemption_reason = models.CharField(_("motif d'exonération"), max_length=255, blank=True)
+    payment_method = models.CharField(
+        _("mode de paiement"),
+        max_length=12,
+        choices=PaymentMethod,
+        default=PaymentMethod.VIREMENT,
+    )
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    comment = models.TextField(_("commentaire"), max_length=2000, blank=True)
+    deposit_mode = models.CharField(
+        _("mode de dépôt"), max_length=14, choices=DepositMode, default=DepositMode.SAISIE_WEB
+    )
+
+    status = FSMField(
+        _("statut"),
+        max_length=24,
+        choices=Status,
+        default=Status.BROUILLON,
+        protected=True,
+        db_index=True,
+    )
+    status_changed_at = models.DateTimeField(_("statut depuis le"), default=timezone.now)
+
+    # Amounts: computed from the lines for a typed invoice, declared for a deposited PDF.
+    total_excl_tax = models.DecimalField(_("total HT"), max_digits=14, decimal_places=2, default=0)
+    total_vat = models.DecimalField(_("total TVA"), max_digits=14, decimal_places=2, default=0)
+    total_incl_tax = models.DecimalField(_("total TTC"), max_digits=14, decimal_places=2, default=0)
+    prepaid_amount = models.DecimalField(
+        _("montant déjà payé"), max_digits=14, decimal_places=2, default=0
+    )
+    amount_due = models.DecimalField(_("net à payer"), max_digits=14, decimal_places=2, default=0)
+
+    deposited_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    deposit_sha256 = models.CharField(
+        _("empreinte SHA-256 du dépôt"),
+        max_length=64,
+        blank=True,
+        help_text=_("Empreinte de la liste des fichiers déposés et de leurs empreintes."),
+    )
+    made_available_at = models.DateTimeField(_("mise à disposition le"), null=True, blank=True)
+    mandate_number = models.CharField(_("numéro de mandat"), max_length=30, blank=True)
+    rejection_acknowledged = models.BooleanField(_("rejet pris en compte"), default=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["supplier", "status"], name="invoice_supplier_status"),
+            models.Index(fields=["service", "status"], name="invoice_service_status"),
+            models.Index(fields=["recipient", "status"], name="invoice_recipient_status"),
+            models.Index(fields=["status", "status_changed_at"], name="invoice_status_since"),
+        ]
+        constraints = [
+            # DOUBLON: one number per supplier and year, drafts aside.
+            models.UniqueConstraint(
+                fields=["supplier", "number", "issue_year"],
+                condition=~Q(status=Status.BROUILLON),
+                name="invoice_number_unique_per_supplier_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.BROUILLON)
+                | (~Q(number="") & Q(issue_year__isnull=False) & Q(recipient__isnull=False)),
+                name="invoice_deposited_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(invoice_type=InvoiceType.AVOIR)
+                | Q(status=Status.BROUILLON)
+                | ~Q(original_invoice_number=""),
+                name="invoice_credit_note_has_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("Brouillon n° %(id)s") % {"id": self.pk}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.BROUILLON
+
+    @property
+    def is_typed(self) -> bool:
+        """Typed in the portal (lines known), as opposed to a deposited file."""
+        return self.deposit_mode in (DepositMode.SAISIE_WEB, DepositMode.SAISIE_API)
+
+
+class Unit(models.TextChoices):
+    """A short list of units (UN/ECE rec. 20 codes), enough for typed invoices."""
+
+    C62 = "C62", _("unité")
+    HUR = "HUR", _("heure")
+    DAY = "DAY", _("jour")
+    MON = "MON", _("mois")
+    KGM = "KGM", _("kilogramme")
+    MTR = "MTR", _("mètre")
+    LTR = "LTR", _("litre")
+    LS = "LS", _("forfait")
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"))
+    reference = models.CharField(_("référence"), max_length=50, blank=True)
+    description = models.CharField(_("désignation"), max_length=255)
+    quantity = models.DecimalField(_("quantité"), max_digits=14, decimal_places=4)
+    unit = models.CharField(_("unité"), max_length=3, choices=Unit, default=Unit.C62)
+    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=16, decimal_places=4)
+    discount = models.DecimalField(_("remise HT"), max_digits=14, decimal_places=2, default=0)
+    vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2)
+    net_amount = models.DecimalField(_("montant HT"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ligne de facture")
+        verbose_name_plural = _("lignes de facture")
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A path that reveals nothing of the user's file name and never collides."""
+    extension = PurePath(filename).suffix.lower()
+    now = timezone.now()
+    return f"invoices/{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class Attachment(models.Model):
+    """A file of an invoice, kept byte for byte in the storage with its SHA-256."""
+
+    class Kind(models.TextChoices):
+        MAIN = "MAIN", _("Pièce principale")
+        ADDITIONAL = "ADDITIONAL", _("Pièce complémentaire")
+        GENERATED_PDF = "GENERATED_PDF", _("Facture au format PDF")
+        CERTIFICATE = "CERTIFICATE", _("Accusé de dépôt")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("nature"), max_length=14, choices=Kind)
+    file = models.FileField(_("fichier"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=ATTACHMENT_NAME_MAX_LENGTH)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    content_type = models.CharField(_("type de contenu"), max_length=100)
+    is_signed = models.BooleanField(_("PDF signé"), default=False)
+    # The history event the file came with (deposit, completion...), when there is one.
+    status_change = models.ForeignKey(
+        "StatusChange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("ajouté le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["invoice", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RejectionReason(models.Model):
+    """A coded reason from the catalogue, for a rejection, a suspension or a sending back."""
+
+    class Group(models.TextChoices):
+        TECHNIQUE = "TECHNIQUE", _("Motif technique")
+        ACHAT_COMPTABLE = "ACHAT_COMPTABLE", _("Motif achat et comptable")
+        AUTRE = "AUTRE", _("Autre motif")
+
+    class ReformCode(models.TextChoices):
+        """Reason codes of the 2026 e-invoicing reform."""
+
+        JUSTIF_ABS = "JUSTIF_ABS", "JUSTIF_ABS"
+        ROUTAGE_ERR = "ROUTAGE_ERR", "ROUTAGE_ERR"
+        CMD_ERR = "CMD_ERR", "CMD_ERR"
+        TX_TVA_ERR = "TX_TVA_ERR", "TX_TVA_ERR"
+        MONTANTTOTAL_ERR = "MONTANTTOTAL_ERR", "MONTANTTOTAL_ERR"
+        CALCUL_ERR = "CALCUL_ERR", "CALCUL_ERR"
+        NON_CONFORME = "NON_CONFORME", "NON_CONFORME"
+        DOUBLON = "DOUBLON", "DOUBLON"
+        DEST_ERR = "DEST_ERR", "DEST_ERR"
+        TRANSAC_INC = "TRANSAC_INC", "TRANSAC_INC"
+        EMMET_INC = "EMMET_INC", "EMMET_INC"
+        CONTRAT_TERM = "CONTRAT_TERM", "CONTRAT_TERM"
+        DOUBLE_FACT = "DOUBLE_FACT", "DOUBLE_FACT"
+        ADR_ERR = "ADR_ERR", "ADR_ERR"
+        SIRET_ERR = "SIRET_ERR", "SIRET_ERR"
+        CODE_ROUTAGE_ERR = "CODE_ROUTAGE_ERR", "CODE_ROUTAGE_ERR"
+        REF_CT_ABSENT = "REF_CT_ABSENT", "REF_CT_ABSENT"
+        COORD_BANC_ERR = "COORD_BANC_ERR", "COORD_BANC_ERR"
+        LIVR_INCOMP = "LIVR_INCOMP", "LIVR_INCOMP"
+        AUTRE = "AUTRE", "AUTRE"
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label_fr = models.CharField(_("libellé (français)"), max_length=255)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=255, blank=True)
+    group = models.CharField(_("groupe"), max_length=16, choices=Group)
+    allowed_statuses = models.JSONField(
+        _("statuts justifiés"),
+        default=list,
+        help_text=_("Parmi REJETEE, A_RECYCLER et SUSPENDUE."),
+    )
+    reform_code = models.CharField(
+        _("code de la réforme 2026"), max_length=20, choices=ReformCode, default=ReformCode.AUTRE
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("motif")
+        verbose_name_plural = _("motifs")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+    @property
+    def label(self) -> str:
+        if (get_language() or "fr").startswith("en") and self.label_en:
+            return self.label_en
+        return self.label_fr
+
+
+class StatusChange(models.Model):
+    """One step of an invoice's history. Append-only: never changed nor deleted."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="history")
+    from_status = models.CharField(_("statut précédent"), max_length=24, blank=True)
+    to_status = models.CharField(_("nouveau statut"), max_length=24, choices=Status)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    actor_system = models.CharField(
+        _("par le système"), max_length=30, blank=True, help_text=_("Par exemple « routage ».")
+    )
+    reason = models.ForeignKey(
+        RejectionReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("motif"),
+    )
+    comment = models.TextField(_("commentaire"), blank=True)
+    mandate_number = models.CharField(_("numéro de mandat"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+        ordering = ["invoice", "at", "id"]
+        indexes = [models.Index(fields=["invoice", "at"], name="status_change_invoice_at")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} : {self.from_status or '—'} → {self.to_status}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The history is evidence: an existing row is never rewritten.
+        if not self._state.adding:
+            raise ValueError("A status change is never modified.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("A status change is never deleted.")
+
+
+class EngagementRecord(models.Model):
+    """A legal commitment (EJ) in the register a public structure keeps, checked by routing."""
+
+    class State(models.TextChoices):
+        OPEN = "OPEN", _("Ouvert")
+        CLOSED = "CLOSED", _("Clos")
+
+    recipient = models.ForeignKey(
+        Structure,
+        on_delete=models.CASCADE,
+        related_name="engagements",
+        limit_choices_to={"is_public": True},
+        verbose_name=_("structure publique"),
+    )
+    number = models.CharField(_("numéro d'engagement"), max_length=ENGAGEMENT_MAX_LENGTH)
+    supplier_siret = models.CharField(_("SIRET du fournisseur"), max_length=14)
+    amount = models.DecimalField(
+        _("montant"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    state = models.CharField(_("état"), max_length=6, choices=State, default=State.OPEN)
+    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("engagement juridique")
+        verbose_name_plural = _("engagements juridiques")
+        ordering = ["recipient", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "number"], name="engagement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.supplier_siret})"

@@ -1,0 +1,214 @@
+"""Reads about invoices, always scoped to what the user may see.
+
+A supplier's users see the invoices their structures sent; an agent sees the invoices made
+available to the services they handle (or to their structure, when no service is addressed).
+Anything else is "not found" for them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
+from invoices.workflow import Status
+from structures.models import Membership, Service, Structure
+from structures.selectors import agent_services, mandate_signed, structures_of
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+# --- rights ----------------------------------------------------------------------------------
+def may_modify_for(user: User, structure: Structure) -> bool:
+    """An approved member of the structure with the right to modify (not consultation only)."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, structure=structure, status=Membership.Status.APPROVED, can_modify=True
+    ).exists()
+
+
+def may_deposit_for(user: User, structure: Structure) -> bool:
+    """May the user deposit invoices for this supplier structure: it must also have signed
+    the billing mandate. (Structures will offer its own helper; this one stands until then.)"""
+    return may_modify_for(user, structure) and mandate_signed(structure)
+
+
+def depositing_structures_of(user: User) -> QuerySet[Structure]:
+    """Supplier structures in which the user may create invoices."""
+    return Structure.objects.filter(
+        is_public=False,
+        memberships__user=user,
+        memberships__status=Membership.Status.APPROVED,
+        memberships__can_modify=True,
+    ).order_by("name")
+
+
+def _agent_scope(user: User) -> Q:
+    services = agent_services(user)
+    own_public = structures_of(user).filter(is_public=True)
+    return Q(service__in=services) | Q(service__isnull=True, recipient__in=own_public)
+
+
+def is_agent_of(user: User, invoice: Invoice) -> bool:
+    if not user.is_authenticated or invoice.recipient_id is None:
+        return False
+    return Invoice.objects.filter(_agent_scope(user), pk=invoice.pk).exists()
+
+
+def is_agent(user: User) -> bool:
+    return user.is_authenticated and structures_of(user).filter(is_public=True).exists()
+
+
+# --- supplier side ---------------------------------------------------------------------------
+def sent_invoices_for(user: User) -> QuerySet[Invoice]:
+    if not user.is_authenticated:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(supplier__in=structures_of(user).filter(is_public=False))
+
+
+def sent_invoice_for(user: User, pk: int) -> Invoice:
+    try:
+        return sent_invoices_for(user).select_related("supplier", "recipient", "service").get(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+
+
+def status_counts(invoices: QuerySet[Invoice]) -> dict[str, int]:
+    """How many invoices in each status, every status present (zero included)."""
+    rows = invoices.order_by().values("status").annotate(count=Count("id"))
+    counts = {status: 0 for status in Status.values}
+    counts.update({row["status"]: row["count"] for row in rows})
+    return counts
+
+
+# --- recipient side --------------------------------------------------------------------------
+def received_invoices_for(user: User) -> QuerySet[Invoice]:
+    """Invoices that reached the user's services: made available at least once."""
+    if not user.is_authenticated:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(_agent_scope(user), made_available_at__isnull=False)
+
+
+def received_invoice_for(user: User, pk: int) -> Invoice:
+    try:
+        return (
+            received_invoices_for(user)
+            .select_related("supplier", "recipient", "service")
+            .get(pk=pk)
+        )
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+
+
+def services_handled_by(user: User) -> QuerySet[Service]:
+    return agent_services(user).select_related("structure").order_by("code")
+
+
+# --- both ------------------------------------------------------------------------------------
+def attachment_for(user: User, pk: int) -> Attachment:
+    """A file the user may download: of an invoice they sent or received."""
+    sent = sent_invoices_for(user).filter(pk=OuterRef("invoice_id"))
+    received = received_invoices_for(user).filter(pk=OuterRef("invoice_id"))
+    try:
+        return (
+            Attachment.objects.filter(Q(Exists(sent)) | Q(Exists(received)))
+            .select_related("invoice")
+            .get(pk=pk)
+        )
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+
+
+def history_of(invoice: Invoice) -> QuerySet[StatusChange]:
+    return (
+        invoice.history.select_related("actor", "reason")
+        .prefetch_related("attachments")
+        .order_by("at", "id")
+    )
+
+
+def attachments_of(invoice: Invoice) -> QuerySet[Attachment]:
+    return invoice.attachments.order_by("uploaded_at", "id")
+
+
+def main_document_of(invoice: Invoice) -> Attachment | None:
+    """The document that is the invoice: the deposited PDF, or the newest rendering."""
+    return (
+        invoice.attachments.filter(kind__in=[Attachment.Kind.MAIN, Attachment.Kind.GENERATED_PDF])
+        .order_by("-kind", "-uploaded_at", "-id")
+        .first()
+    )
+
+
+def certificate_of(invoice: Invoice) -> Attachment | None:
+    return (
+        invoice.attachments.filter(kind=Attachment.Kind.CERTIFICATE)
+        .order_by("-uploaded_at", "-id")
+        .first()
+    )
+
+
+def reasons_for(status: str) -> list[RejectionReason]:
+    """Active reasons that may justify this status, in catalogue order."""
+    return [
+        reason
+        for reason in RejectionReason.objects.filter(is_active=True).order_by("position", "code")
+        if status in reason.allowed_statuses
+    ]
+
+
+def last_reasoned_change(invoice: Invoice) -> StatusChange | None:
+    """The latest step that carries a reason or a comment from the recipient."""
+    return (
+        invoice.history.filter(to_status=invoice.status)
+        .select_related("reason")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+# --- workers ---------------------------------------------------------------------------------
+def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet[Invoice]:
+    """Invoices sitting in a routing status for too long: their message was probably lost."""
+    limit = (now or timezone.now()) - older_than
+    return Invoice.objects.filter(
+        status__in=[Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT], status_changed_at__lt=limit
+    )
+
+
+def due_for_payment(*, older_than: timedelta, now: datetime | None = None) -> QuerySet[Invoice]:
+    """Accounted invoices the simulated payment system pays now (recipients that report it)."""
+    limit = (now or timezone.now()) - older_than
+    return Invoice.objects.filter(
+        status=Status.COMPTABILISEE,
+        status_changed_at__lt=limit,
+        recipient__payment_status_reported=True,
+    )
+
+
+def agents_to_notify(invoice: Invoice) -> QuerySet:
+    """The users who receive this invoice: agents of its service, or of its recipient."""
+    from accounts.models import User
+
+    members = Membership.objects.filter(status=Membership.Status.APPROVED)
+    if invoice.service_id is not None:
+        members = members.filter(services=invoice.service_id)
+    else:
+        members = members.filter(structure_id=invoice.recipient_id)
+    return User.objects.filter(is_active=True, memberships__in=members).distinct()
+
+
+def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
+    from accounts.models import User
+
+    return User.objects.filter(
+        is_active=True,
+        memberships__structure_id=invoice.supplier_id,
+        memberships__status=Membership.Status.APPROVED,
+    ).distinct()

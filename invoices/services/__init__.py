@@ -1,0 +1,59 @@
+"""Every write on invoices. Each service is one transaction that locks the invoice row, checks
+who acts, fires one transition, saves the changed fields, writes the history row, and leaves
+the follow-ups (routing, e-mails) to tasks enqueued once the transaction has committed.
+
+Split by who writes: the supplier creating invoices (deposit), the system (routing, payment),
+the recipient's agent (processing), the supplier answering the recipient (answers).
+"""
+
+from invoices.services.answers import (
+    invoice_acknowledge_rejection,
+    invoice_complete,
+    invoice_recycle,
+)
+from invoices.services.common import (
+    InvoiceAccessDenied,
+    InvoiceError,
+    InvoiceInput,
+    InvoiceStateError,
+    LineInput,
+    NewFile,
+    check_upload,
+)
+from invoices.services.deposit import (
+    invoice_deposit,
+    invoice_save_draft,
+    invoice_submit,
+    invoice_upload_pdf,
+)
+from invoices.services.processing import invoice_process
+from invoices.services.registers import engagement_record_upsert
+from invoices.services.system import (
+    SYSTEM_PAYMENT,
+    SYSTEM_ROUTING,
+    invoice_pay_due,
+    invoice_route,
+)
+
+__all__ = [
+    "SYSTEM_PAYMENT",
+    "SYSTEM_ROUTING",
+    "InvoiceAccessDenied",
+    "InvoiceError",
+    "InvoiceInput",
+    "InvoiceStateError",
+    "LineInput",
+    "NewFile",
+    "check_upload",
+    "engagement_record_upsert",
+    "invoice_acknowledge_rejection",
+    "invoice_complete",
+    "invoice_deposit",
+    "invoice_pay_due",
+    "invoice_process",
+    "invoice_recycle",
+    "invoice_route",
+    "invoice_save_draft",
+    "invoice_submit",
+    "invoice_upload_pdf",
+]

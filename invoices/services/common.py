@@ -1,0 +1,348 @@
+"""What every invoice service shares: errors, inputs, locking, history, files, enqueueing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from invoices import files, pdf
+from invoices.models import (
+    Attachment,
+    Invoice,
+    InvoiceLine,
+    RejectionReason,
+    StatusChange,
+    attachment_path,
+)
+from invoices.totals import ZERO
+from structures.models import Structure
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+
+# --- errors ------------------------------------------------------------------------------------
+class InvoiceError(Exception):
+    """A refused write; ``errors`` maps a field name (``__all__`` for none) to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | str) -> None:
+        self.errors = {"__all__": [errors]} if isinstance(errors, str) else errors
+        super().__init__(self.errors)
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for messages in self.errors.values() for message in messages]
+
+
+class InvoiceStateError(InvoiceError):
+    """The action does not apply to the invoice's status: someone was quicker, or it is done."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or _(
+                "Cette facture a déjà été traitée, ou cette action n'est pas possible "
+                "dans son statut actuel."
+            )
+        )
+
+
+class InvoiceAccessDenied(Exception):
+    """The user may not act on this invoice (pages answer 404: they should not see it)."""
+
+
+# --- inputs ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    discount: Decimal = ZERO
+    reference: str = ""
+    unit: str = "C62"
+
+
+@dataclass(frozen=True)
+class InvoiceInput:
+    """The header of an invoice as the supplier gives it. Totals are only read for a deposited
+    document (a PDF), whose lines the portal does not know; typed invoices compute them."""
+
+    number: str = ""
+    issue_date: date | None = None
+    billing_frame: str = "A1"
+    invoice_type: str = "FACTURE"
+    original_invoice_number: str = ""
+    recipient_siret: str = ""
+    service_code: str = ""
+    engagement_number: str = ""
+    market_number: str = ""
+    currency: str = "EUR"
+    vat_regime: str = "DEBITS"
+    vat_exemption_reason: str = ""
+    payment_method: str = "VIREMENT"
+    iban: str = ""
+    bic: str = ""
+    comment: str = ""
+    prepaid_amount: Decimal = ZERO
+    total_excl_tax: Decimal = ZERO
+    total_vat: Decimal = ZERO
+    total_incl_tax: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class NewFile:
+    kind: str
+    checked: files.CheckedFile
+
+
+@dataclass
+class StoredFiles:
+    names: list[str] = field(default_factory=list)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def locked(invoice: Invoice) -> Invoice:
+    """The invoice row, locked until the end of the transaction, as it is now."""
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+def fire(invoice: Invoice, method_name: str) -> None:
+    try:
+        getattr(invoice, method_name)()
+    except TransitionNotAllowed:
+        raise InvoiceStateError() from None
+
+
+def save_transition(invoice: Invoice, *fields: str) -> None:
+    invoice.status_changed_at = timezone.now()
+    try:
+        invoice.save(update_fields=["status", "status_changed_at", "updated_at", *fields])
+    except ConcurrentTransition:
+        raise InvoiceStateError() from None
+
+
+def record(
+    invoice: Invoice,
+    from_status: str,
+    *,
+    actor: User | None = None,
+    system: str = "",
+    reason: RejectionReason | None = None,
+    comment: str = "",
+    mandate_number: str = "",
+) -> StatusChange:
+    change = StatusChange.objects.create(
+        invoice=invoice,
+        from_status=from_status,
+        to_status=invoice.status,
+        at=invoice.status_changed_at,
+        actor=actor,
+        actor_system=system,
+        reason=reason,
+        comment=comment,
+        mandate_number=mandate_number,
+    )
+    after_commit("notify_status_change", change.pk)
+    return change
+
+
+def after_commit(task_name: str, *args: object, countdown: float = 0) -> None:
+    """Enqueue a task once the transaction commits. A broker that does not answer must not
+    turn a done write into an error page: the sweep recovers routing, and the log says so."""
+
+    def send() -> None:
+        from invoices import tasks
+
+        try:
+            getattr(tasks, task_name).apply_async(args, countdown=countdown or None)
+        except Exception:
+            logger.exception("could not enqueue %s%s", task_name, args)
+
+    transaction.on_commit(send)
+
+
+def enqueue_routing(invoice: Invoice) -> None:
+    after_commit(
+        "route_invoice", invoice.pk, invoice.status, countdown=settings.INVOICE_ROUTING_DELAY
+    )
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[StoredFiles]:
+    """Storage writes are not transactional: undo them if the transaction fails."""
+    stored = StoredFiles()
+    try:
+        yield stored
+    except BaseException:
+        files.discard(stored.names)
+        raise
+
+
+def safe_file_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "facture"
+
+
+def attach(
+    invoice: Invoice,
+    *,
+    kind: str,
+    name: str,
+    content: files.CheckedFile | bytes,
+    user: User | None,
+    change: StatusChange | None,
+    stored: StoredFiles,
+) -> Attachment:
+    if isinstance(content, bytes):
+        size, sha256, content_type, is_signed = (
+            len(content),
+            hashlib.sha256(content).hexdigest(),
+            "application/pdf",
+            False,
+        )
+        saved = files.store(attachment_path(None, name), content)  # type: ignore[arg-type]
+    else:
+        size, sha256, content_type, is_signed = (
+            content.size,
+            content.sha256,
+            content.content_type,
+            content.is_signed,
+        )
+        saved = files.store(attachment_path(None, name), content.upload)  # type: ignore[arg-type]
+    stored.names.append(saved)
+    return Attachment.objects.create(
+        invoice=invoice,
+        kind=kind,
+        file=saved,
+        original_name=name,
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+        is_signed=is_signed,
+        status_change=change,
+        uploaded_by=user,
+    )
+
+
+def supplier_files_size(invoice: Invoice) -> int:
+    kinds = [Attachment.Kind.MAIN, Attachment.Kind.ADDITIONAL]
+    return sum(invoice.attachments.filter(kind__in=kinds).values_list("size", flat=True))
+
+
+def check_new_files(invoice: Invoice | None, new_files: Sequence[NewFile]) -> None:
+    already = supplier_files_size(invoice) if invoice is not None and invoice.pk else 0
+    try:
+        files.check_total([f.checked for f in new_files], already_stored=already)
+    except files.FileRefused as exc:
+        raise InvoiceError({"attachments": [exc.message]}) from None
+
+
+# Fields of an invoice that the model's validation leaves alone: relations are resolved by the
+# services, and the status only moves through a transition.
+INVOICE_UNCHECKED = ["supplier", "recipient", "service", "created_by", "status"]
+
+
+def model_errors(instance: Invoice | InvoiceLine, exclude: list[str]) -> dict[str, list[str]]:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+# --- drafts ------------------------------------------------------------------------------------
+def resolve_recipient(siret: str) -> Structure | None:
+    if not siret:
+        return None
+    return Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=siret
+    ).first()
+
+
+def apply_recipient(
+    invoice: Invoice, *, recipient_siret: str, service_code: str, engagement_number: str
+) -> None:
+    invoice.recipient_siret = recipient_siret
+    invoice.recipient = resolve_recipient(recipient_siret)
+    invoice.service_code = service_code
+    invoice.service = (
+        invoice.recipient.services.filter(code=service_code).first()
+        if invoice.recipient is not None and service_code
+        else None
+    )
+    invoice.engagement_number = engagement_number
+
+
+def deposit_manifest(invoice: Invoice) -> tuple[str, list[pdf.CertifiedFile]]:
+    """The files that make the deposit, main document first, and the digest of their list."""
+    documents = list(
+        invoice.attachments.exclude(kind=Attachment.Kind.CERTIFICATE).order_by("uploaded_at", "id")
+    )
+    main = [a for a in documents if a.kind in (Attachment.Kind.MAIN, Attachment.Kind.GENERATED_PDF)]
+    extra = [a for a in documents if a.kind == Attachment.Kind.ADDITIONAL]
+    # Only the newest rendering of a typed invoice is part of a (re)deposit.
+    chosen = [main[-1], *extra] if main else extra
+    listed = [
+        pdf.CertifiedFile(a.original_name, str(a.get_kind_display()), a.size, a.sha256)
+        for a in chosen
+    ]
+    manifest = "".join(f"{f.sha256}  {f.name}\n" for f in listed)
+    return hashlib.sha256(manifest.encode()).hexdigest(), listed
+
+
+def issue_documents(
+    invoice: Invoice, *, user: User, change: StatusChange, stored: StoredFiles
+) -> None:
+    """Render a typed invoice, then issue the certificate of what was deposited."""
+    part = safe_file_part(invoice.number)
+    if invoice.is_typed:
+        attach(
+            invoice,
+            kind=Attachment.Kind.GENERATED_PDF,
+            name=f"facture-{part}.pdf",
+            content=pdf.render_invoice_pdf(invoice),
+            user=user,
+            change=change,
+            stored=stored,
+        )
+    digest, listed = deposit_manifest(invoice)
+    invoice.deposit_sha256 = digest
+    certificate = pdf.render_certificate_pdf(
+        invoice, deposited_at=change.at, digest=digest, files=listed
+    )
+    attach(
+        invoice,
+        kind=Attachment.Kind.CERTIFICATE,
+        name=f"accuse-depot-{part}.pdf",
+        content=certificate,
+        user=user,
+        change=change,
+        stored=stored,
+    )
+    invoice.save(update_fields=["deposit_sha256"])
+
+
+def check_upload(upload: files.UploadedFileLike, *, field: str, must_be_pdf: bool) -> NewFile:
+    """Check one uploaded file; a refusal names the form field it came from."""
+    try:
+        checked = files.check_file(upload, must_be_pdf=must_be_pdf)
+    except files.FileRefused as exc:
+        raise InvoiceError({field: [exc.message]}) from None
+    kind = Attachment.Kind.MAIN if must_be_pdf else Attachment.Kind.ADDITIONAL
+    return NewFile(kind=kind, checked=checked)

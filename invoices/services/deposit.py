@@ -1,0 +1,255 @@
+"""The supplier creates invoices: drafts, typed invoices sent, PDF invoices deposited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoices import checks, files
+from invoices.models import (
+    DepositMode,
+    Invoice,
+    InvoiceLine,
+    StatusChange,
+)
+from invoices.selectors import may_modify_for
+from invoices.services.common import (
+    INVOICE_UNCHECKED,
+    InvoiceAccessDenied,
+    InvoiceError,
+    InvoiceInput,
+    InvoiceStateError,
+    LineInput,
+    NewFile,
+    apply_recipient,
+    attach,
+    check_new_files,
+    check_upload,
+    enqueue_routing,
+    files_removed_on_failure,
+    fire,
+    issue_documents,
+    locked,
+    model_errors,
+    record,
+    save_transition,
+)
+from invoices.totals import LineAmounts, compute_totals, line_net, to_cents
+from invoices.workflow import (
+    Status,
+    can_act_for_supplier,
+)
+from structures.models import Structure
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _apply_header(invoice: Invoice, data: InvoiceInput) -> None:
+    for name in (
+        "number",
+        "issue_date",
+        "billing_frame",
+        "invoice_type",
+        "original_invoice_number",
+        "market_number",
+        "currency",
+        "vat_regime",
+        "vat_exemption_reason",
+        "payment_method",
+        "comment",
+    ):
+        setattr(invoice, name, getattr(data, name))
+    invoice.iban = data.iban.replace(" ", "").upper()
+    invoice.bic = data.bic.replace(" ", "").upper()
+    invoice.issue_year = data.issue_date.year if data.issue_date else None
+    apply_recipient(
+        invoice,
+        recipient_siret=data.recipient_siret.replace(" ", ""),
+        service_code=data.service_code.strip(),
+        engagement_number=data.engagement_number.strip(),
+    )
+
+
+def _apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInput]) -> None:
+    invoice.prepaid_amount = to_cents(data.prepaid_amount)
+    if invoice.is_typed:
+        totals = compute_totals(
+            (LineAmounts(li.quantity, li.unit_price, li.discount, li.vat_rate) for li in lines),
+            prepaid=data.prepaid_amount,
+        )
+        invoice.total_excl_tax = totals.total_excl_tax
+        invoice.total_vat = totals.total_vat
+        invoice.total_incl_tax = totals.total_incl_tax
+        invoice.amount_due = totals.amount_due
+    else:
+        invoice.total_excl_tax = to_cents(data.total_excl_tax)
+        invoice.total_vat = to_cents(data.total_vat)
+        invoice.total_incl_tax = to_cents(data.total_incl_tax)
+        invoice.amount_due = invoice.total_incl_tax - invoice.prepaid_amount
+
+
+def _build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLine]:
+    built = []
+    errors: dict[str, list[str]] = {}
+    for index, line in enumerate(lines):
+        row = InvoiceLine(
+            invoice=invoice,
+            position=index + 1,
+            reference=line.reference,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            vat_rate=line.vat_rate,
+            net_amount=line_net(line.quantity, line.unit_price, line.discount),
+        )
+        for name, messages in model_errors(row, exclude=["invoice"]).items():
+            errors[f"lines.{index}.{name}"] = messages
+        built.append(row)
+    if errors:
+        raise InvoiceError(errors)
+    return built
+
+
+@transaction.atomic
+def invoice_save_draft(
+    *,
+    user: User,
+    supplier: Structure,
+    data: InvoiceInput,
+    lines: Sequence[LineInput] = (),
+    invoice: Invoice | None = None,
+    deposit_mode: str = DepositMode.SAISIE_WEB,
+    new_files: Sequence[NewFile] = (),
+) -> Invoice:
+    """Create or update a draft: nothing is checked but the shape of the values."""
+    if not may_modify_for(user, supplier):
+        raise InvoiceError({"supplier": [_("Vous ne pouvez pas facturer pour cette structure.")]})
+    created = invoice is None
+    if invoice is None:
+        invoice = Invoice(supplier=supplier, created_by=user, deposit_mode=deposit_mode)
+    else:
+        invoice = locked(invoice)
+        if not can_act_for_supplier(user, invoice):
+            raise InvoiceAccessDenied
+        if not invoice.is_draft:
+            raise InvoiceStateError(_("Seul un brouillon peut être modifié."))
+        invoice.supplier = supplier
+    _apply_header(invoice, data)
+    _apply_amounts(invoice, data, lines)
+    errors = model_errors(invoice, exclude=INVOICE_UNCHECKED)
+    if errors:
+        raise InvoiceError(errors)
+    built = _build_lines(invoice, lines) if invoice.is_typed else []
+    check_new_files(invoice, new_files)
+    with files_removed_on_failure() as stored:
+        invoice.save()
+        invoice.lines.all().delete()
+        InvoiceLine.objects.bulk_create(built)
+        if created:
+            StatusChange.objects.create(
+                invoice=invoice, from_status="", to_status=Status.BROUILLON, actor=user
+            )
+        for new in new_files:
+            attach(
+                invoice,
+                kind=new.kind,
+                name=new.checked.name,
+                content=new.checked,
+                user=user,
+                change=None,
+                stored=stored,
+            )
+    return invoice
+
+
+# --- deposit -----------------------------------------------------------------------------------
+def _save_deposit(invoice: Invoice) -> None:
+    # Two deposits of one number can pass the check at once; the constraint decides, inside
+    # a savepoint so that the transaction stays usable to report it.
+    try:
+        with transaction.atomic():
+            save_transition(invoice, "deposited_at", "made_available_at")
+    except IntegrityError:
+        raise InvoiceError(
+            {"number": [_("Ce numéro de facture a déjà été utilisé cette année.")]}
+        ) from None
+
+
+@transaction.atomic
+def invoice_deposit(*, user: User, invoice: Invoice, new_files: Sequence[NewFile] = ()) -> Invoice:
+    """Send a draft: every check of the deposit, then DEPOSEE, its certificate, and routing."""
+    invoice = locked(invoice)
+    if not invoice.is_draft:
+        raise InvoiceStateError()
+    errors = checks.deposit_errors(invoice, user=user)
+    if errors:
+        raise InvoiceError(errors)
+    check_new_files(invoice, new_files)
+    with files_removed_on_failure() as stored:
+        fire(invoice, "deposit")
+        invoice.deposited_at = timezone.now()
+        invoice.made_available_at = None
+        _save_deposit(invoice)
+        change = record(invoice, Status.BROUILLON, actor=user)
+        for new in new_files:
+            attach(
+                invoice,
+                kind=new.kind,
+                name=new.checked.name,
+                content=new.checked,
+                user=user,
+                change=change,
+                stored=stored,
+            )
+        invoice.attachments.filter(status_change__isnull=True).update(status_change=change)
+        issue_documents(invoice, user=user, change=change, stored=stored)
+    enqueue_routing(invoice)
+    return invoice
+
+
+@transaction.atomic
+def invoice_submit(
+    *,
+    user: User,
+    supplier: Structure,
+    data: InvoiceInput,
+    lines: Sequence[LineInput] = (),
+    invoice: Invoice | None = None,
+    deposit_mode: str = DepositMode.SAISIE_WEB,
+    new_files: Sequence[NewFile] = (),
+) -> Invoice:
+    """Save and deposit at once ("Valider et envoyer"); a refusal leaves nothing behind."""
+    draft = invoice_save_draft(
+        user=user,
+        supplier=supplier,
+        data=data,
+        lines=lines,
+        invoice=invoice,
+        deposit_mode=deposit_mode,
+    )
+    return invoice_deposit(user=user, invoice=draft, new_files=new_files)
+
+
+@transaction.atomic
+def invoice_upload_pdf(
+    *,
+    user: User,
+    supplier: Structure,
+    data: InvoiceInput,
+    main_file: files.UploadedFileLike,
+    attachments: Sequence[files.UploadedFileLike] = (),
+    deposit_mode: str = DepositMode.DEPOT_PDF_WEB,
+) -> Invoice:
+    """Deposit a PDF invoice (signed or not) with the header data a PDF alone does not carry."""
+    new_files = [check_upload(main_file, field="main_file", must_be_pdf=True)]
+    new_files += [check_upload(f, field="attachments", must_be_pdf=False) for f in attachments]
+    return invoice_submit(
+        user=user, supplier=supplier, data=data, deposit_mode=deposit_mode, new_files=new_files
+    )

@@ -1,0 +1,61 @@
+"""Celery tasks of invoices: thin (load by id, call a service), idempotent, acknowledged late.
+
+The database is the source of truth: a lost message is recovered by ``sweep_routing``, and a
+message delivered twice finds the invoice already moved on and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from invoices import notifications, selectors, services
+from invoices.workflow import Status
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="invoices.route_invoice", acks_late=True)
+def route_invoice(invoice_id: int, expected_status: str = Status.DEPOSEE) -> str | None:
+    """One routing step for an invoice that is still in ``expected_status``."""
+    return services.invoice_route(invoice_id=invoice_id, expected_status=expected_status)
+
+
+@shared_task(name="invoices.sweep_routing", acks_late=True)
+def sweep_routing(stuck_after: float | None = None) -> int:
+    """Enqueue again the invoices that sit in a routing status for too long."""
+    seconds = settings.INVOICE_ROUTING_STUCK_AFTER if stuck_after is None else stuck_after
+    stuck = selectors.stuck_in_routing(older_than=timedelta(seconds=seconds))
+    count = 0
+    for invoice_id, status in stuck.values_list("id", "status").iterator():
+        route_invoice.delay(invoice_id, status)
+        count += 1
+    if count:
+        logger.warning("re-enqueued %d invoice(s) stuck in routing", count)
+    return count
+
+
+@shared_task(name="invoices.simulate_payments", acks_late=True)
+def simulate_payments(delay: float | None = None) -> int:
+    """The simulated payment system: puts accounted invoices in payment after a delay."""
+    if not settings.INVOICE_PAYMENT_SIMULATION:
+        return 0
+    seconds = settings.INVOICE_PAYMENT_SIMULATION_DELAY if delay is None else delay
+    due = selectors.due_for_payment(older_than=timedelta(seconds=seconds))
+    paid = 0
+    for invoice_id in due.values_list("id", flat=True).iterator():
+        paid += services.invoice_pay_due(invoice_id=invoice_id)
+    return paid
+
+
+@shared_task(name="invoices.notify_status_change", acks_late=True)
+def notify_status_change(status_change_id: int) -> int:
+    return notifications.send_status_change(status_change_id)
+
+
+@shared_task(name="invoices.notify_agents", acks_late=True)
+def notify_agents(invoice_id: int) -> int:
+    return notifications.send_to_agents(invoice_id)

@@ -1,0 +1,173 @@
+"""The invoice lifecycle (DESIGN.md): statuses, the transitions between them, and who fires each.
+
+The ``@transition`` methods only move the status; the services around them lock the row, check
+the actor, save, write the history and enqueue what follows. Sources are derived from the tables
+below so that the model, the services and the pages agree on one picture.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from invoices.models import Invoice
+
+
+class Status(models.TextChoices):
+    """Chorus Pro's status codes: stable strings in the database, the API and exports."""
+
+    BROUILLON = "BROUILLON", _("Brouillon")
+    DEPOSEE = "DEPOSEE", _("Déposée")
+    EN_COURS_ACHEMINEMENT = "EN_COURS_ACHEMINEMENT", _("En cours d'acheminement")
+    MISE_A_DISPOSITION = "MISE_A_DISPOSITION", _("Mise à disposition du destinataire")
+    A_RECYCLER = "A_RECYCLER", _("À recycler")
+    SUSPENDUE = "SUSPENDUE", _("Suspendue")
+    COMPLETEE = "COMPLETEE", _("Complétée")
+    SERVICE_FAIT = "SERVICE_FAIT", _("Service fait")
+    MANDATEE = "MANDATEE", _("Mandatée")
+    COMPTABILISEE = "COMPTABILISEE", _("Comptabilisée")
+    REJETEE = "REJETEE", _("Rejetée")
+    MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT", _("Mise en paiement")
+
+
+S = Status
+
+# What an agent may do from each status (DESIGN.md: "permissive" recipient moves). COMPLETEE is
+# resumed as from MISE_A_DISPOSITION. Sending back for correction only makes sense before the
+# invoice has been worked on; once accounted, only the payment remains.
+_FROM_AVAILABLE = (
+    S.SERVICE_FAIT,
+    S.MANDATEE,
+    S.COMPTABILISEE,
+    S.SUSPENDUE,
+    S.A_RECYCLER,
+    S.REJETEE,
+    S.MISE_EN_PAIEMENT,
+)
+AGENT_MOVES: dict[str, tuple[str, ...]] = {
+    S.MISE_A_DISPOSITION: _FROM_AVAILABLE,
+    S.COMPLETEE: _FROM_AVAILABLE,
+    S.SERVICE_FAIT: (S.MANDATEE, S.COMPTABILISEE, S.SUSPENDUE, S.REJETEE, S.MISE_EN_PAIEMENT),
+    S.MANDATEE: (S.COMPTABILISEE, S.SUSPENDUE, S.REJETEE, S.MISE_EN_PAIEMENT),
+    S.COMPTABILISEE: (S.MISE_EN_PAIEMENT,),
+}
+
+# The routing worker's decision, from EN_COURS_ACHEMINEMENT.
+ROUTING_OUTCOMES = (S.MISE_A_DISPOSITION, S.A_RECYCLER, S.REJETEE)
+
+# Statuses an agent's decision needs a coded reason for; a comment is required for the first two.
+REASON_REQUIRED = (S.REJETEE, S.SUSPENDUE, S.A_RECYCLER)
+COMMENT_REQUIRED = (S.REJETEE, S.SUSPENDUE)
+
+# Statuses in which nothing more happens to the invoice.
+FINAL = (S.REJETEE, S.MISE_EN_PAIEMENT)
+# Statuses the routing worker owns; a sweep recovers invoices stuck in them.
+TRANSIENT = (S.DEPOSEE, S.EN_COURS_ACHEMINEMENT)
+
+
+def agent_sources(target: str) -> list[str]:
+    return [source for source, targets in AGENT_MOVES.items() if target in targets]
+
+
+def agent_targets(status: str) -> tuple[str, ...]:
+    return AGENT_MOVES.get(status, ())
+
+
+class InvoiceWorkflow:
+    """Mixed into ``Invoice``: one method per transition, named after what happens."""
+
+    # --- supplier ----------------------------------------------------------------------------
+    @transition(field="status", source=S.BROUILLON, target=S.DEPOSEE)
+    def deposit(self) -> None:
+        """The supplier sends a draft."""
+
+    @transition(field="status", source=S.A_RECYCLER, target=S.DEPOSEE)
+    def redeposit(self) -> None:
+        """The supplier sends again, with corrected recipient data, an invoice sent back."""
+
+    @transition(field="status", source=S.SUSPENDUE, target=S.COMPLETEE)
+    def complete(self) -> None:
+        """The supplier answers a suspension with documents or a comment."""
+
+    # --- routing worker ----------------------------------------------------------------------
+    @transition(field="status", source=S.DEPOSEE, target=S.EN_COURS_ACHEMINEMENT)
+    def start_routing(self) -> None:
+        pass
+
+    @transition(field="status", source=S.EN_COURS_ACHEMINEMENT, target=S.MISE_A_DISPOSITION)
+    def make_available(self) -> None:
+        pass
+
+    @transition(field="status", source=S.EN_COURS_ACHEMINEMENT, target=S.A_RECYCLER)
+    def routing_send_back(self) -> None:
+        pass
+
+    @transition(field="status", source=S.EN_COURS_ACHEMINEMENT, target=S.REJETEE)
+    def routing_reject(self) -> None:
+        pass
+
+    # --- agent of the recipient --------------------------------------------------------------
+    @transition(field="status", source=agent_sources(S.SERVICE_FAIT), target=S.SERVICE_FAIT)
+    def certify_service(self) -> None:
+        pass
+
+    @transition(field="status", source=agent_sources(S.MANDATEE), target=S.MANDATEE)
+    def mandate(self) -> None:
+        pass
+
+    @transition(field="status", source=agent_sources(S.COMPTABILISEE), target=S.COMPTABILISEE)
+    def account(self) -> None:
+        pass
+
+    @transition(field="status", source=agent_sources(S.SUSPENDUE), target=S.SUSPENDUE)
+    def suspend(self) -> None:
+        pass
+
+    @transition(field="status", source=agent_sources(S.A_RECYCLER), target=S.A_RECYCLER)
+    def send_back(self) -> None:
+        pass
+
+    @transition(field="status", source=agent_sources(S.REJETEE), target=S.REJETEE)
+    def reject(self) -> None:
+        pass
+
+    @transition(field="status", source=agent_sources(S.MISE_EN_PAIEMENT), target=S.MISE_EN_PAIEMENT)
+    def put_in_payment(self) -> None:
+        pass
+
+
+# The agent's decision, by target status: the transition method that fires it.
+AGENT_TRANSITIONS: dict[str, str] = {
+    S.SERVICE_FAIT: "certify_service",
+    S.MANDATEE: "mandate",
+    S.COMPTABILISEE: "account",
+    S.SUSPENDUE: "suspend",
+    S.A_RECYCLER: "send_back",
+    S.REJETEE: "reject",
+    S.MISE_EN_PAIEMENT: "put_in_payment",
+}
+ROUTING_TRANSITIONS: dict[str, str] = {
+    S.MISE_A_DISPOSITION: "make_available",
+    S.A_RECYCLER: "routing_send_back",
+    S.REJETEE: "routing_reject",
+}
+
+
+# --- who may act ---------------------------------------------------------------------------------
+def can_act_for_supplier(user: User, invoice: Invoice) -> bool:
+    """An approved member of the supplier structure with the right to modify."""
+    from invoices.selectors import may_modify_for
+
+    return may_modify_for(user, invoice.supplier)
+
+
+def can_process(user: User, invoice: Invoice) -> bool:
+    """An agent of the invoice's service, or of the recipient when no service is addressed."""
+    from invoices.selectors import is_agent_of
+
+    return is_agent_of(user, invoice)
