@@ -76,6 +76,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.add(401)
         if "{" in self.path:
             codes.add(404)
+        if getattr(self.view, "pagination_class", None) is not None:
+            codes.add(400)  # a page or a filter that is not valid
         if self.method in ("POST", "PUT", "PATCH"):
             codes.update({400, 413, 415})
         if self._is_idempotent():
