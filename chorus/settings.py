@@ -265,7 +265,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["chorus.api.throttling.TokenRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "chorus.api.pagination.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["chorus.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "chorus.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "chorus.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,

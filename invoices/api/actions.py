@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from chorus.api.errors import Conflict, FileTypeRefused, PayloadTooLarge, field_errors
 from chorus.api.idempotency import idempotent
+from chorus.api.parsers import JSONParser
 from chorus.api.views import ApiView
 from invoices import files, selectors, services
 from invoices.api import selectors as api_selectors
@@ -66,9 +67,10 @@ def supplier_for(user: Any, siret: str) -> Structure:
     return structure
 
 
-def header_input(values: Mapping[str, Any], **totals: Any) -> InvoiceInput:
+def header_input(values: Mapping[str, Any]) -> InvoiceInput:
+    """The service's input from the validated fields it knows (totals only for a PDF)."""
     names = InvoiceInput.__dataclass_fields__.keys()
-    return InvoiceInput(**{k: v for k, v in values.items() if k in names}, **totals)
+    return InvoiceInput(**{k: v for k, v in values.items() if k in names})
 
 
 # --- files: what the API refuses before any service sees them ---------------------------------
@@ -134,12 +136,11 @@ class InvoiceUploadApi(ApiView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         supplier = supplier_for(request.user, values["supplier_siret"])
-        totals = {k: values[k] for k in ("total_excl_tax", "total_vat", "total_incl_tax")}
         with service_errors():
             invoice = services.invoice_upload_pdf(
                 user=request.user,
                 supplier=supplier,
-                data=header_input(values, **totals),
+                data=header_input(values),
                 main_file=values["file"],
                 attachments=attachments,
                 deposit_mode=DepositMode.DEPOT_PDF_API,
@@ -207,7 +208,7 @@ class InvoiceRecycleApi(ApiView):
 
 class InvoiceCompleteApi(ApiView):
     error_codes = (409,)
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser]
+    parser_classes = [JSONParser, parsers.MultiPartParser]
     max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
 
     class InputSerializer(serializers.Serializer):
