@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from typing import Any
@@ -47,11 +48,7 @@ def test_the_same_body_in_another_order_or_spacing_is_the_same_request(personas,
     client = client_for(personas.supplier_member)
     body = invoice_body(personas)
     create(client, body)
-    reordered = (
-        "{"
-        + ", ".join(f'"{k}": {__import__("json").dumps(v)}' for k, v in reversed(body.items()))
-        + "}"
-    )
+    reordered = json.dumps(dict(reversed(body.items())), indent=4)
 
     again = client.generic(
         "POST", URL, reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-1"
