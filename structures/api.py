@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chorus.api import messages
 from chorus.api.pagination import PageNumberPagination
 from chorus.api.views import ApiView
 from structures import selectors
@@ -57,7 +57,7 @@ class StructureListApi(ApiView):
             r"^[0-9 ]{3,20}$",
             required=False,
             help_text="The SIRET or its first digits (3 at least); spaces ignored.",
-            error_messages={"invalid": _("Indiquez au moins 3 chiffres du SIRET.")},
+            error_messages={"invalid": messages.SIRET_PREFIX},
         )
         name = serializers.CharField(
             required=False, min_length=3, max_length=100, help_text="Part of the name."

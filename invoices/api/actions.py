@@ -11,12 +11,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chorus.api import messages
 from chorus.api.errors import Conflict, FileTypeRefused, PayloadTooLarge, field_errors
 from chorus.api.idempotency import idempotent
 from chorus.api.parsers import JSONParser
@@ -61,9 +61,7 @@ def supplier_for(user: Any, siret: str) -> Structure:
     """One of the caller's supplier structures; the same refusal whether it exists or not."""
     structure = supplier_structures_of(user).filter(identifier=siret).first()
     if structure is None:
-        raise exceptions.ValidationError(
-            {"supplier_siret": [_("Vous n’êtes pas rattaché à une structure de ce SIRET.")]}
-        )
+        raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
     return structure
 
 
@@ -79,14 +77,10 @@ def check_uploaded(upload: Any, *, pdf_only: bool) -> None:
     extension = files.extension_of(upload.name or "")
     accepted = {"pdf"} if pdf_only else files.ALLOWED_EXTENSIONS
     if extension not in accepted:
-        detail = (
-            _("La facture doit être un fichier PDF.")
-            if pdf_only
-            else _("Les fichiers « .%(ext)s » ne sont pas acceptés.") % {"ext": extension}
-        )
+        detail = messages.PDF_ONLY if pdf_only else messages.FILE_TYPE_REFUSED % {"ext": extension}
         raise FileTypeRefused(detail)
     if upload.size is not None and upload.size >= files.MAX_FILE_SIZE:
-        raise PayloadTooLarge(_("Le fichier doit faire moins de 10 Mo."))
+        raise PayloadTooLarge(messages.FILE_TOO_LARGE)
 
 
 def uploaded_files(request: Request, name: str) -> Sequence[Any]:
@@ -317,7 +311,7 @@ class InvoiceProcessApi(ApiView):
         if values["reason_code"]:
             reason = api_selectors.reason_by_code(values["reason_code"])
             if reason is None:
-                raise exceptions.ValidationError({"reason_code": [_("Motif inconnu.")]})
+                raise exceptions.ValidationError({"reason_code": [messages.UNKNOWN_REASON]})
         with service_errors():
             invoice = services.invoice_process(
                 user=request.user,

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chorus.api import messages
 from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
 from chorus.api.views import ApiView
@@ -76,7 +76,7 @@ class InvoicesApi(ApiView):
             unknown = [part for part in wanted if part not in Status.values]
             if unknown:
                 raise serializers.ValidationError(
-                    _("Statut inconnu : %(codes)s.") % {"codes": ", ".join(unknown)}
+                    messages.UNKNOWN_STATUS % {"codes": ", ".join(unknown)}
                 )
             return wanted
 
@@ -179,7 +179,7 @@ class DownloadApi(ApiView):
 
     def file_response(self, attachment: Attachment | None) -> FileResponse:
         if attachment is None:
-            raise exceptions.NotFound(_("Ce document n’existe pas (encore) pour cette facture."))
+            raise exceptions.NotFound(messages.NO_DOCUMENT)
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,
@@ -300,9 +300,7 @@ class EngagementsApi(ApiView):
         filters.is_valid(raise_exception=True)
         supplier_siret = filters.validated_data.get("supplier_siret")
         if supplier_siret and not api_selectors.may_see_supplier(request.user, supplier_siret):
-            raise exceptions.ValidationError(
-                {"supplier_siret": [_("Vous n’êtes pas rattaché à une structure de ce SIRET.")]}
-            )
+            raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
         records = api_selectors.open_engagements(
             recipient=recipient, user=request.user, supplier_siret=supplier_siret
         )
