@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -212,3 +212,67 @@ def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
         memberships__structure_id=invoice.supplier_id,
         memberships__status=Membership.Status.APPROVED,
     ).distinct()
+
+
+# --- lists -------------------------------------------------------------------------------------
+# The orders a list offers; drafts (never deposited) come first in the default order.
+ORDERINGS = {
+    "-deposited_at": F("deposited_at").desc(nulls_first=True),
+    "deposited_at": F("deposited_at").asc(nulls_last=True),
+    "-total_incl_tax": F("total_incl_tax").desc(),
+    "total_incl_tax": F("total_incl_tax").asc(),
+    "number": F("number").asc(),
+    "status": F("status").asc(),
+}
+
+
+def _party_filter(party: str, text: str) -> Q:
+    digits = text.replace(" ", "")
+    if digits.isdigit():
+        return Q(**{f"{party}__identifier__startswith": digits})
+    return Q(**{f"{party}__name__icontains": text.strip()})
+
+
+def filter_invoices(
+    invoices: QuerySet[Invoice], filters: dict, *, party: str = "recipient"
+) -> QuerySet[Invoice]:
+    """Apply the list filters (all optional); ``party`` names the other side of the invoice."""
+    lookups = {
+        "status": "status",
+        "number": "number__icontains",
+        "date_from": "deposited_at__date__gte",
+        "date_to": "deposited_at__date__lte",
+        "service": "service",
+        "service_code": "service_code__icontains",
+        "engagement_number": "engagement_number__icontains",
+        "amount_min": "total_incl_tax__gte",
+        "amount_max": "total_incl_tax__lte",
+    }
+    for name, lookup in lookups.items():
+        value = filters.get(name)
+        if value not in (None, ""):
+            invoices = invoices.filter(**{lookup: value})
+    if filters.get("party"):
+        invoices = invoices.filter(_party_filter(party, filters["party"]))
+    order = ORDERINGS.get(filters.get("sort") or "", ORDERINGS["-deposited_at"])
+    return invoices.select_related("supplier", "recipient", "service").order_by(order, "-id")
+
+
+# --- recipients ----------------------------------------------------------------------------------
+def public_recipient(siret: str) -> Structure | None:
+    """A public structure by its SIRET: recipients are public knowledge on the portal."""
+    if not siret.isdigit() or len(siret) != 14:
+        return None
+    return Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=siret, is_public=True
+    ).first()
+
+
+def active_services_of(recipient: Structure) -> QuerySet[Service]:
+    today = timezone.localdate()
+    return (
+        recipient.services.filter(is_active=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("code")
+    )

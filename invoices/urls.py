@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from invoices.views import entry, files, received, sent
 
 app_name = "invoices"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", sent.sent_list, name="sent"),
+    path("export.csv", sent.sent_export, name="sent_export"),
+    path("saisie/", entry.create, name="create"),
+    path("depot/", entry.upload, name="upload"),
+    path("destinataire/", entry.recipient_services, name="recipient_services"),
+    path("<int:pk>/", sent.detail, name="detail"),
+    path("<int:pk>/modifier/", entry.edit, name="edit"),
+    path("<int:pk>/recycler/", sent.recycle, name="recycle"),
+    path("<int:pk>/completer/", sent.complete, name="complete"),
+    path("<int:pk>/rejet-pris-en-compte/", sent.acknowledge, name="acknowledge"),
+    path("recues/", received.received_list, name="received"),
+    path("recues/<int:pk>/", received.received_detail, name="received_detail"),
+    path("pieces/<int:pk>/", files.download, name="download"),
+    path("pieces/<int:pk>/apercu/", files.preview, name="preview"),
+]

@@ -117,6 +117,15 @@ def _build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLi
     return built
 
 
+DRAFT_FIELDS = [
+    "number", "issue_date", "issue_year", "billing_frame", "invoice_type",
+    "original_invoice_number", "supplier", "recipient_siret", "recipient", "service_code",
+    "service", "engagement_number", "market_number", "currency", "vat_regime",
+    "vat_exemption_reason", "payment_method", "iban", "bic", "comment", "total_excl_tax",
+    "total_vat", "total_incl_tax", "prepaid_amount", "amount_due", "updated_at",
+]  # fmt: skip
+
+
 @transaction.atomic
 def invoice_save_draft(
     *,
@@ -149,7 +158,8 @@ def invoice_save_draft(
     built = _build_lines(invoice, lines) if invoice.is_typed else []
     check_new_files(invoice, new_files)
     with files_removed_on_failure() as stored:
-        invoice.save()
+        # A draft's header is rewritten as a whole; its status and deposit data never are here.
+        invoice.save(update_fields=None if created else DRAFT_FIELDS)
         invoice.lines.all().delete()
         InvoiceLine.objects.bulk_create(built)
         if created:

@@ -38,6 +38,17 @@ def money(value: Decimal | None, currency: str = "EUR") -> str:
 
 
 @register.filter
+def price(value: Decimal | None, currency: str = "EUR") -> str:
+    """A unit price: cents at least, up to the four decimals a price may carry."""
+    if value is None:
+        return ""
+    places = max(2, -Decimal(value).normalize().as_tuple().exponent)  # type: ignore[operator]
+    amount = number_format(value, decimal_pos=min(places, 4), use_l10n=True, force_grouping=True)
+    symbol = "€" if currency == "EUR" else currency
+    return f"{amount}\u00a0{symbol}"
+
+
+@register.filter
 def rate(value: Decimal | None) -> str:
     if value is None:
         return ""

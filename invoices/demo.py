@@ -1,0 +1,245 @@
+"""Demo invoices: one in every status for the demo supplier, produced through the services so
+that their history is real. Runs after accounts.demo and structures.demo; idempotent (an
+invoice whose number exists is left alone).
+
+Until structures.demo provides them, this module makes sure of what it needs with
+get-or-create: the demo supplier company, the supplier user's membership and mandate, and the
+agent's membership to the State's FACTURES_PUBLIQUES service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import User
+from invoices import services
+from invoices.models import Invoice, RejectionReason
+from invoices.services import InvoiceInput, LineInput
+from invoices.workflow import Status
+from structures.models import MandateSignature, Membership, Structure
+from structures.selectors import current_mandate, mandate_signed, state_structure
+
+SUPPLIER_EMAIL = "fournisseur@demo.chorus.test"
+AGENT_EMAIL = "agent@demo.chorus.test"
+# A made-up SIRET whose SIREN and whole number pass the Luhn check.
+DEMO_SUPPLIER_SIRET = "52345678800018"
+DEMO_IBAN = "FR7630006000011234567890189"
+
+
+def _supplier(user: User) -> Structure:
+    structure, _created = Structure.objects.get_or_create(
+        identifier_type=Structure.IdentifierType.SIRET,
+        identifier=DEMO_SUPPLIER_SIRET,
+        defaults={
+            "name": "Atelier Démo SARL",
+            "address": "12 rue des Artisans",
+            "postal_code": "69002",
+            "city": "Lyon",
+            "vat_number": "FR59523456788",
+        },
+    )
+    has_principal = structure.memberships.filter(
+        role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
+    ).exists()
+    Membership.objects.get_or_create(
+        user=user,
+        structure=structure,
+        defaults={
+            "role": Membership.Role.MEMBER if has_principal else Membership.Role.PRINCIPAL,
+            "status": Membership.Status.APPROVED,
+            "can_modify": True,
+            "decided_at": timezone.now(),
+        },
+    )
+    mandate = current_mandate()
+    if mandate is not None and not mandate_signed(structure):
+        MandateSignature.objects.get_or_create(
+            structure=structure, mandate=mandate, defaults={"signed_by": user}
+        )
+    return structure
+
+
+def _agent(user: User) -> None:
+    state = state_structure()
+    membership, _created = Membership.objects.get_or_create(
+        user=user,
+        structure=state,
+        defaults={"status": Membership.Status.APPROVED, "decided_at": timezone.now()},
+    )
+    membership.services.add(state.services.get(code="FACTURES_PUBLIQUES"))
+
+
+# --- the invoices --------------------------------------------------------------------------------
+LINES = [
+    [
+        LineInput("Maintenance des ascenseurs — forfait mensuel", Decimal("1"), Decimal("850"),
+                  Decimal("20"), reference="MAINT-01", unit="MON"),
+        LineInput("Pièces détachées", Decimal("3"), Decimal("42.35"), Decimal("20"),
+                  reference="PD-77"),
+    ],
+    [
+        LineInput("Fournitures scolaires", Decimal("120"), Decimal("3.15"), Decimal("5.5"),
+                  discount=Decimal("12.50")),
+    ],
+    [
+        LineInput("Journée de formation", Decimal("2"), Decimal("1100"), Decimal("20"),
+                  unit="DAY"),
+        LineInput("Repas des stagiaires", Decimal("24"), Decimal("18.50"), Decimal("10")),
+    ],
+]  # fmt: skip
+
+
+def _header(number: str, days_ago: int, **overrides: object) -> InvoiceInput:
+    values: dict[str, object] = {
+        "number": number,
+        "issue_date": timezone.localdate() - timedelta(days=days_ago),
+        "recipient_siret": state_structure().identifier,
+        "service_code": "FACTURES_PUBLIQUES",
+        "engagement_number": f"EJ-{number[-3:]}",
+        "iban": DEMO_IBAN,
+        "bic": "AGRIFRPP",
+    }
+    values.update(overrides)
+    return InvoiceInput(**values)  # type: ignore[arg-type]
+
+
+def _reason(code: str) -> RejectionReason:
+    return RejectionReason.objects.get(code=code)
+
+
+def _route(invoice: Invoice, steps: int = 2) -> None:
+    for expected in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT)[:steps]:
+        services.invoice_route(invoice_id=invoice.pk, expected_status=expected)
+
+
+def _decide(agent: User, invoice: Invoice, *targets: str, **extra: object) -> None:
+    for target in targets:
+        services.invoice_process(user=agent, invoice=invoice, target=target, **extra)  # type: ignore[arg-type]
+
+
+def _deposited(invoice: Invoice, agent: User) -> None:
+    """Left as deposited: the worker routes it once `make run` has started."""
+
+
+def _routing(invoice: Invoice, agent: User) -> None:
+    _route(invoice, 1)
+
+
+def _available(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+
+
+def _sent_back(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+    _decide(
+        agent,
+        invoice,
+        Status.A_RECYCLER,
+        reason=_reason("SE_EJ_INCORRECT"),
+        comment="Cette prestation relève du service facturier de l'Éducation nationale.",
+    )
+
+
+def _suspended(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+    _decide(
+        agent,
+        invoice,
+        Status.SUSPENDUE,
+        reason=_reason("PIECE_MANQUANTE"),
+        comment="Merci de joindre le procès-verbal de réception.",
+    )
+
+
+def _completed(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+    _decide(
+        agent,
+        invoice,
+        Status.SUSPENDUE,
+        reason=_reason("INFORMATION_COMPLEMENTAIRE"),
+        comment="Précisez la période couverte.",
+    )
+    services.invoice_complete(
+        user=invoice.created_by,  # type: ignore[arg-type]
+        invoice=invoice,
+        comment="Période du 1er au 31 janvier.",
+    )
+
+
+def _service_done(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+    _decide(agent, invoice, Status.SERVICE_FAIT)
+
+
+def _mandated(invoice: Invoice, agent: User) -> None:
+    _service_done(invoice, agent)
+    _decide(agent, invoice, Status.MANDATEE, mandate_number="M-2026-0042")
+
+
+def _accounted(invoice: Invoice, agent: User) -> None:
+    _service_done(invoice, agent)
+    _decide(agent, invoice, Status.COMPTABILISEE)
+
+
+def _paid(invoice: Invoice, agent: User) -> None:
+    _accounted(invoice, agent)
+    _decide(agent, invoice, Status.MISE_EN_PAIEMENT)
+
+
+def _rejected(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+    _decide(
+        agent,
+        invoice,
+        Status.REJETEE,
+        reason=_reason("DOUBLE_FACTURATION"),
+        comment="Cette prestation a déjà été facturée (facture DEMO-2025-118).",
+    )
+
+
+# number, days since the invoice date, what happens after the deposit (None: stays a draft)
+SCENARIOS: list[tuple[str, int, Callable[[Invoice, User], None] | None]] = [
+    ("DEMO-2026-001", 1, None),
+    ("DEMO-2026-002", 2, _deposited),
+    ("DEMO-2026-003", 3, _routing),
+    ("DEMO-2026-004", 5, _available),
+    ("DEMO-2026-005", 8, _sent_back),
+    ("DEMO-2026-006", 10, _suspended),
+    ("DEMO-2026-007", 12, _completed),
+    ("DEMO-2026-008", 15, _service_done),
+    ("DEMO-2026-009", 18, _mandated),
+    ("DEMO-2026-010", 21, _accounted),
+    ("DEMO-2026-011", 35, _paid),
+    ("DEMO-2026-012", 40, _rejected),
+]
+
+
+def seed(*, password: str) -> list[str]:
+    user = User.objects.get(email=SUPPLIER_EMAIL)
+    agent = User.objects.get(email=AGENT_EMAIL)
+    supplier = _supplier(user)
+    _agent(agent)
+    created = 0
+    for index, (number, days_ago, scenario) in enumerate(SCENARIOS):
+        if Invoice.objects.filter(supplier=supplier, number=number).exists():
+            continue
+        invoice = services.invoice_save_draft(
+            user=user,
+            supplier=supplier,
+            data=_header(number, days_ago),
+            lines=LINES[index % len(LINES)],
+        )
+        if scenario is not None:
+            invoice = services.invoice_deposit(user=user, invoice=invoice)
+            scenario(invoice, agent)
+        created += 1
+    total = Invoice.objects.filter(supplier=supplier, number__startswith="DEMO-").count()
+    return [
+        f"Factures de démonstration : {total} ({created} créées) pour {supplier.name}, "
+        f"SIRET {supplier.identifier} — une par statut.",
+    ]

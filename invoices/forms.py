@@ -1,0 +1,299 @@
+"""Forms of the invoice pages. They shape the input; the services decide (and their errors are
+put back next to the fields by ``show_errors``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models import (
+    NUMBER_MAX_LENGTH,
+    BillingFrame,
+    Currency,
+    InvoiceType,
+    PaymentMethod,
+    RejectionReason,
+    Unit,
+    VatRegime,
+)
+from invoices.services import InvoiceError, InvoiceInput, LineInput
+from invoices.totals import VAT_RATES
+from invoices.workflow import Status
+from structures.models import Structure
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class AmountField(forms.DecimalField):
+    """A number typed the French way ("1 234,56") or not ("1234.56")."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each one is checked by the service, not here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+def _siret(value: str) -> str:
+    return value.replace(" ", "").strip()
+
+
+class RecipientFields(forms.Form):
+    recipient_siret = forms.CharField(
+        label=_("SIRET du destinataire"),
+        max_length=20,
+        help_text=_("L'État : 110 002 011 000 44."),
+    )
+    service_code = forms.CharField(label=_("Code service"), max_length=100, required=False)
+    engagement_number = forms.CharField(
+        label=_("Numéro d'engagement (bon de commande)"),
+        max_length=50,
+        required=False,
+        help_text=_("50 caractères au plus."),
+    )
+
+    def clean_recipient_siret(self) -> str:
+        return _siret(self.cleaned_data["recipient_siret"])
+
+
+class HeaderForm(RecipientFields):
+    """The header of an invoice: what the supplier types, for an entry or a PDF deposit."""
+
+    supplier = forms.ModelChoiceField(
+        label=_("Structure fournisseur"), queryset=Structure.objects.none(), empty_label=None
+    )
+    number = forms.CharField(
+        label=_("Numéro de facture"),
+        max_length=NUMBER_MAX_LENGTH,
+        required=False,
+        help_text=_("20 caractères au plus, unique dans l'année."),
+    )
+    issue_date = forms.DateField(
+        label=_("Date de facture"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    billing_frame = forms.ChoiceField(label=_("Cadre de facturation"), choices=BillingFrame)
+    invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType)
+    original_invoice_number = forms.CharField(
+        label=_("Numéro de la facture d'origine (avoir)"),
+        max_length=NUMBER_MAX_LENGTH,
+        required=False,
+    )
+    market_number = forms.CharField(label=_("Numéro de marché"), max_length=50, required=False)
+    currency = forms.ChoiceField(label=_("Devise"), choices=Currency)
+    vat_regime = forms.ChoiceField(label=_("Régime de TVA"), choices=VatRegime)
+    vat_exemption_reason = forms.CharField(
+        label=_("Motif d'exonération"), max_length=255, required=False
+    )
+    payment_method = forms.ChoiceField(label=_("Mode de paiement"), choices=PaymentMethod)
+    iban = forms.CharField(label=_("IBAN"), max_length=40, required=False)
+    bic = forms.CharField(label=_("BIC"), max_length=15, required=False)
+    prepaid_amount = AmountField(label=_("Montant déjà payé"), required=False, min_value=0, **MONEY)
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, suppliers: QuerySet[Structure], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+
+    def to_input(self) -> InvoiceInput:
+        """The header for the services (totals only when the form has them: a PDF deposit)."""
+        names = InvoiceInput.__dataclass_fields__
+        data = {k: v for k, v in self.cleaned_data.items() if k in names}
+        data["prepaid_amount"] = data.get("prepaid_amount") or Decimal("0")
+        return InvoiceInput(**data)
+
+
+VAT_CHOICES = [(str(rate), f"{rate} %".replace(".", ",")) for rate in VAT_RATES]
+
+
+class LineForm(forms.Form):
+    reference = forms.CharField(label=_("Référence"), max_length=50, required=False)
+    description = forms.CharField(label=_("Désignation"), max_length=255)
+    quantity = AmountField(label=_("Quantité"), max_digits=14, decimal_places=4)
+    unit = forms.ChoiceField(label=_("Unité"), choices=Unit, initial=Unit.C62)
+    unit_price = AmountField(label=_("Prix unitaire HT"), max_digits=16, decimal_places=4)
+    discount = AmountField(label=_("Remise HT"), required=False, **MONEY)
+    vat_rate = forms.TypedChoiceField(
+        label=_("TVA"), choices=VAT_CHOICES, coerce=Decimal, initial="20"
+    )
+
+    def to_input(self) -> LineInput:
+        data = self.cleaned_data
+        return LineInput(
+            reference=data["reference"],
+            description=data["description"],
+            quantity=data["quantity"],
+            unit=data["unit"],
+            unit_price=data["unit_price"],
+            discount=data.get("discount") or Decimal("0"),
+            vat_rate=data["vat_rate"],
+        )
+
+
+LineFormSet = forms.formset_factory(LineForm, extra=1, can_delete=True, max_num=200)
+
+
+def kept_line_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+    """The line forms that make the invoice, in order: filled and not deleted."""
+    return [
+        form
+        for form in formset.forms
+        if form.has_changed() and not (formset.can_delete and formset._should_delete_form(form))
+    ]
+
+
+class InvoiceEntryForm(HeaderForm):
+    attachments = MultipleFileField(
+        label=_("Pièces jointes complémentaires"),
+        help_text=_("Moins de 10 Mo chacune, 50 caractères au plus pour le nom."),
+    )
+
+
+class UploadForm(HeaderForm):
+    main_file = forms.FileField(
+        label=_("Facture au format PDF"),
+        help_text=_("PDF signé ou non, moins de 10 Mo, nom de 50 caractères au plus."),
+    )
+    attachments = MultipleFileField(label=_("Pièces jointes complémentaires"))
+    total_excl_tax = AmountField(label=_("Total HT"), **MONEY)
+    total_vat = AmountField(label=_("Total TVA"), **MONEY)
+    total_incl_tax = AmountField(label=_("Total TTC"), **MONEY)
+
+    field_order = ["supplier", "main_file", "number", "issue_date"]
+
+
+class RecycleForm(RecipientFields):
+    pass
+
+
+class CompleteForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachments = MultipleFileField(label=_("Documents"))
+
+
+class ProcessForm(forms.Form):
+    """An agent's decision: the targets the current status allows, nothing else."""
+
+    target = forms.ChoiceField(label=_("Décision"))
+    reason = forms.ModelChoiceField(
+        label=_("Motif"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Obligatoire pour un rejet, une suspension ou un renvoi à recycler."),
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire pour un rejet ou une suspension."),
+    )
+    mandate_number = forms.CharField(label=_("Numéro de mandat"), max_length=30, required=False)
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, targets: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(t, Status(t).label) for t in targets]  # type: ignore[attr-defined]
+        self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
+
+
+SENT_SORTS = {
+    "-deposited_at": _("Dépôt le plus récent"),
+    "deposited_at": _("Dépôt le plus ancien"),
+    "-total_incl_tax": _("Montant décroissant"),
+    "total_incl_tax": _("Montant croissant"),
+    "number": _("Numéro"),
+    "status": _("Statut"),
+}
+
+
+class InvoiceFilterForm(forms.Form):
+    """Filters of the lists; every field optional. Dates are those of the deposit."""
+
+    status = forms.ChoiceField(label=_("Statut"), required=False)
+    number = forms.CharField(label=_("Numéro de facture"), required=False, max_length=20)
+    date_from = forms.DateField(
+        label=_("Déposée depuis le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("Déposée jusqu'au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    party = forms.CharField(label=_("Destinataire (nom ou SIRET)"), required=False, max_length=100)
+    service_code = forms.CharField(label=_("Code service"), required=False, max_length=100)
+    engagement_number = forms.CharField(
+        label=_("Numéro d'engagement"), required=False, max_length=50
+    )
+    amount_min = AmountField(label=_("Montant TTC minimum"), required=False, **MONEY)
+    amount_max = AmountField(label=_("Montant TTC maximum"), required=False, **MONEY)
+    sort = forms.ChoiceField(label=_("Trier par"), required=False, choices=list(SENT_SORTS.items()))
+
+    def __init__(self, *args: Any, statuses: Sequence[str], party_label: str = "", **kwargs: Any):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Tous"))] + [  # type: ignore[attr-defined]
+            (s, Status(s).label) for s in statuses
+        ]
+        if party_label:
+            self.fields["party"].label = party_label
+
+
+def show_errors(
+    error: InvoiceError, form: forms.Form, line_forms: Sequence[forms.Form] = ()
+) -> list[str]:
+    """Put a service's errors next to their fields; return those that belong to no field."""
+    leftover: list[str] = []
+    for name, messages in error.errors.items():
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "lines" and int(parts[1]) < len(line_forms):
+            target, field = line_forms[int(parts[1])], parts[2]
+        else:
+            target, field = form, name
+        for message in messages:
+            if field in target.fields:
+                target.add_error(field, message)
+            else:
+                leftover.append(message)
+    return leftover

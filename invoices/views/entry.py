@@ -1,0 +1,199 @@
+"""The supplier creates invoices: typed in the portal ("Saisie") or a PDF deposited ("Dépôt")."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from invoices import selectors, services
+from invoices.forms import (
+    InvoiceEntryForm,
+    LineFormSet,
+    UploadForm,
+    kept_line_forms,
+    show_errors,
+)
+from invoices.models import Invoice
+from invoices.services import InvoiceAccessDenied, InvoiceError
+from structures.models import Structure
+
+
+def _no_structure(request: HttpRequest) -> HttpResponse:
+    return render(request, "invoices/no_structure.html", status=200)
+
+
+def _header_initial(invoice: Invoice) -> dict:
+    fields = [
+        "number", "issue_date", "billing_frame", "invoice_type", "original_invoice_number",
+        "recipient_siret", "service_code", "engagement_number", "market_number", "currency",
+        "vat_regime", "vat_exemption_reason", "payment_method", "iban", "bic", "prepaid_amount",
+        "comment",
+    ]  # fmt: skip
+    initial = {name: getattr(invoice, name) for name in fields}
+    initial["supplier"] = invoice.supplier_id
+    return initial
+
+
+def _line_initial(invoice: Invoice) -> list[dict]:
+    return [
+        {
+            "reference": line.reference,
+            "description": line.description,
+            "quantity": line.quantity.normalize(),
+            "unit": line.unit,
+            "unit_price": line.unit_price.normalize(),
+            "discount": line.discount,
+            "vat_rate": str(line.vat_rate.normalize()),
+        }
+        for line in invoice.lines.order_by("position")
+    ]
+
+
+def _save(
+    request: HttpRequest, form: InvoiceEntryForm, line_forms: list, invoice: Invoice | None
+) -> Invoice:
+    new_files = [
+        services.check_upload(f, field="attachments", must_be_pdf=False)
+        for f in form.cleaned_data["attachments"]
+    ]
+    values = {
+        "user": request.user,
+        "supplier": form.cleaned_data["supplier"],
+        "data": form.to_input(),
+        "lines": [line.to_input() for line in line_forms],
+        "invoice": invoice,
+        "new_files": new_files,
+    }
+    if request.POST.get("action") == "submit":
+        return services.invoice_submit(**values)
+    return services.invoice_save_draft(**values)
+
+
+def _js_messages() -> dict[str, str]:
+    return {
+        "unknown": _("Aucune structure publique n'est enregistrée sous ce SIRET."),
+        "inactive": _("Ce destinataire n'est plus actif."),
+        "service_required": _("Code service obligatoire."),
+        "engagement_required": _("Numéro d'engagement obligatoire."),
+        "either_required": _("Code service ou numéro d'engagement obligatoire."),
+        "service_engagement_required": _("Ce service exige un numéro d'engagement."),
+        "optional": _("Code service et numéro d'engagement facultatifs."),
+        "no_services": _("Ce destinataire n'a pas de service actif."),
+        "rate": _("TVA à"),
+    }
+
+
+def _entry(
+    request: HttpRequest, suppliers: QuerySet[Structure], invoice: Invoice | None
+) -> HttpResponse:
+    problems: list[str] = []
+    if request.method == "POST":
+        form = InvoiceEntryForm(request.POST, request.FILES, suppliers=suppliers)
+        lines = LineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and lines.is_valid():
+            line_forms = kept_line_forms(lines)
+            try:
+                saved = _save(request, form, line_forms, invoice)
+            except InvoiceAccessDenied:
+                raise Http404 from None
+            except InvoiceError as error:
+                problems = show_errors(error, form, line_forms)
+            else:
+                if saved.is_draft:
+                    messages.success(request, _("Brouillon enregistré."))
+                    return redirect("invoices:edit", pk=saved.pk)
+                messages.success(request, _("Facture déposée : elle est en cours d'acheminement."))
+                return redirect("invoices:detail", pk=saved.pk)
+    elif invoice is not None:
+        form = InvoiceEntryForm(initial=_header_initial(invoice), suppliers=suppliers)
+        lines = LineFormSet(prefix="lines", initial=_line_initial(invoice))
+    else:
+        form = InvoiceEntryForm(initial={"issue_date": timezone.localdate()}, suppliers=suppliers)
+        lines = LineFormSet(prefix="lines")
+    return render(
+        request,
+        "invoices/entry.html",
+        {
+            "form": form,
+            "lines": lines,
+            "invoice": invoice,
+            "problems": problems,
+            "js_messages": _js_messages(),
+        },
+    )
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    suppliers = selectors.depositing_structures_of(request.user)
+    if not suppliers.exists():
+        return _no_structure(request)
+    return _entry(request, suppliers, None)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.sent_invoice_for(request.user, pk)
+    if not invoice.is_draft or not invoice.is_typed:
+        return redirect("invoices:detail", pk=invoice.pk)
+    suppliers = selectors.depositing_structures_of(request.user)
+    if not suppliers.exists():
+        return _no_structure(request)
+    return _entry(request, suppliers, invoice)
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    suppliers = selectors.depositing_structures_of(request.user)
+    if not suppliers.exists():
+        return _no_structure(request)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES, suppliers=suppliers)
+        if form.is_valid():
+            try:
+                invoice = services.invoice_upload_pdf(
+                    user=request.user,
+                    supplier=form.cleaned_data["supplier"],
+                    data=form.to_input(),
+                    main_file=form.cleaned_data["main_file"],
+                    attachments=form.cleaned_data["attachments"],
+                )
+            except InvoiceError as error:
+                problems = show_errors(error, form)
+            else:
+                messages.success(request, _("Facture déposée : elle est en cours d'acheminement."))
+                return redirect("invoices:detail", pk=invoice.pk)
+    else:
+        form = UploadForm(initial={"issue_date": timezone.localdate()}, suppliers=suppliers)
+    return render(request, "invoices/upload.html", {"form": form, "problems": problems})
+
+
+@login_required
+@require_GET
+def recipient_services(request: HttpRequest) -> JsonResponse:
+    """What the entry page needs to know of a recipient: its active services and its rules."""
+    siret = request.GET.get("siret", "").replace(" ", "")
+    recipient = selectors.public_recipient(siret)
+    if recipient is None:
+        return JsonResponse({"found": False})
+    return JsonResponse(
+        {
+            "found": True,
+            "name": recipient.name,
+            "is_active": recipient.is_active,
+            "service_code_required": recipient.service_code_required,
+            "engagement_required": recipient.engagement_required,
+            "engagement_or_service_required": recipient.engagement_or_service_required,
+            "services": [
+                {"code": s.code, "name": s.name, "engagement_required": s.engagement_required}
+                for s in selectors.active_services_of(recipient)
+            ],
+        }
+    )

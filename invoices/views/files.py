@@ -1,0 +1,44 @@
+"""Downloads: only through these views, which check that the user may see the invoice."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from invoices import selectors
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = selectors.attachment_for(request.user, pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def preview(request: HttpRequest, pk: int) -> FileResponse:
+    """A PDF shown inside the invoice page (only PDFs, which were read by pypdf or rendered
+    by the portal); anything else is downloaded."""
+    attachment = selectors.attachment_for(request.user, pk)
+    is_pdf = attachment.content_type == "application/pdf"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not is_pdf,
+        filename=attachment.original_name,
+        content_type=attachment.content_type if is_pdf else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
