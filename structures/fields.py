@@ -24,12 +24,12 @@ def clean_siret(value: str) -> str:
     compact = siret_numbers.compact(value or "")
     try:
         return siret_numbers.validate(compact)
-    except siret_numbers.InvalidFormat:
-        raise ValidationError(SIRET_MESSAGES["format"], code="format") from None
-    except siret_numbers.InvalidLength:
+    except siret_numbers.InvalidLength:  # before InvalidFormat: stdnum derives it from it
         raise ValidationError(
             SIRET_MESSAGES["length"], code="length", params={"count": len(compact)}
         ) from None
+    except siret_numbers.InvalidFormat:
+        raise ValidationError(SIRET_MESSAGES["format"], code="format") from None
     except siret_numbers.ValidationError:
         raise ValidationError(SIRET_MESSAGES["checksum"], code="checksum") from None
 

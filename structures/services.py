@@ -2,10 +2,11 @@
 their decisions, the principal manager's role, the billing mandate, public structures.
 
 Rules decided here (issue 3):
-- The user who creates a structure becomes its principal manager. A structure that has no
-  approved member at all (created by an administrator, say) makes its first requester the
-  principal manager at once, as if they had created it. Once a structure has had members, a
-  missing principal manager is replaced through support (an administrator), as on Chorus Pro.
+- The user who creates a structure becomes its principal manager. A structure without any
+  approved member (created by an administrator, say) makes its first requester the principal
+  manager at once, as if they had created it. A structure that still has approved members but
+  lost its principal manager gets a new one through support (an administrator, in the admin's
+  membership inline), as on Chorus Pro; requests meanwhile wait.
 - Nobody asks to join a public structure: suppliers must join their own company, and agents are
   attached by an administrator (``agent_attach``, the admin's membership inline).
 - A refused or detached user may ask again; the request goes back to pending.
@@ -130,6 +131,9 @@ def attachment_request(*, user: User, structure: Structure) -> Membership:
     return membership
 
 
+_ASKED_FIELDS = ("role", "status", "can_modify", "requested_at", "decided_at", "decided_by")
+
+
 def _ask(membership: Membership, *, user: User, as_principal: bool) -> None:
     now = timezone.now()
     membership.role = Membership.Role.PRINCIPAL if as_principal else Membership.Role.MEMBER
@@ -138,7 +142,10 @@ def _ask(membership: Membership, *, user: User, as_principal: bool) -> None:
     membership.requested_at = now
     membership.decided_at = now if as_principal else None
     membership.decided_by = user if as_principal else None
-    membership.save()
+    if membership.pk is None:
+        membership.save()
+    else:
+        membership.save(update_fields=[*_ASKED_FIELDS])
 
 
 def _lock_as_principal(structure: Structure, user: User) -> Structure:

@@ -46,21 +46,16 @@ def format_siret(value: str) -> str:
     return f"{value[:3]} {value[3:6]} {value[6:9]} {value[9:12]} {value[12:]}"
 
 
-def _luhn_ok(number: bytes) -> bool:
-    plain = number[-1::-2]
-    doubled = number[-2::-2].translate(_DOUBLED)
-    total = sum(plain) + sum(doubled) - _ZERO * len(number)
-    return total % 10 == 0
-
-
 def is_valid_fast(value: str) -> bool:
     """Same verdict as ``stdnum.fr.siret.is_valid`` on an already compact value, several times
-    faster (no exceptions, no regular expressions)."""
+    faster (no exceptions, no regular expressions, both Luhn sums in one pass of slicing)."""
     if len(value) != 14 or not value.isascii() or not value.isdigit():
         return False
-    number = value.encode("ascii")
-    if not _luhn_ok(number[:9]):
+    digits = value.encode("ascii")
+    # Luhn on the SIREN (9 digits): from its last digit, one in two is doubled.
+    siren_sum = sum(digits[8::-2]) + sum(digits[7::-2].translate(_DOUBLED)) - 9 * _ZERO
+    if siren_sum % 10:
         return False
     if value.startswith(_LA_POSTE_SIREN) and value != _LA_POSTE_HEAD_OFFICE:
-        return (sum(number) - _ZERO * 14) % 5 == 0
-    return _luhn_ok(number)
+        return (sum(digits) - 14 * _ZERO) % 5 == 0
+    return (sum(digits[13::-2]) + sum(digits[12::-2].translate(_DOUBLED)) - 14 * _ZERO) % 10 == 0

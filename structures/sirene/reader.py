@@ -18,6 +18,8 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, NamedTuple, TextIO
 
@@ -190,30 +192,17 @@ class StockReader:
         self.has_legal_category = LEGAL_CATEGORY_COLUMN in self.header
 
     def __iter__(self) -> Iterator[Record | Rejection]:
+        """The hot loop: one C call fetches the fields, one expression accepts the row; any
+        doubt goes to ``_rejection`` (rare), which finds the precise reason."""
         reader = self._reader
         width = len(self.header)
-        required = [(name, self.header.index(name)) for name in REQUIRED_COLUMNS]
-        i_siren, i_nic, i_siret, i_state = (index for _name, index in required)
-        # An absent optional column reads as the empty string (index ``width``, padded below).
-        i = {n: self.header.index(n) if n in self.header else width for n in OPTIONAL_COLUMNS}
-        i_legal, i_last, i_first = (
-            i["denominationUniteLegale"],
-            i["nomUniteLegale"],
-            i["prenom1UniteLegale"],
+        # An absent optional column reads as the empty string at index ``width`` (appended).
+        fields = itemgetter(
+            *(self.header.index(name) for name in REQUIRED_COLUMNS),
+            *(self.header.index(n) if n in self.header else width for n in OPTIONAL_COLUMNS),
         )
-        i_usual, i_sign = i["denominationUsuelleEtablissement"], i["enseigne1Etablissement"]
-        i_extra, i_num, i_rep = (
-            i["complementAdresseEtablissement"],
-            i["numeroVoieEtablissement"],
-            i["indiceRepetitionEtablissement"],
-        )
-        i_type, i_street = i["typeVoieEtablissement"], i["libelleVoieEtablissement"]
-        i_postal, i_city, i_category = (
-            i["codePostalEtablissement"],
-            i["libelleCommuneEtablissement"],
-            i[LEGAL_CATEGORY_COLUMN],
-        )
-        padding = [""]
+        street_types, repetitions = STREET_TYPES.get, REPETITION_INDEXES.get
+        record = partial(tuple.__new__, Record)
         while True:
             try:
                 row = next(reader)
@@ -223,57 +212,57 @@ class StockReader:
                 yield Rejection(reader.line_num, _("CSV illisible : %(error)s") % {"error": exc})
                 continue
             if len(row) != width:
-                if not row:
-                    continue  # a blank line
-                yield Rejection(
-                    reader.line_num,
-                    _("%(found)d colonnes au lieu de %(expected)d")
-                    % {"found": len(row), "expected": width},
+                if row:  # a blank line is no row
+                    message = _("%(found)d colonnes au lieu de %(expected)d")
+                    yield Rejection(
+                        reader.line_num, message % {"found": len(row), "expected": width}
+                    )
+                continue
+            row.append("")
+            (siren, nic, siret, state, legal, last, first, usual, sign, extra, number, repetition,
+             street_type, street, postal, city, category) = fields(row)  # fmt: skip
+            if (
+                (state != "A" and state != "F")
+                or len(siren) != 9
+                or siret != siren + nic
+                or not is_valid_fast(siret)
+            ):
+                yield self._rejection(reader.line_num, row)
+                continue
+            line = " ".join(
+                filter(None, (number, repetitions(repetition, repetition),
+                              street_types(street_type, street_type), street))
+            )  # fmt: skip
+            yield record(
+                (
+                    siret,
+                    siren,
+                    (legal or display_name(legal, last, first, usual, sign))[:255],
+                    (f"{extra}, {line}" if extra and line else extra or line)[:255],
+                    postal[:10],
+                    city[:100],
+                    state == "A",
+                    category[:4],
+                    category[:1] == "7",
                 )
-                continue
-            row += padding
-            siret, siren, nic, state = row[i_siret], row[i_siren], row[i_nic], row[i_state]
-            if not (siret and siren and nic and state):
-                yield Rejection(reader.line_num, _missing_reason(row, required))
-                continue
-            if not is_valid_fast(siret):
-                yield Rejection(reader.line_num, _siret_reason(siret))
-                continue
-            if siret != siren + nic:
-                yield Rejection(
-                    reader.line_num,
-                    _("le SIRET %(siret)s n'est pas le SIREN %(siren)s suivi du NIC %(nic)s")
-                    % {"siret": siret, "siren": siren, "nic": nic},
-                )
-                continue
-            if state != "A" and state != "F":
-                yield Rejection(
-                    reader.line_num,
-                    _("état administratif « %(state)s » inconnu (A ou F attendu)")
-                    % {"state": state},
-                )
-                continue
-            category = row[i_category]
-            street = street_line(row[i_num], row[i_rep], row[i_type], row[i_street])
-            extra = row[i_extra]
-            yield Record(
-                siret,
-                siren,
-                display_name(row[i_legal], row[i_last], row[i_first], row[i_usual], row[i_sign])[
-                    :255
-                ],
-                (f"{extra}, {street}" if extra and street else extra or street)[:255],
-                row[i_postal][:10],
-                row[i_city][:100],
-                state == "A",
-                category[:4],
-                category[:1] == "7",
             )
 
-
-def _missing_reason(row: list[str], required: list[tuple[str, int]]) -> str:
-    names = ", ".join(name for name, index in required if not row[index])
-    return _("valeur manquante : %(columns)s") % {"columns": names}
+    def _rejection(self, line: int, row: list[str]) -> Rejection:
+        """Why a row of the right width was not accepted, in the order a reader checks it."""
+        values = {name: row[self.header.index(name)] for name in REQUIRED_COLUMNS}
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            return Rejection(
+                line, _("valeur manquante : %(columns)s") % {"columns": ", ".join(missing)}
+            )
+        siret, siren, nic = values["siret"], values["siren"], values["nic"]
+        if not is_valid_fast(siret):
+            return Rejection(line, _siret_reason(siret))
+        if siret != siren + nic or len(siren) != 9:
+            message = _("le SIRET %(siret)s n'est pas le SIREN %(siren)s suivi du NIC %(nic)s")
+            return Rejection(line, message % {"siret": siret, "siren": siren, "nic": nic})
+        message = _("état administratif « %(state)s » inconnu (A ou F attendu)")
+        return Rejection(line, message % {"state": values["etatAdministratifEtablissement"]})
 
 
 def _siret_reason(siret: str) -> str:

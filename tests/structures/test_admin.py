@@ -1,0 +1,73 @@
+import pytest
+from django.urls import reverse
+
+from structures.models import MandateSignature, Membership, Service, SireneEstablishment, Structure
+from tests.structures.factories import SireneEstablishmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, personas):  # type: ignore[no-untyped-def]
+    """The admin persona (who accepted the CGU, unlike pytest-django's admin user)."""
+    client.force_login(personas.admin)
+    return client
+
+
+MODELS = [SireneEstablishment, Structure, Service, Membership, MandateSignature]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_model_has_a_searchable_filtered_admin_list(admin_client, personas, model):
+    SireneEstablishmentFactory()
+    url = reverse(f"admin:structures_{model._meta.model_name}_changelist")
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(url, {"q": "acme"}).status_code == 200
+
+
+def test_the_state_page_shows_its_services_and_agents(admin_client, personas):
+    page = admin_client.get(reverse("admin:structures_structure_change", args=[personas.state.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "SFACT_MIN_INT" in text and personas.agent.email in text
+
+
+def _inline_data(structure, rows):  # type: ignore[no-untyped-def]
+    data = {
+        "identifier_type": "SIRET",
+        "identifier": structure.identifier,
+        "name": structure.name,
+        "country": "FR",
+        "is_active": "on",
+        "payment_status_reported": "on",
+        "services-TOTAL_FORMS": "0",
+        "services-INITIAL_FORMS": "0",
+        "memberships-TOTAL_FORMS": str(len(rows)),
+        "memberships-INITIAL_FORMS": "0",
+    }
+    for index, (user, role) in enumerate(rows):
+        data.update(
+            {
+                f"memberships-{index}-user": user.pk,
+                f"memberships-{index}-role": role,
+                f"memberships-{index}-status": "APPROVED",
+                f"memberships-{index}-can_modify": "on",
+            }
+        )
+    return data
+
+
+def test_an_administrator_names_one_principal_manager_not_two(admin_client):
+    from tests.factories import StructureFactory, UserFactory
+
+    structure = StructureFactory()
+    url = reverse("admin:structures_structure_change", args=[structure.pk])
+    two = _inline_data(structure, [(UserFactory(), "PRINCIPAL"), (UserFactory(), "PRINCIPAL")])
+    response = admin_client.post(url, two)
+    assert (
+        response.status_code == 200
+        and "un seul gestionnaire principal" in response.content.decode()
+    )
+    assert not Membership.objects.filter(structure=structure).exists()
+    one = _inline_data(structure, [(UserFactory(), "PRINCIPAL"), (UserFactory(), "MEMBER")])
+    assert admin_client.post(url, one).status_code == 302
+    assert Membership.objects.filter(structure=structure).count() == 2

@@ -1,0 +1,83 @@
+"""Reads: the deposit gate that invoices call, the search to join, "Mes structures"."""
+
+from __future__ import annotations
+
+import pytest
+
+from structures.models import MandateSignature, Membership
+from structures.selectors import (
+    can_deposit_for,
+    deposit_refusal_reason,
+    memberships_of,
+    structure_search,
+)
+from tests.factories import MembershipFactory, PublicStructureFactory, StructureFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_members_of_a_structure_with_a_signed_mandate_may_deposit(personas):
+    assert can_deposit_for(personas.supplier_principal, personas.acme)
+    assert can_deposit_for(personas.supplier_member, personas.acme)
+    assert deposit_refusal_reason(personas.supplier_member, personas.acme) is None
+
+
+@pytest.mark.parametrize("who", ["pending_requester", "outsider", "agent", "admin"])
+def test_non_members_may_not_deposit(personas, who):
+    reason = deposit_refusal_reason(getattr(personas, who), personas.acme)
+    assert reason == "Vous n’êtes pas rattaché à cette structure."
+    assert not can_deposit_for(getattr(personas, who), personas.acme)
+
+
+def test_a_consultation_only_member_may_not_deposit(personas):
+    Membership.objects.filter(user=personas.supplier_member).update(can_modify=False)
+    assert "consultation seulement" in deposit_refusal_reason(
+        personas.supplier_member, personas.acme
+    )
+
+
+def test_nobody_deposits_before_the_mandate_is_signed(personas):
+    MandateSignature.objects.filter(structure=personas.acme).delete()
+    for user in (personas.supplier_principal, personas.supplier_member):
+        assert "mandat de facturation" in deposit_refusal_reason(user, personas.acme)
+        assert not can_deposit_for(user, personas.acme)
+
+
+def test_an_inactive_structure_takes_no_deposit(personas):
+    personas.acme.is_active = False
+    personas.acme.save()
+    assert deposit_refusal_reason(personas.supplier_principal, personas.acme) == (
+        "Cette structure est inactive."
+    )
+
+
+def test_the_search_takes_three_digits_of_a_siret_or_the_exact_name(personas):
+    acme = personas.acme
+    found = list(structure_search(acme.identifier[:3]))
+    assert acme in found and all(s.identifier.startswith(acme.identifier[:3]) for s in found)
+    assert acme in structure_search(acme.identifier[:5])
+    spaced = f"{acme.identifier[:3]} {acme.identifier[3:9]}"
+    assert acme in structure_search(spaced)
+    assert list(structure_search(acme.identifier[:2])) == []
+    assert list(structure_search("aCmE")) == [acme]
+    assert list(structure_search("Acm")) == []  # the name must be exact
+    assert list(structure_search("   ")) == []
+    assert personas.state in structure_search("110 002 011 000 44")
+
+
+def test_the_search_skips_inactive_structures():
+    hidden = StructureFactory(name="Dormante", is_active=False)
+    assert list(structure_search("dormante")) == []
+    assert list(structure_search(hidden.identifier)) == []
+
+
+def test_my_structures_list_every_membership_with_mandate_and_pending_requests(personas):
+    rows = {m.structure_id: m for m in memberships_of(personas.supplier_principal)}
+    acme = rows[personas.acme.pk]
+    assert acme.mandate_is_signed and acme.pending_count == 1 and acme.is_principal
+    pending = list(memberships_of(personas.pending_requester))
+    assert [(m.structure, m.status) for m in pending] == [(personas.acme, "PENDING")]
+    public = PublicStructureFactory()
+    MembershipFactory(user=personas.supplier_principal, structure=public, status="REFUSED")
+    assert len(memberships_of(personas.supplier_principal)) == 2
+    assert memberships_of(UserFactory()).count() == 0
