@@ -343,6 +343,10 @@ INVOICE_PAYMENT_SIMULATION = env_bool("INVOICE_PAYMENT_SIMULATION", DEBUG)
 INVOICE_PAYMENT_SIMULATION_DELAY = env_int("INVOICE_PAYMENT_SIMULATION_DELAY", 120, minimum=0)
 # Legal payment delay from the deposit (days): 30 for the State (décret 2013-269).
 INVOICE_PAYMENT_DELAY_DAYS = env_int("INVOICE_PAYMENT_DELAY_DAYS", 30, minimum=1)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The file-system broker polls once a second by default: with late acknowledgement that is
+    # one message a second, and a burst of e-mails would hold routing back.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_float("INVOICE_BROKER_POLLING", 0.1)
 CELERY_BEAT_SCHEDULE["invoices-sweep-routing"] = {
     "task": "invoices.sweep_routing",
     "schedule": float(INVOICE_SWEEP_INTERVAL),
