@@ -149,17 +149,6 @@ def _zip_member(archive: zipfile.ZipFile) -> IO[bytes]:
     return archive.open(members[0])
 
 
-def street_line(number: str, repetition: str, street_type: str, street: str) -> str:
-    """``12``, ``B``, ``AV``, ``DES LILAS`` -> ``12 BIS AVENUE DES LILAS``."""
-    parts = (
-        number,
-        REPETITION_INDEXES.get(repetition, repetition),
-        STREET_TYPES.get(street_type, street_type),
-        street,
-    )
-    return " ".join(part for part in parts if part)
-
-
 def display_name(
     legal_name: str, last_name: str, first_name: str, usual_name: str, sign: str
 ) -> str:
@@ -229,6 +218,7 @@ class StockReader:
             ):
                 yield self._rejection(reader.line_num, row)
                 continue
+            # 12, B, AV, DES LILAS -> 12 BIS AVENUE DES LILAS
             line = " ".join(
                 filter(None, (number, repetitions(repetition, repetition),
                               street_types(street_type, street_type), street))
