@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import TermsAcceptance, TermsVersion, User
+from accounts.models import ApiToken, TermsAcceptance, TermsVersion, User
 from accounts.services import normalize_login_email
 
 
@@ -129,3 +129,17 @@ def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = No
 
 
 admin.site.login = _admin_login  # type: ignore[method-assign]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by their users (the key is shown to them only); admins may revoke."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("name", "prefix", "user__email")
+    readonly_fields = ("user", "name", "prefix", "key_sha256", "created_at", "last_used_at")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

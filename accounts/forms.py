@@ -311,3 +311,11 @@ class TotpDisableForm(forms.Form):
                 code="required",
             )
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom du jeton"),
+        max_length=100,
+        help_text=_("Pour le reconnaître, par exemple « Logiciel de comptabilité »."),
+    )

@@ -109,3 +109,32 @@ class TermsAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.terms}"
+
+
+class ApiToken(models.Model):
+    """A named API token of a user, acting for that user only.
+
+    Only the SHA-256 of the key is stored: the key itself is shown once, when it is created.
+    A revoked token stays listed (when, which name) but authenticates nothing.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    key_sha256 = models.CharField(_("empreinte SHA-256 de la clé"), max_length=64, unique=True)
+    # The first characters of the key, to recognise a token in lists without revealing it.
+    prefix = models.CharField(_("début de la clé"), max_length=12)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d’API")
+        verbose_name_plural = _("jetons d’API")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import TermsAcceptance, TermsVersion, User
+from accounts.models import ApiToken, TermsAcceptance, TermsVersion, User
 
 
 def current_terms() -> TermsVersion | None:
@@ -39,3 +39,19 @@ def unconfirmed_totp_device(user: User) -> TOTPDevice | None:
 
 def has_two_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's tokens, active ones first, newest first."""
+    return ApiToken.objects.filter(user=user).order_by(
+        F("revoked_at").desc(nulls_first=True), "-created_at", "-id"
+    )
+
+
+def api_token_by_digest(digest: str) -> ApiToken | None:
+    """The active token with this key digest, with its user (one query)."""
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_sha256=digest, revoked_at__isnull=True)
+        .first()
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import secrets
 from functools import partial
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -16,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import emails, selectors
 from accounts.lockout import axes_username
-from accounts.models import TermsAcceptance, TermsVersion, User
+from accounts.models import ApiToken, TermsAcceptance, TermsVersion, User
 from accounts.tokens import activation_state, activation_token_read
 
 
@@ -272,3 +274,60 @@ def totp_disable(*, user: User, token: str = "", password: str = "") -> CodeChec
     if result is CodeCheck.ACCEPTED:
         TOTPDevice.objects.filter(user=user).delete()
     return result
+
+
+# --- API tokens -------------------------------------------------------------------------------
+API_TOKEN_PREFIX = "chorus_"  # noqa: S105 (a marker, not a secret)
+API_TOKEN_MAX_ACTIVE = 20
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new named token for the user; returns it with its key, which is never shown again.
+
+    The key is 256 random bits: a plain SHA-256 of it is as safe to store as a slow password
+    hash would be, and it keeps the check on every API call to one indexed lookup.
+    """
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise ValueError("An API token needs a name.")
+    # Locks the user row: two creations at once cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKEN_MAX_ACTIVE:
+        raise ApiTokenLimitReached
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, key_sha256=api_token_digest(key), prefix=key[:12]
+    )
+    return token, key
+
+
+class ApiTokenLimitReached(Exception):
+    """The user already has ``API_TOKEN_MAX_ACTIVE`` active tokens."""
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    """Revokes one of the user's tokens; False when the user has no such active token."""
+    return bool(
+        ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+def api_token_touch(*, token: ApiToken, min_interval: int) -> None:
+    """Records that the token was just used, at most once per ``min_interval`` seconds.
+
+    A single conditional UPDATE: concurrent calls never race into an error, and most calls
+    write nothing.
+    """
+    now = timezone.now()
+    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() < min_interval:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now

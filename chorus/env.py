@@ -109,3 +109,33 @@ def env_database(name: str, default: str) -> dict:
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={url!r} names no database.")
     return config
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttling rate as DRF reads it: ``<requests>/<second|minute|hour|day>``."""
+    value = env_str(name, default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: expected e.g. 600/minute, 20/second, 10000/day."
+        )
+    return value
+
+
+def env_cache(name: str, default: str) -> dict:
+    """A cache from a URL: ``locmem://`` (one process) or ``redis://host:6379/1``."""
+    url = env_str(name, default).strip()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("locmem://"):
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": url.removeprefix("locmem://") or "chorus",
+        }
+    raise ImproperlyConfigured(
+        f"{name}={url!r} is not a cache URL this portal understands "
+        "(expected redis://host:6379/1 or locmem://)."
+    )

@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.env import (
     env_bool,
+    env_cache,
     env_database,
     env_float,
     env_int,
     env_json,
     env_list,
+    env_rate,
     env_raw,
     env_str,
 )
@@ -58,7 +60,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "chorus",
     "accounts",
@@ -253,21 +254,61 @@ if not DEBUG:
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# --- Django REST Framework ------------------------------------------------------------------
+# --- Django REST Framework and the API (/api/v1/) ---------------------------------------------
+# Named, revocable tokens (accounts.ApiToken) or the portal's session; everything else is the
+# API's own: one error shape, page-number pagination, throttling per token (chorus/api/).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["chorus.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "chorus.api.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["chorus.api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "chorus.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "chorus.api.schema.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chorus API",
-    "DESCRIPTION": "Dépôt et suivi des factures, traitement par les destinataires publics.",
+    "DESCRIPTION": (
+        "Dépôt et suivi des factures, traitement par les destinataires publics. "
+        "See /api/docs/ for authentication, errors, idempotency and throttling."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "invoices.workflow.Status",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
+# Requests per token (or per session user) and, for the token endpoint, per client address.
+# DRF's format: "<number>/<second|minute|hour|day>".
+API_THROTTLE_RATES = {
+    "token": env_rate("API_THROTTLE_RATE", "1200/minute"),
+    "auth": env_rate("API_THROTTLE_AUTH_RATE", "30/minute"),
+}
+# How long an Idempotency-Key is remembered (hours, at least 24), and how long a request waits
+# for another one with the same key to finish before answering 409 (seconds, PostgreSQL).
+API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
+API_IDEMPOTENCY_WAIT = env_int("API_IDEMPOTENCY_WAIT", 30, minimum=1)
+# A token's "last used" date is written at most this often (seconds): not one write per call.
+API_TOKEN_TOUCH_INTERVAL = env_int("API_TOKEN_TOUCH_INTERVAL", 60, minimum=0)
+CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {
+    "task": "chorus.purge_idempotency_keys",
+    "schedule": 3600.0,
+}
+
+# --- Cache (throttling counters) ------------------------------------------------------------
+# Throttling counts in the cache: with several processes or hosts they must share one, so
+# production sets CACHE_URL=redis://host:6379/1. The default, local memory, is per process:
+# right for development and tests only.
+CACHES = {"default": env_cache("CACHE_URL", "locmem://")}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 
 from chorus import views
+from chorus.api import docs as api_docs
+from chorus.api import views as api_views
 from support.views.help import accessibility
 
 urlpatterns = [
@@ -16,6 +19,12 @@ urlpatterns = [
     path("aide/", include("support.help_urls")),
     path("accessibilite/", accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("chorus.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs.docs, name="api-docs"),
+    # Last of the API: any other path under /api/ is the API's JSON 404 (also keeps Django
+    # from redirecting a POST without its final slash, which would lose the body).
+    re_path(r"^api/", api_views.not_found),
 ]
 
 if settings.DEBUG:

@@ -279,3 +279,35 @@ def creatable_establishment(query: str) -> SireneEstablishment | None:
         return establishment_to_create(siret)
     except StructureError:
         return None
+
+
+# --- The API's directory (structures/ endpoints) --------------------------------------------
+def directory_structures(*, siret_prefix: str = "", name: str = "", is_public: bool | None = None):  # type: ignore[no-untyped-def]
+    """Active structures, filtered by a SIRET prefix, a part of the name, public or not."""
+    structures = Structure.objects.filter(is_active=True)
+    if siret_prefix:
+        structures = structures.filter(
+            identifier_type=Structure.IdentifierType.SIRET, identifier__startswith=siret_prefix
+        )
+    if name:
+        structures = structures.filter(name__icontains=name)
+    if is_public is not None:
+        structures = structures.filter(is_public=is_public)
+    return structures.order_by("name", "identifier", "pk")
+
+
+def directory_structure(siret: str) -> Structure | None:
+    """The active structure of this SIRET, as the directory shows it to anyone."""
+    return Structure.objects.filter(
+        is_active=True, identifier_type=Structure.IdentifierType.SIRET, identifier=siret
+    ).first()
+
+
+def services_open_today(structure: Structure, today) -> QuerySet[Service]:  # type: ignore[no-untyped-def]
+    """The services an invoice may be addressed to today: active and within their dates."""
+    return (
+        structure.services.filter(is_active=True)
+        .exclude(valid_from__gt=today)
+        .exclude(valid_until__lt=today)
+        .order_by("code", "pk")
+    )

@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
-from accounts.forms import ProfileForm
+from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.views.common import remember_language
 
 
@@ -43,5 +43,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "form": form,
             "acceptances": selectors.terms_acceptances_of(user),
             "has_two_factor": selectors.has_two_factor(user),
+            "api_tokens": selectors.api_tokens_of(user),
+            "api_token_form": ApiTokenForm(),
         },
     )

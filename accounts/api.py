@@ -1,0 +1,192 @@
+"""API of accounts: a token from an e-mail and a password, and who the caller is."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import lockout, selectors, services
+from accounts.authentication import ApiTokenAuthentication
+from accounts.models import User
+from accounts.services import CodeCheck
+from chorus.api.errors import AccountLocked
+from chorus.api.throttling import AuthRateThrottle
+from chorus.api.views import ApiView
+from structures import selectors as structure_selectors
+from structures.models import Membership
+
+
+class _Unauthorized(exceptions.AuthenticationFailed):
+    pass
+
+
+def _locked() -> AccountLocked:
+    return AccountLocked(code="account_locked")
+
+
+def _check_password(request: Request, email: str, password: str) -> User:
+    """Django's authenticate(), so that django-axes counts failures and enforces the lockout."""
+    django_request = request._request
+    if lockout.is_locked_out(django_request, email):
+        raise _locked()
+    user = authenticate(django_request, username=email, password=password)
+    if getattr(django_request, "axes_locked_out", False):
+        # This failure locked the account: answer in the API's shape, not with axes' page.
+        django_request.axes_locked_out = False  # type: ignore[attr-defined]
+        raise _locked()
+    if user is None:
+        raise _Unauthorized(
+            _("Adresse électronique ou mot de passe incorrect."), code="invalid_credentials"
+        )
+    return user  # type: ignore[return-value]
+
+
+def _check_second_factor(request: Request, user: User, code: str) -> None:
+    """Accounts with two-factor login give their current code too (``otp_code``)."""
+    if not selectors.has_two_factor(user):
+        return
+    if not code:
+        raise _Unauthorized(
+            _(
+                "Ce compte est protégé par la double authentification : ajoutez le code de "
+                "votre application (otp_code), ou créez un jeton depuis « Mon compte »."
+            ),
+            code="otp_required",
+        )
+    result = services.totp_verify(user=user, token=code)
+    if result is CodeCheck.THROTTLED:
+        raise exceptions.Throttled(
+            detail=_("Trop d’essais rapprochés : patientez quelques secondes."),
+            code="otp_throttled",
+        )
+    if result is CodeCheck.REFUSED:
+        lockout.failure_record(request._request, user.email)
+        if getattr(request._request, "axes_locked_out", False):
+            request._request.axes_locked_out = False  # type: ignore[attr-defined]
+            raise _locked()
+        raise _Unauthorized(_("Code incorrect."), code="otp_invalid")
+
+
+class TokenCreateApi(ApiView):
+    """Create a named API token from the account's e-mail and password."""
+
+    # Kept so that a refusal is a 401 with its WWW-Authenticate header; no token is needed.
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AuthRateThrottle]
+    error_codes = (401,)
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+        otp_code = serializers.RegexField(
+            r"^[0-9]{6}$",
+            required=False,
+            allow_blank=True,
+            help_text="The current code of the authenticator app, for accounts with 2FA.",
+        )
+        name = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, help_text="Default: API <date>."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text="The key: shown once, send it as `Token <key>`.")
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        tags=["auth"],
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        auth=[],
+        summary="Create an API token",
+        description=(
+            "Checks the e-mail and password (5 failures lock the account for an hour: 429) "
+            "and returns a new named token. Accounts with two-factor login also send the "
+            "current `otp_code`. The key is shown only in this answer."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = _check_password(request, values["email"].strip(), values["password"])
+        _check_second_factor(request, user, values.get("otp_code", ""))
+        name = values.get("name", "").strip() or _("API %(date)s") % {
+            "date": timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        }
+        try:
+            token, key = services.api_token_create(user=user, name=name)
+        except services.ApiTokenLimitReached:
+            raise exceptions.ValidationError(
+                {"name": [_("Vous avez déjà 20 jetons actifs : révoquez-en un d’abord.")]}
+            ) from None
+        body = self.OutputSerializer(
+            {"token": key, "id": token.pk, "name": token.name, "created_at": token.created_at}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ServiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "MeService"
+
+
+class MembershipSerializer(serializers.Serializer):
+    siret = serializers.CharField(source="structure.identifier")
+    identifier_type = serializers.CharField(source="structure.identifier_type")
+    name = serializers.CharField(source="structure.name")
+    is_public = serializers.BooleanField(source="structure.is_public")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    status = serializers.ChoiceField(choices=Membership.Status.choices)
+    can_modify = serializers.BooleanField()
+    services = ServiceSerializer(many=True, help_text="For agents: the services they handle.")
+
+    class Meta:
+        ref_name = "MeMembership"
+
+
+class MeApi(ApiView):
+    """The caller, their attachments to structures, and the services they handle as agents."""
+
+    class OutputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        contact_email = serializers.EmailField()
+        first_name = serializers.CharField()
+        last_name = serializers.CharField()
+        preferred_language = serializers.CharField()
+        memberships = MembershipSerializer(many=True)
+
+        class Meta:
+            ref_name = "Me"
+
+    @extend_schema(
+        operation_id="me_retrieve",
+        tags=["me"],
+        responses=OutputSerializer,
+        summary="Who am I",
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        memberships = structure_selectors.memberships_of(user).prefetch_related("services")
+        body = self.OutputSerializer(
+            {
+                "email": user.email,
+                "contact_email": user.contact_email,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "preferred_language": user.preferred_language,
+                "memberships": memberships,
+            }
+        ).data
+        return Response(body)

@@ -1,0 +1,36 @@
+"""API authentication with named tokens: ``Authorization: Token <key>``.
+
+The key is looked up by its SHA-256 (only the digest is stored); a revoked token, or one whose
+user is inactive, authenticates nothing. ``request.auth`` is the ``ApiToken``, so that
+throttling can count per token.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.request import Request
+
+from accounts import selectors, services
+from accounts.models import ApiToken, User
+
+# Longer than any key the portal makes: anything longer is refused before it is hashed.
+MAX_KEY_LENGTH = 200
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:  # type: ignore[override]
+        return super().authenticate(request)  # type: ignore[return-value]
+
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:  # type: ignore[override]
+        token = None
+        if 0 < len(key) <= MAX_KEY_LENGTH:
+            token = selectors.api_token_by_digest(services.api_token_digest(key))
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Jeton invalide ou révoqué."))
+        services.api_token_touch(token=token, min_interval=settings.API_TOKEN_TOUCH_INTERVAL)
+        return token.user, token

@@ -1,0 +1,325 @@
+"""The writes of the invoices API: one thin view per operation, each calling one service.
+
+Service refusals become API errors here: a refused field → 400 with the field's messages, a
+status that does not allow the action (or lost a race) → 409, an invoice the user may not act
+on → 404. Every action answers with the invoice as it now stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, parsers, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chorus.api import messages
+from chorus.api.errors import Conflict, FileTypeRefused, PayloadTooLarge, field_errors
+from chorus.api.idempotency import idempotent
+from chorus.api.parsers import JSONParser
+from chorus.api.views import ApiView
+from invoices import files, selectors, services
+from invoices.api import selectors as api_selectors
+from invoices.api.serializers import HeaderInputSerializer, InvoiceDetailSerializer
+from invoices.models import DepositMode, Invoice
+from invoices.services import InvoiceInput
+from invoices.workflow import AGENT_TRANSITIONS, Status
+from structures.fields import clean_siret
+from structures.models import Structure
+from structures.selectors import supplier_structures_of
+
+INVOICE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The invoice's id.")
+# Names the services give to fields, and the API's names for them.
+RENAMES = {"supplier": "supplier_siret", "main_file": "file", "reason": "reason_code"}
+
+
+@contextmanager
+def service_errors(renames: Mapping[str, str] = RENAMES) -> Iterator[None]:
+    try:
+        yield
+    except services.InvoiceStateError as exc:
+        raise Conflict(exc.messages[0] if exc.messages else None) from None
+    except services.InvoiceError as exc:
+        raise exceptions.ValidationError(field_errors(exc.errors, renames)) from None
+    except services.InvoiceAccessDenied:
+        raise exceptions.NotFound() from None
+
+
+def invoice_response(
+    request: Request, invoice: Invoice, code: int = status.HTTP_200_OK
+) -> Response:
+    """The invoice as it now stands (read again, with what its detail shows)."""
+    fresh = api_selectors.invoice_detail(request.user, invoice.pk)
+    headers = {"Location": InvoiceDetailSerializer().get_url(fresh)} if code == 201 else {}
+    return Response(InvoiceDetailSerializer(fresh).data, status=code, headers=headers)
+
+
+def supplier_for(user: Any, siret: str) -> Structure:
+    """One of the caller's supplier structures; the same refusal whether it exists or not."""
+    structure = supplier_structures_of(user).filter(identifier=siret).first()
+    if structure is None:
+        raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
+    return structure
+
+
+def header_input(values: Mapping[str, Any]) -> InvoiceInput:
+    """The service's input from the validated fields it knows (totals only for a PDF)."""
+    names = InvoiceInput.__dataclass_fields__.keys()
+    return InvoiceInput(**{k: v for k, v in values.items() if k in names})
+
+
+# --- files: what the API refuses before any service sees them ---------------------------------
+def check_uploaded(upload: Any, *, pdf_only: bool) -> None:
+    """415 for a type not accepted, 413 for a file too large; the rest is the service's."""
+    extension = files.extension_of(upload.name or "")
+    accepted = {"pdf"} if pdf_only else files.ALLOWED_EXTENSIONS
+    if extension not in accepted:
+        detail = messages.PDF_ONLY if pdf_only else messages.FILE_TYPE_REFUSED % {"ext": extension}
+        raise FileTypeRefused(detail)
+    if upload.size is not None and upload.size >= files.MAX_FILE_SIZE:
+        raise PayloadTooLarge(messages.FILE_TOO_LARGE)
+
+
+def uploaded_files(request: Request, name: str) -> Sequence[Any]:
+    uploads = request.FILES.getlist(name)
+    for upload in uploads:
+        check_uploaded(upload, pdf_only=False)
+    return uploads
+
+
+class InvoiceUploadApi(ApiView):
+    """Deposit a PDF invoice, with the header data a PDF alone does not carry."""
+
+    parser_classes = [parsers.MultiPartParser]
+    max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
+
+    class InputSerializer(HeaderInputSerializer):
+        file = serializers.FileField(help_text="The invoice, a PDF (signed or not).")
+        attachments = serializers.ListField(
+            child=serializers.FileField(), required=False, max_length=50
+        )
+        total_excl_tax = serializers.DecimalField(max_digits=14, decimal_places=2)
+        total_vat = serializers.DecimalField(max_digits=14, decimal_places=2)
+        total_incl_tax = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+        class Meta:
+            ref_name = "InvoiceUploadInput"
+
+    @extend_schema(
+        operation_id="invoices_upload",
+        tags=["invoices"],
+        request={"multipart/form-data": InputSerializer},
+        responses={201: InvoiceDetailSerializer},
+        summary="Deposit a PDF invoice",
+        description=(
+            "Multipart form: `file` (a PDF under 10 MB), optional `attachments` (repeat the "
+            "field), the header fields and the three totals. The invoice is deposited at once "
+            "(DEPOSEE) and routed. Structured files (Factur-X, CII, UBL) come with issue 6."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        main = request.FILES.get("file")
+        if main is not None:
+            check_uploaded(main, pdf_only=True)
+        attachments = uploaded_files(request, "attachments")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        supplier = supplier_for(request.user, values["supplier_siret"])
+        with service_errors():
+            invoice = services.invoice_upload_pdf(
+                user=request.user,
+                supplier=supplier,
+                data=header_input(values),
+                main_file=values["file"],
+                attachments=attachments,
+                deposit_mode=DepositMode.DEPOT_PDF_API,
+            )
+        return invoice_response(request, invoice, status.HTTP_201_CREATED)
+
+
+class InvoiceSubmitApi(ApiView):
+    error_codes = (409,)
+
+    @extend_schema(
+        operation_id="invoices_submit",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=None,
+        responses={200: InvoiceDetailSerializer},
+        summary="Send a draft",
+        description="Runs every deposit check; the draft becomes DEPOSEE and is routed.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        with service_errors():
+            invoice = services.invoice_deposit(user=request.user, invoice=invoice)
+        return invoice_response(request, invoice)
+
+
+class InvoiceRecycleApi(ApiView):
+    error_codes = (409,)
+
+    class InputSerializer(serializers.Serializer):
+        recipient_siret = serializers.CharField(max_length=20)
+        service_code = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, default=""
+        )
+        engagement_number = serializers.CharField(
+            max_length=50, required=False, allow_blank=True, default=""
+        )
+
+        def validate_recipient_siret(self, value: str) -> str:
+            try:
+                return clean_siret(value)
+            except Exception as exc:  # django's ValidationError, with the field's message
+                raise serializers.ValidationError(list(getattr(exc, "messages", []))) from None
+
+    @extend_schema(
+        operation_id="invoices_recycle",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=InputSerializer,
+        responses={200: InvoiceDetailSerializer},
+        summary="Correct the recipient data of an invoice sent back (A_RECYCLER)",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            invoice = services.invoice_recycle(
+                user=request.user, invoice=invoice, **data.validated_data
+            )
+        return invoice_response(request, invoice)
+
+
+class InvoiceCompleteApi(ApiView):
+    error_codes = (409,)
+    parser_classes = [JSONParser, parsers.MultiPartParser]
+    max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
+
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(
+            max_length=2000, required=False, allow_blank=True, default=""
+        )
+        attachments = serializers.ListField(
+            child=serializers.FileField(), required=False, max_length=50
+        )
+
+        class Meta:
+            ref_name = "InvoiceCompleteInput"
+
+    @extend_schema(
+        operation_id="invoices_complete",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request={
+            "application/json": InputSerializer,
+            "multipart/form-data": InputSerializer,
+        },
+        responses={200: InvoiceDetailSerializer},
+        summary="Answer a suspension (SUSPENDUE) with documents and/or a comment",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        attachments = uploaded_files(request, "attachments")
+        data = self.InputSerializer(data={"comment": request.data.get("comment", "")})
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            invoice = services.invoice_complete(
+                user=request.user,
+                invoice=invoice,
+                comment=data.validated_data["comment"],
+                attachments=attachments,
+            )
+        return invoice_response(request, invoice)
+
+
+class InvoiceAcknowledgeRejectionApi(ApiView):
+    error_codes = (409,)
+
+    @extend_schema(
+        operation_id="invoices_acknowledge_rejection",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=None,
+        responses={200: InvoiceDetailSerializer},
+        summary="Acknowledge a rejection (REJETEE)",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        with service_errors():
+            invoice = services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
+        return invoice_response(request, invoice)
+
+
+class InvoiceProcessApi(ApiView):
+    """The recipient's agent decides (``traiterFactureRecue``)."""
+
+    error_codes = (409,)
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=[(s, Status(s).label) for s in AGENT_TRANSITIONS],
+            help_text="The new status.",
+        )
+        reason_code = serializers.CharField(
+            max_length=40,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Required for REJETEE, SUSPENDUE and A_RECYCLER (GET rejection-reasons/).",
+        )
+        comment = serializers.CharField(
+            max_length=2000, required=False, allow_blank=True, default=""
+        )
+        mandate_number = serializers.CharField(
+            max_length=30, required=False, allow_blank=True, default=""
+        )
+        expected_status = serializers.ChoiceField(
+            choices=Status.choices,
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The status you saw: if the invoice has moved since, 409.",
+        )
+
+    @extend_schema(
+        operation_id="invoices_process",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=InputSerializer,
+        responses={200: InvoiceDetailSerializer},
+        summary="Process a received invoice (agent)",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = selectors.received_invoice_for(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        reason = None
+        if values["reason_code"]:
+            reason = api_selectors.reason_by_code(values["reason_code"])
+            if reason is None:
+                raise exceptions.ValidationError({"reason_code": [messages.UNKNOWN_REASON]})
+        with service_errors():
+            invoice = services.invoice_process(
+                user=request.user,
+                invoice=invoice,
+                target=values["status"],
+                expected_status=values["expected_status"],
+                reason=reason,
+                comment=values["comment"],
+                mandate_number=values["mandate_number"],
+            )
+        return invoice_response(request, invoice)

@@ -1,0 +1,127 @@
+"""Reads of the invoices API, built on the invoices selectors' scopes (what a user may see)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from invoices import selectors
+from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
+from structures.models import Structure
+from structures.selectors import supplier_structures_of
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SENT = "sent"
+RECEIVED = "received"
+
+# ``ordering`` values the list accepts; the id breaks ties so that pages never overlap.
+ORDERINGS = (
+    "created_at",
+    "issue_date",
+    "deposited_at",
+    "status_changed_at",
+    "total_incl_tax",
+    "number",
+)
+
+
+def invoices_visible_to(user: User, direction: str | None = None) -> QuerySet[Invoice]:
+    """Invoices the user sent (their supplier structures) or received (as an agent)."""
+    if direction == SENT:
+        return selectors.sent_invoices_for(user)
+    if direction == RECEIVED:
+        return selectors.received_invoices_for(user)
+    sent = selectors.sent_invoices_for(user).values("pk")
+    received = selectors.received_invoices_for(user).values("pk")
+    return Invoice.objects.filter(Q(pk__in=sent) | Q(pk__in=received))
+
+
+def _filter_dates(invoices: QuerySet[Invoice], filters: Mapping[str, Any]) -> QuerySet[Invoice]:
+    bounds: dict[str, date | Decimal] = {
+        "issue_date__gte": filters.get("issued_from"),
+        "issue_date__lte": filters.get("issued_to"),
+        "deposited_at__date__gte": filters.get("deposited_from"),
+        "deposited_at__date__lte": filters.get("deposited_to"),
+        "total_incl_tax__gte": filters.get("amount_min"),
+        "total_incl_tax__lte": filters.get("amount_max"),
+    }
+    return invoices.filter(**{name: value for name, value in bounds.items() if value is not None})
+
+
+def invoice_list(user: User, filters: Mapping[str, Any]) -> QuerySet[Invoice]:
+    """The invoices of the list endpoint: scoped, filtered, ordered, with their parties."""
+    invoices = invoices_visible_to(user, filters.get("direction"))
+    exact = {
+        "status__in": filters.get("status"),
+        "supplier__identifier": filters.get("supplier_siret"),
+        "recipient_siret": filters.get("recipient_siret"),
+        "service_code": filters.get("service_code"),
+        "engagement_number": filters.get("engagement_number"),
+        "number": filters.get("number"),
+        "deposit_mode": filters.get("deposit_mode"),
+    }
+    invoices = invoices.filter(**{name: value for name, value in exact.items() if value})
+    invoices = _filter_dates(invoices, filters)
+    ordering = filters.get("ordering") or "-created_at"
+    tie = "-id" if ordering.startswith("-") else "id"
+    return invoices.select_related("supplier", "recipient").order_by(ordering, tie)
+
+
+def invoice_detail(user: User, pk: int) -> Invoice:
+    """One invoice the user may see, with everything its detail shows (three queries)."""
+    invoice = (
+        invoices_visible_to(user)
+        .select_related("supplier", "recipient")
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def invoice_attachment(invoice: Invoice, n: int) -> Attachment:
+    """The invoice's n-th file (1 for the first), in the order they were added."""
+    if n < 1:
+        raise Http404
+    attachment = selectors.attachments_of(invoice)[n - 1 : n].first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def open_engagements(
+    *, recipient: Structure, user: User, supplier_siret: str | None
+) -> QuerySet[EngagementRecord]:
+    """Open EJ numbers the recipient holds for the user's own supplier structures."""
+    own = supplier_structures_of(user).filter(identifier_type=Structure.IdentifierType.SIRET)
+    sirets = own.values("identifier")
+    records = EngagementRecord.objects.filter(
+        recipient=recipient, state=EngagementRecord.State.OPEN, supplier_siret__in=sirets
+    )
+    if supplier_siret:
+        records = records.filter(supplier_siret=supplier_siret)
+    return records.order_by("number", "pk")
+
+
+def may_see_supplier(user: User, siret: str) -> bool:
+    return supplier_structures_of(user).filter(identifier=siret).exists()
+
+
+def reason_by_code(code: str) -> RejectionReason | None:
+    return RejectionReason.objects.filter(code=code).first()
+
+
+def reason_catalogue() -> QuerySet[RejectionReason]:
+    return RejectionReason.objects.filter(is_active=True).order_by("position", "code", "pk")
