@@ -8,9 +8,9 @@ from stdnum.fr import siret
 
 from accounts import demo as accounts_demo
 from invoices import demo
-from structures import demo as structures_demo
 from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
+from structures import demo as structures_demo
 
 pytestmark = pytest.mark.django_db
 
