@@ -201,7 +201,8 @@ def _in_threads(count: int, call: Any) -> list[Any]:
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_twenty_concurrent_posts_with_one_key_create_one_invoice(personas):
     require_postgresql()
     key = token_for(personas.supplier_member)
@@ -220,7 +221,8 @@ def test_twenty_concurrent_posts_with_one_key_create_one_invoice(personas):
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_a_request_waiting_too_long_for_the_same_key_gets_409(personas, settings):
     require_postgresql()
     settings.API_IDEMPOTENCY_WAIT = 1

@@ -15,7 +15,8 @@ from tests.invoices.factories import GOOD_IBAN
 
 pytestmark = [
     pytest.mark.worker,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
 ]
 STATE = "11000201100044"
 
