@@ -19,4 +19,5 @@ urlpatterns = [
     path("recues/<int:pk>/", received.received_detail, name="received_detail"),
     path("pieces/<int:pk>/", files.download, name="download"),
     path("pieces/<int:pk>/apercu/", files.preview, name="preview"),
+    path("<int:pk>/ubl/", files.ubl, name="ubl"),
 ]

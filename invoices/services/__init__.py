@@ -26,6 +26,7 @@ from invoices.services.deposit import (
     invoice_submit,
     invoice_upload_pdf,
 )
+from invoices.services.documents import invoice_render_facturx
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
 from invoices.services.system import (
@@ -52,6 +53,7 @@ __all__ = [
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",
+    "invoice_render_facturx",
     "invoice_route",
     "invoice_save_draft",
     "invoice_submit",

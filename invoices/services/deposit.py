@@ -32,12 +32,12 @@ from invoices.services.common import (
     enqueue_routing,
     files_removed_on_failure,
     fire,
-    issue_documents,
     locked,
     model_errors,
     record,
     save_transition,
 )
+from invoices.services.documents import issue_documents
 from invoices.totals import LineAmounts, compute_totals, line_net, to_cents
 from invoices.workflow import (
     Status,

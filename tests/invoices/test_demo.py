@@ -10,18 +10,20 @@ from accounts import demo as accounts_demo
 from invoices import demo
 from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
+from structures import demo as structures_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def _seed() -> list[str]:
     accounts_demo.seed(password="demo-password-1234")
+    structures_demo.seed(password="demo-password-1234")
     return demo.seed(password="demo-password-1234")
 
 
 def test_the_demo_supplier_has_an_invoice_in_every_status_with_its_history():
     lines = _seed()
-    invoices = Invoice.objects.filter(supplier__identifier=demo.DEMO_SUPPLIER_SIRET)
+    invoices = Invoice.objects.filter(supplier__identifier=structures_demo.SUPPLIER_SIRET)
     assert set(invoices.values_list("status", flat=True)) == set(Status.values)
     for invoice in invoices.exclude(status=Status.BROUILLON):
         steps = list(invoice.history.order_by("at", "id").values_list("to_status", flat=True))
@@ -38,4 +40,4 @@ def test_seeding_twice_changes_nothing():
 
 
 def test_the_demo_siret_is_a_valid_siret():
-    assert siret.is_valid(demo.DEMO_SUPPLIER_SIRET)
+    assert siret.is_valid(structures_demo.SUPPLIER_SIRET)
