@@ -225,6 +225,11 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         return self.deposit_mode in (DepositMode.SAISIE_WEB, DepositMode.SAISIE_API)
 
     @property
+    def is_structured(self) -> bool:
+        """Deposited as a structured file (Factur-X, CII, UBL): the file is the invoice."""
+        return self.deposit_mode in (DepositMode.UPLOAD_WEB, DepositMode.UPLOAD_API)
+
+    @property
     def last_reason(self) -> str:
         """The last reason given on the invoice ("code — label : comment"), or ""."""
         change = (

@@ -209,6 +209,10 @@ def _payment(data: InvoiceData) -> dict[str, str]:
     return {"payment_method": method, "iban": means.iban, "bic": means.bic}
 
 
+# Unit codes files use for "one" or "a piece" that UN/ECE recommendation 20 names otherwise.
+_UNIT_SYNONYMS = {"EA": "C62", "XPP": "H87", "PCE": "H87"}
+
+
 def line_inputs(data: InvoiceData) -> list[LineInput]:
     return [
         LineInput(
@@ -218,7 +222,7 @@ def line_inputs(data: InvoiceData) -> list[LineInput]:
             vat_rate=line.vat_rate if line.vat_rate is not None else ZERO,
             discount=line.allowance_amount,
             reference=line.seller_item_id,
-            unit=line.unit_code,
+            unit=_UNIT_SYNONYMS.get(line.unit_code, line.unit_code),
         )
         for line in data.lines
     ]
