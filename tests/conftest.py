@@ -14,14 +14,22 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """A real Celery worker process on the test database and broker, for the whole session.
-
-    Tests that use it must be ``@pytest.mark.django_db(transaction=True)`` so that what they
-    write is committed and visible to the worker.
-    """
-    with django_db_blocker.unblock(), workers.celery_worker() as process:
+def _celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    # One process, so that a probe sent after a test runs only once every earlier task is done.
+    with django_db_blocker.unblock(), workers.celery_worker(concurrency=1) as process:
         yield process
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process, transactional_db) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A real Celery worker process on the test database and broker (one for the session).
+
+    The test's writes are committed (transactional database) so the worker sees them. After
+    the test the worker is drained before the database is flushed: a task still running
+    (an e-mail after a status change…) would otherwise deadlock with the flush's TRUNCATE.
+    """
+    yield _celery_worker_process
+    workers.wait_for_probe(_celery_worker_process)
 
 
 @pytest.fixture

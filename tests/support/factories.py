@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from structures.models import Service, Structure
+from structures.models import Service
 from support import services
 from support.models import Ticket
 
@@ -53,19 +51,3 @@ def visitor_ticket(email: str = "visiteur@example.test", **kw) -> Ticket:  # typ
 
 def upload(name: str = "capture.png", content: bytes = b"\x89PNG fake image") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
-
-
-@dataclass
-class FakeInvoice:
-    """What the invoices app hands to ``ticket_create(invoice=...)`` (support.invoice_link)."""
-
-    number: str
-    status: str
-    supplier: Structure
-    recipient: Structure | None
-    service: Service | None
-    last_reason: str = ""
-    status_label: str = ""
-
-    def get_status_display(self) -> str:
-        return self.status_label or self.status

@@ -4,13 +4,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 
+from invoices import services as invoice_services
+from invoices.models import Invoice, RejectionReason
 from support import services
 from support.models import Ticket, TicketAttachment, TicketMessage
 from support.services import TicketActionRefused
 from support.workflow import Action, TicketStatus
 from tests.factories import ServiceFactory, UserFactory
+from tests.invoices.factories import invoice_in
 from tests.support.factories import (
-    FakeInvoice,
     ticket_to_service,
     ticket_to_support,
     upload,
@@ -86,18 +88,16 @@ def test_a_sender_cannot_speak_for_a_structure_they_do_not_belong_to(personas):
 
 
 # --- The invoice seam -----------------------------------------------------------------------
-def rejected_invoice(personas, **kw) -> FakeInvoice:  # type: ignore[no-untyped-def]
-    values = {
-        "number": "FAC-2026-0042",
-        "status": "REJETEE",
-        "status_label": "Rejetée",
-        "supplier": personas.acme,
-        "recipient": personas.state,
-        "service": personas.service,
-        "last_reason": "MONTANTTOTAL_ERR — Montant de la facture erroné : frais de port",
-    }
-    values.update(kw)
-    return FakeInvoice(**values)
+def rejected_invoice(personas, **kw) -> Invoice:  # type: ignore[no-untyped-def]
+    """A real invoice of Acme, rejected by the State's agent for a wrong amount."""
+    invoice = invoice_in(personas, "MISE_A_DISPOSITION", number="FAC-2026-0042", **kw)
+    return invoice_services.invoice_process(
+        user=personas.agent,
+        invoice=invoice,
+        target="REJETEE",
+        reason=RejectionReason.objects.get(code="MONTANT_ERRONE"),
+        comment="frais de port",
+    )
 
 
 def test_a_ticket_from_an_invoice_copies_it_and_goes_to_its_service(personas):
@@ -110,7 +110,8 @@ def test_a_ticket_from_an_invoice_copies_it_and_goes_to_its_service(personas):
         invoice=rejected_invoice(personas),
     )
     assert (ticket.invoice_number, ticket.invoice_status) == ("FAC-2026-0042", "Rejetée")
-    assert ticket.invoice_reason.startswith("MONTANTTOTAL_ERR")
+    assert ticket.invoice_reason == "MONTANT_ERRONE — Montant erroné : frais de port"
+    assert ticket.invoice == Invoice.objects.get(number="FAC-2026-0042")
     assert ticket.sender_structure == personas.acme
     assert (ticket.queue, ticket.recipient_service) == (Ticket.Queue.RECIPIENT, personas.service)
 
@@ -141,7 +142,7 @@ def test_a_pending_requester_cannot_open_a_ticket_about_the_structures_invoice(p
 
 
 def test_a_question_on_an_invoice_that_reached_no_recipient_goes_to_support(personas):
-    invoice = rejected_invoice(personas, recipient=None, service=None)
+    invoice = invoice_in(personas, "BROUILLON", recipient=None, service=None)
     ticket = services.ticket_create(
         sender=personas.supplier_principal,
         category="TRAITEMENT",
