@@ -11,4 +11,4 @@ COPY . .
 RUN DEBUG=1 python manage.py collectstatic --no-input && useradd --system chorus && mkdir -p /var/lib/chorus && chown chorus /var/lib/chorus
 USER chorus
 EXPOSE 8000
-CMD ["gunicorn", "chorus.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "chorus.wsgi", "--config", "gunicorn.conf.py"]

@@ -372,6 +372,12 @@ CELERY_BEAT_SCHEDULE["invoices-sweep-routing"] = {
     "task": "invoices.sweep_routing",
     "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
+# The Factur-X PDF of a typed invoice is rendered by a task right after its deposit: the same
+# sweep re-enqueues a rendering whose message was lost.
+CELERY_BEAT_SCHEDULE["invoices-sweep-renderings"] = {
+    "task": "invoices.sweep_renderings",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
 if INVOICE_PAYMENT_SIMULATION:
     CELERY_BEAT_SCHEDULE["invoices-simulate-payments"] = {
         "task": "invoices.simulate_payments",

@@ -185,16 +185,41 @@ class InvoiceEntryForm(HeaderForm):
 
 
 class UploadForm(HeaderForm):
+    """The deposit of a file. A structured file (Factur-X, CII, UBL) carries the invoice's
+    data, so the header fields are asked for a plain PDF only (``require_pdf_header``)."""
+
     main_file = forms.FileField(
-        label=_("Facture au format PDF"),
-        help_text=_("PDF signé ou non, moins de 10 Mo, nom de 50 caractères au plus."),
+        label=_("Facture"),
+        help_text=_(
+            "PDF (signé ou non), PDF Factur-X, ou XML CII ou UBL ; moins de 10 Mo, nom de 50 "
+            "caractères au plus."
+        ),
     )
     attachments = MultipleFileField(label=_("Pièces jointes complémentaires"))
-    total_excl_tax = AmountField(label=_("Total HT"), **MONEY)
-    total_vat = AmountField(label=_("Total TVA"), **MONEY)
-    total_incl_tax = AmountField(label=_("Total TTC"), **MONEY)
+    total_excl_tax = AmountField(label=_("Total HT"), required=False, **MONEY)
+    total_vat = AmountField(label=_("Total TVA"), required=False, **MONEY)
+    total_incl_tax = AmountField(label=_("Total TTC"), required=False, **MONEY)
 
     field_order = ["supplier", "main_file", "number", "issue_date"]
+    PDF_HEADER_REQUIRED = ("recipient_siret", "total_excl_tax", "total_vat", "total_incl_tax")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient_siret"].required = False
+
+    def require_pdf_header(self) -> bool:
+        """For a plain PDF: the fields a PDF alone does not carry; whether they are all given."""
+        for name in self.PDF_HEADER_REQUIRED:
+            if self.cleaned_data.get(name) in (None, ""):
+                self.add_error(name, _("Ce champ est obligatoire pour une facture PDF simple."))
+        return not self.errors
+
+
+class ValidateForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier de facture"),
+        help_text=_("PDF Factur-X, ou XML CII ou UBL 2.1 ; 10 Mo au plus. Rien n'est conservé."),
+    )
 
 
 class RecycleForm(RecipientFields):

@@ -225,6 +225,11 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         return self.deposit_mode in (DepositMode.SAISIE_WEB, DepositMode.SAISIE_API)
 
     @property
+    def is_structured(self) -> bool:
+        """Deposited as a structured file (Factur-X, CII, UBL): the file is the invoice."""
+        return self.deposit_mode in (DepositMode.UPLOAD_WEB, DepositMode.UPLOAD_API)
+
+    @property
     def last_reason(self) -> str:
         """The last reason given on the invoice ("code — label : comment"), or ""."""
         change = (
@@ -243,12 +248,19 @@ class Unit(models.TextChoices):
     """A short list of units (UN/ECE rec. 20 codes), enough for typed invoices."""
 
     C62 = "C62", _("unité")
+    H87 = "H87", _("pièce")
     HUR = "HUR", _("heure")
     DAY = "DAY", _("jour")
+    WEE = "WEE", _("semaine")
     MON = "MON", _("mois")
+    ANN = "ANN", _("année")
     KGM = "KGM", _("kilogramme")
+    TNE = "TNE", _("tonne")
     MTR = "MTR", _("mètre")
+    MTK = "MTK", _("mètre carré")
+    MTQ = "MTQ", _("mètre cube")
     LTR = "LTR", _("litre")
+    KWH = "KWH", _("kilowattheure")
     LS = "LS", _("forfait")
 
 
@@ -289,7 +301,10 @@ class Attachment(models.Model):
     class Kind(models.TextChoices):
         MAIN = "MAIN", _("Pièce principale")
         ADDITIONAL = "ADDITIONAL", _("Pièce complémentaire")
-        GENERATED_PDF = "GENERATED_PDF", _("Facture au format PDF")
+        # A typed invoice is deposited as its CII XML (EN 16931), which the certificate
+        # covers; the Factur-X PDF made from it afterwards embeds those very bytes.
+        GENERATED_XML = "GENERATED_XML", _("Facture structurée CII (XML)")
+        GENERATED_PDF = "GENERATED_PDF", _("Facture PDF (Factur-X)")
         CERTIFICATE = "CERTIFICATE", _("Accusé de dépôt")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="attachments")

@@ -1,7 +1,7 @@
-"""PDF documents the portal produces: a typed invoice, and the deposit certificate.
+"""The deposit certificate, rendered by WeasyPrint as PDF/A-3b.
 
-Rendered by WeasyPrint, always as PDF/A-3b: that is the variant a Factur-X file builds on, and
-a PDF that claims it must carry the colour profile that only this mode embeds (DOMAIN.md).
+The invoice itself has one rendering only: the Factur-X PDF of ``invoices.formats.facturx``
+(see ``invoices.services.documents``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from django.utils import translation
 from weasyprint import HTML
 
 from invoices.models import Invoice
-from invoices.totals import LineAmounts, vat_breakdown
 
 
 @dataclass(frozen=True)
@@ -27,20 +26,6 @@ class CertifiedFile:
 
 def html_to_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
-
-
-def render_invoice_pdf(invoice: Invoice) -> bytes:
-    """The typed invoice as a document (always in French: the legal language of the invoice)."""
-    lines = list(invoice.lines.order_by("position"))
-    breakdown = vat_breakdown(
-        LineAmounts(line.quantity, line.unit_price, line.discount, line.vat_rate) for line in lines
-    )
-    with translation.override("fr"):
-        html = render_to_string(
-            "invoices/pdf/invoice.html",
-            {"invoice": invoice, "lines": lines, "breakdown": breakdown},
-        )
-    return html_to_pdf(html)
 
 
 def render_certificate_pdf(

@@ -132,12 +132,40 @@ def attachments_of(invoice: Invoice) -> QuerySet[Attachment]:
 
 
 def main_document_of(invoice: Invoice) -> Attachment | None:
-    """The document that is the invoice: the deposited PDF, or the newest rendering."""
+    """The document that is the invoice: the deposited file, or the newest Factur-X PDF."""
     return (
         invoice.attachments.filter(kind__in=[Attachment.Kind.MAIN, Attachment.Kind.GENERATED_PDF])
         .order_by("-kind", "-uploaded_at", "-id")
         .first()
     )
+
+
+def certified_xml_of(invoice: Invoice) -> Attachment | None:
+    """The newest CII of a typed invoice: the one its last deposit certificate covers."""
+    return (
+        invoice.attachments.filter(kind=Attachment.Kind.GENERATED_XML)
+        .order_by("-uploaded_at", "-id")
+        .first()
+    )
+
+
+def rendering_pending(invoice: Invoice, certified_xml: Attachment | None) -> bool:
+    """Whether the Factur-X PDF of the newest CII is still being made."""
+    if certified_xml is None:
+        return False
+    return not invoice.attachments.filter(
+        kind=Attachment.Kind.GENERATED_PDF, status_change_id=certified_xml.status_change_id
+    ).exists()
+
+
+def invoice_visible_to(user: User, pk: int) -> Invoice:
+    """An invoice the user sent or received (downloads); anything else is not found."""
+    sent = sent_invoices_for(user).filter(pk=pk)
+    received = received_invoices_for(user).filter(pk=pk)
+    invoice = (sent | received).first()
+    if invoice is None:
+        raise Http404
+    return invoice
 
 
 def certificate_of(invoice: Invoice) -> Attachment | None:
@@ -173,6 +201,21 @@ def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> Q
     limit = (now or timezone.now()) - older_than
     return Invoice.objects.filter(
         status__in=[Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT], status_changed_at__lt=limit
+    )
+
+
+def renderings_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+    """Ids of certified CII files (typed invoices) still without their Factur-X PDF."""
+    limit = (now or timezone.now()) - older_than
+    rendering = Attachment.objects.filter(
+        invoice_id=OuterRef("invoice_id"),
+        kind=Attachment.Kind.GENERATED_PDF,
+        status_change_id=OuterRef("status_change_id"),
+    )
+    return (
+        Attachment.objects.filter(kind=Attachment.Kind.GENERATED_XML, uploaded_at__lt=limit)
+        .filter(~Exists(rendering))
+        .values_list("id", flat=True)
     )
 
 

@@ -38,6 +38,26 @@ def sweep_routing(stuck_after: float | None = None) -> int:
     return count
 
 
+@shared_task(name="invoices.render_facturx", acks_late=True)
+def render_facturx(certified_xml_id: int) -> int | None:
+    """The Factur-X PDF of a deposited typed invoice (see ``services.documents``)."""
+    rendering = services.invoice_render_facturx(certified_xml_id=certified_xml_id)
+    return rendering.pk if rendering else None
+
+
+@shared_task(name="invoices.sweep_renderings", acks_late=True)
+def sweep_renderings(missing_after: float | None = None) -> int:
+    """Enqueue again the renderings that should exist by now: their message was lost."""
+    seconds = settings.INVOICE_ROUTING_STUCK_AFTER if missing_after is None else missing_after
+    count = 0
+    for xml_id in selectors.renderings_missing(older_than=timedelta(seconds=seconds)).iterator():
+        render_facturx.delay(xml_id)
+        count += 1
+    if count:
+        logger.warning("re-enqueued %d Factur-X rendering(s)", count)
+    return count
+
+
 @shared_task(name="invoices.simulate_payments", acks_late=True)
 def simulate_payments(delay: float | None = None) -> int:
     """The simulated payment system: puts accounted invoices in payment after a delay."""

@@ -108,6 +108,7 @@ FIELD_BY_BUSINESS_TERM = {
     "BT-151": "lines.vat_category",
     "BT-152": "lines.vat_rate",
     "BT-153": "lines.name",
+    "BT-155": "lines.seller_item_id",
 }
 
 CENT = Decimal("0.01")
@@ -173,6 +174,7 @@ class InvoiceLine:
     allowance_reason: str = ""
     exemption_reason: str = ""  # goes to BT-120 of this line's VAT breakdown
     description: str = ""  # BT-154
+    seller_item_id: str = ""  # BT-155, the supplier's reference of the item
     net_amount: Decimal | None = None  # BT-131
 
 

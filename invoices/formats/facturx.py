@@ -90,6 +90,8 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         result["BT-152"] = _number(line.vat_rate)
     if line.description:
         result["BT-154"] = line.description
+    if line.seller_item_id:
+        result["BT-155"] = line.seller_item_id
     if line.allowance_amount:
         # BR-41/BR-42: a line allowance needs an amount and a reason; 95 is "discount".
         result["BG-27"] = [
@@ -256,12 +258,16 @@ def _pdf_metadata(data: InvoiceData) -> dict[str, str]:
     }
 
 
-def build_facturx_pdf(data: InvoiceData, pdf_bytes: bytes | None = None) -> bytes:
+def build_facturx_pdf(
+    data: InvoiceData, pdf_bytes: bytes | None = None, *, cii_xml: bytes | None = None
+) -> bytes:
     """The Factur-X PDF: ``pdf_bytes`` (or the rendered PDF) with the CII XML embedded.
 
-    A PDF given by the caller must already be PDF/A-3; the one rendered here is.
+    A PDF given by the caller must already be PDF/A-3; the one rendered here is. ``cii_xml``
+    is embedded byte for byte instead of a new ``build_cii(data)``: the portal passes the XML
+    its deposit certificate covers, so that the PDF carries exactly what was certified.
     """
-    xml = build_cii(data)
+    xml = build_cii(data) if cii_xml is None else cii_xml
     pdf = pdf_bytes if pdf_bytes is not None else render_invoice_pdf_html(data)
     return facturx.generate_from_binary(
         pdf,

@@ -245,6 +245,7 @@ def _line(terms: dict[str, Any]) -> InvoiceLine:
         allowance_amount=sum((_amount(a.get("amount")) for a in allowances), ZERO),
         allowance_reason=_str(allowances[0].get("reason")) if allowances else "",
         description=_str(terms.get("BT-154")),
+        seller_item_id=_str(terms.get("BT-155")),
         net_amount=to_decimal(_one(terms.get("BT-131"))),
     )
 

@@ -26,8 +26,21 @@ from invoices.services.deposit import (
     invoice_submit,
     invoice_upload_pdf,
 )
+from invoices.services.documents import invoice_render_facturx
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
+from invoices.services.structured import (
+    Problem,
+    StructuredFilePreview,
+    StructuredFileRefused,
+    findings_as_problems,
+    invoice_deposit_structured_file,
+    invoice_draft_structured_file,
+    is_structured_file,
+    problems_from_errors,
+    read_invoice_upload,
+    structured_file_preview,
+)
 from invoices.services.system import (
     SYSTEM_PAYMENT,
     SYSTEM_ROUTING,
@@ -44,16 +57,27 @@ __all__ = [
     "InvoiceStateError",
     "LineInput",
     "NewFile",
+    "Problem",
+    "StructuredFilePreview",
+    "StructuredFileRefused",
     "check_upload",
     "engagement_record_upsert",
+    "findings_as_problems",
     "invoice_acknowledge_rejection",
     "invoice_complete",
     "invoice_deposit",
+    "invoice_deposit_structured_file",
+    "invoice_draft_structured_file",
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",
+    "invoice_render_facturx",
     "invoice_route",
     "invoice_save_draft",
     "invoice_submit",
     "invoice_upload_pdf",
+    "is_structured_file",
+    "problems_from_errors",
+    "read_invoice_upload",
+    "structured_file_preview",
 ]

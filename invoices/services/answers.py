@@ -26,12 +26,12 @@ from invoices.services.common import (
     enqueue_routing,
     files_removed_on_failure,
     fire,
-    issue_documents,
     locked,
     model_errors,
     record,
     save_transition,
 )
+from invoices.services.documents import issue_documents
 from invoices.workflow import (
     Status,
     can_act_for_supplier,

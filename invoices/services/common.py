@@ -8,8 +8,6 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -19,7 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from invoices import files, pdf
+from invoices import files
+
+# The services' inputs live in invoices.inputs (the format mapping builds them without
+# importing the services); re-exported here, where the services have always taken them from.
+from invoices.inputs import InvoiceInput as InvoiceInput
+from invoices.inputs import LineInput as LineInput
 from invoices.models import (
     Attachment,
     Invoice,
@@ -28,7 +31,6 @@ from invoices.models import (
     StatusChange,
     attachment_path,
 )
-from invoices.totals import ZERO
 from structures.models import Structure
 
 if TYPE_CHECKING:
@@ -65,45 +67,6 @@ class InvoiceStateError(InvoiceError):
 
 class InvoiceAccessDenied(Exception):
     """The user may not act on this invoice (pages answer 404: they should not see it)."""
-
-
-# --- inputs ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LineInput:
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    vat_rate: Decimal
-    discount: Decimal = ZERO
-    reference: str = ""
-    unit: str = "C62"
-
-
-@dataclass(frozen=True)
-class InvoiceInput:
-    """The header of an invoice as the supplier gives it. Totals are only read for a deposited
-    document (a PDF), whose lines the portal does not know; typed invoices compute them."""
-
-    number: str = ""
-    issue_date: date | None = None
-    billing_frame: str = "A1"
-    invoice_type: str = "FACTURE"
-    original_invoice_number: str = ""
-    recipient_siret: str = ""
-    service_code: str = ""
-    engagement_number: str = ""
-    market_number: str = ""
-    currency: str = "EUR"
-    vat_regime: str = "DEBITS"
-    vat_exemption_reason: str = ""
-    payment_method: str = "VIREMENT"
-    iban: str = ""
-    bic: str = ""
-    comment: str = ""
-    prepaid_amount: Decimal = ZERO
-    total_excl_tax: Decimal = ZERO
-    total_vat: Decimal = ZERO
-    total_incl_tax: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -208,14 +171,11 @@ def attach(
     user: User | None,
     change: StatusChange | None,
     stored: StoredFiles,
+    content_type: str = "application/pdf",
 ) -> Attachment:
+    """Store a file of the invoice; ``content_type`` is for bytes the portal made itself."""
     if isinstance(content, bytes):
-        size, sha256, content_type, is_signed = (
-            len(content),
-            hashlib.sha256(content).hexdigest(),
-            "application/pdf",
-            False,
-        )
+        size, sha256, is_signed = len(content), hashlib.sha256(content).hexdigest(), False
         saved = files.store(attachment_path(None, name), content)  # type: ignore[arg-type]
     else:
         size, sha256, content_type, is_signed = (
@@ -287,55 +247,6 @@ def apply_recipient(
         else None
     )
     invoice.engagement_number = engagement_number
-
-
-def deposit_manifest(invoice: Invoice) -> tuple[str, list[pdf.CertifiedFile]]:
-    """The files that make the deposit, main document first, and the digest of their list."""
-    documents = list(
-        invoice.attachments.exclude(kind=Attachment.Kind.CERTIFICATE).order_by("uploaded_at", "id")
-    )
-    main = [a for a in documents if a.kind in (Attachment.Kind.MAIN, Attachment.Kind.GENERATED_PDF)]
-    extra = [a for a in documents if a.kind == Attachment.Kind.ADDITIONAL]
-    # Only the newest rendering of a typed invoice is part of a (re)deposit.
-    chosen = [main[-1], *extra] if main else extra
-    listed = [
-        pdf.CertifiedFile(a.original_name, str(a.get_kind_display()), a.size, a.sha256)
-        for a in chosen
-    ]
-    manifest = "".join(f"{f.sha256}  {f.name}\n" for f in listed)
-    return hashlib.sha256(manifest.encode()).hexdigest(), listed
-
-
-def issue_documents(
-    invoice: Invoice, *, user: User, change: StatusChange, stored: StoredFiles
-) -> None:
-    """Render a typed invoice, then issue the certificate of what was deposited."""
-    part = safe_file_part(invoice.number)
-    if invoice.is_typed:
-        attach(
-            invoice,
-            kind=Attachment.Kind.GENERATED_PDF,
-            name=f"facture-{part}.pdf",
-            content=pdf.render_invoice_pdf(invoice),
-            user=user,
-            change=change,
-            stored=stored,
-        )
-    digest, listed = deposit_manifest(invoice)
-    invoice.deposit_sha256 = digest
-    certificate = pdf.render_certificate_pdf(
-        invoice, deposited_at=change.at, digest=digest, files=listed
-    )
-    attach(
-        invoice,
-        kind=Attachment.Kind.CERTIFICATE,
-        name=f"accuse-depot-{part}.pdf",
-        content=certificate,
-        user=user,
-        change=change,
-        stored=stored,
-    )
-    invoice.save(update_fields=["deposit_sha256"])
 
 
 def check_upload(upload: files.UploadedFileLike, *, field: str, must_be_pdf: bool) -> NewFile:

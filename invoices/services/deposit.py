@@ -32,12 +32,12 @@ from invoices.services.common import (
     enqueue_routing,
     files_removed_on_failure,
     fire,
-    issue_documents,
     locked,
     model_errors,
     record,
     save_transition,
 )
+from invoices.services.documents import issue_documents
 from invoices.totals import LineAmounts, compute_totals, line_net, to_cents
 from invoices.workflow import (
     Status,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _apply_header(invoice: Invoice, data: InvoiceInput) -> None:
+def apply_header(invoice: Invoice, data: InvoiceInput) -> None:
     for name in (
         "number",
         "issue_date",
@@ -75,7 +75,7 @@ def _apply_header(invoice: Invoice, data: InvoiceInput) -> None:
     )
 
 
-def _apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInput]) -> None:
+def apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInput]) -> None:
     invoice.prepaid_amount = to_cents(data.prepaid_amount)
     if invoice.is_typed:
         totals = compute_totals(
@@ -93,7 +93,7 @@ def _apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInp
         invoice.amount_due = invoice.total_incl_tax - invoice.prepaid_amount
 
 
-def _build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLine]:
+def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLine]:
     built = []
     errors: dict[str, list[str]] = {}
     for index, line in enumerate(lines):
@@ -150,12 +150,12 @@ def invoice_save_draft(
         if not invoice.is_draft:
             raise InvoiceStateError(_("Seul un brouillon peut être modifié."))
         invoice.supplier = supplier
-    _apply_header(invoice, data)
-    _apply_amounts(invoice, data, lines)
+    apply_header(invoice, data)
+    apply_amounts(invoice, data, lines)
     errors = model_errors(invoice, exclude=INVOICE_UNCHECKED)
     if errors:
         raise InvoiceError(errors)
-    built = _build_lines(invoice, lines) if invoice.is_typed else []
+    built = build_lines(invoice, lines) if invoice.is_typed else []
     check_new_files(invoice, new_files)
     with files_removed_on_failure() as stored:
         # A draft's header is rewritten as a whole; its status and deposit data never are here.

@@ -1,4 +1,4 @@
-"""The supplier creates invoices: typed in the portal ("Saisie") or a PDF deposited ("Dépôt")."""
+"""The supplier types an invoice in the portal ("Saisie"); the deposit of a file is in upload.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from invoices import selectors, services
 from invoices.forms import (
     InvoiceEntryForm,
     LineFormSet,
-    UploadForm,
     kept_line_forms,
     show_errors,
 )
@@ -146,33 +145,6 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not suppliers.exists():
         return _no_structure(request)
     return _entry(request, suppliers, invoice)
-
-
-@login_required
-def upload(request: HttpRequest) -> HttpResponse:
-    suppliers = selectors.depositing_structures_of(request.user)
-    if not suppliers.exists():
-        return _no_structure(request)
-    problems: list[str] = []
-    if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES, suppliers=suppliers)
-        if form.is_valid():
-            try:
-                invoice = services.invoice_upload_pdf(
-                    user=request.user,
-                    supplier=form.cleaned_data["supplier"],
-                    data=form.to_input(),
-                    main_file=form.cleaned_data["main_file"],
-                    attachments=form.cleaned_data["attachments"],
-                )
-            except InvoiceError as error:
-                problems = show_errors(error, form)
-            else:
-                messages.success(request, _("Facture déposée : elle est en cours d'acheminement."))
-                return redirect("invoices:detail", pk=invoice.pk)
-    else:
-        form = UploadForm(initial={"issue_date": timezone.localdate()}, suppliers=suppliers)
-    return render(request, "invoices/upload.html", {"form": form, "problems": problems})
 
 
 @login_required

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from invoices import selectors
+from invoices.services import documents
 
 
 @login_required
@@ -39,6 +41,22 @@ def preview(request: HttpRequest, pk: int) -> FileResponse:
         filename=attachment.original_name,
         content_type=attachment.content_type if is_pdf else "application/octet-stream",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def ubl(request: HttpRequest, pk: int) -> HttpResponse:
+    """The UBL 2.1 of a typed invoice, made on request from the CII its deposit certified."""
+    invoice = selectors.invoice_visible_to(request.user, pk)
+    certified_xml = selectors.certified_xml_of(invoice)
+    if certified_xml is None:
+        raise Http404
+    response = HttpResponse(documents.ubl_of(certified_xml), content_type="application/xml")
+    name = certified_xml.original_name.removesuffix(".xml") + "-ubl.xml"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -15,7 +15,7 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import InvoiceFilterForm, ProcessForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import querystring_without
+from invoices.views.common import documents_context, querystring_without
 from invoices.workflow import REASON_REQUIRED, Status, agent_targets
 
 PAGE_SIZE = 25
@@ -105,8 +105,7 @@ def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "invoice": invoice,
             "history": selectors.history_of(invoice),
-            "attachments": selectors.attachments_of(invoice),
-            "main_document": selectors.main_document_of(invoice),
+            **documents_context(invoice),
             "lines": invoice.lines.order_by("position"),
             "deadline": payment_deadline(invoice),
             "form": form,

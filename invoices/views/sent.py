@@ -21,7 +21,7 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import querystring_without
+from invoices.views.common import documents_context, querystring_without
 from invoices.workflow import Status
 
 PAGE_SIZE = 25
@@ -124,8 +124,7 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
     return {
         "invoice": invoice,
         "history": selectors.history_of(invoice),
-        "attachments": selectors.attachments_of(invoice),
-        "main_document": selectors.main_document_of(invoice),
+        **documents_context(invoice),
         "certificate": selectors.certificate_of(invoice),
         "lines": invoice.lines.order_by("position"),
         "deadline": payment_deadline(invoice),

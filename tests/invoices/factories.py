@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfWriter
 
 from invoices import services
-from invoices.models import Invoice
+from invoices.models import Attachment, Invoice
 from invoices.services import InvoiceInput, LineInput
 from invoices.workflow import Status
 
@@ -141,3 +141,27 @@ def upload(name: str = "facture.pdf", content: bytes | None = None) -> SimpleUpl
 
 def today() -> date:
     return timezone.localdate()
+
+
+# --- generated documents -----------------------------------------------------------------------
+def certified_xml(invoice: Invoice) -> Attachment:
+    """The CII a typed invoice's last deposit certified."""
+    return invoice.attachments.filter(kind=Attachment.Kind.GENERATED_XML).latest(
+        "uploaded_at", "id"
+    )
+
+
+def rendered(invoice: Invoice) -> Attachment:
+    """Run the Factur-X rendering the deposit enqueued (tests do not commit, so it never ran)."""
+    from invoices import tasks
+
+    xml = certified_xml(invoice)
+    tasks.render_facturx(xml.pk)
+    return invoice.attachments.get(
+        kind=Attachment.Kind.GENERATED_PDF, status_change_id=xml.status_change_id
+    )
+
+
+def stored_bytes(attachment: Attachment) -> bytes:
+    with attachment.file.open("rb") as handle:
+        return handle.read()

@@ -22,7 +22,7 @@ from tests.factories import (
     StructureFactory,
     UserFactory,
 )
-from tests.invoices.factories import deposited, draft, header, line, today
+from tests.invoices.factories import deposited, draft, header, line, rendered, today
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,8 @@ def test_deposit_moves_the_draft_to_deposee_with_history_and_documents(personas)
     change = invoice.history.get(to_status=Status.DEPOSEE)
     assert (change.from_status, change.actor) == (Status.BROUILLON, personas.supplier_principal)
     kinds = sorted(invoice.attachments.values_list("kind", flat=True))
-    assert kinds == [Attachment.Kind.CERTIFICATE, Attachment.Kind.GENERATED_PDF]
+    # A typed invoice is deposited as its CII; its Factur-X PDF comes right after, from a task.
+    assert kinds == [Attachment.Kind.CERTIFICATE, Attachment.Kind.GENERATED_XML]
     for attachment in invoice.attachments.all():
         content = default_storage.open(attachment.file.name).read()
         assert hashlib.sha256(content).hexdigest() == attachment.sha256
@@ -107,7 +108,7 @@ def test_deposit_moves_the_draft_to_deposee_with_history_and_documents(personas)
 
 def test_the_certificate_states_the_time_and_the_hash_of_what_was_deposited(personas):
     invoice = deposited(personas)
-    rendering = invoice.attachments.get(kind=Attachment.Kind.GENERATED_PDF)
+    rendering = invoice.attachments.get(kind=Attachment.Kind.GENERATED_XML)
     manifest = f"{rendering.sha256}  {rendering.original_name}\n"
     assert invoice.deposit_sha256 == hashlib.sha256(manifest.encode()).hexdigest()
     certificate = invoice.attachments.get(kind=Attachment.Kind.CERTIFICATE)
@@ -118,12 +119,13 @@ def test_the_certificate_states_the_time_and_the_hash_of_what_was_deposited(pers
     assert invoice.number in text
 
 
-def test_the_rendered_invoice_is_a_pdf_a_3b(personas):
-    invoice = deposited(personas)
-    rendering = invoice.attachments.get(kind=Attachment.Kind.GENERATED_PDF)
+def test_the_rendered_invoice_is_a_pdf_a_3b_factur_x(personas):
+    rendering = rendered(deposited(personas))
     root = PdfReader(default_storage.open(rendering.file.name)).trailer["/Root"]
     metadata = root["/Metadata"].get_object().get_data()
-    assert b'pdfaid:part="3"' in metadata and b'pdfaid:conformance="B"' in metadata
+    assert b"<pdfaid:part>3</pdfaid:part>" in metadata
+    assert b"<pdfaid:conformance>B</pdfaid:conformance>" in metadata
+    assert b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in metadata
     assert root["/OutputIntents"][0].get_object()["/DestOutputProfile"]
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
-from tests.invoices.factories import deposited, draft, invoice_in, pdf_bytes, upload
+from tests.invoices.factories import deposited, draft, invoice_in, pdf_bytes, rendered, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -369,7 +369,7 @@ def test_a_download_is_an_attachment_never_sniffed(personas, as_user):
 def test_the_agent_downloads_the_files_of_a_received_invoice(personas, as_user):
     invoice = deposited(personas)
     Invoice.objects.filter(pk=invoice.pk).update(made_available_at=invoice.deposited_at)
-    rendering = invoice.attachments.get(kind=Attachment.Kind.GENERATED_PDF)
+    rendering = rendered(invoice)
     client = as_user(personas.agent)
     assert client.get(reverse("invoices:download", args=[rendering.pk])).status_code == 200
     preview = client.get(reverse("invoices:preview", args=[rendering.pk]))

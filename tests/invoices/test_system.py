@@ -121,8 +121,8 @@ def test_a_recycled_invoice_is_routed_again_with_its_new_service(personas):
     )
     invoice = _route_fully(invoice)
     assert (invoice.status, invoice.service.code) == (Status.MISE_A_DISPOSITION, "SFACT_MIN_EDU")
-    # The typed invoice was rendered again for its new recipient, with a new certificate.
-    assert invoice.attachments.filter(kind="GENERATED_PDF").count() == 2
+    # The typed invoice was deposited again as a new CII, with a new certificate.
+    assert invoice.attachments.filter(kind="GENERATED_XML").count() == 2
     assert invoice.attachments.filter(kind="CERTIFICATE").count() == 2
 
 

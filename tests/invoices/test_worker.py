@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import chorus.settings as base_settings
 from invoices import services, tasks
-from invoices.models import Invoice, RejectionReason
+from invoices.formats.validation import validate_file
+from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
-from tests.invoices.factories import deposited, invoice_in
+from tests.invoices.factories import deposited, invoice_in, stored_bytes
 from tests.support import workers
 
 pytestmark = [
@@ -79,3 +81,22 @@ def test_the_sweep_recovers_an_invoice_whose_message_was_lost(celery_worker, per
     assert tasks.sweep_routing(stuck_after=60) == 1
     _wait_for(stuck, Status.MISE_A_DISPOSITION)
     assert stuck.history.filter(to_status=Status.EN_COURS_ACHEMINEMENT).count() == 1
+
+
+def test_the_worker_renders_the_factur_x_pdf_once_the_deposit_is_committed(
+    celery_worker, personas, settings
+):
+    # The worker stores files where its own settings say; this test reads them there.
+    settings.MEDIA_ROOT = base_settings.MEDIA_ROOT
+    invoice = deposited(personas)
+    try:
+        workers.wait_until(
+            lambda: invoice.attachments.filter(kind=Attachment.Kind.GENERATED_PDF).exists(),
+            timeout=60,
+            what="the Factur-X PDF",
+        )
+        pdf = invoice.attachments.get(kind=Attachment.Kind.GENERATED_PDF)
+        assert validate_file(stored_bytes(pdf), pdf.original_name).valid
+    finally:
+        for attachment in Attachment.objects.filter(invoice=invoice):
+            attachment.file.delete(save=False)

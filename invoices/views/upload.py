@@ -1,0 +1,148 @@
+"""The deposit of a file ("Dépôt"): a plain PDF with its header typed, or a structured file
+(Factur-X, CII, UBL) checked at once and, when it passes, shown for review before the deposit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from invoices import selectors, services
+from invoices.formats.errors import InvoiceFileError
+from invoices.forms import UploadForm, show_errors
+from invoices.models import DepositMode, Invoice
+from invoices.services import (
+    InvoiceAccessDenied,
+    InvoiceError,
+    InvoiceStateError,
+    Problem,
+    StructuredFilePreview,
+    StructuredFileRefused,
+)
+from invoices.views.common import documents_context
+from invoices.views.structured_display import display, values_from_file, values_from_invoice
+
+DEPOSITED = gettext_lazy("Facture déposée : elle est en cours d'acheminement.")
+
+
+def _page(
+    request: HttpRequest,
+    form: UploadForm,
+    *,
+    problems: list[str] | None = None,
+    refused: StructuredFilePreview | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"form": form, "problems": problems or [], "refused": None}
+    if refused is not None:
+        values = (
+            values_from_file(refused.invoice_input, refused.data)
+            if refused.invoice_input is not None and refused.data is not None
+            else {}
+        )
+        context["refused"] = refused
+        context["display"] = display(values, refused.problems)
+    return render(request, "invoices/upload.html", context, status=status)
+
+
+def _structured(request: HttpRequest, form: UploadForm, content: bytes) -> HttpResponse:
+    upload = form.cleaned_data["main_file"]
+    try:
+        invoice = services.invoice_draft_structured_file(
+            user=request.user,
+            supplier=form.cleaned_data["supplier"],
+            content=content,
+            filename=upload.name,
+            attachments=form.cleaned_data["attachments"],
+            deposit_mode=DepositMode.UPLOAD_WEB,
+        )
+    except InvoiceFileError as error:
+        form.add_error("main_file", error.message)
+        return _page(request, form, status=error.http_status)
+    except StructuredFileRefused as refused:
+        return _page(request, form, refused=refused.preview)
+    except InvoiceError as error:
+        return _page(request, form, problems=show_errors(error, form))
+    messages.success(request, _("Fichier vérifié : relisez la facture, puis confirmez le dépôt."))
+    return redirect("invoices:upload_review", pk=invoice.pk)
+
+
+def _plain_pdf(request: HttpRequest, form: UploadForm) -> HttpResponse:
+    # The file and the header a PDF needs are checked together: every error at once.
+    try:
+        services.check_upload(form.cleaned_data["main_file"], field="main_file", must_be_pdf=True)
+    except InvoiceError as error:
+        show_errors(error, form)
+    if not form.require_pdf_header():
+        return _page(request, form)
+    try:
+        invoice = services.invoice_upload_pdf(
+            user=request.user,
+            supplier=form.cleaned_data["supplier"],
+            data=form.to_input(),
+            main_file=form.cleaned_data["main_file"],
+            attachments=form.cleaned_data["attachments"],
+        )
+    except InvoiceError as error:
+        return _page(request, form, problems=show_errors(error, form))
+    messages.success(request, DEPOSITED)
+    return redirect("invoices:detail", pk=invoice.pk)
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    suppliers = selectors.depositing_structures_of(request.user)
+    if not suppliers.exists():
+        return render(request, "invoices/no_structure.html")
+    if request.method != "POST":
+        form = UploadForm(initial={"issue_date": timezone.localdate()}, suppliers=suppliers)
+        return _page(request, form)
+    form = UploadForm(request.POST, request.FILES, suppliers=suppliers)
+    if not form.is_valid():
+        return _page(request, form)
+    main_file = form.cleaned_data["main_file"]
+    try:
+        content = services.read_invoice_upload(main_file)
+        structured = services.is_structured_file(content, main_file.name)
+    except InvoiceFileError as error:
+        form.add_error("main_file", error.message)
+        return _page(request, form, status=error.http_status)
+    if structured:
+        return _structured(request, form, content)
+    return _plain_pdf(request, form)
+
+
+def _review_page(request: HttpRequest, invoice: Invoice, problems: list[Problem]) -> HttpResponse:
+    context = {
+        "invoice": invoice,
+        "display": display(values_from_invoice(invoice), problems),
+        "refused": bool(problems),
+        "lines": invoice.lines.order_by("position"),
+        **documents_context(invoice),
+    }
+    return render(request, "invoices/upload_review.html", context)
+
+
+@login_required
+def upload_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft made of a structured file: read-only, as the file says; confirm to deposit."""
+    invoice = selectors.sent_invoice_for(request.user, pk)
+    if not (invoice.is_draft and invoice.is_structured):
+        return redirect("invoices:detail", pk=invoice.pk)
+    if request.method != "POST":
+        return _review_page(request, invoice, [])
+    try:
+        services.invoice_deposit(user=request.user, invoice=invoice)
+    except InvoiceAccessDenied:
+        raise Http404 from None
+    except InvoiceStateError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("invoices:detail", pk=invoice.pk)
+    except InvoiceError as error:
+        return _review_page(request, invoice, services.problems_from_errors(error.errors))
+    messages.success(request, DEPOSITED)
+    return redirect("invoices:detail", pk=invoice.pk)
