@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from accounts.api import MeApi, TokenCreateApi
 from invoices.api import actions
 from invoices.api import views as invoices
+from invoices.api.validation import InvoiceValidateApi
 from structures.api import StructureDetailApi, StructureListApi, StructureServicesApi
 
 
@@ -58,6 +59,7 @@ urlpatterns = [
     path("rejection-reasons/", invoices.RejectionReasonsApi.as_view(), name="rejection-reasons"),
     path("invoices/", invoices.InvoicesApi.as_view(), name="invoice-list"),
     path("invoices/upload/", actions.InvoiceUploadApi.as_view(), name="invoice-upload"),
+    path("invoices/validate/", InvoiceValidateApi.as_view(), name="invoice-validate"),
     path("invoices/<id:pk>/", invoices.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<id:pk>/history/", invoices.InvoiceHistoryApi.as_view(), name="invoice-history"),
     path("invoices/<id:pk>/pdf/", invoices.InvoicePdfApi.as_view(), name="invoice-pdf"),

@@ -24,6 +24,7 @@ from chorus.api.views import ApiView
 from invoices import files, selectors, services
 from invoices.api import selectors as api_selectors
 from invoices.api.serializers import HeaderInputSerializer, InvoiceDetailSerializer
+from invoices.formats.errors import InvoiceFileError
 from invoices.models import DepositMode, Invoice
 from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status
@@ -72,63 +73,122 @@ def header_input(values: Mapping[str, Any]) -> InvoiceInput:
 
 
 # --- files: what the API refuses before any service sees them ---------------------------------
-def check_uploaded(upload: Any, *, pdf_only: bool) -> None:
+# The invoice itself: a PDF (plain or Factur-X) or an XML (CII, UBL).
+INVOICE_EXTENSIONS = frozenset({"pdf", "xml"})
+PLAIN_PDF_ONLY = "Required for a plain PDF; ignored for a structured file (its own totals)."
+PDF_TOTALS = ("total_excl_tax", "total_vat", "total_incl_tax")
+
+
+def check_uploaded(upload: Any, *, invoice: bool = False) -> None:
     """415 for a type not accepted, 413 for a file too large; the rest is the service's."""
     extension = files.extension_of(upload.name or "")
-    accepted = {"pdf"} if pdf_only else files.ALLOWED_EXTENSIONS
-    if extension not in accepted:
-        detail = messages.PDF_ONLY if pdf_only else messages.FILE_TYPE_REFUSED % {"ext": extension}
-        raise FileTypeRefused(detail)
+    if extension not in (INVOICE_EXTENSIONS if invoice else files.ALLOWED_EXTENSIONS):
+        detail = messages.INVOICE_FILE_TYPE if invoice else messages.FILE_TYPE_REFUSED
+        raise FileTypeRefused(detail % {"ext": extension})
     if upload.size is not None and upload.size >= files.MAX_FILE_SIZE:
         raise PayloadTooLarge(messages.FILE_TOO_LARGE)
+
+
+@contextmanager
+def file_errors() -> Iterator[None]:
+    """A file that cannot be judged: 413, 415, or 400 on ``file`` (unreadable)."""
+    try:
+        yield
+    except InvoiceFileError as exc:
+        if exc.http_status == status.HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+            raise PayloadTooLarge(exc.message) from None
+        if exc.http_status == status.HTTP_415_UNSUPPORTED_MEDIA_TYPE:
+            raise FileTypeRefused(exc.message) from None
+        raise exceptions.ValidationError({"file": [exc.message]}) from None
+
+
+def require_totals(values: Mapping[str, Any]) -> None:
+    """A plain PDF says nothing the portal can read: its three totals must be given."""
+    missing = [name for name in PDF_TOTALS if values.get(name) is None]
+    if missing:
+        raise exceptions.ValidationError({name: [messages.PDF_TOTAL_REQUIRED] for name in missing})
 
 
 def uploaded_files(request: Request, name: str) -> Sequence[Any]:
     uploads = request.FILES.getlist(name)
     for upload in uploads:
-        check_uploaded(upload, pdf_only=False)
+        check_uploaded(upload)
     return uploads
 
 
 class InvoiceUploadApi(ApiView):
-    """Deposit a PDF invoice, with the header data a PDF alone does not carry."""
+    """Deposit an invoice file: a structured file (Factur-X PDF, CII or UBL XML) carries its
+    own data; a plain PDF comes with the header data and the totals it does not carry."""
 
     parser_classes = [parsers.MultiPartParser]
     max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
 
     class InputSerializer(HeaderInputSerializer):
-        file = serializers.FileField(help_text="The invoice, a PDF (signed or not).")
+        file = serializers.FileField(
+            help_text="The invoice: a Factur-X / ZUGFeRD 2 PDF, a CII or UBL 2.1 XML, or a "
+            "plain PDF (signed or not)."
+        )
         attachments = serializers.ListField(
             child=serializers.FileField(), required=False, max_length=50
         )
-        total_excl_tax = serializers.DecimalField(max_digits=14, decimal_places=2)
-        total_vat = serializers.DecimalField(max_digits=14, decimal_places=2)
-        total_incl_tax = serializers.DecimalField(max_digits=14, decimal_places=2)
+        total_excl_tax = serializers.DecimalField(
+            max_digits=14, decimal_places=2, required=False, help_text=PLAIN_PDF_ONLY
+        )
+        total_vat = serializers.DecimalField(
+            max_digits=14, decimal_places=2, required=False, help_text=PLAIN_PDF_ONLY
+        )
+        total_incl_tax = serializers.DecimalField(
+            max_digits=14, decimal_places=2, required=False, help_text=PLAIN_PDF_ONLY
+        )
 
         class Meta:
             ref_name = "InvoiceUploadInput"
+
+    class StructuredInputSerializer(serializers.Serializer):
+        """What a structured file needs beside itself: the depositing structure."""
+
+        supplier_siret = serializers.RegexField(r"^[0-9]{14}$")
 
     @extend_schema(
         operation_id="invoices_upload",
         tags=["invoices"],
         request={"multipart/form-data": InputSerializer},
         responses={201: InvoiceDetailSerializer},
-        summary="Deposit a PDF invoice",
+        summary="Deposit an invoice file (Factur-X, CII, UBL or PDF)",
         description=(
-            "Multipart form: `file` (a PDF under 10 MB), optional `attachments` (repeat the "
-            "field), the header fields and the three totals. The invoice is deposited at once "
-            "(DEPOSEE) and routed. Structured files (Factur-X, CII, UBL) come with issue 6."
+            "Multipart form: `file` and optional `attachments` (repeat the field).\n\n"
+            "- **Structured file** (a Factur-X / ZUGFeRD 2 PDF, a CII XML, a UBL 2.1 Invoice "
+            "or CreditNote): only `supplier_siret` is needed, every other field is ignored — "
+            "the invoice's data are the file's. The file is validated (XSD, then the "
+            "schematron of its profile) and checked against the portal's rules (recipient a "
+            "public structure known to the portal, SE from BT-10, EJ from BT-13 when "
+            "required, the seller is the depositing structure). When it passes it is "
+            "deposited at once (DEPOSEE, `deposit_mode` UPLOAD_API) and kept byte for byte. "
+            "When it does not, `400` with field errors, each message `RULE : message` "
+            "(`CHORUS` for the portal's rules, which come first, else the broken rule, e.g. "
+            "`BR-CO-15`); `POST invoices/validate/` gives the full report.\n"
+            "- **Plain PDF**: the header fields and the three totals (`total_excl_tax`, "
+            "`total_vat`, `total_incl_tax`, required then) must be given.\n\n"
+            "A type that is neither PDF nor XML → `415`; a file too large → `413`; an "
+            "unreadable file → `400`."
         ),
     )
     @idempotent
     def post(self, request: Request) -> Response:
         main = request.FILES.get("file")
+        content, structured = None, False
         if main is not None:
-            check_uploaded(main, pdf_only=True)
+            check_uploaded(main, invoice=True)
+            with file_errors():
+                content = services.read_invoice_upload(main)
+                structured = services.is_structured_file(content, main.name or "")
         attachments = uploaded_files(request, "attachments")
+        if structured and main is not None and content is not None:
+            return self._structured(request, main.name or "", content, attachments)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        require_totals(values)
         supplier = supplier_for(request.user, values["supplier_siret"])
         with service_errors():
             invoice = services.invoice_upload_pdf(
@@ -138,6 +198,23 @@ class InvoiceUploadApi(ApiView):
                 main_file=values["file"],
                 attachments=attachments,
                 deposit_mode=DepositMode.DEPOT_PDF_API,
+            )
+        return invoice_response(request, invoice, status.HTTP_201_CREATED)
+
+    def _structured(
+        self, request: Request, filename: str, content: bytes, attachments: Sequence[Any]
+    ) -> Response:
+        data = self.StructuredInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        supplier = supplier_for(request.user, data.validated_data["supplier_siret"])
+        with file_errors(), service_errors():
+            invoice = services.invoice_deposit_structured_file(
+                user=request.user,
+                supplier=supplier,
+                content=content,
+                filename=filename,
+                attachments=attachments,
+                deposit_mode=DepositMode.UPLOAD_API,
             )
         return invoice_response(request, invoice, status.HTTP_201_CREATED)
 
