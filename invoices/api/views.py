@@ -211,7 +211,13 @@ class InvoicePdfApi(DownloadApi):
         parameters=[INVOICE_ID],
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        return self.file_response(selectors.main_document_of(self.invoice(request, pk)))
+        invoice = self.invoice(request, pk)
+        certified = selectors.certified_xml_of(invoice)
+        if selectors.rendering_pending(invoice, certified):
+            # The worker has not made the Factur-X PDF yet: make it now (the service is
+            # idempotent and keeps one file) rather than answer 404 to an integrator.
+            services.invoice_render_facturx(certified_xml_id=certified.pk)
+        return self.file_response(selectors.main_document_of(invoice))
 
 
 class InvoiceCertificateApi(DownloadApi):

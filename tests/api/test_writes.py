@@ -247,7 +247,14 @@ def test_an_upload_without_its_totals_is_400(personas, client_for):
 
 # --- the supplier's answers --------------------------------------------------------------------
 def test_a_supplier_corrects_an_invoice_sent_back(personas, client_for):
-    invoice = invoice_in(personas, Status.A_RECYCLER, service_code="WRONG", service=None)
+    # A deposited-PDF shape: complete header and totals, no typed lines to check again.
+    invoice = invoice_in(
+        personas,
+        Status.A_RECYCLER,
+        service_code="WRONG",
+        service=None,
+        deposit_mode=DepositMode.DEPOT_PDF_API,
+    )
 
     response = client_for(personas.supplier_member).post(
         f"/api/v1/invoices/{invoice.pk}/recycle/",
