@@ -161,6 +161,31 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reset_peak_rss() -> bool:
+    """Start counting this process's peak memory afresh (Linux: ``clear_refs`` 5), so that the
+    peak of one step is not hidden by an earlier one; False where it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def current_peak_rss_mib() -> float:
+    """The peak resident memory since the last ``reset_peak_rss`` (VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return peak_rss_mib()
+
+
+def current_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return peak_rss_mib()
+
+
 def run_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
     """Run ``python -m module args`` (a benchmark that needs its own process, for its memory);
     it prints one JSON object as its last line of output."""
