@@ -11,10 +11,12 @@ from datetime import datetime
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
 
+from invoices.formats.pdf import html_to_pdf
 from invoices.models import Invoice
 from invoices.totals import LineAmounts, vat_breakdown
+
+__all__ = ["CertifiedFile", "html_to_pdf", "render_certificate_pdf", "render_invoice_pdf"]
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,6 @@ class CertifiedFile:
     kind: str
     size: int
     sha256: str
-
-
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
