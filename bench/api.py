@@ -46,7 +46,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(worker_class: str, workers: int, threads: int) -> Iterator[int]:
+def gunicorn(
+    worker_class: str, workers: int, threads: int, *, config: str | None = None
+) -> Iterator[int]:
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "chorus.wsgi:application",
@@ -58,6 +60,7 @@ def gunicorn(worker_class: str, workers: int, threads: int) -> Iterator[int]:
         "--timeout", "120",
         "--keep-alive", "30",
         "--chdir", str(ROOT),
+        *(["--config", config] if config else []),
     ]  # fmt: skip
     with process(command, log_name=f"gunicorn-{port}", env=SERVER_ENV) as server:
         probe = http_getter(port, "/sante/")
@@ -220,42 +223,68 @@ def _row(case: str, got: LoadResult, base: LoadResult, **extra: Any) -> list[Row
     ]
 
 
+def _server_rows(
+    config: tuple[str, int, int],
+    levels: list[int],
+    seconds: float,
+    suppliers: list[data.Supplier],
+    template: dict[str, list[dict[str, Any]]],
+    profile: dict[str, float],
+) -> list[Row]:
+    kind, workers, threads = config
+    rows = []
+    with gunicorn(kind, workers, threads) as port:
+        health = closed_loop(
+            clients=16, seconds=min(seconds, 10), make_client=lambda c: http_getter(port, "/sante/")
+        )
+        for clients in levels:
+            tag = f"{kind[0]}{workers}{threads}{clients}"
+            got = closed_loop(
+                clients=clients, seconds=seconds, make_client=_poster(port, suppliers, f"A{tag}")
+            )
+            base = closed_loop(
+                clients=clients,
+                seconds=min(seconds, 10),
+                make_client=_psycopg_writer(template, f"B{tag}"),
+            )
+            label = f"{clients} clients, gunicorn {kind} ×{workers}" + (
+                f"×{threads} threads" if threads > 1 else ""
+            )
+            rows += _row(
+                label, got, base, health=health.summary(), profile=profile, cpus=os.cpu_count()
+            )
+    return rows
+
+
 def run(*, quick: bool) -> list[Row]:
     from bench.common import truncate
     from invoices.models import Invoice
 
     levels = [16] if quick else [16, 64]
-    seconds = 12.0 if quick else 30.0
+    seconds = 8.0 if quick else 30.0
     suppliers = data.suppliers(max(levels), prefix="api")
     rows: list[Row] = []
     profile = _profile_deposits(suppliers[0], 5 if quick else 20)
     template = _template_rows(Invoice.objects.order_by("-id").values_list("id", flat=True)[0])
-    configs = [CHOSEN] if quick else CONFIGS
-    for kind, workers, threads in configs:
-        with gunicorn(kind, workers, threads) as port:
-            health = closed_loop(
-                clients=16,
-                seconds=min(seconds, 10),
-                make_client=lambda c, p=port: http_getter(p, "/sante/"),
-            )
-            for clients in levels if (kind, workers, threads) == CHOSEN else [16]:
-                tag = f"{kind[0]}{workers}{threads}{clients}"
-                got = closed_loop(
-                    clients=clients,
-                    seconds=seconds,
-                    make_client=_poster(port, suppliers, f"A{tag}"),
-                )
-                base = closed_loop(
-                    clients=clients,
-                    seconds=min(seconds, 10),
-                    make_client=_psycopg_writer(template, f"B{tag}"),
-                )
-                label = f"{clients} clients, gunicorn {kind} ×{workers}" + (
-                    f"×{threads} threads" if threads > 1 else ""
-                )
-                rows += _row(
-                    label, got, base, health=health.summary(), profile=profile, cpus=os.cpu_count()
-                )
+    for config in [CHOSEN] if quick else CONFIGS:
+        rows += _server_rows(
+            config, levels if config == CHOSEN else [16], seconds, suppliers, template, profile
+        )
+    # What the rest of a deposit costs: the same deposits, their two PDFs not rendered.
+    with gunicorn(*CHOSEN, config=str(ROOT / "bench" / "gunicorn_without_pdf.py")) as port:
+        got = closed_loop(clients=16, seconds=seconds, make_client=_poster(port, suppliers, "W"))
+    base = next(r for r in rows if r.case.startswith("16 clients") and r.metric == "deposits/s")
+    rows.append(
+        Row(
+            bench="api",
+            case="what-if: 16 clients, the two PDFs not rendered in the request",
+            metric="deposits/s (p95 {:.0f} ms)".format(got.summary()["p95_ms"]),
+            value=got.rate,
+            baseline_name="psycopg inserts",
+            baseline=base.baseline,
+            extra={"server": got.summary()},
+        )
+    )
     _purge_queue()
     truncate(
         "invoices_attachment", "invoices_statuschange", "invoices_invoiceline", "invoices_invoice"

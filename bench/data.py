@@ -25,17 +25,30 @@ class Supplier:
 def suppliers(count: int, *, prefix: str = "bench") -> list[Supplier]:
     from accounts.services import api_token_create
     from structures.models import Membership
-    from tests.factories import MembershipFactory, StructureFactory, UserFactory, sign_mandate
+    from tests.factories import MembershipFactory, UserFactory, sign_mandate
 
     made = []
-    for n in range(count):
-        structure = StructureFactory(name=f"Fournisseur {prefix} {n:04d}")
+    for structure in structures(count, name=f"Fournisseur {prefix}"):
+        n = len(made)
         user = UserFactory(email=f"{prefix}-{n:04d}@fournisseur.test")
         MembershipFactory(user=user, structure=structure, role=Membership.Role.PRINCIPAL)
         sign_mandate(structure, user)
         _token, key = api_token_create(user=user, name="bench")
         made.append(Supplier(structure=structure, user=user, token=key))
     return made
+
+
+def structures(count: int, *, name: str) -> list[Any]:
+    """New supplier structures. Their SIRETs follow the ones already there: the factories'
+    sequences start again in each process (the upload benchmark runs in a child)."""
+    from structures.models import Structure
+    from tests.factories import StructureFactory, valid_siret
+
+    first = 800_000 + Structure.objects.count()
+    return [
+        StructureFactory(name=f"{name} {n:04d}", identifier=valid_siret(first + n))
+        for n in range(count)
+    ]
 
 
 def invoice_body(supplier_siret: str, number: str) -> dict[str, Any]:

@@ -27,10 +27,10 @@ BIG_EVERY = 10
 def _people() -> dict[str, Any]:
     from structures.models import Membership
     from structures.selectors import state_structure
-    from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
+    from tests.factories import MembershipFactory, ServiceFactory, UserFactory
 
     big = data.suppliers(1, prefix="pages")[0]
-    others = [StructureFactory(name=f"Petit fournisseur {n:03d}") for n in range(SMALL_SUPPLIERS)]
+    others = data.structures(SMALL_SUPPLIERS, name="Petit fournisseur")
     state = state_structure()
     service = state.services.get(code=data.SERVICE_CODE)
     services = [service] + [

@@ -115,8 +115,8 @@ def _routing_rate(
 
 
 def run(*, quick: bool) -> list[Row]:
-    count = 600 if quick else 3000
-    noops = 3000 if quick else 10000
+    count = 300 if quick else 1500
+    noops = 1500 if quick else 6000
     suppliers = [s.structure.pk for s in data.suppliers(8, prefix="routing")]
     rows = []
     for n, concurrency in enumerate((1, 2)):

@@ -176,10 +176,11 @@ def run(*, quick: bool) -> list[Row]:
             Row(
                 bench="upload",
                 case=f"10 MB PDF, {case}",
-                metric="MiB peak memory added",
-                value=got["peak_rss_mib"] - got["rss_before_mib"],
+                metric="MiB peak memory (process)",
+                value=got["peak_rss_mib"],
                 baseline_name="hash + store",
-                baseline=base["peak_rss_mib"] - base["rss_before_mib"],
+                baseline=base["peak_rss_mib"],
+                extra={"added_mib": got["peak_rss_mib"] - got["rss_before_mib"]},
             )
         )
     return rows
