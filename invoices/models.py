@@ -7,7 +7,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -187,7 +187,23 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         verbose_name_plural = _("factures")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["supplier", "status"], name="invoice_supplier_status"),
+            # With the id, the status counts of a supplier's list are an index-only scan.
+            models.Index(fields=["supplier", "status", "id"], name="invoice_supplier_status"),
+            # The lists' default order (drafts first, newest deposit first: on PostgreSQL, DESC
+            # puts nulls first, as the lists' order asks), per supplier…
+            models.Index(
+                F("supplier"),
+                F("deposited_at").desc(),
+                F("id").desc(),
+                name="invoice_supplier_deposited",
+            ),
+            # …and for the agents' list, read in that order until a page of their invoices.
+            models.Index(
+                F("deposited_at").desc(),
+                F("id").desc(),
+                condition=Q(made_available_at__isnull=False),
+                name="invoice_received_deposited",
+            ),
             models.Index(fields=["service", "status"], name="invoice_service_status"),
             models.Index(fields=["recipient", "status"], name="invoice_recipient_status"),
             models.Index(fields=["status", "status_changed_at"], name="invoice_status_since"),

@@ -11,9 +11,11 @@ from datetime import datetime
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
 
+from invoices.formats.pdf import html_to_pdf
 from invoices.models import Invoice
+
+__all__ = ["CertifiedFile", "html_to_pdf", "render_certificate_pdf"]
 
 
 @dataclass(frozen=True)
@@ -22,10 +24,6 @@ class CertifiedFile:
     kind: str
     size: int
     sha256: str
-
-
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
 
 
 def render_certificate_pdf(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -99,6 +100,32 @@ def pdf_context(data: InvoiceData) -> dict[str, Any]:
     }
 
 
+# One WeasyPrint font configuration per thread, kept for the life of the process: building one
+# (a Pango font map, fontconfig's lookups, the fonts' metrics) is a fixed cost of every render
+# that does not depend on the document (bench/pdf.py measures it). Per thread, because a Pango
+# font map is not to be shared between threads (gunicorn's gthread workers). The templates
+# declare no @font-face, so nothing a document loads stays behind in the configuration.
+_FONTS = threading.local()
+
+
+def font_configuration() -> Any:
+    """This thread's WeasyPrint ``FontConfiguration``, made on first use."""
+    config = getattr(_FONTS, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _FONTS.config = FontConfiguration()
+    return config
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The portal's HTML → PDF: always PDF/A-3b (a Factur-X builds on it, and only this mode
+    embeds the output colour profile that PDF/A requires), with this thread's fonts."""
+    from weasyprint import HTML  # late import: loading Pango is slow and only PDFs need it
+
+    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b", font_config=font_configuration())
+
+
 def render_invoice_pdf_html(data: InvoiceData) -> bytes:
     """A readable PDF/A-3b of the invoice, rendered by WeasyPrint from an HTML template.
 
@@ -106,8 +133,6 @@ def render_invoice_pdf_html(data: InvoiceData) -> bytes:
     the output colour profile. Always French: the invoice is a French legal document, whatever
     the language of the user who asks for it.
     """
-    from weasyprint import HTML  # late import: loading Pango is slow and only PDFs need it
-
     with translation.override("fr"):
         html = render_to_string(PDF_TEMPLATE, pdf_context(data))
-    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    return html_to_pdf(html)

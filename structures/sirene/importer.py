@@ -3,6 +3,11 @@
 Each batch is written in its own transaction (``services.sirene_establishments_upsert``): an
 import stopped half-way keeps what it wrote, and running it again finishes the job, since every
 write is an upsert keyed by SIRET.
+
+Two paths with the same result (tests/structures/test_import_staged.py compares them): on
+PostgreSQL the file is COPYed in chunks into a staging table and checked, transformed and merged
+in SQL (``staging``); elsewhere (SQLite in development) Python reads, checks and transforms each
+row (``reader``) and writes batches (``loader``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ from pathlib import Path
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 
-from structures.sirene.reader import Record, Rejection, StockReader, open_stock_file
+from structures.sirene import staging
+from structures.sirene.reader import (
+    Record,
+    Rejection,
+    StockReader,
+    open_stock_bytes,
+    open_stock_file,
+)
 
 DEFAULT_BATCH_SIZE = 20_000
 
@@ -159,32 +171,78 @@ def _import_file(
     progress: Progress | None,
     on_rejection: Callable[[str, Rejection], None] | None,
 ) -> None:
+    if connection.vendor == "postgresql":
+        _import_file_staged(path, summary, batch_size, progress, on_rejection)
+        return
     with open_stock_file(path) as stream:
-        reader = StockReader(stream)
-        writer = _writer(with_category=reader.has_legal_category)
-        # A dict, so that a SIRET twice in one batch is written once (the last row wins):
-        # PostgreSQL refuses to update the same row twice in one statement.
-        batch: dict[str, Record] = {}
-        read = summary.read  # a local: this loop runs 40 million times
-        try:
-            for read, item in enumerate(reader, start=summary.read + 1):
-                if type(item) is Record:
-                    batch[item[0]] = item  # by SIRET
-                    if len(batch) >= batch_size:
-                        summary.imported += len(batch)
-                        writer.submit(list(batch.values()))
-                        batch = {}
-                        if progress is not None:
-                            progress.update(path.name, read, summary.rejected)
-                else:
-                    summary.rejected += 1
-                    if on_rejection is not None:
-                        on_rejection(path.name, item)  # type: ignore[arg-type]
-            if batch:
-                summary.imported += len(batch)
-                writer.submit(list(batch.values()))
-        finally:
-            summary.read = read
-            summary.changed += writer.close()
-        if progress is not None:
-            progress.update(path.name, summary.read, summary.rejected, force=True)
+        _import_rows(StockReader(stream), path.name, summary, batch_size, progress, on_rejection)
+    if progress is not None:
+        progress.update(path.name, summary.read, summary.rejected, force=True)
+
+
+def _import_file_staged(
+    path: Path,
+    summary: ImportSummary,
+    batch_size: int,
+    progress: Progress | None,
+    on_rejection: Callable[[str, Rejection], None] | None,
+) -> None:
+    """PostgreSQL: COPY into a staging table, checked and merged in SQL (``staging``); the
+    chunks COPY cannot read go through the Python reader with their line numbers."""
+
+    def fallback(reader: StockReader, line_offset: int) -> None:
+        def shifted(name: str, rejection: Rejection) -> None:
+            if on_rejection is not None:
+                on_rejection(name, Rejection(rejection.line + line_offset, rejection.reason))
+
+        _import_rows(reader, path.name, summary, batch_size, None, shifted)
+
+    with open_stock_bytes(path) as stream:
+        header_line, reader = staging.read_header(stream)
+        staging.StagingImport(
+            name=path.name,
+            header_line=header_line,
+            reader=reader,
+            summary=summary,
+            progress=progress,
+            on_rejection=on_rejection,
+            fallback=fallback,
+        ).run(stream, rows=batch_size)
+    if progress is not None:
+        progress.update(path.name, summary.read, summary.rejected, force=True)
+
+
+def _import_rows(
+    reader: StockReader,
+    name: str,
+    summary: ImportSummary,
+    batch_size: int,
+    progress: Progress | None,
+    on_rejection: Callable[[str, Rejection], None] | None,
+) -> None:
+    """The Python path: parse, check and transform each row, write in batches."""
+    writer = _writer(with_category=reader.has_legal_category)
+    # A dict, so that a SIRET twice in one batch is written once (the last row wins):
+    # PostgreSQL refuses to update the same row twice in one statement.
+    batch: dict[str, Record] = {}
+    read = summary.read  # a local: this loop runs 40 million times
+    try:
+        for read, item in enumerate(reader, start=summary.read + 1):
+            if type(item) is Record:
+                batch[item[0]] = item  # by SIRET
+                if len(batch) >= batch_size:
+                    summary.imported += len(batch)
+                    writer.submit(list(batch.values()))
+                    batch = {}
+                    if progress is not None:
+                        progress.update(name, read, summary.rejected)
+            else:
+                summary.rejected += 1
+                if on_rejection is not None:
+                    on_rejection(name, item)  # type: ignore[arg-type]
+        if batch:
+            summary.imported += len(batch)
+            writer.submit(list(batch.values()))
+    finally:
+        summary.read = read
+        summary.changed += writer.close()

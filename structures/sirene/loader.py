@@ -50,7 +50,9 @@ def _upsert_bulk(records: Sequence[Record], *, with_category: bool) -> int:
     return len(objects)
 
 
-def _merge_sql(with_category: bool) -> str:
+def merge_sql(with_category: bool, source: str = STAGING_TABLE) -> str:
+    """Insert the rows of ``source`` (a table or a CTE with the record's columns), update the
+    known SIRETs whose values changed, and leave the others untouched."""
     columns = ", ".join(COLUMNS)
     updated = _updated_columns(with_category)
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*updated, "updated_at"])
@@ -58,7 +60,7 @@ def _merge_sql(with_category: bool) -> str:
     incoming = ", ".join(f"EXCLUDED.{c}" for c in updated)
     return (
         f"INSERT INTO {TARGET_TABLE} ({columns}, updated_at) "  # noqa: S608 (no user input)
-        f"SELECT {columns}, now() FROM {STAGING_TABLE} "
+        f"SELECT {columns}, now() FROM {source} "
         f"ON CONFLICT (siret) DO UPDATE SET {assignments} "
         f"WHERE ({current}) IS DISTINCT FROM ({incoming})"
     )
@@ -77,5 +79,5 @@ def _upsert_postgresql(records: Sequence[Record], *, with_category: bool) -> int
         with cursor.copy(f"COPY {STAGING_TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for record in records:
                 copy.write_row(record)
-        cursor.execute(_merge_sql(with_category))
+        cursor.execute(merge_sql(with_category))
         return cursor.rowcount

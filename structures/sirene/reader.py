@@ -123,23 +123,26 @@ class StockFileError(Exception):
 
 
 @contextmanager
-def open_stock_file(path: str | Path) -> Iterator[TextIO]:
-    """A text stream over the file, decompressed on the fly when it is gzip or zip."""
+def open_stock_bytes(path: str | Path) -> Iterator[IO[bytes]]:
+    """The file's bytes, decompressed on the fly when it is gzip or zip."""
     path = Path(path)
     with path.open("rb") as raw:
         magic = raw.read(4)
     with ExitStack() as stack:
-        binary: IO[bytes]
         if magic[:2] == b"\x1f\x8b":
-            binary = stack.enter_context(gzip.open(path, "rb"))
+            yield stack.enter_context(gzip.open(path, "rb"))
         elif magic == b"PK\x03\x04":
-            binary = stack.enter_context(_zip_member(stack.enter_context(zipfile.ZipFile(path))))
+            yield stack.enter_context(_zip_member(stack.enter_context(zipfile.ZipFile(path))))
         else:
-            binary = stack.enter_context(path.open("rb"))
+            yield stack.enter_context(path.open("rb"))
+
+
+@contextmanager
+def open_stock_file(path: str | Path) -> Iterator[TextIO]:
+    """A text stream over the file, decompressed on the fly when it is gzip or zip."""
+    with open_stock_bytes(path) as binary:
         # utf-8-sig drops a byte-order mark; a stray invalid byte becomes U+FFFD, not a crash.
-        yield stack.enter_context(
-            io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-        )
+        yield io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
 
 
 def _zip_member(archive: zipfile.ZipFile) -> IO[bytes]:
@@ -240,19 +243,23 @@ class StockReader:
     def _rejection(self, line: int, row: list[str]) -> Rejection:
         """Why a row of the right width was not accepted, in the order a reader checks it."""
         values = {name: row[self.header.index(name)] for name in REQUIRED_COLUMNS}
-        missing = [name for name, value in values.items() if not value]
-        if missing:
-            return Rejection(
-                line, _("valeur manquante : %(columns)s") % {"columns": ", ".join(missing)}
-            )
-        siret, siren, nic = values["siret"], values["siren"], values["nic"]
-        if not is_valid_fast(siret):
-            return Rejection(line, _siret_reason(siret))
-        if siret != siren + nic or len(siren) != 9:
-            message = _("le SIRET %(siret)s n'est pas le SIREN %(siren)s suivi du NIC %(nic)s")
-            return Rejection(line, message % {"siret": siret, "siren": siren, "nic": nic})
-        message = _("état administratif « %(state)s » inconnu (A ou F attendu)")
-        return Rejection(line, message % {"state": values["etatAdministratifEtablissement"]})
+        return Rejection(line, rejection_reason(values))
+
+
+def rejection_reason(values: dict[str, str]) -> str:
+    """Why a row with these required values (``REQUIRED_COLUMNS``) was not accepted; also
+    words the rejections of the SQL path (``staging``)."""
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        return _("valeur manquante : %(columns)s") % {"columns": ", ".join(missing)}
+    siret, siren, nic = values["siret"], values["siren"], values["nic"]
+    if not is_valid_fast(siret):
+        return _siret_reason(siret)
+    if siret != siren + nic or len(siren) != 9:
+        message = _("le SIRET %(siret)s n'est pas le SIREN %(siren)s suivi du NIC %(nic)s")
+        return message % {"siret": siret, "siren": siren, "nic": nic}
+    message = _("état administratif « %(state)s » inconnu (A ou F attendu)")
+    return message % {"state": values["etatAdministratifEtablissement"]}
 
 
 def _siret_reason(siret: str) -> str:

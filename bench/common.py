@@ -1,0 +1,240 @@
+"""What every benchmark shares: the environment, the throw-away database, timing, results.
+
+Every figure is measured beside a baseline taken in the same run on the same machine, so that
+the ratio means something on a machine that other processes share (the absolute numbers move
+with the load; the ratio much less).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/chorus_bench"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/11"
+VAR = ROOT / "var" / "bench"
+
+# Settings of every process the bench starts (itself, gunicorn, celery workers): production-like
+# where it matters (no routing delay, no mail sent, throttling out of the way: the bench is one
+# client making thousands of calls).
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "chorus.settings",
+    "INVOICE_ROUTING_DELAY": "0",
+    "INVOICE_PAYMENT_SIMULATION": "0",
+    "API_THROTTLE_RATE": "100000000/second",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "CELERY_QUEUE": "chorus_bench",
+    "LOG_LEVEL": "WARNING",
+    "CHORUS_VAR_DIR": str(VAR / "run"),
+    # The in-process measures use Django's test client, whose host is "testserver".
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+}
+
+
+@dataclass
+class Row:
+    """One figure beside its baseline; ``ratio`` is figure / baseline."""
+
+    bench: str
+    case: str
+    metric: str
+    value: float
+    baseline_name: str = ""
+    baseline: float | None = None
+    target: str = ""
+    met: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        return self.value / self.baseline  # type: ignore[operator]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+def database_url() -> str:
+    """The bench's database: DATABASE_URL's server, always a database named ``chorus_bench*``
+    (created and dropped by the bench, so it never touches anything else)."""
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise SystemExit(f"The bench runs on PostgreSQL; DATABASE_URL={url!r} is not one.")
+    name = parts.path.lstrip("/") or "chorus_bench"
+    if not name.startswith("chorus_bench"):
+        name = f"chorus_bench_{name}"
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def configure_environment() -> None:
+    os.environ.update(BENCH_ENV)
+    os.environ["DATABASE_URL"] = database_url()
+    os.environ.setdefault("CELERY_BROKER_URL", DEFAULT_BROKER_URL)
+    (VAR / "run").mkdir(parents=True, exist_ok=True)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def setup_django() -> None:
+    configure_environment()
+    import django
+
+    django.setup()
+
+
+def _admin_dsn() -> tuple[str, str]:
+    """A DSN on the ``postgres`` maintenance database, and the bench database's name."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+def create_database() -> None:
+    """A fresh, migrated bench database (dropped first if a killed run left it behind)."""
+    import psycopg
+
+    dsn, name = _admin_dsn()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def drop_database() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    dsn, name = _admin_dsn()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def psycopg_dsn() -> str:
+    """The bench database for plain psycopg connections (baselines)."""
+    return os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+
+
+def truncate(*tables: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+# --- measuring ---------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100), by linear interpolation; 0 for no values."""
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return float(values[0])
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[min(max(round(q) - 1, 0), 98)]
+
+
+def timed(call: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one call (CPU time shows the cost on a busy machine)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    call()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (Linux reports kibibytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> bool:
+    """Start counting this process's peak memory afresh (Linux: ``clear_refs`` 5), so that the
+    peak of one step is not hidden by an earlier one; False where it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def current_peak_rss_mib() -> float:
+    """The peak resident memory since the last ``reset_peak_rss`` (VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return peak_rss_mib()
+
+
+def current_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return peak_rss_mib()
+
+
+def run_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
+    """Run ``python -m module args`` (a benchmark that needs its own process, for its memory);
+    it prints one JSON object as its last line of output."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{module} failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def process(
+    command: list[str], *, log_name: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
+    """A server process of the bench's own (gunicorn, a celery worker), in its own process group,
+    stopped with it, whatever happens; its output goes to var/bench/<log_name>.log."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    with open(VAR / f"{log_name}.log", "wb") as log:
+        child = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield child
+        finally:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")

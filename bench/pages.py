@@ -1,0 +1,186 @@
+"""Pages as data grows: the supplier's list, the agent's list, and the status counts.
+
+10,000, 100,000 then 1,000,000 invoices (--quick: the first two); one supplier holds one
+invoice in ten (100,000 at the largest size), the agent's service one in four. Each page is
+requested in-process through Django's test client (server time: no network, no browser) and
+its queries counted. The baseline of each figure is the same page at the smallest size: the
+target is that it grows by less than 1.5× up to 1,000,000, and stays under 100 ms at p95.
+The slowest queries of the largest size are kept with their EXPLAIN ANALYZE in the JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import data, generate
+from bench.common import Row, percentile, truncate
+
+TARGET_P95_MS = 100.0
+TARGET_GROWTH = 1.5
+SMALL_SUPPLIERS = 200
+EXTRA_SERVICES = 3
+BIG_EVERY = 10
+
+
+def _people() -> dict[str, Any]:
+    from structures.models import Membership
+    from structures.selectors import state_structure
+    from tests.factories import MembershipFactory, ServiceFactory, UserFactory
+
+    big = data.suppliers(1, prefix="pages")[0]
+    others = data.structures(SMALL_SUPPLIERS, name="Petit fournisseur")
+    state = state_structure()
+    service = state.services.get(code=data.SERVICE_CODE)
+    services = [service] + [
+        ServiceFactory(structure=state, code=f"BENCH_{n}", name=f"Service {n}")
+        for n in range(EXTRA_SERVICES)
+    ]
+    agent = UserFactory(email="agent@etat-bench.test")
+    MembershipFactory(user=agent, structure=state, role=Membership.Role.MEMBER).services.add(
+        service
+    )
+    return {"supplier": big, "others": others, "state": state, "services": services, "agent": agent}
+
+
+def _grow(people: dict[str, Any], start: int, stop: int) -> float:
+    started = time.perf_counter()
+    step = 250_000
+    for low in range(start, stop, step):
+        generate.invoices(
+            start=low,
+            stop=min(low + step, stop),
+            prefix="P",
+            big_supplier=people["supplier"].structure.pk,
+            big_every=BIG_EVERY,
+            suppliers=[s.pk for s in people["others"]],
+            recipient=people["state"].pk,
+            recipient_siret=people["state"].identifier,
+            services=[(s.pk, s.code) for s in people["services"]],
+        )
+    generate.analyze()
+    return time.perf_counter() - started
+
+
+def _measures(people: dict[str, Any]) -> dict[str, tuple[Any, Callable[[Any], object]]]:
+    from django.test import Client
+
+    from invoices import selectors
+
+    supplier_user = people["supplier"].user
+    supplier, agent = Client(), Client()
+    supplier.force_login(supplier_user)
+    agent.force_login(people["agent"])
+
+    def get(client: Client, path: str) -> Callable[[Any], object]:
+        def call(_: Any) -> object:
+            response = client.get(path)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        return call
+
+    return {
+        "supplier's list (Factures émises)": (supplier, get(supplier, "/factures/")),
+        "agent's list (Factures reçues)": (agent, get(agent, "/factures/recues/")),
+        "supplier's status counts": (
+            None,
+            lambda _: selectors.status_counts(selectors.sent_invoices_for(supplier_user)),
+        ),
+    }
+
+
+def _measure(call: Callable[[Any], object], runs: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call(None)  # warm: templates, caches
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call(None)
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        call(None)
+    return {
+        "p50_ms": percentile(times, 50),
+        "p95_ms": percentile(times, 95),
+        "queries": len(queries),
+        "captured": queries.captured_queries,
+    }
+
+
+def _explain_slowest(captured: list[dict[str, str]], limit: int = 3) -> list[dict[str, Any]]:
+    """EXPLAIN ANALYZE of the slowest queries (the captured SQL has its parameters inlined)."""
+    from django.db import connection
+
+    slowest = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:limit]
+    plans = []
+    with connection.cursor() as cursor:
+        for query in slowest:
+            if not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            plans.append(
+                {
+                    "ms": float(query["time"]) * 1000,
+                    "sql": query["sql"][:600],
+                    "plan": [row[0] for row in cursor.fetchall()],
+                }
+            )
+    return plans
+
+
+def run(*, quick: bool) -> list[Row]:
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    runs = 15 if quick else 30
+    truncate("invoices_invoice")
+    people = _people()
+    measures = _measures(people)
+    results: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in measures}
+    grown = 0
+    load_seconds = {}
+    for size in sizes:
+        load_seconds[size] = _grow(people, grown, size)
+        grown = size
+        for name, (_client, call) in measures.items():
+            results[name][size] = _measure(call, runs)
+    rows = []
+    smallest, largest = sizes[0], sizes[-1]
+    for name, by_size in results.items():
+        base = by_size[smallest]
+        plans = _explain_slowest(by_size[largest]["captured"])
+        for size, got in by_size.items():
+            growth = got["p95_ms"] / base["p95_ms"] if base["p95_ms"] else None
+            is_largest = size == largest
+            rows.append(
+                Row(
+                    bench="pages",
+                    case=f"{name}, {size:_} invoices".replace("_", " "),
+                    metric=f"ms p95 (p50 {got['p50_ms']:.0f}, {got['queries']} queries)",
+                    value=got["p95_ms"],
+                    baseline_name=f"at {smallest:,}".replace(",", " "),
+                    baseline=base["p95_ms"],
+                    target=(
+                        f"< {TARGET_P95_MS:.0f} ms, growth < {TARGET_GROWTH}×" if is_largest else ""
+                    ),
+                    met=(
+                        got["p95_ms"] < TARGET_P95_MS
+                        and growth is not None
+                        and growth < TARGET_GROWTH
+                        and size == 1_000_000
+                    )
+                    if is_largest
+                    else None,
+                    extra={
+                        "p50_ms": got["p50_ms"],
+                        "queries": got["queries"],
+                        "queries_at_smallest": base["queries"],
+                        "load_seconds": load_seconds[size],
+                        **({"slowest_queries": plans} if is_largest else {}),
+                    },
+                )
+            )
+    truncate("invoices_invoice")
+    return rows

@@ -1,0 +1,140 @@
+"""Routing: deposited invoices carried to MISE_A_DISPOSITION by 1 and 2 worker processes.
+
+The invoices are written straight in DEPOSEE (bench.generate) and their first routing message
+published before the worker starts; the rate is measured over the worker's own window, from
+the first routing step's history row to the last invoice made available, so that neither the
+worker's start nor the publishing counts. Each invoice takes two routing tasks (DEPOSEE →
+EN_COURS_ACHEMINEMENT → MISE_A_DISPOSITION) and queues three e-mail tasks that the same
+workers run, as in production. Baseline: a no-op task through the same broker and workers.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+from bench import data, generate
+from bench.common import Row, process, truncate, wait_until
+
+TARGET_RATE = 500.0
+
+
+def _worker_command(concurrency: int) -> list[str]:
+    from django.conf import settings
+
+    return [
+        sys.executable, "-m", "celery", "-A", "bench.worker", "worker",
+        "--pool", "prefork", "--concurrency", str(concurrency),
+        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+
+
+def _purge() -> None:
+    from django.conf import settings
+
+    from bench.worker import COUNTER, FIRST, LAST, _redis
+    from chorus.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    _redis().delete(COUNTER, FIRST, LAST)
+
+
+def _publish(task: object, args_list: list[tuple]) -> float:
+    """Publish every message on one producer; returns messages per second."""
+    from chorus.celery import app
+
+    started = time.perf_counter()
+    with app.producer_or_acquire() as producer:
+        for args in args_list:
+            task.apply_async(args, producer=producer)  # type: ignore[attr-defined]
+    return len(args_list) / (time.perf_counter() - started)
+
+
+def _noop_rate(concurrency: int, count: int) -> dict[str, float]:
+    from bench.worker import COUNTER, FIRST, LAST, _redis, noop
+
+    _purge()
+    publish_rate = _publish(noop, [(n,) for n in range(count)])
+    client = _redis()
+    with process(_worker_command(concurrency), log_name=f"celery-noop-{concurrency}"):
+        wait_until(
+            lambda: int(client.get(COUNTER) or 0) >= count,
+            timeout=600,
+            what=f"{count} no-op tasks",
+        )
+    seconds = float(client.get(LAST)) - float(client.get(FIRST))
+    return {"rate": (count - 1) / seconds, "publish_rate": publish_rate, "seconds": seconds}
+
+
+def _routing_rate(
+    concurrency: int, count: int, suppliers: list[int], start: int
+) -> dict[str, float]:
+    from django.db.models import Max, Min
+
+    from invoices.models import Invoice, StatusChange
+    from invoices.tasks import route_invoice
+    from invoices.workflow import Status
+    from structures.selectors import state_structure
+
+    state = state_structure()
+    service = state.services.get(code=data.SERVICE_CODE)
+    prefix = f"R{concurrency}-"
+    generate.invoices(
+        start=start,
+        stop=start + count,
+        prefix=prefix,
+        big_supplier=None,
+        big_every=1,
+        suppliers=suppliers,
+        recipient=state.pk,
+        recipient_siret=state.identifier,
+        services=[(service.pk, service.code)],
+        status=Status.DEPOSEE,
+    )
+    batch = Invoice.objects.filter(number__startswith=prefix)
+    ids = list(batch.values_list("id", flat=True))
+    _purge()
+    publish_rate = _publish(route_invoice, [(pk, Status.DEPOSEE) for pk in ids])
+    with process(_worker_command(concurrency), log_name=f"celery-routing-{concurrency}"):
+        wait_until(
+            lambda: batch.filter(status=Status.MISE_A_DISPOSITION).count() >= count,
+            timeout=900,
+            what=f"{count} invoices made available",
+        )
+    first = StatusChange.objects.filter(
+        invoice__in=batch, to_status=Status.EN_COURS_ACHEMINEMENT
+    ).aggregate(at=Min("at"))["at"]
+    last = batch.aggregate(at=Max("made_available_at"))["at"]
+    seconds = (last - first).total_seconds()
+    return {"rate": count / seconds, "publish_rate": publish_rate, "seconds": seconds}
+
+
+def run(*, quick: bool) -> list[Row]:
+    count = 300 if quick else 1500
+    noops = 1500 if quick else 6000
+    suppliers = [s.structure.pk for s in data.suppliers(8, prefix="routing")]
+    rows = []
+    for n, concurrency in enumerate((1, 2)):
+        base = _noop_rate(concurrency, noops)
+        got = _routing_rate(concurrency, count, suppliers, start=n * count)
+        rows.append(
+            Row(
+                bench="routing",
+                case=f"{concurrency} worker process{'es' if concurrency > 1 else ''}",
+                metric="invoices/s",
+                value=got["rate"],
+                baseline_name="no-op tasks/s",
+                baseline=base["rate"],
+                target=f"≥ {TARGET_RATE:.0f}/s and ≥ 0.5× no-op",
+                met=got["rate"] >= TARGET_RATE and got["rate"] >= 0.5 * base["rate"],
+                extra={"routing": {**got, "invoices": count}, "noop": {**base, "tasks": noops}},
+            )
+        )
+    _purge()
+    truncate("invoices_invoice")
+    return rows

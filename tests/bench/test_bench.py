@@ -1,0 +1,72 @@
+"""``make bench`` is not run by the suite (it takes minutes and a quiet machine); these tests only
+check that it starts, that its modules import, and that its small helpers compute right."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench.common import Row, database_url, percentile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_help_names_every_benchmark_and_the_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    for word in ("--quick", "--only", "--json", *bench_main.BENCHMARKS):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize(
+    "module", [*bench_main.BENCHMARKS.values(), "bench.worker", "bench.gunicorn_without_pdf"]
+)
+def test_each_bench_module_imports(module):
+    loaded = importlib.import_module(module)
+
+    if module in bench_main.BENCHMARKS.values():
+        assert callable(loaded.run)
+
+
+def test_an_unknown_benchmark_is_refused():
+    with pytest.raises(SystemExit):
+        bench_main.parse(["--only", "api,nope"])
+
+
+def test_the_bench_only_ever_works_in_a_chorus_bench_database(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/chorus")
+    assert database_url() == "postgres://u:p@db:5432/chorus_bench_chorus"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/chorus_bench_7")
+    assert database_url().endswith("/chorus_bench_7")
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url() == "postgres://postgres@127.0.0.1:5432/chorus_bench"
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///var/x.sqlite3")
+    with pytest.raises(SystemExit):
+        database_url()
+
+
+def test_percentiles_interpolate_and_the_table_shows_each_figure_beside_its_baseline():
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5, abs=0.6)
+    assert percentile(values, 95) == pytest.approx(95, abs=1)
+    assert percentile([], 95) == 0.0
+
+    row = Row("api", "16 clients", "deposits/s", 150.0, "psycopg inserts", 600.0, "≥ 300/s", False)
+    table = bench_main.table([row])
+
+    assert row.ratio == 0.25
+    assert "150 deposits/s" in table and "600 (psycopg inserts)" in table and "0.25×" in table
+    assert "NO" in table
