@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors, services
 from accounts.models import User
+from chorus.text import validate_single_line
 
 # django-otp refuses every code for a few seconds after wrong ones (see services.CodeCheck).
 THROTTLED_MESSAGE = _("Trop d’essais rapprochés : patientez quelques secondes.")
@@ -101,11 +102,13 @@ class RegistrationForm(forms.Form):
     first_name = forms.CharField(
         label=_("Prénom"),
         max_length=150,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
         label=_("Nom"),
         max_length=150,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     phone = forms.CharField(
@@ -244,8 +247,10 @@ class AccountPasswordChangeForm(PasswordChangeForm):
 
 # --- Profile ----------------------------------------------------------------------------------
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=150, validators=[validate_single_line]
+    )
+    last_name = forms.CharField(label=_("Nom"), max_length=150, validators=[validate_single_line])
     contact_email = forms.EmailField(
         label=_("Adresse électronique de contact"),
         help_text=_("Reçoit les notifications et les liens de réinitialisation du mot de passe."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from datetime import datetime
 from functools import partial
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -159,6 +160,25 @@ def user_activation_resend(*, email: str) -> None:
     user = selectors.user_by_login_email(email)
     if user is not None and user.awaits_activation:
         transaction.on_commit(partial(emails.activation_send, user_id=user.pk))
+
+
+# --- Logins and language ---------------------------------------------------------------------
+@transaction.atomic
+def user_login_record(*, user: User) -> datetime | None:
+    """Sets ``last_login`` to now (as Django does at each login); returns the previous one."""
+    previous = user.last_login
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return previous
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """Remembers the language the user chose, for the pages and for the e-mails."""
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return user
 
 
 # --- Profile and passwords --------------------------------------------------------------------

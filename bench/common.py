@@ -157,7 +157,17 @@ def timed(call: Callable[[], object]) -> tuple[float, float]:
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident memory (Linux reports kibibytes)."""
+    """This process's peak resident memory, in MiB.
+
+    VmHWM, the high-water mark of this process image, where Linux has it: ``ru_maxrss``
+    survives ``exec`` (it is the signal struct's), so a child started by a large parent would
+    report the parent's size instead of its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -173,9 +183,6 @@ def reset_peak_rss() -> bool:
 
 def current_peak_rss_mib() -> float:
     """The peak resident memory since the last ``reset_peak_rss`` (VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
     return peak_rss_mib()
 
 

@@ -68,22 +68,31 @@ def closed_loop(
     deadline = [0.0]
     budget = [max_requests if max_requests is not None else float("inf")]
 
-    def run(c: int) -> None:
-        call = make_client(c)
+    def attempt(call: Callable[[int], tuple[bool, str]], i: int) -> tuple[bool, str]:
         try:
-            call(0)  # warm-up: the connection, the worker's first request
+            return call(i)
+        except Exception as exc:  # a failed call is counted and named, never a dead client
+            return False, repr(exc)
+
+    def run(c: int) -> None:
+        call: Callable[[int], tuple[bool, str]] | None = None
+        try:
+            call = make_client(c)
+            warm = attempt(call, 0)  # warm-up: the connection, the worker's first request
+        except Exception as exc:
+            warm = (False, repr(exc))
         finally:
             ready.wait()
         i = 1
         mine: list[float] = []
-        errors, first = 0, ""
-        while time.perf_counter() < deadline[0]:
+        errors, first = (0, "") if warm[0] else (1, f"warm-up: {warm[1]}")
+        while call is not None and time.perf_counter() < deadline[0]:
             with lock:
                 if budget[0] <= 0:
                     break
                 budget[0] -= 1
             started = time.perf_counter()
-            ok, text = call(i)
+            ok, text = attempt(call, i)
             elapsed = time.perf_counter() - started
             i += 1
             if ok:

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from chorus.models import IdempotencyKey
+from chorus import outbox
+from chorus.models import IdempotencyKey, OutgoingEmail
 
 
 @admin.register(IdempotencyKey)
@@ -18,3 +21,28 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox: what was sent, what waits for a retry, what was given up (and can be sent
+    again). Read-only otherwise: an e-mail is the record of what the portal said."""
+
+    list_display = ("to", "subject", "status", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("to", "subject", "key")
+    actions = ("requeue",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Renvoyer les courriels abandonnés"))
+    def requeue(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        count = outbox.email_requeue(email_ids=list(queryset.values_list("id", flat=True)))
+        self.message_user(request, _("%(count)d courriel(s) remis à envoyer.") % {"count": count})

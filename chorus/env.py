@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -67,6 +68,20 @@ def env_float(name: str, default: float) -> float:
         return float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
+def env_decimal(name: str, default: str, *, minimum: str | None = None) -> Decimal:
+    """A decimal number (a rate, an amount): exact, unlike a float."""
+    value = env_str(name, default).strip()
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a decimal number.") from None
+    if not number.is_finite():
+        raise ImproperlyConfigured(f"{name}={value!r} is not a decimal number.")
+    if minimum is not None and number < Decimal(minimum):
+        raise ImproperlyConfigured(f"{name}={number} is below the minimum of {minimum}.")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

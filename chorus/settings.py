@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from chorus.env import (
     env_bool,
     env_cache,
     env_database,
+    env_decimal,
     env_float,
     env_int,
     env_json,
@@ -61,15 +63,20 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "chorus",
     "accounts",
     "structures",
     "invoices",
     "support",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chorus.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chorus.middleware.FrenchFirstLocaleMiddleware",
@@ -162,6 +169,8 @@ OTP_TOTP_ISSUER = "Chorus"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates written day first with a 24-hour clock (chorus/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["chorus.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -203,6 +212,15 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Chorus <ne-pas-repondre@chorus.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The outbox (chorus/outbox.py): e-mails are queued with their event and retried with an
+# exponential back-off (seconds) until the server takes them; the sweep runs every INTERVAL.
+EMAIL_OUTBOX_INTERVAL = env_int("EMAIL_OUTBOX_INTERVAL", 30, minimum=1)
+EMAIL_OUTBOX_RETRY_BASE = env_int("EMAIL_OUTBOX_RETRY_BASE", 30, minimum=0)
+EMAIL_OUTBOX_RETRY_MAX = env_int("EMAIL_OUTBOX_RETRY_MAX", 3600, minimum=1)
+EMAIL_OUTBOX_MAX_ATTEMPTS = env_int("EMAIL_OUTBOX_MAX_ATTEMPTS", 20, minimum=1)
+# An e-mail "being sent" for this long was claimed by a worker that died: it goes back.
+EMAIL_OUTBOX_STALE_AFTER = env_int("EMAIL_OUTBOX_STALE_AFTER", 600, minimum=1)
+
 # --- Celery ---------------------------------------------------------------------------------
 # The default broker is kombu's file-system transport: a real worker with no server to run.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -231,7 +249,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# A broker that does not answer costs a write about a second, not the default several: the
+# database is the source of truth and the sweeps recover what could not be enqueued.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 2, minimum=0),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "chorus-deliver-due-emails": {
+        "task": "chorus.deliver_due_emails",
+        "schedule": float(EMAIL_OUTBOX_INTERVAL),
+    },
+}
 if env_bool("CHORUS_BEAT_PROBE", False):
     # Lets a test prove that beat publishes on the configured broker.
     CELERY_BEAT_SCHEDULE["probe"] = {"task": "chorus.ping", "schedule": 1.0, "args": ("beat",)}
@@ -253,6 +284,27 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Hardening: Content-Security-Policy (django-csp 4) ------------------------------------
+# Scripts and styles come from the portal's own static files only; the few inline scripts
+# carry the request's nonce (``request.csp_nonce``). No inline event handler, no inline style
+# attribute in the templates; DSFR's icons and Swagger UI's use data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # The PDF preview (invoices:preview) is the only page framed, by the portal itself.
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Django REST Framework and the API (/api/v1/) ---------------------------------------------
 # Named, revocable tokens (accounts.ApiToken) or the portal's session; everything else is the
@@ -286,6 +338,10 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "invoices.workflow.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    # Swagger UI from the installed drf-spectacular-sidecar: no CDN (strict CSP, no internet).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Requests per token (or per session user) and, for the token endpoint, per client address.
 # DRF's format: "<number>/<second|minute|hour|day>".
@@ -362,6 +418,11 @@ INVOICE_SWEEP_INTERVAL = env_int("INVOICE_SWEEP_INTERVAL", 60, minimum=1)
 # The simulated payment system puts accounted invoices in payment after a delay (seconds).
 INVOICE_PAYMENT_SIMULATION = env_bool("INVOICE_PAYMENT_SIMULATION", DEBUG)
 INVOICE_PAYMENT_SIMULATION_DELAY = env_int("INVOICE_PAYMENT_SIMULATION_DELAY", 120, minimum=0)
+# Received PDFs are read by a child process (invoices/pdf_sandbox.py) with these limits: past
+# them the file is refused, and the web server or worker is never at risk.
+INVOICE_PDF_CHECK_TIMEOUT = env_int("INVOICE_PDF_CHECK_TIMEOUT", 20, minimum=1)
+INVOICE_PDF_CHECK_CPU_SECONDS = env_int("INVOICE_PDF_CHECK_CPU_SECONDS", 15, minimum=1)
+INVOICE_PDF_CHECK_MEMORY_MB = env_int("INVOICE_PDF_CHECK_MEMORY_MB", 768, minimum=128)
 # Legal payment delay from the deposit (days): 30 for the State (décret 2013-269).
 INVOICE_PAYMENT_DELAY_DAYS = env_int("INVOICE_PAYMENT_DELAY_DAYS", 30, minimum=1)
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -383,3 +444,13 @@ if INVOICE_PAYMENT_SIMULATION:
         "task": "invoices.simulate_payments",
         "schedule": float(max(10, min(INVOICE_PAYMENT_SIMULATION_DELAY, 60))),
     }
+
+# --- Dashboards: late-payment interest shown to suppliers -----------------------------------
+# Interest owed on an invoice paid after the legal delay: the ECB's main refinancing rate plus
+# a margin (percentage points, per year), and a fixed recovery fee per invoice (euros). The
+# default ECB rate is the one in force since 11 June 2025; update it each semester.
+LATE_PAYMENT = {
+    "ECB_RATE": env_decimal("LATE_PAYMENT_ECB_RATE", "2.15", minimum="0"),
+    "MARGIN_POINTS": env_decimal("LATE_PAYMENT_MARGIN_POINTS", "10", minimum="0"),
+    "FIXED_FEE": env_decimal("LATE_PAYMENT_FIXED_FEE", "40", minimum="0"),
+}

@@ -12,7 +12,10 @@ from chorus.settings import STORAGES
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_QUEUE"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests read mail.outbox; a fault test gives its worker processes a real SMTP server instead.
+EMAIL_BACKEND = os.environ.get(
+    "CHORUS_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 LANGUAGE_CODE = "fr"
 INVOICE_ROUTING_DELAY = 0

@@ -17,3 +17,19 @@ def purge_idempotency_keys() -> int:
     from chorus.api.idempotency import idempotency_keys_purge
 
     return idempotency_keys_purge()
+
+
+@shared_task(name="chorus.deliver_emails", acks_late=True)
+def deliver_emails(email_ids: list[int]) -> int:
+    """Send queued e-mails now (enqueued once the event's transaction committed)."""
+    from chorus import outbox
+
+    return sum(outbox.email_deliver(email_id=pk) for pk in email_ids)
+
+
+@shared_task(name="chorus.deliver_due_emails", acks_late=True)
+def deliver_due_emails() -> int:
+    """The outbox sweep (beat): retries, and e-mails whose task was lost."""
+    from chorus import outbox
+
+    return outbox.emails_deliver_due()

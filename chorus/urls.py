@@ -8,20 +8,25 @@ from chorus.api import docs as api_docs
 from chorus.api import views as api_views
 from support.views.help import accessibility
 
+# Pages and API alike: 503 when the database cannot be reached, 500 otherwise (chorus/views.py).
+handler500 = "chorus.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("compte/", include("accounts.urls")),
     path("structures/", include("structures.urls")),
     path("factures/", include("invoices.urls")),
     path("sollicitations/", include("support.urls")),
+    path("tableau-de-bord/", include("dashboards.urls")),
     path("aide/", include("support.help_urls")),
     path("accessibilite/", accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("chorus.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.docs, name="api-docs"),
+    path("api/docs/swagger/", api_docs.SwaggerView.as_view(), name="api-swagger"),
     # Last of the API: any other path under /api/ is the API's JSON 404 (also keeps Django
     # from redirecting a POST without its final slash, which would lose the body).
     re_path(r"^api/", api_views.not_found),

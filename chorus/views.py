@@ -1,13 +1,32 @@
+import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from chorus.api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, error_body
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers a signed-in user's choice: their next
+    sessions, on any device, and their e-mails follow it."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        account_services.user_language_set(user=request.user, language=language)
+    return response
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -26,12 +45,40 @@ def _mail_files() -> list[Path]:
 
 def dev_mailbox(request: HttpRequest) -> HttpResponse:
     """Development only: the e-mails the portal sent, newest first."""
+    if not settings.DEBUG:  # routed only under DEBUG; checked again should the two disagree
+        raise Http404
     mails = [{"name": p.name, "text": p.read_text(errors="replace")} for p in _mail_files()[:50]]
     return render(request, "dev_mailbox.html", {"mails": mails})
 
 
 def dev_mail(request: HttpRequest, name: str) -> HttpResponse:
+    if not settings.DEBUG:
+        raise Http404
     for path in _mail_files():
         if path.name == name:
             return HttpResponse(path.read_text(errors="replace"), content_type="text/plain")
     raise Http404
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's last resort (``handler500``), for pages and the API alike.
+
+    A database that cannot be reached (connection refused or broken mid-request) is a 503 with
+    "nothing was stored, try again"; anything else a 500. The API keeps its JSON error shape;
+    pages are in French and read nothing from the database (it may be the very problem).
+    """
+    unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        body = (
+            error_body("service_unavailable", str(DATABASE_UNAVAILABLE))
+            if unavailable
+            else error_body("server_error", _("Erreur interne du serveur."))
+        )
+        response: HttpResponse = JsonResponse(body, status=status)
+    else:
+        page = render_to_string(f"errors/{status}.html")
+        response = HttpResponse(page, status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -37,6 +37,11 @@ def check_supplier(invoice: Invoice, user, out: _Collector) -> None:  # type: ig
         out.add("supplier", reason)
 
 
+# Before the euro, before any electronic invoicing: such a date is a typing mistake (year 0001,
+# a swapped century). Not narrower: reference files (CEN examples) are dated 2013 onwards.
+EARLIEST_ISSUE_DATE = date(2000, 1, 1)
+
+
 def check_header(invoice: Invoice, out: _Collector, today: date) -> None:
     if not invoice.number.strip():
         out.add("number", _("Le numéro de facture est obligatoire."))
@@ -44,6 +49,8 @@ def check_header(invoice: Invoice, out: _Collector, today: date) -> None:
         out.add("issue_date", _("La date de facture est obligatoire."))
     elif invoice.issue_date > today:
         out.add("issue_date", _("La date de facture ne peut pas être dans le futur."))
+    elif invoice.issue_date < EARLIEST_ISSUE_DATE:
+        out.add("issue_date", _("La date de facture est antérieure à l’an 2000 : vérifiez-la."))
     if invoice.invoice_type == InvoiceType.AVOIR and not invoice.original_invoice_number.strip():
         out.add(
             "original_invoice_number",
@@ -169,12 +176,17 @@ def check_totals(invoice: Invoice, lines: list[InvoiceLine], out: _Collector) ->
         out.add("amount_due", _("Le net à payer doit être égal au TTC moins le montant payé."))
 
 
+def iban_is_valid(value: str) -> bool:
+    # stdnum reads any Unicode digit ("３" in full width) as a digit: banks read ASCII only.
+    return value.isascii() and stdnum_iban.is_valid(value)
+
+
 def check_payment(invoice: Invoice, out: _Collector) -> None:
     if invoice.payment_method == PaymentMethod.VIREMENT and not invoice.iban:
         out.add("iban", _("Un paiement par virement demande l'IBAN du fournisseur."))
-    if invoice.iban and not stdnum_iban.is_valid(invoice.iban):
+    if invoice.iban and not iban_is_valid(invoice.iban):
         out.add("iban", _("Cet IBAN n'est pas valide."))
-    if invoice.bic and not stdnum_bic.is_valid(invoice.bic):
+    if invoice.bic and not (invoice.bic.isascii() and stdnum_bic.is_valid(invoice.bic)):
         out.add("bic", _("Ce BIC n'est pas valide."))
 
 

@@ -1,4 +1,5 @@
-"""Checking and storing invoice files: limits from Chorus Pro, PDFs read with pypdf.
+"""Checking and storing invoice files: limits from Chorus Pro, PDFs read with pypdf in a
+sandboxed process, XML read by the safe parser, archives measured before anyone unpacks them.
 
 Everything is checked before anything is written, so that a refused upload leaves nothing
 behind; files are stored byte for byte through the storage API with their SHA-256.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -16,9 +19,9 @@ from typing import IO, Protocol
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from django.utils.translation import gettext_lazy
 
+from invoices import pdf_sandbox
 from invoices.models import ATTACHMENT_NAME_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -106,39 +109,101 @@ def sha256_of(upload: UploadedFileLike) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def pdf_is_signed(reader: PdfReader) -> bool:
-    """A signed PDF declares it in its AcroForm (/SigFlags) or has a signature field."""
-    form = reader.trailer["/Root"].get("/AcroForm")
-    if form is None:
-        return False
-    form = form.get_object()
-    if int(form.get("/SigFlags", 0)) & 1:
-        return True
-    fields = reader.get_fields() or {}
-    return any(field.get("/FT") == "/Sig" for field in fields.values())
+PDF_PROBLEMS = {
+    "not_pdf": gettext_lazy("Le fichier n'est pas un PDF."),
+    "truncated": gettext_lazy("Le PDF est illisible : il semble incomplet (fichier tronqué)."),
+    "unreadable": gettext_lazy("Le PDF est illisible ou endommagé."),
+    "encrypted": gettext_lazy("Le PDF est chiffré ou protégé par un mot de passe."),
+    "no_pages": gettext_lazy("Le PDF ne contient aucune page."),
+    "too_many_pages": gettext_lazy("Le PDF compte trop de pages (5 000 au plus)."),
+    "active_content": gettext_lazy(
+        "Le PDF contient du contenu actif (JavaScript, lancement de programme, formulaire "
+        "dynamique) : enregistrez-le sans (par exemple avec « Imprimer en PDF ») et "
+        "déposez-le à nouveau."
+    ),
+    "bomb": gettext_lazy(
+        "Le PDF contient des données compressées démesurées (bombe de décompression) : "
+        "il est refusé."
+    ),
+}
+# too_many_objects, too_deep, timeout, crashed: a structure no invoice has.
+PDF_TOO_COMPLEX = gettext_lazy(
+    "Le PDF a une structure anormale ou trop complexe pour être analysé : il est refusé."
+)
+
+
+def read_all(upload: IO[bytes] | UploadedFileLike) -> bytes:
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    return content
 
 
 def check_pdf(upload: IO[bytes] | UploadedFileLike) -> bool:
-    """The upload is a readable, unencrypted PDF with at least one page; returns "is signed"."""
+    """The upload is a sound, unencrypted PDF with pages and no active content; returns
+    "is signed". Read in a sandboxed child process (invoices/pdf_sandbox.py)."""
     upload.seek(0)
-    if not upload.read(5) == b"%PDF-":
-        raise FileRefused(_("Le fichier n'est pas un PDF."))
+    if upload.read(5) != b"%PDF-":
+        upload.seek(0)
+        raise FileRefused(str(PDF_PROBLEMS["not_pdf"]))
+    inspection = pdf_sandbox.inspect_pdf(read_all(upload))
+    if inspection.problem:
+        raise FileRefused(str(PDF_PROBLEMS.get(inspection.problem, PDF_TOO_COMPLEX)))
+    return inspection.signed
+
+
+# --- other attachments that a reader would unpack or parse ---------------------------------------
+MAX_UNPACKED = 200 * 1024 * 1024  # what a ZIP or gzip attachment may unpack to
+MAX_ZIP_MEMBERS = 10_000
+ARCHIVE_BOMB = gettext_lazy(
+    "L'archive se décompresse en un volume démesuré (bombe de décompression) : elle est refusée."
+)
+
+
+def check_xml(upload: IO[bytes] | UploadedFileLike) -> None:
+    """A well-formed XML document without DOCTYPE (no external entity, no entity bomb), read
+    by the portal's safe parser (invoices/formats/reading.py)."""
+    from invoices.formats.errors import InvoiceFileError
+    from invoices.formats.reading import parse_xml
+
+    try:
+        parse_xml(read_all(upload))
+    except InvoiceFileError as exc:
+        raise FileRefused(exc.message) from None
+
+
+def check_zip(upload: IO[bytes] | UploadedFileLike) -> None:
+    """A ZIP whose directory announces a reasonable content (read without unpacking)."""
     upload.seek(0)
     try:
-        reader = PdfReader(upload)  # type: ignore[arg-type]
-        if reader.is_encrypted:
-            raise FileRefused(_("Le PDF est chiffré ou protégé par un mot de passe."))
-        if len(reader.pages) == 0:
-            raise FileRefused(_("Le PDF ne contient aucune page."))
-        return pdf_is_signed(reader)
-    except FileRefused:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        # pypdf signals damage through several exception types; any of them means "unreadable".
-        logger.info("unreadable PDF refused: %s", exc)
-        raise FileRefused(_("Le PDF est illisible ou endommagé.")) from None
+        with zipfile.ZipFile(upload) as archive:  # type: ignore[arg-type]
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise FileRefused(str(gettext_lazy("L'archive ZIP est illisible ou endommagée."))) from None
     finally:
         upload.seek(0)
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED:
+        raise FileRefused(str(ARCHIVE_BOMB))
+
+
+def check_gzip(upload: IO[bytes] | UploadedFileLike) -> None:
+    """A gzip file that unpacks to a reasonable size (its header cannot be trusted for that:
+    it is counted, chunk by chunk, without keeping what is unpacked)."""
+    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header
+    total = 0
+    try:
+        data = read_all(upload)
+        while data and total <= MAX_UNPACKED:
+            total += len(inflater.decompress(data, 1024 * 1024))
+            data = inflater.unconsumed_tail
+    except zlib.error:
+        message = gettext_lazy("Le fichier gzip est illisible ou endommagé.")
+        raise FileRefused(str(message)) from None
+    if total > MAX_UNPACKED:
+        raise FileRefused(str(ARCHIVE_BOMB))
+
+
+CONTENT_CHECKS = {"xml": check_xml, "zip": check_zip, "gz": check_gzip}
 
 
 def check_file(upload: UploadedFileLike, *, must_be_pdf: bool = False) -> CheckedFile:
@@ -150,6 +215,8 @@ def check_file(upload: UploadedFileLike, *, must_be_pdf: bool = False) -> Checke
     check_size(size)
     extension = extension_of(name)
     is_signed = check_pdf(upload) if extension == "pdf" else False
+    if extension in CONTENT_CHECKS:
+        CONTENT_CHECKS[extension](upload)
     return CheckedFile(
         upload=upload,
         name=name,

@@ -168,6 +168,9 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         help_text=_("Empreinte de la liste des fichiers déposés et de leurs empreintes."),
     )
     made_available_at = models.DateTimeField(_("mise à disposition le"), null=True, blank=True)
+    # When the sweep last enqueued the invoice's routing again: at most once per
+    # INVOICE_ROUTING_STUCK_AFTER, so that a long queue is not flooded with duplicates.
+    routing_swept_at = models.DateTimeField(null=True, blank=True, editable=False)
     mandate_number = models.CharField(_("numéro de mandat"), max_length=30, blank=True)
     rejection_acknowledged = models.BooleanField(_("rejet pris en compte"), default=False)
 
@@ -443,12 +446,21 @@ class StatusChange(models.Model):
     )
     comment = models.TextField(_("commentaire"), blank=True)
     mandate_number = models.CharField(_("numéro de mandat"), max_length=30, blank=True)
+    # The hash chain (invoices/integrity.py): the previous row's hash, and this row's own.
+    previous_hash = models.CharField(_("empreinte précédente"), max_length=64, blank=True)
+    row_hash = models.CharField(_("empreinte"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("changement de statut")
         verbose_name_plural = _("changements de statut")
         ordering = ["invoice", "at", "id"]
         indexes = [models.Index(fields=["invoice", "at"], name="status_change_invoice_at")]
+        constraints = [
+            # One successor per row: two writers can never fork an invoice's history.
+            models.UniqueConstraint(
+                fields=["invoice", "previous_hash"], name="status_change_chain_link"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice} : {self.from_status or '—'} → {self.to_status}"

@@ -1,14 +1,23 @@
 """E-mails about invoices: to the supplier's users on every status change, to the recipient's
-agents when an invoice reaches them. Each one in its reader's language, plain text and HTML."""
+agents when an invoice reaches them. Each one in its reader's language, plain text and HTML.
+
+They go through the outbox (chorus/outbox.py): ``queue_*`` are called by the services inside the
+transaction that records the status change, so that an e-mail exists exactly when its event
+does, once per event and reader; ``send_*`` (the tasks enqueued after the commit) deliver them.
+A mail server that refuses, or a broker that lost the task, delays an e-mail, never loses it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from chorus import outbox
+from chorus.models import OutgoingEmail
 from invoices import selectors
 from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
@@ -17,28 +26,41 @@ from invoices.workflow import Status
 WITH_REASON = (Status.REJETEE, Status.SUSPENDUE, Status.A_RECYCLER)
 
 
-def _send(user, template: str, context: dict) -> None:  # type: ignore[no-untyped-def]
+def _queue(user: Any, template: str, context: dict[str, Any], key: str) -> None:
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         context = {**context, "user": user, "site_url": settings.SITE_URL}
         subject = render_to_string(f"invoices/emails/{template}_subject.txt", context)
         text = render_to_string(f"invoices/emails/{template}.txt", context)
         html = render_to_string(f"invoices/emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[user.contact_email or user.email]
+    outbox.email_queue(
+        key=key,
+        to=user.contact_email or user.email,
+        subject=" ".join(subject.split()),
+        body=text,
+        html=html,
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
-def send_status_change(status_change_id: int) -> int:
-    """Tell the supplier's users where their invoice stands now; returns the e-mails sent."""
-    change = (
-        StatusChange.objects.select_related("invoice__supplier", "invoice__recipient", "reason")
-        .filter(pk=status_change_id)
-        .first()
-    )
-    if change is None or not change.from_status:
-        return 0  # a draft being created is nobody's news
+def _queued(key_prefix: str) -> bool:
+    return OutgoingEmail.objects.filter(key__startswith=key_prefix).exists()
+
+
+def _deliver(key_prefix: str) -> int:
+    pending = OutgoingEmail.objects.filter(
+        key__startswith=key_prefix, status=OutgoingEmail.Status.PENDING
+    ).values_list("id", flat=True)
+    return sum(outbox.email_deliver(email_id=pk) for pk in pending)
+
+
+# --- the supplier's users ----------------------------------------------------------------------
+def status_key(change_id: int) -> str:
+    return f"invoice-status:{change_id}:"
+
+
+def queue_status_change(change: StatusChange) -> None:
+    """Queue the e-mails telling the supplier's users where their invoice stands now."""
+    if not change.from_status:
+        return  # a draft being created is nobody's news
     invoice = change.invoice
     context = {
         "invoice": invoice,
@@ -46,26 +68,55 @@ def send_status_change(status_change_id: int) -> int:
         "with_reason": change.to_status in WITH_REASON,
         "url": settings.SITE_URL + reverse("invoices:detail", args=[invoice.pk]),
     }
-    users = list(selectors.supplier_users_to_notify(invoice))
-    for user in users:
-        _send(user, "status_change", context)
-    return len(users)
+    for user in selectors.supplier_users_to_notify(invoice):
+        _queue(user, "status_change", context, f"{status_key(change.pk)}{user.pk}")
 
 
-def send_to_agents(invoice_id: int) -> int:
-    """Tell the recipient's agents that an invoice awaits them (new, or completed)."""
+def send_status_change(status_change_id: int) -> int:
+    """Queue (if it was not yet) and send the e-mails of a status change; returns those sent."""
+    change = (
+        StatusChange.objects.select_related("invoice__supplier", "invoice__recipient", "reason")
+        .filter(pk=status_change_id)
+        .first()
+    )
+    if change is None:
+        return 0
+    if not _queued(status_key(change.pk)):  # queued with the change, unless it predates that
+        queue_status_change(change)
+    return _deliver(status_key(change.pk))
+
+
+# --- the recipient's agents --------------------------------------------------------------------
+def agents_key(invoice_id: int, change_id: int | None) -> str:
+    return f"invoice-agents:{invoice_id}:{change_id or 0}:"
+
+
+def queue_for_agents(invoice: Invoice, change: StatusChange | None) -> None:
+    """Queue the e-mails telling the recipient's agents that an invoice awaits them."""
+    if invoice.recipient_id is None:
+        return
+    context = {
+        "invoice": invoice,
+        "url": settings.SITE_URL + reverse("invoices:received_detail", args=[invoice.pk]),
+    }
+    key = agents_key(invoice.pk, change.pk if change else None)
+    for user in selectors.agents_to_notify(invoice):
+        _queue(user, "agents_invoice", context, f"{key}{user.pk}")
+
+
+def send_to_agents(invoice_id: int, change_id: int | None = None) -> int:
+    """Queue (if it was not yet) and send the agents' e-mails of the invoice's arrival (new, or
+    completed) — the one of status change ``change_id``, or of its latest."""
     invoice = (
         Invoice.objects.select_related("supplier", "recipient", "service")
         .filter(pk=invoice_id)
         .first()
     )
-    if invoice is None or invoice.recipient_id is None:
+    if invoice is None:
         return 0
-    context = {
-        "invoice": invoice,
-        "url": settings.SITE_URL + reverse("invoices:received_detail", args=[invoice.pk]),
-    }
-    users = list(selectors.agents_to_notify(invoice))
-    for user in users:
-        _send(user, "agents_invoice", context)
-    return len(users)
+    history = invoice.history.order_by("-id")
+    change = history.filter(pk=change_id).first() if change_id else history.first()
+    key = agents_key(invoice.pk, change.pk if change else None)
+    if not _queued(key):
+        queue_for_agents(invoice, change)
+    return _deliver(key)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_noop
+
 from invoices.workflow import Status
 
 # Codes of the reason catalogue (migration 0002) the routing worker cites.
@@ -60,13 +62,14 @@ class RoutingFacts:
 class RoutingDecision:
     status: Status
     reason_code: str = ""
+    # Stored in French in the history; shown in the reader's language (invoice_tags.comment).
     comment: str = ""
 
 
 def check_recipient(facts: RoutingFacts) -> RoutingDecision | None:
     if not (facts.recipient_is_public and facts.recipient_is_active):
         return RoutingDecision(
-            Status.A_RECYCLER, REASON_RECIPIENT, "Le destinataire n'est pas actif."
+            Status.A_RECYCLER, REASON_RECIPIENT, gettext_noop("Le destinataire n'est pas actif.")
         )
     return None
 
@@ -78,11 +81,11 @@ def check_service(facts: RoutingFacts) -> RoutingDecision | None:
         or not facts.service.is_valid_on(facts.today)
     ):
         return RoutingDecision(
-            Status.A_RECYCLER, REASON_SE_EJ, "Le code service est inconnu ou inactif."
+            Status.A_RECYCLER, REASON_SE_EJ, gettext_noop("Le code service est inconnu ou inactif.")
         )
     if not facts.service_code and facts.service_code_required:
         return RoutingDecision(
-            Status.A_RECYCLER, REASON_SE_EJ, "Le destinataire exige un code service."
+            Status.A_RECYCLER, REASON_SE_EJ, gettext_noop("Le destinataire exige un code service.")
         )
     return None
 
@@ -97,7 +100,9 @@ def check_engagement(facts: RoutingFacts) -> RoutingDecision | None:
     if not facts.engagement_number:
         if _engagement_required(facts):
             return RoutingDecision(
-                Status.A_RECYCLER, REASON_SE_EJ, "Le numéro d'engagement est obligatoire."
+                Status.A_RECYCLER,
+                REASON_SE_EJ,
+                gettext_noop("Le numéro d'engagement est obligatoire."),
             )
         return None
     if not facts.keeps_engagement_register:
@@ -106,13 +111,13 @@ def check_engagement(facts: RoutingFacts) -> RoutingDecision | None:
         return RoutingDecision(
             Status.A_RECYCLER,
             REASON_SE_EJ,
-            "Le numéro d'engagement est inconnu ou clos chez le destinataire.",
+            gettext_noop("Le numéro d'engagement est inconnu ou clos chez le destinataire."),
         )
     if facts.engagement.supplier_siret != (facts.supplier_siret or ""):
         return RoutingDecision(
             Status.REJETEE,
             REASON_CREDITOR,
-            "Le fournisseur n'est pas le créancier de cet engagement juridique.",
+            gettext_noop("Le fournisseur n'est pas le créancier de cet engagement juridique."),
         )
     return None
 

@@ -197,10 +197,13 @@ def last_reasoned_change(invoice: Invoice) -> StatusChange | None:
 
 # --- workers ---------------------------------------------------------------------------------
 def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet[Invoice]:
-    """Invoices sitting in a routing status for too long: their message was probably lost."""
+    """Invoices sitting in a routing status for too long: their message was probably lost.
+    One the sweep enqueued again less than ``older_than`` ago is given that time first."""
     limit = (now or timezone.now()) - older_than
     return Invoice.objects.filter(
-        status__in=[Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT], status_changed_at__lt=limit
+        Q(routing_swept_at__isnull=True) | Q(routing_swept_at__lt=limit),
+        status__in=[Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT],
+        status_changed_at__lt=limit,
     )
 
 

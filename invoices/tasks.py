@@ -28,14 +28,12 @@ def route_invoice(invoice_id: int, expected_status: str = Status.DEPOSEE) -> str
 def sweep_routing(stuck_after: float | None = None) -> int:
     """Enqueue again the invoices that sit in a routing status for too long."""
     seconds = settings.INVOICE_ROUTING_STUCK_AFTER if stuck_after is None else stuck_after
-    stuck = selectors.stuck_in_routing(older_than=timedelta(seconds=seconds))
-    count = 0
-    for invoice_id, status in stuck.values_list("id", "status").iterator():
+    stuck = services.invoices_sweep_routing(stuck_after=timedelta(seconds=seconds))
+    for invoice_id, status in stuck:
         route_invoice.delay(invoice_id, status)
-        count += 1
-    if count:
-        logger.warning("re-enqueued %d invoice(s) stuck in routing", count)
-    return count
+    if stuck:
+        logger.warning("re-enqueued %d invoice(s) stuck in routing", len(stuck))
+    return len(stuck)
 
 
 @shared_task(name="invoices.render_facturx", acks_late=True)
@@ -77,5 +75,5 @@ def notify_status_change(status_change_id: int) -> int:
 
 
 @shared_task(name="invoices.notify_agents", acks_late=True)
-def notify_agents(invoice_id: int) -> int:
-    return notifications.send_to_agents(invoice_id)
+def notify_agents(invoice_id: int, status_change_id: int | None = None) -> int:
+    return notifications.send_to_agents(invoice_id, status_change_id)

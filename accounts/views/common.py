@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts.models import User
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address as the lockout sees it (same proxy settings)."""
@@ -37,3 +39,19 @@ def remember_language(response: HttpResponse, language: str) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def language_at_login(request: HttpRequest, response: HttpResponse, user: User) -> HttpResponse:
+    """The language choice survives from one device and one session to the next.
+
+    A language chosen in this browser (the switch sets a cookie) is the user's latest choice:
+    it becomes their preference, which e-mails follow too. A browser with no choice yet gets
+    the user's preference.
+    """
+    from accounts import services
+
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        services.user_language_set(user=user, language=chosen)
+        return response
+    return remember_language(response, user.preferred_language)

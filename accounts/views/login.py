@@ -25,6 +25,7 @@ from accounts import lockout, selectors, services
 from accounts.forms import THROTTLED_MESSAGE, LoginCodeForm, LoginForm
 from accounts.models import User
 from accounts.services import CodeCheck
+from accounts.views.common import language_at_login
 
 PENDING_KEY = "accounts_pending_login"
 # Time allowed between the password and the code; after it the password is asked again.
@@ -38,7 +39,7 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
         if not selectors.has_two_factor(user):
-            return super().form_valid(form)
+            return language_at_login(self.request, super().form_valid(form), user)
         session = self.request.session
         session.cycle_key()
         session[PENDING_KEY] = {
@@ -96,4 +97,4 @@ def _complete_login(request: HttpRequest, user: User, pending: dict[str, Any]) -
     auth_login(request, user, backend=pending["backend"])
     device = selectors.confirmed_totp_device(user)
     django_otp.login(request, device)
-    return HttpResponseRedirect(pending["next"])
+    return language_at_login(request, HttpResponseRedirect(pending["next"]), user)

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -117,3 +118,13 @@ def docs(request: HttpRequest) -> HttpResponse:
             "components": _components(schema),
         },
     )
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """/api/docs/swagger/: Swagger UI to try the API, served from the portal's own static files
+    (drf-spectacular-sidecar) and working under the strict Content-Security-Policy: its start-up
+    script is a separate file (``?script``), its page styles carry the CSP nonce."""
+
+    url_name = "api-schema"
+    template_name = "api/swagger_ui.html"
+    title = "Chorus API — Swagger UI"

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -60,6 +61,21 @@ class IdempotencyInProgress(Conflict):
         "Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant."
     )
     default_code = "idempotency_key_in_progress"
+
+
+# A write that met a database it could not reach was rolled back: the client retries it.
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = _(
+    "Le service est momentanément indisponible : rien n'a été enregistré. Réessayez dans un "
+    "instant (avec la même clé d'idempotence)."
+)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = DATABASE_UNAVAILABLE
+    default_code = "service_unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 class AccountLocked(exceptions.Throttled):
@@ -110,6 +126,10 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         return PayloadTooLarge()
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError()
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The connection broke or was refused: the transaction is gone, nothing was stored.
+        logger.warning("database unavailable in the API: %s", exc)
+        return ServiceUnavailable()
     return None
 
 

@@ -34,6 +34,8 @@ from rest_framework.response import Response
 from chorus.api.errors import IdempotencyInProgress, IdempotencyMismatch
 from chorus.models import IdempotencyKey
 
+# PostgreSQL's SQLSTATE for a lock_timeout that expired.
+LOCK_NOT_AVAILABLE = "55P03"
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
@@ -110,7 +112,9 @@ def _claim(user_id: int, key: str, digest: str) -> IdempotencyKey | None:
             return IdempotencyKey.objects.create(user_id=user_id, key=key, request_sha256=digest)
     except IntegrityError:
         return None
-    except OperationalError:
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise  # the database itself failed: a 503, not "someone else holds the key"
         # PostgreSQL's lock_timeout: the other request with this key is still running.
         raise IdempotencyInProgress() from None
 

@@ -1,7 +1,8 @@
 """The OpenAPI schema says what really comes back, errors included.
 
 Every operation lists the error answers it can give, all in the one shape of
-``chorus.api.errors`` (component ``Error``): 401 and 429 for every authenticated call, 404 where
+``chorus.api.errors`` (component ``Error``): 429 and 503 for every call, 401 for every
+authenticated one, 404 where
 the path names something, 400 where there is input, 409/422 and the ``Idempotency-Key`` header
 for the writes that honour it, 413/415 where a body or a file is sent, and whatever a view adds
 in its ``error_codes``.
@@ -41,6 +42,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     415: "The request's content type or the file's type is not accepted.",
     422: "This Idempotency-Key was used for a different request.",
     429: "Too many requests for this token (see Retry-After), or the account is locked.",
+    503: "The database could not be reached: nothing was stored; retry after Retry-After "
+    "seconds (with the same Idempotency-Key).",
 }
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -71,7 +74,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def error_codes(self) -> set[int]:
         codes = set(getattr(self.view, "error_codes", ()))
-        codes.add(429)
+        codes.update({429, 503})
         if not self._is_public():
             codes.add(401)
         if "{" in self.path:

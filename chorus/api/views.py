@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,8 +52,12 @@ class ApiView(APIView):
         return response
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any path under /api/ that names no operation: the API's 404, in its error shape."""
+    """Any path under /api/ that names no operation: the API's 404, in its error shape.
+
+    Exempt from CSRF like every API view: a POST to an unknown path (``/invoices/x/submit/``)
+    is a 404 in JSON, not Django's HTML 403 page."""
     hint = ""
     if not request.path.endswith("/"):
         hint = " " + _("Les adresses de l'API se terminent par « / ».")

@@ -46,6 +46,7 @@ from invoices.services.system import (
     SYSTEM_ROUTING,
     invoice_pay_due,
     invoice_route,
+    invoices_sweep_routing,
 )
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "invoice_save_draft",
     "invoice_submit",
     "invoice_upload_pdf",
+    "invoices_sweep_routing",
     "is_structured_file",
     "problems_from_errors",
     "read_invoice_upload",

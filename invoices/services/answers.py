@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import checks, files
+from invoices import checks, files, notifications
 from invoices.models import (
     Invoice,
 )
@@ -128,7 +128,8 @@ def invoice_complete(
                 change=change,
                 stored=stored,
             )
-    after_commit("notify_agents", invoice.pk)
+    notifications.queue_for_agents(invoice, change)
+    after_commit("notify_agents", invoice.pk, change.pk)
     return invoice
 
 

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from invoices import files
+from chorus import text
+from invoices import files, integrity, notifications
 
 # The services' inputs live in invoices.inputs (the format mapping builds them without
 # importing the services); re-exported here, where the services have always taken them from.
@@ -111,10 +112,9 @@ def record(
     comment: str = "",
     mandate_number: str = "",
 ) -> StatusChange:
-    change = StatusChange.objects.create(
-        invoice=invoice,
+    change = history_append(
+        invoice,
         from_status=from_status,
-        to_status=invoice.status,
         at=invoice.status_changed_at,
         actor=actor,
         actor_system=system,
@@ -122,7 +122,33 @@ def record(
         comment=comment,
         mandate_number=mandate_number,
     )
+    # The e-mails are written with the change (the outbox), sent once it is committed.
+    notifications.queue_status_change(change)
     after_commit("notify_status_change", change.pk)
+    return change
+
+
+def history_append(invoice: Invoice, *, from_status: str, **values: object) -> StatusChange:
+    """Add a row to the invoice's history, chained to the previous one (invoices/integrity.py).
+
+    Callers hold the invoice's row lock (or created the invoice in this transaction), so the
+    previous row cannot change under us; the unique link would refuse a fork anyway.
+    """
+    previous = (
+        StatusChange.objects.filter(invoice=invoice)
+        .order_by("-id")
+        .values_list("row_hash", flat=True)
+        .first()
+    )
+    change = StatusChange(
+        invoice=invoice,
+        from_status=from_status,
+        to_status=invoice.status,
+        previous_hash=previous or "",
+        **values,
+    )
+    change.row_hash = integrity.change_digest(change, change.previous_hash)
+    change.save(force_insert=True)
     return change
 
 
@@ -219,11 +245,28 @@ INVOICE_UNCHECKED = ["supplier", "recipient", "service", "created_by", "status"]
 
 
 def model_errors(instance: Invoice | InvoiceLine, exclude: list[str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        return exc.message_dict
-    return {}
+        errors = exc.message_dict
+    for name, message in text_errors(instance, exclude).items():
+        errors.setdefault(name, []).append(message)
+    return errors
+
+
+def text_errors(instance: Invoice | InvoiceLine, exclude: list[str]) -> dict[str, str]:
+    """Hidden or control characters in the typed text fields (chorus/text.py), by field."""
+    errors = {}
+    for model_field in instance._meta.concrete_fields:
+        value = getattr(instance, model_field.attname)
+        if model_field.name in exclude or not isinstance(value, str):
+            continue
+        multiline = isinstance(model_field, models.TextField)
+        message = text.text_error(value, multiline=multiline)
+        if message:
+            errors[model_field.name] = message
+    return errors
 
 
 # --- drafts ------------------------------------------------------------------------------------

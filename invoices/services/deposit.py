@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -14,7 +15,6 @@ from invoices.models import (
     DepositMode,
     Invoice,
     InvoiceLine,
-    StatusChange,
 )
 from invoices.selectors import may_modify_for
 from invoices.services.common import (
@@ -32,6 +32,7 @@ from invoices.services.common import (
     enqueue_routing,
     files_removed_on_failure,
     fire,
+    history_append,
     locked,
     model_errors,
     record,
@@ -93,6 +94,23 @@ def apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInpu
         invoice.amount_due = invoice.total_incl_tax - invoice.prepaid_amount
 
 
+TOTALS = ("total_excl_tax", "total_vat", "total_incl_tax", "amount_due")
+# What the amount columns hold (14 digits, 2 of them decimals).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def _amount_errors(invoice: Invoice, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Totals too large for the columns: one clear message, not one per computed total."""
+    if all(abs(getattr(invoice, name)) <= MAX_AMOUNT for name in TOTALS):
+        return errors
+    errors = {k: v for k, v in errors.items() if k not in TOTALS}
+    field = "lines" if invoice.is_typed else "total_incl_tax"
+    errors.setdefault(field, []).append(
+        _("Les montants de la facture dépassent le maximum accepté (999 999 999 999,99).")
+    )
+    return errors
+
+
 def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLine]:
     built = []
     errors: dict[str, list[str]] = {}
@@ -152,7 +170,7 @@ def invoice_save_draft(
         invoice.supplier = supplier
     apply_header(invoice, data)
     apply_amounts(invoice, data, lines)
-    errors = model_errors(invoice, exclude=INVOICE_UNCHECKED)
+    errors = _amount_errors(invoice, model_errors(invoice, exclude=INVOICE_UNCHECKED))
     if errors:
         raise InvoiceError(errors)
     built = build_lines(invoice, lines) if invoice.is_typed else []
@@ -163,9 +181,7 @@ def invoice_save_draft(
         invoice.lines.all().delete()
         InvoiceLine.objects.bulk_create(built)
         if created:
-            StatusChange.objects.create(
-                invoice=invoice, from_status="", to_status=Status.BROUILLON, actor=user
-            )
+            history_append(invoice, from_status="", actor=user)
         for new in new_files:
             attach(
                 invoice,

@@ -217,7 +217,7 @@ def read_invoice_upload(upload: files.UploadedFileLike) -> bytes:
 
 def is_structured_file(content: bytes, filename: str) -> bool:
     """An XML file, or a PDF carrying an invoice XML; False for a plain PDF, and for a broken
-    file named ``.pdf`` (the PDF deposit says what is wrong with it).
+    file or an XML (or HTML) file named ``.pdf`` (the PDF deposit says what is wrong with it).
 
     Raises ``UnsupportedFileType`` (neither PDF nor XML) and ``UnreadableFile`` (empty, or a
     broken file named ``.xml``).
@@ -229,7 +229,8 @@ def is_structured_file(content: bytes, filename: str) -> bool:
             return False
         raise
     if kind == "xml":
-        return True
+        # Named .pdf, it is a PDF deposit: that check says the content is not a PDF.
+        return not filename.lower().endswith(".pdf")
     try:
         xml_from_pdf(content)
     except (NoInvoiceInPdf, UnreadableFile):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
-from invoices import routing
+from invoices import notifications, routing, selectors
 from invoices.models import (
     EngagementRecord,
     Invoice,
@@ -84,7 +86,7 @@ def _route_decide(invoice: Invoice) -> None:
         if decision.reason_code
         else None
     )
-    record(
+    change = record(
         invoice,
         Status.EN_COURS_ACHEMINEMENT,
         system=SYSTEM_ROUTING,
@@ -92,7 +94,8 @@ def _route_decide(invoice: Invoice) -> None:
         comment=decision.comment,
     )
     if decision.status == Status.MISE_A_DISPOSITION:
-        after_commit("notify_agents", invoice.pk)
+        notifications.queue_for_agents(invoice, change)
+        after_commit("notify_agents", invoice.pk, change.pk)
 
 
 @transaction.atomic
@@ -112,6 +115,22 @@ def invoice_route(*, invoice_id: int, expected_status: str) -> str | None:
     else:
         return None
     return invoice.status
+
+
+@transaction.atomic
+def invoices_sweep_routing(*, stuck_after: timedelta) -> list[tuple[int, str]]:
+    """The invoices whose routing message seems lost, marked as swept now; the caller enqueues
+    their routing again. Rows another sweep is marking are skipped, not waited for."""
+    stuck = (
+        selectors.stuck_in_routing(older_than=stuck_after)
+        .select_for_update(skip_locked=True)
+        .order_by("status_changed_at", "id")
+    )
+    found = list(stuck.values_list("id", "status"))
+    Invoice.objects.filter(pk__in=[pk for pk, _status in found]).update(
+        routing_swept_at=timezone.now()
+    )
+    return found
 
 
 @transaction.atomic

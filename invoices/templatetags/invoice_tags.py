@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.translation import gettext
 
+from chorus import formatting
+from invoices.models import StatusChange
 from invoices.workflow import Status
 
 register = template.Library()
@@ -30,11 +32,10 @@ _BADGES = {
 
 @register.filter
 def money(value: Decimal | None, currency: str = "EUR") -> str:
+    """An amount in the reader's language: 1 234,56 € in French, €1,234.56 in English."""
     if value is None:
         return ""
-    amount = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    symbol = "€" if currency == "EUR" else currency
-    return f"{amount}\u00a0{symbol}"
+    return formatting.amount(value, currency)
 
 
 @register.filter
@@ -43,18 +44,23 @@ def price(value: Decimal | None, currency: str = "EUR") -> str:
     if value is None:
         return ""
     places = max(2, -Decimal(value).normalize().as_tuple().exponent)  # type: ignore[operator]
-    amount = number_format(value, decimal_pos=min(places, 4), use_l10n=True, force_grouping=True)
-    symbol = "€" if currency == "EUR" else currency
-    return f"{amount}\u00a0{symbol}"
+    return formatting.amount(value, currency, decimals=min(places, 4))
 
 
 @register.filter
 def rate(value: Decimal | None) -> str:
     if value is None:
         return ""
-    normalized = Decimal(value).normalize()
-    places = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
-    return f"{number_format(normalized, decimal_pos=places, use_l10n=True)}\u00a0%"
+    return formatting.percent(value)
+
+
+@register.filter
+def comment(change: StatusChange) -> str:
+    """A step's comment in the reader's language when the system wrote it (its sentences are
+    in the catalogue, stored in French); a person's comment as they wrote it."""
+    if change.actor_id is None and change.actor_system and change.comment:
+        return gettext(change.comment)
+    return change.comment
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_exempt
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
@@ -30,9 +31,14 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 @xframe_options_sameorigin
+@csp_exempt()
 def preview(request: HttpRequest, pk: int) -> FileResponse:
     """A PDF shown inside the invoice page (only PDFs, which were read by pypdf or rendered
-    by the portal); anything else is downloaded."""
+    by the portal); anything else is downloaded.
+
+    Framed by the portal's own page (X-Frame-Options: SAMEORIGIN), and without the pages'
+    Content-Security-Policy, whose ``object-src 'none'`` would stop the browser's PDF viewer.
+    """
     attachment = selectors.attachment_for(request.user, pk)
     is_pdf = attachment.content_type == "application/pdf"
     response = FileResponse(

@@ -52,6 +52,7 @@ def received_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "counts": [(Status(s), counts[s]) for s in RECEIVED_STATUSES],
+            "has_invoices": any(counts.values()),
             "query": querystring_without(request, "page"),
             "is_agent": selectors.is_agent(request.user),
         },

@@ -50,6 +50,7 @@ def sent_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "counts": [(Status(code), n) for code, n in counts.items()],
+            "has_invoices": any(counts.values()),
             "query": querystring_without(request, "page"),
             "may_create": selectors.depositing_structures_of(request.user).exists(),
         },

@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # The browser's own words (file inputs, date placeholders) in French too, as users see them.
+    "--lang=fr-FR",
 ]
 
 
@@ -38,13 +40,31 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+# Added to every page before its own scripts run: keeps what the Content-Security-Policy
+# refused, so that a test can assert that nothing was (``csp_violations``).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"}` +
+      ` at ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
 @pytest.fixture
 def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.evaluate("window.__cspViolations || []")
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
@@ -58,7 +78,9 @@ def axe_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical")) 
     """Run axe-core in the page; the violations of the given impacts (RGAA AA ≈ WCAG 2.1 AA)."""
     if not AXE.exists():
         unavailable("axe-core is not installed (npm ci --prefix tests/browser)")
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol, not added as a <script>: the pages' strict
+    # Content-Security-Policy refuses inline scripts, as it should.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     tags = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
     result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {tags}}})")
     return [

@@ -38,6 +38,7 @@ def run_django(command: list[str], **env: str) -> subprocess.CompletedProcess[st
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("EMAIL_PORT", "twenty-five", "EMAIL_PORT='twenty-five' is not an integer"),
         ("STORAGE_OPTIONS", "{oops", "STORAGE_OPTIONS is not valid JSON"),
+        ("LATE_PAYMENT_ECB_RATE", "deux", "LATE_PAYMENT_ECB_RATE='deux' is not a decimal number"),
     ],
 )
 def test_a_malformed_value_stops_start_up_with_a_message_naming_it(variable, value, expected):

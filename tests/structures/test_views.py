@@ -172,7 +172,8 @@ def test_a_wrong_siret_is_explained_next_to_the_field(client):
     )
     text = response.content.decode()
     assert "clé de contrôle est fausse" in text
-    assert 'aria-describedby="id_siret-errors"' in text and 'id="id_siret-errors"' in text
+    assert 'aria-describedby="id_siret_helptext id_siret-errors"' in text
+    assert 'id="id_siret-errors"' in text and 'id="id_siret_helptext"' in text
 
 
 def test_an_unknown_siret_is_explained(client):

@@ -126,6 +126,13 @@ def test_the_accessibility_statement_says_not_compliant_until_audited(client):
     assert "non conforme" in html and "RGAA" in html and reverse("support:contact") in html
 
 
+def test_the_accessibility_statement_says_what_is_tested_and_what_is_not_accessible(client):
+    html = client.get(reverse("accessibility")).content.decode()
+    assert "axe-core" in html and "au clavier seul" in html
+    assert "Non-conformités connues" in html and "ne sont pas balisés" in html
+    assert "Établissement de cette déclaration" in html
+
+
 def test_the_footer_links_to_contact_help_and_accessibility(client):
     html = client.get("/").content.decode()
     footer = html.split('id="footer"', 1)[1]

@@ -9,7 +9,13 @@ from django.db import transaction
 
 # Each app that has demo data exposes ``demo.seed(password=...) -> list[str]`` (lines to
 # print); they run in this order because later ones build on earlier ones.
-DEMO_MODULES = ["accounts.demo", "structures.demo", "invoices.demo", "support.demo"]
+DEMO_MODULES = [
+    "accounts.demo",
+    "structures.demo",
+    "invoices.demo",
+    "dashboards.demo",
+    "support.demo",
+]
 DEFAULT_PASSWORD = "chorus-demo-2026"  # noqa: S105 (demo accounts, printed on purpose)
 
 

@@ -1,0 +1,142 @@
+"""The outbox of e-mails: queued with the event they tell of, sent by tasks, retried until the
+mail server takes them, never queued twice.
+
+- ``email_queue`` is called inside the transaction that records the event (a status change...):
+  the e-mail exists if and only if the event does. Its ``key`` (event and recipient) is unique,
+  so queueing again — a task delivered twice, a sweep — adds nothing.
+- ``email_deliver`` claims one e-mail (``PENDING`` → ``SENDING`` in one conditional UPDATE: two
+  workers can never both send it), sends it outside any transaction, then records ``SENT``, or
+  the error and the time of the next attempt (exponential back-off), or ``FAILED`` after
+  ``EMAIL_OUTBOX_MAX_ATTEMPTS``.
+- ``emails_deliver_due`` (beat, every ``EMAIL_OUTBOX_INTERVAL`` seconds) sends what is due, and
+  puts back e-mails whose sender died while ``SENDING`` for longer than
+  ``EMAIL_OUTBOX_STALE_AFTER``.
+
+Delivery is at least once: a worker killed after the mail server accepted an e-mail and before
+``SENT`` was recorded sends it again once it is stale. Such a copy carries the same Message-ID,
+which mail clients use to hide duplicates. Nothing else sends an e-mail twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chorus.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+Status = OutgoingEmail.Status
+
+
+def message_id_for(key: str) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "chorus.localhost"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+@transaction.atomic
+def email_queue(*, key: str, to: str, subject: str, body: str, html: str = "") -> bool:
+    """Queue an e-mail once per ``key``; False if it was already queued."""
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's work intact
+            OutgoingEmail.objects.create(
+                key=key,
+                to=to,
+                subject=subject[:255],
+                body=body,
+                html=html,
+                message_id=message_id_for(key),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _claim(email_id: int) -> OutgoingEmail | None:
+    now = timezone.now()
+    claimed = OutgoingEmail.objects.filter(
+        pk=email_id, status=Status.PENDING, next_attempt_at__lte=now
+    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    return OutgoingEmail.objects.get(pk=email_id) if claimed else None
+
+
+def _send(email: OutgoingEmail) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        to=[email.to],
+        headers={"Message-ID": email.message_id},
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    message.send()
+
+
+def retry_delay(attempts: int) -> timedelta:
+    base = settings.EMAIL_OUTBOX_RETRY_BASE
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.EMAIL_OUTBOX_RETRY_MAX))
+
+
+def _record_failure(email: OutgoingEmail, error: Exception) -> None:
+    gave_up = email.attempts >= settings.EMAIL_OUTBOX_MAX_ATTEMPTS
+    OutgoingEmail.objects.filter(pk=email.pk, status=Status.SENDING).update(
+        status=Status.FAILED if gave_up else Status.PENDING,
+        next_attempt_at=timezone.now() + retry_delay(email.attempts),
+        last_error=f"{error.__class__.__name__}: {error}"[:2000],
+    )
+    log = logger.error if gave_up else logger.warning
+    log("e-mail %s not sent (attempt %d): %s", email.key, email.attempts, error)
+
+
+def email_deliver(*, email_id: int) -> bool:
+    """Send one queued e-mail if it is due and nobody else is sending it; True if sent now.
+
+    Not atomic on purpose: the claim and the outcome are two short writes, and the mail server
+    is talked to between them, outside any transaction (no lock held during network I/O)."""
+    email = _claim(email_id)
+    if email is None:
+        return False
+    try:
+        _send(email)
+    except Exception as exc:  # any transport error: retried later, never lost
+        _record_failure(email, exc)
+        return False
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def emails_release_stale(*, now: datetime | None = None) -> int:
+    """E-mails left ``SENDING`` by a worker that died: to send again (see the module's note)."""
+    limit = (now or timezone.now()) - timedelta(seconds=settings.EMAIL_OUTBOX_STALE_AFTER)
+    released = OutgoingEmail.objects.filter(status=Status.SENDING, claimed_at__lt=limit).update(
+        status=Status.PENDING
+    )
+    if released:
+        logger.warning("%d e-mail(s) left in sending by a dead worker, queued again", released)
+    return released
+
+
+def emails_deliver_due(*, limit: int = 500) -> int:
+    """Send the e-mails that are due (new ones whose task was lost, retries); how many sent."""
+    emails_release_stale()
+    due = OutgoingEmail.objects.filter(
+        status=Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at", "id")
+    return sum(email_deliver(email_id=pk) for pk in due.values_list("id", flat=True)[:limit])
+
+
+@transaction.atomic
+def email_requeue(*, email_ids: list[int]) -> int:
+    """An administrator sends abandoned e-mails again."""
+    return OutgoingEmail.objects.filter(pk__in=email_ids, status=Status.FAILED).update(
+        status=Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )

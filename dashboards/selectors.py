@@ -1,0 +1,337 @@
+"""The dashboards' figures, computed by the database: one aggregate query per figure, whatever
+the number of invoices. Every read starts from the invoices selectors' scopes, so a user only
+ever counts the invoices their structures sent or their services received.
+
+Amounts are in euros: an invoice in another currency is counted in the numbers of invoices but
+left out of the sums (adding dollars to euros would mean nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from dashboards.interest import LatePayment, Rates, late_payment
+from invoices.models import Currency, Invoice, StatusChange
+from invoices.selectors import received_invoices_for, sent_invoices_for, services_handled_by
+from invoices.workflow import Status
+from structures.models import Service
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+MONTHS_SHOWN = 12
+# Statuses in which an invoice waits for the recipient's agents (a suspended one waits for the
+# supplier; a rejected or paid one waits for nobody).
+WAITING_FOR_AGENT = [
+    Status.MISE_A_DISPOSITION,
+    Status.COMPLETEE,
+    Status.SERVICE_FAIT,
+    Status.MANDATEE,
+    Status.COMPTABILISEE,
+]
+# No legal delay runs for these (deadlines.payment_deadline says the same).
+NO_DEADLINE = [Status.BROUILLON, Status.REJETEE]
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def months_back(today: date, count: int = MONTHS_SHOWN) -> list[date]:
+    """The first day of the ``count`` months ending with today's, oldest first."""
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(count):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return firsts[::-1]
+
+
+# --- supplier ------------------------------------------------------------------------------------
+def sent_by_status(user: User) -> dict[str, int]:
+    """Sent invoices per status code (drafts included), zeros left out."""
+    rows = sent_invoices_for(user).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows if row["n"]}
+
+
+@dataclass(frozen=True)
+class Month:
+    first_day: date
+    deposited: Decimal
+    deposited_count: int
+    paid: Decimal
+    paid_count: int
+
+
+def _by_month(rows: QuerySet) -> dict[date, tuple[Decimal, int]]:
+    result = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime):  # truncated in the current time zone
+            month = timezone.localtime(month).date()
+        result[month] = (row["total"] or Decimal("0"), row["n"])
+    return result
+
+
+def amounts_per_month(user: User, *, today: date) -> list[Month]:
+    """Incl.-tax amounts deposited, and amounts to pay put in payment, per month (euros)."""
+    months = months_back(today)
+    since = local_midnight(months[0])
+    sent = sent_invoices_for(user)
+    deposited = (
+        sent.filter(deposited_at__gte=since, currency=Currency.EUR)
+        .exclude(status=Status.BROUILLON)
+        .annotate(month=TruncMonth("deposited_at"))
+        .order_by()
+        .values("month")
+        .annotate(total=Sum("total_incl_tax"), n=Count("id"))
+    )
+    paid = (
+        StatusChange.objects.filter(
+            invoice__in=sent,
+            to_status=Status.MISE_EN_PAIEMENT,
+            at__gte=since,
+            invoice__currency=Currency.EUR,
+        )
+        .annotate(month=TruncMonth("at"))
+        .order_by()
+        .values("month")
+        .annotate(total=Sum("invoice__amount_due"), n=Count("id"))
+    )
+    deposited_by_month = _by_month(deposited)
+    paid_by_month = _by_month(paid)
+    zero = (Decimal("0"), 0)
+    return [
+        Month(
+            first_day=month,
+            deposited=deposited_by_month.get(month, zero)[0],
+            deposited_count=deposited_by_month.get(month, zero)[1],
+            paid=paid_by_month.get(month, zero)[0],
+            paid_count=paid_by_month.get(month, zero)[1],
+        )
+        for month in months
+    ]
+
+
+@dataclass(frozen=True)
+class RecipientDelay:
+    recipient: str
+    identifier: str
+    paid_count: int
+    average_days: Decimal
+
+
+def payment_delays(user: User, *, today: date) -> list[RecipientDelay]:
+    """Average days from deposit to payment, per recipient, over the payments of the last
+    twelve months; slowest first."""
+    since = local_midnight(months_back(today)[0])
+    rows = (
+        StatusChange.objects.filter(
+            invoice__in=sent_invoices_for(user), to_status=Status.MISE_EN_PAIEMENT, at__gte=since
+        )
+        .annotate(
+            delay=ExpressionWrapper(
+                F("at") - F("invoice__deposited_at"), output_field=DurationField()
+            )
+        )
+        .order_by()
+        .values("invoice__recipient__name", "invoice__recipient__identifier")
+        .annotate(n=Count("id"), average=Avg("delay"))
+    )
+    delays = [
+        RecipientDelay(
+            recipient=row["invoice__recipient__name"],
+            identifier=row["invoice__recipient__identifier"],
+            paid_count=row["n"],
+            average_days=_days(row["average"]),
+        )
+        for row in rows
+    ]
+    return sorted(delays, key=lambda d: (-d.average_days, d.recipient))
+
+
+def _days(duration: timedelta | None) -> Decimal:
+    if duration is None:
+        return Decimal("0.0")
+    return (Decimal(duration.total_seconds()) / 86400).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class LateInvoice:
+    pk: int
+    number: str
+    recipient: str
+    deposited_on: date
+    due_on: date
+    paid_on: date | None
+    amount_due: Decimal
+    late: LatePayment
+
+
+@dataclass(frozen=True)
+class LateInvoices:
+    invoices: list[LateInvoice]
+    rates: Rates
+
+    @property
+    def interest(self) -> Decimal:
+        return sum((i.late.interest for i in self.invoices), Decimal("0.00"))
+
+    @property
+    def fees(self) -> Decimal:
+        return sum((i.late.fixed_fee for i in self.invoices), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.interest + self.fees
+
+    @property
+    def unpaid_count(self) -> int:
+        return sum(1 for i in self.invoices if i.paid_on is None)
+
+
+def late_invoices(user: User, *, today: date, rates: Rates) -> LateInvoices:
+    """Invoices (in euros) unpaid past the legal delay, or paid after it, with the interest and
+    the fixed fee owed for each; most late first. One query: the payment date is a subquery."""
+    delay = timedelta(days=settings.INVOICE_PAYMENT_DELAY_DAYS)
+    # Deposited on a day whose deadline has passed: before midnight (today - delay).
+    deadline_passed = local_midnight(today - delay)
+    paid_at = StatusChange.objects.filter(
+        invoice=OuterRef("pk"), to_status=Status.MISE_EN_PAIEMENT
+    ).values("at")[:1]
+    rows = (
+        sent_invoices_for(user)
+        .filter(currency=Currency.EUR, deposited_at__lt=deadline_passed)
+        .exclude(status__in=NO_DEADLINE)
+        .annotate(paid_at=Subquery(paid_at))
+        # Paid ones only when paid after the deposit + delay (refined to the day below).
+        .filter(~Q(status=Status.MISE_EN_PAIEMENT) | Q(paid_at__gt=F("deposited_at") + delay))
+        .order_by("deposited_at", "pk")
+        .values("pk", "number", "recipient__name", "deposited_at", "amount_due", "paid_at")
+    )
+    found = [_late_invoice(row, today=today, delay=delay, rates=rates) for row in rows]
+    late = [i for i in found if i.late.days_late > 0]
+    return LateInvoices(
+        invoices=sorted(late, key=lambda i: (-i.late.days_late, i.number)), rates=rates
+    )
+
+
+def _late_invoice(row: dict, *, today: date, delay: timedelta, rates: Rates) -> LateInvoice:
+    deposited_on = timezone.localtime(row["deposited_at"]).date()
+    due_on = deposited_on + delay
+    paid_on = timezone.localtime(row["paid_at"]).date() if row["paid_at"] else None
+    return LateInvoice(
+        pk=row["pk"],
+        number=row["number"],
+        recipient=row["recipient__name"] or "",
+        deposited_on=deposited_on,
+        due_on=due_on,
+        paid_on=paid_on,
+        amount_due=row["amount_due"],
+        late=late_payment(
+            amount=row["amount_due"], due_on=due_on, paid_on=paid_on or today, rates=rates
+        ),
+    )
+
+
+# --- agent ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AgeBucket:
+    key: str
+    min_days: int
+    max_days: int | None  # None: no upper bound
+
+
+# Age since the deposit, the start of the legal delay (30 days for the State).
+AGE_BUCKETS = (
+    AgeBucket("week", 0, 7),
+    AgeBucket("fortnight", 8, 15),
+    AgeBucket("month", 16, 30),
+    AgeBucket("overdue", 31, None),
+)
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    recipient: str
+    code: str
+    name: str
+    counts: dict[str, int]  # by AgeBucket.key
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _bucket_filter(bucket: AgeBucket, today: date) -> Q:
+    """Deposited between ``max_days`` and ``min_days`` days ago (local days)."""
+    condition = Q(deposited_at__lt=local_midnight(today - timedelta(days=bucket.min_days - 1)))
+    if bucket.max_days is not None:
+        condition &= Q(deposited_at__gte=local_midnight(today - timedelta(days=bucket.max_days)))
+    return condition
+
+
+def waiting_by_service(user: User, *, today: date) -> list[ServiceQueue]:
+    """Invoices waiting for the user's services, per service and age bucket; every service the
+    user handles is listed, with zeros when nothing waits. Two queries."""
+    counts = {
+        bucket.key: Count("id", filter=_bucket_filter(bucket, today)) for bucket in AGE_BUCKETS
+    }
+    rows = list(
+        received_invoices_for(user)
+        .filter(status__in=WAITING_FOR_AGENT)
+        .order_by("recipient__name")
+        .values("service_id", "service__code", "service__name", "recipient__name")
+        .annotate(**counts)
+    )
+    by_service = {row["service_id"]: row for row in rows if row["service_id"] is not None}
+    queues = [
+        _queue(service, by_service.pop(service.pk, None)) for service in services_handled_by(user)
+    ]
+    # Invoices addressed to a structure without a service (one row per structure), and those
+    # of a service the user no longer handles but still sees.
+    leftovers = [row for row in rows if row["service_id"] is None] + list(by_service.values())
+    return queues + [_queue(None, row) for row in leftovers]
+
+
+def _queue(service: Service | None, row: dict | None) -> ServiceQueue:
+    counts = {bucket.key: (row or {}).get(bucket.key, 0) for bucket in AGE_BUCKETS}
+    if service is not None:
+        return ServiceQueue(service.structure.name, service.code, service.name, counts)
+    assert row is not None
+    return ServiceQueue(
+        row["recipient__name"] or "", row["service__code"] or "", row["service__name"] or "", counts
+    )
+
+
+def received_by_status(user: User) -> dict[str, int]:
+    rows = received_invoices_for(user).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows if row["n"]}
+
+
+def oldest_waiting(user: User, *, limit: int = 10) -> list[Invoice]:
+    return list(
+        received_invoices_for(user)
+        .filter(status__in=WAITING_FOR_AGENT)
+        .select_related("supplier", "service")
+        .order_by("deposited_at", "pk")[:limit]
+    )

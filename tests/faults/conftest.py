@@ -1,0 +1,199 @@
+"""What the fault tests start, own and break: worker, beat and web processes on a queue of their
+own, a Redis server of their own, an SMTP server of their own.
+
+Shared services are never touched: the Redis a test stops is one it started (on a free port, in
+a temporary folder), the processes it kills are its own, and its messages travel on a queue no
+other worker reads.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from kombu import Connection
+
+from chorus.models import WorkerProbe
+from chorus.tasks import ping
+from invoices.models import Invoice
+from invoices.services.common import history_append
+from invoices.workflow import Status
+from tests.invoices.factories import InvoiceFactory
+from tests.support import workers
+from tests.support.services import unavailable
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """Where the processes of one fault test meet: a queue, a broker."""
+
+    queue: str
+    broker_url: str
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"CELERY_QUEUE": self.queue, "CELERY_BROKER_URL": self.broker_url, **extra}
+
+    def send(self, task, *args: object) -> None:  # type: ignore[no-untyped-def]
+        self.send_many(task, [args])
+
+    def send_many(self, task, calls: list[tuple[object, ...]]) -> None:  # type: ignore[no-untyped-def]
+        with Connection(self.broker_url) as connection:
+            for args in calls:
+                task.apply_async(args, queue=self.queue, connection=connection)
+
+    @contextmanager
+    def worker(
+        self, concurrency: int = 2, *, probe: bool = True, **env: str
+    ) -> Iterator[subprocess.Popen]:
+        """A worker on the stack's queue. ``probe``: return once it consumed a probe (only
+        when the queue is short: the probe waits its turn behind the other messages)."""
+        command = [
+            sys.executable, "-m", "celery", "-A", "chorus", "worker", "--loglevel", "INFO",
+            "--concurrency", str(concurrency), "--queues", self.queue,
+            "--hostname", f"fault-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
+            "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        log = f"fault-worker-{uuid.uuid4().hex[:4]}"
+        with workers.running(command, workers._env(**self.env(**env)), log) as process:
+            if probe:
+                self.wait_for_probe(process)
+            yield process
+
+    @contextmanager
+    def beat(self, **env: str) -> Iterator[subprocess.Popen]:
+        schedule = Path(settings.VAR_DIR) / f"fault-beat-{uuid.uuid4().hex[:6]}"
+        command = [sys.executable, "-m", "celery", "-A", "chorus", "beat", "--loglevel", "INFO",
+                   "--schedule", str(schedule)]  # fmt: skip
+        with workers.running(command, workers._env(**self.env(**env)), "fault-beat") as process:
+            yield process
+
+    def wait_for_probe(self, process: subprocess.Popen, timeout: float = 60) -> None:
+        token = uuid.uuid4().hex
+        self.send(ping, token)
+        workers.wait_until(
+            lambda: WorkerProbe.objects.filter(token=token).exists(),
+            timeout=timeout,
+            what="the fault test's worker to consume a probe",
+            process=process,
+        )
+
+    @contextmanager
+    def web(self, **env: str) -> Iterator[str]:
+        """The portal served by gunicorn, as in production: its base URL."""
+        port = free_port()
+        command = [
+            sys.executable, "-m", "gunicorn", "chorus.wsgi:application", "--workers", "1",
+            "--bind", f"127.0.0.1:{port}", "--threads", "4", "--timeout", "60",
+        ]  # fmt: skip
+        with workers.running(command, workers._env(**self.env(**env)), "fault-web") as process:
+            base = f"http://127.0.0.1:{port}"
+
+            def answers() -> bool:
+                try:
+                    with urllib.request.urlopen(f"{base}/sante/", timeout=2) as response:  # noqa: S310
+                        return response.status == 200
+                except OSError:
+                    return False
+
+            workers.wait_until(answers, timeout=60, what="the web server", process=process)
+            yield base
+
+
+@pytest.fixture
+def stack() -> Stack:
+    return Stack(queue=f"faults-{uuid.uuid4().hex[:10]}", broker_url=settings.CELERY_BROKER_URL)
+
+
+class OwnRedis:
+    """A redis-server this test starts, stops and starts again, on a port of its own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "no", "--dir", str(self.folder)]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("the test's own redis-server did not start")
+
+    def stop(self) -> None:
+        """Kill it: no shutdown, no saving — like a crashed or unplugged server."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    if not os.path.exists(REDIS_SERVER) and not shutil.which("redis-server"):
+        unavailable("this test needs redis-server (apt-get install redis-server)")
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+def deposited_invoices(personas, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """``count`` invoices just deposited (their routing not yet asked for), built in bulk."""
+    now = timezone.now()
+    built = [
+        InvoiceFactory.build(
+            number=f"K-{index:05d}",
+            supplier=personas.acme,
+            recipient=personas.state,
+            service=personas.service,
+            status=Status.DEPOSEE,
+            status_changed_at=now,
+            made_available_at=None,
+        )
+        for index in range(count)
+    ]
+    invoices = Invoice.objects.bulk_create(built)
+    with transaction.atomic():
+        for invoice in invoices:
+            history_append(
+                invoice, from_status=Status.BROUILLON, at=now, actor=personas.supplier_principal
+            )
+    return [invoice.pk for invoice in invoices]

@@ -1,0 +1,111 @@
+"""A Celery worker killed (SIGKILL, no goodbye) while it routes 500 invoices, and a new one
+started: every invoice reaches MISE_A_DISPOSITION, none is routed twice (exactly one history row
+per step, the hash chains intact), and the last one arrives within the recovery the settings
+promise — messages the dead worker held come back after the broker's visibility timeout, and
+the sweep re-enqueues whatever is still stuck after INVOICE_ROUTING_STUCK_AFTER.
+
+Settings of this test (environment of its processes): late acknowledgement (always on),
+CELERY_VISIBILITY_TIMEOUT=10, INVOICE_ROUTING_STUCK_AFTER=10, INVOICE_SWEEP_INTERVAL=2, and the
+e-mail outbox swept every 2 seconds (EMAIL_OUTBOX_STALE_AFTER=10 for e-mails the dead worker was
+sending).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from itertools import groupby
+
+import pytest
+
+from chorus.models import OutgoingEmail
+from invoices import integrity, tasks
+from invoices.models import Invoice, StatusChange
+from invoices.workflow import Status
+from tests.faults.conftest import deposited_invoices
+from tests.support import workers
+from tests.support.services import require_postgresql, require_redis
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
+
+COUNT = 500
+STUCK_AFTER = 10
+SWEEP_INTERVAL = 2
+VISIBILITY_TIMEOUT = 10
+ENV = {
+    "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+    "INVOICE_ROUTING_STUCK_AFTER": str(STUCK_AFTER),
+    "INVOICE_SWEEP_INTERVAL": str(SWEEP_INTERVAL),
+    "EMAIL_OUTBOX_INTERVAL": "2",
+    "EMAIL_OUTBOX_STALE_AFTER": "10",
+    "INVOICE_PAYMENT_SIMULATION": "0",
+}
+# From the restart, the time to route what is left plus one recovery cycle, with room for a
+# slow CI machine.
+RECOVERY_BOUND = 120 + STUCK_AFTER + SWEEP_INTERVAL
+
+
+def made_available(ids: list[int]) -> int:
+    return Invoice.objects.filter(pk__in=ids, status=Status.MISE_A_DISPOSITION).count()
+
+
+def test_a_worker_killed_mid_routing_loses_and_doubles_nothing(stack, personas):
+    require_postgresql()
+    require_redis()
+    started = time.monotonic()
+    ids = deposited_invoices(personas, COUNT)
+    with stack.beat(**ENV):
+        with stack.worker(**ENV) as doomed:
+            stack.send_many(tasks.route_invoice, [(pk, Status.DEPOSEE) for pk in ids])
+            workers.wait_until(
+                lambda: made_available(ids) >= COUNT // 4,
+                timeout=180,
+                what="a quarter of the invoices to be routed",
+                process=doomed,
+                interval=0.5,
+            )
+            os.killpg(doomed.pid, signal.SIGKILL)
+            doomed.wait(timeout=10)
+        at_kill = made_available(ids)
+        assert at_kill < COUNT, "the worker finished before it could be killed"
+        restarted = time.monotonic()
+        with stack.worker(probe=False, **ENV) as survivor:
+            workers.wait_until(
+                lambda: made_available(ids) == COUNT,
+                timeout=RECOVERY_BOUND,
+                what="every invoice to be routed after the restart",
+                process=survivor,
+                interval=0.5,
+            )
+            recovery = time.monotonic() - restarted
+            workers.wait_until(
+                lambda: (
+                    not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
+                ),
+                timeout=60,
+                what="every e-mail of the routing to be sent",
+                process=survivor,
+                interval=0.5,
+            )
+    rows = StatusChange.objects.filter(invoice_id__in=ids).order_by("invoice_id", "id")
+    for invoice_id, history in groupby(rows, key=lambda row: row.invoice_id):
+        history = list(history)
+        assert [row.to_status for row in history] == [
+            Status.DEPOSEE,
+            Status.EN_COURS_ACHEMINEMENT,
+            Status.MISE_A_DISPOSITION,
+        ], f"invoice {invoice_id} was routed twice or not at all"
+        assert integrity.chain_problems(history) == []
+    # Two changes told to Acme's two users, and the arrival told to the service's agent.
+    assert OutgoingEmail.objects.count() == COUNT * 5
+    print(  # the report reads it: pytest -s
+        f"\n{COUNT} invoices: killed at {at_kill} routed, recovered in {recovery:.1f}s, "
+        f"whole test {time.monotonic() - started:.1f}s"
+    )
