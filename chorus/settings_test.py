@@ -4,11 +4,16 @@ import os
 import uuid
 
 # One queue per test session, inherited by the worker processes that tests start, so that
-# messages left by another run (or by `make run`) are never consumed here.
-os.environ.setdefault("CELERY_QUEUE", f"chorus-test-{uuid.uuid4().hex[:10]}")
+# messages left by another run (or by `make run`) are never consumed here. Under pytest-xdist
+# the processes inherit the controller's queue: each adds its own name (gw0, gw1...), which
+# the Celery workers it starts inherit in turn.
+_queue = os.environ.setdefault("CELERY_QUEUE", f"chorus-test-{uuid.uuid4().hex[:10]}")
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker and not _queue.endswith(f"-{_xdist_worker}"):
+    os.environ["CELERY_QUEUE"] = f"{_queue}-{_xdist_worker}"
 
-from chorus.settings import *  # noqa: F403
-from chorus.settings import STORAGES
+from chorus.settings import *  # noqa: E402, F403
+from chorus.settings import STORAGES  # noqa: E402
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_QUEUE"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -49,16 +49,48 @@ def _french_by_default() -> Iterator[None]:
     translation.activate("fr")
 
 
-@pytest.fixture
-def reference_data(transactional_db) -> None:  # type: ignore[no-untyped-def]
+REFERENCE_DATA = [
+    ("accounts.migrations.0002_first_terms", "create_first_version"),
+    ("structures.migrations.0002_state_and_mandate", "forwards"),
+    ("invoices.migrations.0002_rejection_reasons", "forwards"),
+]
+
+
+def restore_reference_data() -> None:
     """What the data migrations create (the State and its services, the mandate, the CGU, the
-    reason catalogue), put back for tests on a committed database: a transactional test before
-    this one may have flushed it. The migrations' functions are idempotent."""
+    reason catalogue); the migrations' functions are idempotent."""
     from django.apps import apps
 
-    for module, function in [
-        ("accounts.migrations.0002_first_terms", "create_first_version"),
-        ("structures.migrations.0002_state_and_mandate", "forwards"),
-        ("invoices.migrations.0002_rejection_reasons", "forwards"),
-    ]:
+    for module, function in REFERENCE_DATA:
         getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    """The reference data, for a test on a committed database (see ``pytest_runtest_teardown``:
+    a flush before this test already put it back; this makes the dependency explicit)."""
+    restore_reference_data()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    uses = set(getattr(item, "fixturenames", ()))
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or uses & {"transactional_db", "live_server", "celery_worker"}
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """A transactional test ends with a flush of every table, data migrations' rows included.
+    Run alone, pytest-django orders those tests last; run by pytest-xdist, a worker may go on
+    with any test of another file: the reference data is put back after each flush."""
+    result = yield
+    # Without a next test, the test databases are already gone with the session's fixtures.
+    if nextitem is not None and _is_transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_reference_data()
+    return result
