@@ -106,6 +106,8 @@ def _measures(people: dict[str, Any]) -> dict[str, tuple[Any, Callable[[Any], ob
         "what-if: same, structure ids resolved first": (None, data_resolved),
         "supplier's list (Factures émises)": (supplier, get(supplier, "/factures/")),
         "agent's list (Factures reçues)": (agent, get(agent, "/factures/recues/")),
+        "supplier's dashboard": (supplier, get(supplier, "/tableau-de-bord/fournisseur/")),
+        "agent's dashboard": (agent, get(agent, "/tableau-de-bord/agent/")),
         "supplier's status counts": (
             None,
             lambda _: selectors.status_counts(selectors.sent_invoices_for(supplier_user)),
