@@ -147,7 +147,7 @@ def received_status_counts(scope: AgentScope) -> dict[str, int]:
     if not queries:
         return counts
     for status, count in queries[0].union(*queries[1:], all=True):
-        counts[status] += count
+        counts[status] = counts.get(status, 0) + count
     return counts
 
 
