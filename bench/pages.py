@@ -1,4 +1,4 @@
-"""Pages as data grows: the supplier's list, the agent's list, and the status counts.
+"""Pages as data grows: the supplier's and the agent's lists and dashboards, and the status counts.
 
 10,000, 100,000 then 1,000,000 invoices (--quick: the first two); one supplier holds one
 invoice in ten (100,000 at the largest size), the agent's service one in four. Each page is

@@ -4,22 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoices', '0005_status_change_hash_chain'),
+        ("invoices", "0005_status_change_hash_chain"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='invoice',
-            name='invoice_service_status',
+            model_name="invoice",
+            name="invoice_service_status",
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(condition=models.Q(('made_available_at__isnull', False)), fields=['service', 'status'], name='invoice_received_service'),
+            model_name="invoice",
+            index=models.Index(
+                condition=models.Q(("made_available_at__isnull", False)),
+                fields=["service", "status"],
+                name="invoice_received_service",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(condition=models.Q(('made_available_at__isnull', False), ('service__isnull', True)), fields=['recipient', 'status'], name='invoice_received_no_service'),
+            model_name="invoice",
+            index=models.Index(
+                condition=models.Q(("made_available_at__isnull", False), ("service__isnull", True)),
+                fields=["recipient", "status"],
+                name="invoice_received_no_service",
+            ),
         ),
     ]
