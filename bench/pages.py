@@ -121,7 +121,8 @@ def _explain_slowest(captured: list[dict[str, str]], limit: int = 3) -> list[dic
     plans = []
     with connection.cursor() as cursor:
         for query in slowest:
-            if not query["sql"].lstrip().upper().startswith("SELECT"):
+            # "(SELECT …) UNION ALL (SELECT …)": the agent's status counts.
+            if not query["sql"].lstrip(" (").upper().startswith("SELECT"):
                 continue
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
             plans.append(
