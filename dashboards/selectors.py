@@ -31,7 +31,14 @@ from django.utils import timezone
 
 from dashboards.interest import LatePayment, Rates, late_payment
 from invoices.models import Currency, Invoice, StatusChange
-from invoices.selectors import received_invoices_for, sent_invoices_for, services_handled_by
+from invoices.selectors import (
+    AgentScope,
+    agent_scope,
+    received_invoices_for,
+    received_status_counts,
+    sent_invoices_for,
+    services_handled_by,
+)
 from invoices.workflow import Status
 from structures.models import Service
 
@@ -67,9 +74,19 @@ def months_back(today: date, count: int = MONTHS_SHOWN) -> list[date]:
 
 
 # --- supplier ------------------------------------------------------------------------------------
-def sent_by_status(user: User) -> dict[str, int]:
+def _sent(user: User, sent: QuerySet[Invoice] | None) -> QuerySet[Invoice]:
+    return sent if sent is not None else sent_invoices_for(user)
+
+
+def _received(user: User, received: QuerySet[Invoice] | None) -> QuerySet[Invoice]:
+    return received if received is not None else received_invoices_for(user)
+
+
+# Each figure takes ``sent`` (or ``received``): the user's invoices when the page has already
+# scoped them (sent_invoices_for reads the user's structures first: once per page is enough).
+def sent_by_status(user: User, *, sent: QuerySet[Invoice] | None = None) -> dict[str, int]:
     """Sent invoices per status code (drafts included), zeros left out."""
-    rows = sent_invoices_for(user).order_by().values("status").annotate(n=Count("id"))
+    rows = _sent(user, sent).order_by().values("status").annotate(n=Count("*"))
     return {row["status"]: row["n"] for row in rows if row["n"]}
 
 
@@ -92,11 +109,13 @@ def _by_month(rows: QuerySet) -> dict[date, tuple[Decimal, int]]:
     return result
 
 
-def amounts_per_month(user: User, *, today: date) -> list[Month]:
+def amounts_per_month(
+    user: User, *, today: date, sent: QuerySet[Invoice] | None = None
+) -> list[Month]:
     """Incl.-tax amounts deposited, and amounts to pay put in payment, per month (euros)."""
     months = months_back(today)
     since = local_midnight(months[0])
-    sent = sent_invoices_for(user)
+    sent = _sent(user, sent)
     deposited = (
         sent.filter(deposited_at__gte=since, currency=Currency.EUR)
         .exclude(status=Status.BROUILLON)
@@ -140,13 +159,15 @@ class RecipientDelay:
     average_days: Decimal
 
 
-def payment_delays(user: User, *, today: date) -> list[RecipientDelay]:
+def payment_delays(
+    user: User, *, today: date, sent: QuerySet[Invoice] | None = None
+) -> list[RecipientDelay]:
     """Average days from deposit to payment, per recipient, over the payments of the last
     twelve months; slowest first."""
     since = local_midnight(months_back(today)[0])
     rows = (
         StatusChange.objects.filter(
-            invoice__in=sent_invoices_for(user), to_status=Status.MISE_EN_PAIEMENT, at__gte=since
+            invoice__in=_sent(user, sent), to_status=Status.MISE_EN_PAIEMENT, at__gte=since
         )
         .annotate(
             delay=ExpressionWrapper(
@@ -209,7 +230,9 @@ class LateInvoices:
         return sum(1 for i in self.invoices if i.paid_on is None)
 
 
-def late_invoices(user: User, *, today: date, rates: Rates) -> LateInvoices:
+def late_invoices(
+    user: User, *, today: date, rates: Rates, sent: QuerySet[Invoice] | None = None
+) -> LateInvoices:
     """Invoices (in euros) unpaid past the legal delay, or paid after it, with the interest and
     the fixed fee owed for each; most late first. One query: the payment date is a subquery."""
     delay = timedelta(days=settings.INVOICE_PAYMENT_DELAY_DAYS)
@@ -219,7 +242,7 @@ def late_invoices(user: User, *, today: date, rates: Rates) -> LateInvoices:
         invoice=OuterRef("pk"), to_status=Status.MISE_EN_PAIEMENT
     ).values("at")[:1]
     rows = (
-        sent_invoices_for(user)
+        _sent(user, sent)
         .filter(currency=Currency.EUR, deposited_at__lt=deadline_passed)
         .exclude(status__in=NO_DEADLINE)
         .annotate(paid_at=Subquery(paid_at))
@@ -290,14 +313,16 @@ def _bucket_filter(bucket: AgeBucket, today: date) -> Q:
     return condition
 
 
-def waiting_by_service(user: User, *, today: date) -> list[ServiceQueue]:
+def waiting_by_service(
+    user: User, *, today: date, received: QuerySet[Invoice] | None = None
+) -> list[ServiceQueue]:
     """Invoices waiting for the user's services, per service and age bucket; every service the
     user handles is listed, with zeros when nothing waits. Two queries."""
     counts = {
         bucket.key: Count("id", filter=_bucket_filter(bucket, today)) for bucket in AGE_BUCKETS
     }
     rows = list(
-        received_invoices_for(user)
+        _received(user, received)
         .filter(status__in=WAITING_FOR_AGENT)
         .order_by("recipient__name")
         .values("service_id", "service__code", "service__name", "recipient__name")
@@ -323,14 +348,16 @@ def _queue(service: Service | None, row: dict | None) -> ServiceQueue:
     )
 
 
-def received_by_status(user: User) -> dict[str, int]:
-    rows = received_invoices_for(user).order_by().values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows if row["n"]}
+def received_by_status(user: User, *, scope: AgentScope | None = None) -> dict[str, int]:
+    counts = received_status_counts(scope if scope is not None else agent_scope(user))
+    return {status: n for status, n in counts.items() if n}
 
 
-def oldest_waiting(user: User, *, limit: int = 10) -> list[Invoice]:
+def oldest_waiting(
+    user: User, *, limit: int = 10, received: QuerySet[Invoice] | None = None
+) -> list[Invoice]:
     return list(
-        received_invoices_for(user)
+        _received(user, received)
         .filter(status__in=WAITING_FOR_AGENT)
         .select_related("supplier", "service")
         .order_by("deposited_at", "pk")[:limit]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from chorus import formatting
 from dashboards import charts, selectors
 from dashboards.interest import current_rates
-from invoices.selectors import is_agent
+from invoices.selectors import agent_scope, is_agent, received_invoices_for, sent_invoices_for
 from invoices.workflow import Status
 from structures.selectors import supplier_structures_of
 
@@ -44,10 +44,11 @@ def supplier(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     rates = current_rates()
-    by_status = selectors.sent_by_status(user)
-    months = selectors.amounts_per_month(user, today=today)
-    delays = selectors.payment_delays(user, today=today)
-    late = selectors.late_invoices(user, today=today, rates=rates)
+    sent = sent_invoices_for(user)
+    by_status = selectors.sent_by_status(user, sent=sent)
+    months = selectors.amounts_per_month(user, today=today, sent=sent)
+    delays = selectors.payment_delays(user, today=today, sent=sent)
+    late = selectors.late_invoices(user, today=today, rates=rates, sent=sent)
     return render(
         request,
         "dashboards/supplier.html",
@@ -159,14 +160,16 @@ def _queues_chart(
 def agent(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    queues = selectors.waiting_by_service(user, today=today)
-    by_status = selectors.received_by_status(user)
+    scope = agent_scope(user)
+    received = received_invoices_for(user, scope)
+    queues = selectors.waiting_by_service(user, today=today, received=received)
+    by_status = selectors.received_by_status(user, scope=scope)
     parts = _age_parts()
     return render(
         request,
         "dashboards/agent.html",
         {
-            "is_agent": is_agent(user),
+            "is_agent": scope.is_agent,
             "queues": queues,
             "parts": parts,
             "buckets": [b.key for b in selectors.AGE_BUCKETS],
@@ -175,7 +178,7 @@ def agent(request: HttpRequest) -> HttpResponse:
             "queues_chart": _queues_chart(queues, parts),
             "by_status": _status_rows(by_status),
             "status_chart": _status_chart(by_status),
-            "oldest": selectors.oldest_waiting(user),
+            "oldest": selectors.oldest_waiting(user, received=received),
             "today": today,
         },
     )

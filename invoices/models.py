@@ -207,7 +207,19 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
                 condition=Q(made_available_at__isnull=False),
                 name="invoice_received_deposited",
             ),
-            models.Index(fields=["service", "status"], name="invoice_service_status"),
+            # The agent's status counts, one count per part of their scope (UNION ALL): the
+            # invoices that reached their services, and those of their structures addressed to
+            # no service. Each part is then an index-only scan of its own index.
+            models.Index(
+                fields=["service", "status"],
+                condition=Q(made_available_at__isnull=False),
+                name="invoice_received_service",
+            ),
+            models.Index(
+                fields=["recipient", "status"],
+                condition=Q(service__isnull=True, made_available_at__isnull=False),
+                name="invoice_received_no_service",
+            ),
             models.Index(fields=["recipient", "status"], name="invoice_recipient_status"),
             models.Index(fields=["status", "status_changed_at"], name="invoice_status_since"),
         ]

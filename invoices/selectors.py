@@ -7,10 +7,11 @@ Anything else is "not found" for them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,16 +44,53 @@ def depositing_structures_of(user: User) -> QuerySet[Structure]:
     ).order_by("name")
 
 
-def _agent_scope(user: User) -> Q:
-    services = agent_services(user)
-    own_public = structures_of(user).filter(is_public=True)
-    return Q(service__in=services) | Q(service__isnull=True, recipient__in=own_public)
+@dataclass(frozen=True)
+class AgentScope:
+    """What an agent receives: the ids of the services they handle, and of the public
+    structures they belong to (for the invoices addressed to no service)."""
+
+    services: list[int]
+    structures: list[int]
+
+    @property
+    def is_agent(self) -> bool:
+        return bool(self.structures)
+
+    def parts(self) -> list[Q]:
+        """The scope's two parts, which no invoice is in both of (its service is set or not)."""
+        parts = []
+        if self.services:
+            parts.append(Q(service_id__in=self.services))
+        if self.structures:
+            parts.append(Q(service__isnull=True, recipient_id__in=self.structures))
+        return parts
+
+    def condition(self) -> Q:
+        condition = Q(pk__in=[])  # nothing, when the user is no agent
+        for part in self.parts():
+            condition |= part
+        return condition
+
+
+def agent_scope(user: User) -> AgentScope:
+    """The agent's scope in one small query, resolved to ids before reading the invoices: with
+    constants (not subqueries) PostgreSQL reads the invoice indexes in order, and plans with
+    the statistics of these very services."""
+    if not user.is_authenticated:
+        return AgentScope(services=[], structures=[])
+    services = agent_services(user).order_by().values_list(Value("service"), "pk")
+    structures = structures_of(user).filter(is_public=True).order_by()
+    rows = services.union(structures.values_list(Value("structure"), "pk"), all=True)
+    found: dict[str, list[int]] = {"service": [], "structure": []}
+    for kind, pk in rows:
+        found[kind].append(pk)
+    return AgentScope(services=found["service"], structures=found["structure"])
 
 
 def is_agent_of(user: User, invoice: Invoice) -> bool:
     if not user.is_authenticated or invoice.recipient_id is None:
         return False
-    return Invoice.objects.filter(_agent_scope(user), pk=invoice.pk).exists()
+    return Invoice.objects.filter(agent_scope(user).condition(), pk=invoice.pk).exists()
 
 
 def is_agent(user: User) -> bool:
@@ -61,9 +99,13 @@ def is_agent(user: User) -> bool:
 
 # --- supplier side ---------------------------------------------------------------------------
 def sent_invoices_for(user: User) -> QuerySet[Invoice]:
+    """The invoices of the user's supplier structures. Their ids are read first (one small
+    query): with a list of constants, PostgreSQL reads the supplier's index in the lists'
+    order instead of sorting all of the supplier's invoices for every page."""
     if not user.is_authenticated:
         return Invoice.objects.none()
-    return Invoice.objects.filter(supplier__in=structures_of(user).filter(is_public=False))
+    structures = structures_of(user).filter(is_public=False).order_by()
+    return Invoice.objects.filter(supplier_id__in=list(structures.values_list("pk", flat=True)))
 
 
 def sent_invoice_for(user: User, pk: int) -> Invoice:
@@ -75,18 +117,38 @@ def sent_invoice_for(user: User, pk: int) -> Invoice:
 
 def status_counts(invoices: QuerySet[Invoice]) -> dict[str, int]:
     """How many invoices in each status, every status present (zero included)."""
-    rows = invoices.order_by().values("status").annotate(count=Count("id"))
+    # count(*), not count(id): an index on (…, status) answers it alone (index-only scan).
+    rows = invoices.order_by().values("status").annotate(count=Count("*"))
     counts = {status: 0 for status in Status.values}
     counts.update({row["status"]: row["count"] for row in rows})
     return counts
 
 
 # --- recipient side --------------------------------------------------------------------------
-def received_invoices_for(user: User) -> QuerySet[Invoice]:
-    """Invoices that reached the user's services: made available at least once."""
+def received_invoices_for(user: User, scope: AgentScope | None = None) -> QuerySet[Invoice]:
+    """Invoices that reached the user's services: made available at least once. ``scope``:
+    the user's ``agent_scope``, when the caller has already read it."""
     if not user.is_authenticated:
         return Invoice.objects.none()
-    return Invoice.objects.filter(_agent_scope(user), made_available_at__isnull=False)
+    scope = scope if scope is not None else agent_scope(user)
+    return Invoice.objects.filter(scope.condition(), made_available_at__isnull=False)
+
+
+def received_status_counts(scope: AgentScope) -> dict[str, int]:
+    """``status_counts`` of the received invoices, as one count per part of the scope added
+    up (UNION ALL): each part is an index-only scan of its partial index, where the OR of the
+    parts would read every invoice of the table that matches either."""
+    counts = {status: 0 for status in Status.values}
+    received = Invoice.objects.filter(made_available_at__isnull=False).order_by()
+    queries = [
+        received.filter(part).values_list("status").annotate(count=Count("*"))
+        for part in scope.parts()
+    ]
+    if not queries:
+        return counts
+    for status, count in queries[0].union(*queries[1:], all=True):
+        counts[status] = counts.get(status, 0) + count
+    return counts
 
 
 def received_invoice_for(user: User, pk: int) -> Invoice:
@@ -273,22 +335,33 @@ def _party_filter(party: str, text: str) -> Q:
     return Q(**{f"{party}__name__icontains": text.strip()})
 
 
+# The list filters and the lookups they apply ("party" aside: see _party_filter).
+FILTER_LOOKUPS = {
+    "status": "status",
+    "number": "number__icontains",
+    "date_from": "deposited_at__date__gte",
+    "date_to": "deposited_at__date__lte",
+    "service": "service",
+    "service_code": "service_code__icontains",
+    "engagement_number": "engagement_number__icontains",
+    "amount_min": "total_incl_tax__gte",
+    "amount_max": "total_incl_tax__lte",
+}
+
+
+def narrows(filters: dict) -> bool:
+    """Whether ``filter_invoices`` would leave some invoices out (the order aside): if not,
+    the list holds as many invoices as the status counts add up to."""
+    return bool(filters.get("party")) or any(
+        filters.get(name) not in (None, "") for name in FILTER_LOOKUPS
+    )
+
+
 def filter_invoices(
     invoices: QuerySet[Invoice], filters: dict, *, party: str = "recipient"
 ) -> QuerySet[Invoice]:
     """Apply the list filters (all optional); ``party`` names the other side of the invoice."""
-    lookups = {
-        "status": "status",
-        "number": "number__icontains",
-        "date_from": "deposited_at__date__gte",
-        "date_to": "deposited_at__date__lte",
-        "service": "service",
-        "service_code": "service_code__icontains",
-        "engagement_number": "engagement_number__icontains",
-        "amount_min": "total_incl_tax__gte",
-        "amount_max": "total_incl_tax__lte",
-    }
-    for name, lookup in lookups.items():
+    for name, lookup in FILTER_LOOKUPS.items():
         value = filters.get(name)
         if value not in (None, ""):
             invoices = invoices.filter(**{lookup: value})

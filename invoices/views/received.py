@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import InvoiceFilterForm, ProcessForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import documents_context, querystring_without
+from invoices.views.common import CountedPaginator, documents_context, querystring_without
 from invoices.workflow import REASON_REQUIRED, Status, agent_targets
 
 PAGE_SIZE = 25
@@ -35,7 +34,8 @@ RECEIVED_STATUSES = [
 
 @login_required
 def received_list(request: HttpRequest) -> HttpResponse:
-    base = selectors.received_invoices_for(request.user)
+    scope = selectors.agent_scope(request.user)
+    base = selectors.received_invoices_for(request.user, scope)
     form = InvoiceFilterForm(
         request.GET or None,
         statuses=RECEIVED_STATUSES,
@@ -43,8 +43,9 @@ def received_list(request: HttpRequest) -> HttpResponse:
     )
     filters = form.cleaned_data if form.is_valid() else {}
     invoices = selectors.filter_invoices(base, filters, party="supplier")
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.status_counts(base)
+    counts = selectors.received_status_counts(scope)
+    total = None if selectors.narrows(filters) else sum(counts.values())
+    page = CountedPaginator(invoices, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     return render(
         request,
         "invoices/received_list.html",
@@ -54,7 +55,7 @@ def received_list(request: HttpRequest) -> HttpResponse:
             "counts": [(Status(s), counts[s]) for s in RECEIVED_STATUSES],
             "has_invoices": any(counts.values()),
             "query": querystring_without(request, "page"),
-            "is_agent": selectors.is_agent(request.user),
+            "is_agent": scope.is_agent,
         },
     )
 

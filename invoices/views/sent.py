@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,28 +20,29 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import documents_context, querystring_without
+from invoices.views.common import CountedPaginator, documents_context, querystring_without
 from invoices.workflow import Status
 
 PAGE_SIZE = 25
 
 
-def _filtered(request: HttpRequest) -> tuple[InvoiceFilterForm, object]:
-    base = selectors.sent_invoices_for(request.user)
+def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
     form = InvoiceFilterForm(
         request.GET or None,
         statuses=Status.values,
         party_label=gettext_lazy("Destinataire (nom ou SIRET)"),
     )
-    filters = form.cleaned_data if form.is_valid() else {}
-    return form, selectors.filter_invoices(base, filters, party="recipient")
+    return form, form.cleaned_data if form.is_valid() else {}
 
 
 @login_required
 def sent_list(request: HttpRequest) -> HttpResponse:
-    form, invoices = _filtered(request)
-    counts = selectors.status_counts(selectors.sent_invoices_for(request.user))
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, filters = _filters(request)
+    base = selectors.sent_invoices_for(request.user)
+    invoices = selectors.filter_invoices(base, filters, party="recipient")
+    counts = selectors.status_counts(base)
+    total = None if selectors.narrows(filters) else sum(counts.values())
+    page = CountedPaginator(invoices, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     return render(
         request,
         "invoices/sent_list.html",
@@ -101,7 +101,10 @@ def _csv_rows(invoices) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
 def sent_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV (``;``, UTF-8 with a BOM so that spreadsheets read accents);
     status codes stay the stable Chorus Pro codes."""
-    _form, invoices = _filtered(request)
+    _form, filters = _filters(request)
+    invoices = selectors.filter_invoices(
+        selectors.sent_invoices_for(request.user), filters, party="recipient"
+    )
     writer = csv.writer(_Echo(), delimiter=";")
     lines = (writer.writerow(row) for row in _csv_rows(invoices))
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
+from tests.factories import StructureFactory
 from tests.invoices.factories import deposited, draft, invoice_in, pdf_bytes, rendered, upload
 
 pytestmark = pytest.mark.django_db
@@ -290,6 +291,43 @@ def test_the_agent_list_s_query_count_does_not_grow_with_the_invoices(personas, 
     for status in [Status.MISE_A_DISPOSITION, Status.COMPTABILISEE, Status.REJETEE] * 8:
         invoice_in(personas, status)
     assert _list_queries(client, url) == few
+
+
+def _paginator_counts(client, url: str, params: dict | None = None) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """The page, and how many of its queries were the paginator's own COUNT."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return response.content.decode(), sum('AS "__count"' in q["sql"] for q in queries)
+
+
+def test_an_unfiltered_list_takes_its_total_from_the_status_counts(personas, as_user):
+    for status in [Status.DEPOSEE, Status.REJETEE, Status.MISE_A_DISPOSITION] * 9:
+        invoice_in(personas, status)
+    invoice_in(personas, Status.DEPOSEE, supplier=StructureFactory(name="Autre"))  # not theirs
+    client = as_user(personas.supplier_principal)
+    url = reverse("invoices:sent")
+    html, counted = _paginator_counts(client, url, {"sort": "number"})
+    assert "Factures trouvées : 27" in html and counted == 0
+    assert "1 sur 2" in html
+    html, counted = _paginator_counts(client, url, {"status": "REJETEE"})
+    assert "Factures trouvées : 9" in html and counted == 1
+
+
+def test_the_agent_list_counts_both_parts_of_their_scope(personas, as_user):
+    invoice_in(personas, Status.MISE_A_DISPOSITION)
+    invoice_in(personas, Status.REJETEE)
+    invoice_in(personas, Status.MISE_A_DISPOSITION, service=None, number="F-NO-SERVICE")
+    invoice_in(personas, Status.MISE_A_DISPOSITION, service=personas.other_service)  # not theirs
+    invoice_in(personas, Status.DEPOSEE)  # not made available yet
+    client = as_user(personas.agent)
+    url = reverse("invoices:received")
+    html, counted = _paginator_counts(client, url)
+    assert "Factures trouvées : 3" in html and counted == 0
+    assert "F-NO-SERVICE" in html
+    assert "Mise à disposition du destinataire : 2" in html and "Rejetée : 1" in html
+    html, counted = _paginator_counts(client, url, {"status": "REJETEE"})
+    assert "Factures trouvées : 1" in html and counted == 1
 
 
 # --- agent ---------------------------------------------------------------------------------------
