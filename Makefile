@@ -31,6 +31,8 @@ check: venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Two processes (pytest-xdist), a test file each at a time; PYTEST_ARGS="-n 0" runs in one.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 pytest: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -28,7 +28,10 @@ def test_database_url() -> str:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # Not the test process' own markers: the async switch, and pytest-xdist's worker name (with
+    # it, settings_test would give the child a queue of its own: CELERY_QUEUE is exact here).
+    hidden = {"DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_XDIST_WORKER"}
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     env.update(
         DJANGO_SETTINGS_MODULE="chorus.settings_test",
         DATABASE_URL=test_database_url(),
