@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -58,6 +59,37 @@ def email_queue(*, key: str, to: str, subject: str, body: str, html: str = "") -
     except IntegrityError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Email:
+    key: str
+    to: str
+    subject: str
+    body: str
+    html: str = ""
+
+
+def emails_queue_new(emails: list[Email]) -> int:
+    """Queue the e-mails of an event recorded in the current transaction, in one INSERT.
+
+    Only for keys that cannot exist yet (they name the event's new row): a duplicate would be
+    a bug, and fails the transaction instead of being skipped. ``email_queue`` is the call for
+    an event that may already have its e-mails."""
+    OutgoingEmail.objects.bulk_create(
+        [
+            OutgoingEmail(
+                key=email.key,
+                to=email.to,
+                subject=email.subject[:255],
+                body=email.body,
+                html=email.html,
+                message_id=message_id_for(email.key),
+            )
+            for email in emails
+        ]
+    )
+    return len(emails)
 
 
 def _claim(email_id: int) -> OutgoingEmail | None:

@@ -27,19 +27,31 @@ from invoices.workflow import Status
 WITH_REASON = (Status.REJETEE, Status.SUSPENDUE, Status.A_RECYCLER)
 
 
-def _queue(user: Any, template: str, context: dict[str, Any], key: str) -> None:
+def _email(user: Any, template: str, context: dict[str, Any], key: str) -> outbox.Email:
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         context = {**context, "user": user, "site_url": settings.SITE_URL}
         subject = render_to_string(f"invoices/emails/{template}_subject.txt", context)
         text = render_to_string(f"invoices/emails/{template}.txt", context)
         html = render_to_string(f"invoices/emails/{template}.html", context)
-    outbox.email_queue(
+    return outbox.Email(
         key=key,
         to=user.contact_email or user.email,
         subject=" ".join(subject.split()),
         body=text,
         html=html,
     )
+
+
+def _queue(emails: list[outbox.Email], *, new: bool) -> int:
+    """Queue the e-mails of an event: in one write for an event recorded just now (``new``:
+    nothing can be queued under its keys yet), else each unless it is already queued."""
+    if new:
+        return outbox.emails_queue_new(emails)
+    for email in emails:
+        outbox.email_queue(
+            key=email.key, to=email.to, subject=email.subject, body=email.body, html=email.html
+        )
+    return len(emails)
 
 
 def _queued(key_prefix: str) -> bool:
@@ -68,9 +80,10 @@ def status_key(change_id: int) -> str:
     return f"invoice-status:{change_id}:"
 
 
-def queue_status_change(change: StatusChange) -> int:
+def queue_status_change(change: StatusChange, *, new: bool = False) -> int:
     """Queue the e-mails telling the supplier's users where their invoice stands now; returns
-    how many (none: nobody to tell, and no task to enqueue)."""
+    how many (none: nobody to tell, and no task to enqueue). ``new``: the change was recorded in
+    the current transaction (see ``_queue``)."""
     if not change.from_status:
         return 0  # a draft being created is nobody's news
     invoice = change.invoice
@@ -80,11 +93,11 @@ def queue_status_change(change: StatusChange) -> int:
         "with_reason": change.to_status in WITH_REASON,
         "url": settings.SITE_URL + reverse("invoices:detail", args=[invoice.pk]),
     }
-    queued = 0
-    for user in selectors.supplier_users_to_notify(invoice):
-        _queue(user, "status_change", context, f"{status_key(change.pk)}{user.pk}")
-        queued += 1
-    return queued
+    emails = [
+        _email(user, "status_change", context, f"{status_key(change.pk)}{user.pk}")
+        for user in selectors.supplier_users_to_notify(invoice)
+    ]
+    return _queue(emails, new=new)
 
 
 def send_status_change(status_change_id: int) -> int:
@@ -108,9 +121,9 @@ def agents_key(invoice_id: int, change_id: int | None) -> str:
     return f"invoice-agents:{invoice_id}:{change_id or 0}:"
 
 
-def queue_for_agents(invoice: Invoice, change: StatusChange | None) -> int:
+def queue_for_agents(invoice: Invoice, change: StatusChange | None, *, new: bool = False) -> int:
     """Queue the e-mails telling the recipient's agents that an invoice awaits them; returns
-    how many."""
+    how many. ``new``: ``change`` was recorded in the current transaction (see ``_queue``)."""
     if invoice.recipient_id is None:
         return 0
     context = {
@@ -118,11 +131,11 @@ def queue_for_agents(invoice: Invoice, change: StatusChange | None) -> int:
         "url": settings.SITE_URL + reverse("invoices:received_detail", args=[invoice.pk]),
     }
     key = agents_key(invoice.pk, change.pk if change else None)
-    queued = 0
-    for user in selectors.agents_to_notify(invoice):
-        _queue(user, "agents_invoice", context, f"{key}{user.pk}")
-        queued += 1
-    return queued
+    emails = [
+        _email(user, "agents_invoice", context, f"{key}{user.pk}")
+        for user in selectors.agents_to_notify(invoice)
+    ]
+    return _queue(emails, new=new and change is not None)
 
 
 def send_to_agents(invoice_id: int, change_id: int | None = None) -> int:

@@ -128,7 +128,7 @@ def invoice_complete(
                 change=change,
                 stored=stored,
             )
-    if notifications.queue_for_agents(invoice, change):
+    if notifications.queue_for_agents(invoice, change, new=True):
         after_commit("notify_agents", invoice.pk, change.pk)
     return invoice
 

@@ -127,7 +127,7 @@ def record(
         mandate_number=mandate_number,
     )
     # The e-mails are written with the change (the outbox), sent once it is committed.
-    if notifications.queue_status_change(change):
+    if notifications.queue_status_change(change, new=True):
         if emails is None:
             after_commit("notify_status_change", change.pk)
         else:

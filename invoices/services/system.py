@@ -110,7 +110,7 @@ def _route_decide(invoice: Invoice, run: RoutingRun | None) -> None:
         emails=None if run is None else run.emails,
     )
     if decision.status == Status.MISE_A_DISPOSITION and notifications.queue_for_agents(
-        invoice, change
+        invoice, change, new=True
     ):
         if run is None:
             after_commit("notify_agents", invoice.pk, change.pk)

@@ -194,3 +194,14 @@ def test_e_mails_sent_together_are_kept_one_by_one_when_the_server_refuses(sink)
     sink.refuse = None
     assert outbox.emails_deliver_due() == 2
     assert sorted(sink.recipients()) == sorted(e.to for e in emails)
+
+
+@pytest.mark.django_db
+def test_the_e_mails_of_a_new_event_are_queued_in_one_write(django_assert_num_queries):
+    emails = [outbox.Email(key=f"event:9:{n}", to=f"u{n}@example.test", subject="S", body="B")
+              for n in range(3)]  # fmt: skip
+    with django_assert_num_queries(1):
+        assert outbox.emails_queue_new(emails) == 3
+    assert set(OutgoingEmail.objects.values_list("status", "message_id")) == {
+        (Pending, outbox.message_id_for(f"event:9:{n}")) for n in range(3)
+    }
