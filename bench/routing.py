@@ -18,6 +18,9 @@ from bench import data, generate
 from bench.common import Row, process, truncate, wait_until
 
 TARGET_RATE = 500.0
+# The workers run as in production, DEBUG off (with it on, Django re-reads and re-compiles
+# every e-mail template at each rendering, and logs every query).
+WORKER_ENV = {"DEBUG": "0", "SECRET_KEY": "bench-only-secret-key-" + "w" * 40}
 
 
 def _worker_command(concurrency: int) -> list[str]:
@@ -61,7 +64,9 @@ def _noop_rate(concurrency: int, count: int) -> dict[str, float]:
     _purge()
     publish_rate = _publish(noop, [(n,) for n in range(count)])
     client = _redis()
-    with process(_worker_command(concurrency), log_name=f"celery-noop-{concurrency}"):
+    with process(
+        _worker_command(concurrency), log_name=f"celery-noop-{concurrency}", env=WORKER_ENV
+    ):
         wait_until(
             lambda: int(client.get(COUNTER) or 0) >= count,
             timeout=600,
@@ -100,7 +105,9 @@ def _routing_rate(
     ids = list(batch.values_list("id", flat=True))
     _purge()
     publish_rate = _publish(route_invoice, [(pk, Status.DEPOSEE) for pk in ids])
-    with process(_worker_command(concurrency), log_name=f"celery-routing-{concurrency}"):
+    with process(
+        _worker_command(concurrency), log_name=f"celery-routing-{concurrency}", env=WORKER_ENV
+    ):
         wait_until(
             lambda: batch.filter(status=Status.MISE_A_DISPOSITION).count() >= count,
             timeout=900,

@@ -20,8 +20,11 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="invoices.route_invoice", acks_late=True)
 def route_invoice(invoice_id: int, expected_status: str = Status.DEPOSEE) -> str | None:
-    """One routing step for an invoice that is still in ``expected_status``."""
-    return services.invoice_route(invoice_id=invoice_id, expected_status=expected_status)
+    """Route an invoice that is still in ``expected_status``: every step at once, or one step
+    per message when INVOICE_ROUTING_DELAY spaces them (so that a developer sees them)."""
+    if settings.INVOICE_ROUTING_DELAY:
+        return services.invoice_route(invoice_id=invoice_id, expected_status=expected_status)
+    return services.invoice_route_through(invoice_id=invoice_id, expected_status=expected_status)
 
 
 @shared_task(name="invoices.sweep_routing", acks_late=True)
@@ -77,3 +80,9 @@ def notify_status_change(status_change_id: int) -> int:
 @shared_task(name="invoices.notify_agents", acks_late=True)
 def notify_agents(invoice_id: int, status_change_id: int | None = None) -> int:
     return notifications.send_to_agents(invoice_id, status_change_id)
+
+
+@shared_task(name="invoices.notify_queued", acks_late=True)
+def notify_queued(key_prefixes: list[str]) -> int:
+    """The e-mails queued by several changes at once (a routing run)."""
+    return notifications.send_queued(key_prefixes)

@@ -46,6 +46,7 @@ from invoices.services.system import (
     SYSTEM_ROUTING,
     invoice_pay_due,
     invoice_route,
+    invoice_route_through,
     invoices_sweep_routing,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "invoice_recycle",
     "invoice_render_facturx",
     "invoice_route",
+    "invoice_route_through",
     "invoice_save_draft",
     "invoice_submit",
     "invoice_upload_pdf",

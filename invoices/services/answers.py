@@ -128,8 +128,8 @@ def invoice_complete(
                 change=change,
                 stored=stored,
             )
-    notifications.queue_for_agents(invoice, change)
-    after_commit("notify_agents", invoice.pk, change.pk)
+    if notifications.queue_for_agents(invoice, change, new=True):
+        after_commit("notify_agents", invoice.pk, change.pk)
     return invoice
 
 

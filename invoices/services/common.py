@@ -111,7 +111,11 @@ def record(
     reason: RejectionReason | None = None,
     comment: str = "",
     mandate_number: str = "",
+    emails: list[str] | None = None,
 ) -> StatusChange:
+    """Record the invoice's status change and queue its e-mails (the outbox). They are sent by
+    a task enqueued once committed, if anyone is to receive them; a caller that sends the
+    e-mails of several changes at once passes ``emails``, which gathers their keys instead."""
     change = history_append(
         invoice,
         from_status=from_status,
@@ -123,8 +127,11 @@ def record(
         mandate_number=mandate_number,
     )
     # The e-mails are written with the change (the outbox), sent once it is committed.
-    notifications.queue_status_change(change)
-    after_commit("notify_status_change", change.pk)
+    if notifications.queue_status_change(change, new=True):
+        if emails is None:
+            after_commit("notify_status_change", change.pk)
+        else:
+            emails.append(notifications.status_key(change.pk))
     return change
 
 

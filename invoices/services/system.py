@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
@@ -68,14 +69,28 @@ def _routing_facts(invoice: Invoice) -> routing.RoutingFacts:
     )
 
 
-def _route_start(invoice: Invoice) -> None:
+@dataclass
+class RoutingRun:
+    """Several routing steps run by one call: the keys of the e-mails their changes queued,
+    sent together once the last step is committed (one task instead of one per change)."""
+
+    emails: list[str] = field(default_factory=list)
+
+
+def _route_start(invoice: Invoice, run: RoutingRun | None) -> None:
     fire(invoice, "start_routing")
     save_transition(invoice)
-    record(invoice, Status.DEPOSEE, system=SYSTEM_ROUTING)
-    enqueue_routing(invoice)
+    record(
+        invoice,
+        Status.DEPOSEE,
+        system=SYSTEM_ROUTING,
+        emails=None if run is None else run.emails,
+    )
+    if run is None:  # the next step is a message of its own; otherwise the caller goes on
+        enqueue_routing(invoice)
 
 
-def _route_decide(invoice: Invoice) -> None:
+def _route_decide(invoice: Invoice, run: RoutingRun | None) -> None:
     decision = routing.decide(_routing_facts(invoice))
     fire(invoice, ROUTING_TRANSITIONS[decision.status])
     if decision.status == Status.MISE_A_DISPOSITION:
@@ -92,29 +107,66 @@ def _route_decide(invoice: Invoice) -> None:
         system=SYSTEM_ROUTING,
         reason=reason,
         comment=decision.comment,
+        emails=None if run is None else run.emails,
     )
-    if decision.status == Status.MISE_A_DISPOSITION:
-        notifications.queue_for_agents(invoice, change)
-        after_commit("notify_agents", invoice.pk, change.pk)
+    if decision.status == Status.MISE_A_DISPOSITION and notifications.queue_for_agents(
+        invoice, change, new=True
+    ):
+        if run is None:
+            after_commit("notify_agents", invoice.pk, change.pk)
+        else:
+            run.emails.append(notifications.agents_key(invoice.pk, change.pk))
 
 
 @transaction.atomic
-def invoice_route(*, invoice_id: int, expected_status: str) -> str | None:
+def invoice_route(
+    *, invoice_id: int, expected_status: str, run: RoutingRun | None = None
+) -> str | None:
     """One step of routing, if the invoice is still where the step expects it.
 
     Returns the new status, or None when there was nothing to do: a message delivered twice,
-    or an invoice that has moved on, changes nothing.
+    or an invoice that has moved on, changes nothing. Without ``run``, the step enqueues what
+    follows it (the next step, the e-mails); with it, the caller does (``invoice_route_through``).
     """
-    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("supplier", "recipient", "service")
+        .filter(pk=invoice_id)
+        .first()
+    )
     if invoice is None or invoice.status != expected_status:
         return None
     if invoice.status == Status.DEPOSEE:
-        _route_start(invoice)
+        _route_start(invoice, run)
     elif invoice.status == Status.EN_COURS_ACHEMINEMENT:
-        _route_decide(invoice)
+        _route_decide(invoice, run)
     else:
         return None
     return invoice.status
+
+
+def invoice_route_through(*, invoice_id: int, expected_status: str) -> str | None:
+    """Every routing step the invoice can take now, from ``expected_status`` on, in one call.
+
+    Each step is its own transaction with its own history row, as when each is a message: a
+    crash after the first commit leaves the invoice in EN_COURS_ACHEMINEMENT, where the same
+    message delivered again (late acknowledgement) or the sweep takes it on. For that reason a
+    message that expects DEPOSEE also finishes an invoice it finds in EN_COURS_ACHEMINEMENT.
+    The e-mails of the steps are sent by one task once the last step is committed. Returns the
+    last status reached, or None when there was nothing to do.
+    """
+    if expected_status not in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
+        return None
+    run = RoutingRun()
+    started = None
+    if expected_status == Status.DEPOSEE:
+        started = invoice_route(invoice_id=invoice_id, expected_status=Status.DEPOSEE, run=run)
+    decided = invoice_route(
+        invoice_id=invoice_id, expected_status=Status.EN_COURS_ACHEMINEMENT, run=run
+    )
+    if run.emails:
+        after_commit("notify_queued", run.emails)
+    return decided or started
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from chorus import outbox
@@ -167,3 +168,40 @@ def test_a_status_change_happens_while_the_mail_server_refuses_and_its_e_mails_f
     recipients = sink.recipients()
     assert len(recipients) == 7 and recipients.count("agent@etat.test") == 1
     assert sorted(set(recipients)) == ["agent@etat.test", "member@acme.test", "principal@acme.test"]
+
+
+@pytest.mark.django_db
+def test_the_e_mails_of_several_events_are_sent_together_each_once(sink):
+    emails = [queue(f"event:{n}:1", f"user{n}@example.test") for n in range(3)]
+    queue("other:1:1", "other@example.test")
+    OutgoingEmail.objects.filter(pk=emails[2].pk).update(
+        status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now()
+    )  # another worker is sending this one
+    matching = Q(key__startswith="event:0:") | Q(key__startswith="event:1:")
+    assert outbox.emails_deliver(matching=matching | Q(key__startswith="event:2:")) == 2
+    assert sorted(sink.recipients()) == ["user0@example.test", "user1@example.test"]
+    assert outbox.emails_deliver(matching=matching) == 0  # nothing sent twice
+    assert set(OutgoingEmail.objects.filter(pk__in=[e.pk for e in emails[:2]]).values_list(
+        "status", "attempts")) == {(Sent, 1)}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_e_mails_sent_together_are_kept_one_by_one_when_the_server_refuses(sink):
+    sink.refuse = "connect"
+    emails = [queue(f"event:{n}:1", f"user{n}@example.test") for n in range(2)]
+    assert outbox.emails_deliver(matching=Q(key__startswith="event:")) == 0
+    assert set(OutgoingEmail.objects.values_list("status", "attempts")) == {(Pending, 1)}
+    sink.refuse = None
+    assert outbox.emails_deliver_due() == 2
+    assert sorted(sink.recipients()) == sorted(e.to for e in emails)
+
+
+@pytest.mark.django_db
+def test_the_e_mails_of_a_new_event_are_queued_in_one_write(django_assert_num_queries):
+    emails = [outbox.Email(key=f"event:9:{n}", to=f"u{n}@example.test", subject="S", body="B")
+              for n in range(3)]  # fmt: skip
+    with django_assert_num_queries(1):
+        assert outbox.emails_queue_new(emails) == 3
+    assert set(OutgoingEmail.objects.values_list("status", "message_id")) == {
+        (Pending, outbox.message_id_for(f"event:9:{n}")) for n in range(3)
+    }

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
-from invoices import services, tasks
+from accounts.models import User
+from chorus.models import OutgoingEmail
+from invoices import integrity, services, tasks
 from invoices.models import EngagementRecord, Invoice
 from invoices.selectors import due_for_payment, stuck_in_routing
 from invoices.workflow import Status
@@ -163,3 +166,79 @@ def test_a_recipient_that_does_not_report_payments_is_not_paid_by_the_simulation
     personas.state.save()
     invoice_in(personas, Status.COMPTABILISEE, status_changed_at=timezone.now() - timedelta(days=1))
     assert not due_for_payment(older_than=timedelta(seconds=0)).exists()
+
+
+# --- one task, both steps ------------------------------------------------------------------------
+def _enqueued(callbacks, monkeypatch) -> list[tuple[str, tuple]]:  # type: ignore[no-untyped-def]
+    """The tasks that the commit callbacks enqueue: (name, arguments)."""
+    sent: list[tuple[str, tuple]] = []
+    for name in ("route_invoice", "notify_status_change", "notify_agents", "notify_queued"):
+        monkeypatch.setattr(
+            getattr(tasks, name), "apply_async", lambda args, _n=name, **k: sent.append((_n, args))
+        )
+    for callback in callbacks:
+        callback()
+    return sent
+
+
+def test_one_message_routes_through_both_steps_and_sends_their_e_mails_in_one_task(
+    personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    invoice = deposited(personas)
+    already = OutgoingEmail.objects.count()
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert tasks.route_invoice(invoice.pk, Status.DEPOSEE) == Status.MISE_A_DISPOSITION
+    steps = list(invoice.history.values_list("from_status", "to_status"))
+    assert steps[-2:] == [
+        ("DEPOSEE", "EN_COURS_ACHEMINEMENT"),
+        ("EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"),
+    ]
+    # Two changes for Acme's two users and the agent's notice: queued, sent by one task.
+    [(name, args)] = _enqueued(callbacks, monkeypatch)
+    assert name == "notify_queued"
+    assert OutgoingEmail.objects.count() == already + 5
+    assert tasks.notify_queued(*args) == 5
+    assert tasks.notify_queued(*args) == 0  # delivered again: nothing sent twice
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "agent@etat.test",
+        "member@acme.test",
+        "member@acme.test",
+        "principal@acme.test",
+        "principal@acme.test",
+    ]
+
+
+def test_a_message_delivered_again_after_a_crash_between_the_steps_finishes_the_routing(
+    personas,
+):
+    invoice = deposited(personas)
+    services.invoice_route(invoice_id=invoice.pk, expected_status=Status.DEPOSEE)  # then died
+    assert tasks.route_invoice(invoice.pk, Status.DEPOSEE) == Status.MISE_A_DISPOSITION
+    assert tasks.route_invoice(invoice.pk, Status.DEPOSEE) is None
+    statuses = list(invoice.history.order_by("id").values_list("to_status", flat=True))
+    assert statuses == ["BROUILLON", "DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
+    assert integrity.chain_problems(invoice.history.order_by("id")) == []
+
+
+def test_with_a_delay_between_the_steps_each_step_is_a_message(
+    personas, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.INVOICE_ROUTING_DELAY = 3
+    invoice = deposited(personas)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert tasks.route_invoice(invoice.pk, Status.DEPOSEE) == Status.EN_COURS_ACHEMINEMENT
+    names = sorted(name for name, _args in _enqueued(callbacks, monkeypatch))
+    assert names == ["notify_status_change", "route_invoice"]
+
+
+def test_a_status_change_nobody_is_told_of_enqueues_no_e_mail_task(
+    personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    invoice = deposited(personas)
+    User.objects.filter(memberships__structure=personas.acme).update(is_active=False)
+    User.objects.filter(memberships__structure=personas.state).update(is_active=False)
+    with django_capture_on_commit_callbacks() as callbacks:
+        tasks.route_invoice(invoice.pk, Status.DEPOSEE)
+    assert _enqueued(callbacks, monkeypatch) == []
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MISE_A_DISPOSITION
