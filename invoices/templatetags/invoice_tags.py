@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from chorus import formatting
@@ -74,3 +75,14 @@ def status_label(status: str) -> str:
         return str(Status(status).label)
     except ValueError:
         return status
+
+
+@register.filter
+def css_string(value: object) -> str:
+    """A value for a CSS string in a <style> block (the PDF's page footer): backslashes and
+    quotes escaped the CSS way (``escapejs`` writes JavaScript escapes, which CSS prints as
+    they are), line breaks as spaces, and no "<" that could close the block."""
+    text = " ".join(str(value).split())
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("<", "\\3C ")):
+        text = text.replace(char, escaped)
+    return mark_safe(text)  # noqa: S308 - escaped for its only context, above

@@ -46,3 +46,18 @@ def test_the_kept_fonts_still_make_pdfa3b():
 
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+
+
+def test_the_page_footer_prints_the_seller_s_name_as_it_is_written():
+    """The footer is CSS generated content: quotes, backslashes and "</style>" in a name are
+    escaped for CSS, and print as typed (they printed as "u002D" with JavaScript escapes)."""
+    from dataclasses import replace
+
+    from invoices.formats.facturx import build_facturx_pdf
+    from tests.invoices.formats.samples import invoice
+
+    sample = invoice()
+    name = 'ACME "Fournitures" </style> \\ SAS'
+    pdf = build_facturx_pdf(replace(sample, seller=replace(sample.seller, name=name)))
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert f"Facture {sample.number} — {name}" in text
