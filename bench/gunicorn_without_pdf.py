@@ -1,8 +1,8 @@
-"""A gunicorn configuration for one what-if figure of ``bench.api``: deposits whose two PDFs
-(the typed invoice and the deposit certificate) are not rendered in the request.
+"""A gunicorn configuration for one what-if figure of ``bench.api``: deposits whose certificate
+PDF is not rendered in the request (a typed invoice's Factur-X PDF is already a worker's task).
 
-Each worker replaces the two renderers with a constant one-page PDF once it has loaded the
-portal, so that the figure shows what the rest of a deposit costs: the ceiling the API would
+Each worker replaces the certificate's renderer with a constant one-page PDF once it has loaded
+the portal, so that the figure shows what the rest of a deposit costs: the ceiling the API would
 reach if rendering were moved out of the request (to a worker, or to another host). Nothing
 of the portal's code changes; this file is only ever loaded by ``bench.api``.
 """

@@ -64,8 +64,16 @@ def closed_loop(
     """
     result = LoadResult(clients=clients, seconds=0.0)
     lock = threading.Lock()
-    ready = threading.Barrier(clients + 1)
     deadline = [0.0]
+    clock: dict[str, float] = {}
+
+    def start_clock() -> None:
+        """Run by the barrier before it releases anyone: no client can read the deadline
+        before it is set (a client that did saw 0 and stopped at once)."""
+        clock["cpu"], clock["started"] = time.process_time(), time.perf_counter()
+        deadline[0] = clock["started"] + seconds
+
+    ready = threading.Barrier(clients + 1, action=start_clock)
     budget = [max_requests if max_requests is not None else float("inf")]
 
     def attempt(call: Callable[[int], tuple[bool, str]], i: int) -> tuple[bool, str]:
@@ -109,12 +117,10 @@ def closed_loop(
     for thread in threads:
         thread.start()
     ready.wait()
-    cpu, started = time.process_time(), time.perf_counter()
-    deadline[0] = started + seconds
     for thread in threads:
         thread.join()
-    result.seconds = time.perf_counter() - started
-    result.client_cpu = time.process_time() - cpu
+    result.seconds = time.perf_counter() - clock["started"]
+    result.client_cpu = time.process_time() - clock["cpu"]
     return result
 
 
