@@ -6,7 +6,7 @@ from importlib import import_module
 
 import pytest
 
-from tests.support import workers
+from tests.utils import workers
 
 # Playwright's sync API keeps an event loop in the test thread while a browser is open; the
 # ORM calls tests make meanwhile are plain synchronous code. Subprocesses do not inherit it.

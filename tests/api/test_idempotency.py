@@ -17,7 +17,7 @@ from invoices.models import Invoice
 from tests.api.conftest import CheckedClient, token_for
 from tests.api.test_writes import invoice_body
 from tests.invoices.factories import invoice_in
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 URL = "/api/v1/invoices/"
 

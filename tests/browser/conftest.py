@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import chromium_path, unavailable
+from tests.utils.services import chromium_path, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

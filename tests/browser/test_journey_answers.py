@@ -17,7 +17,7 @@ from support.models import Ticket
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import alerts_text, log_in, text_of, violations, wait_for_text
 from tests.invoices.factories import deposited, pdf_bytes
-from tests.support.workers import wait_until
+from tests.utils.workers import wait_until
 
 pytestmark = [
     pytest.mark.browser,

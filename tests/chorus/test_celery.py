@@ -9,7 +9,7 @@ import pytest
 
 from chorus.models import WorkerProbe
 from chorus.tasks import ping
-from tests.support import workers
+from tests.utils import workers
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -18,8 +18,8 @@ from chorus.models import OutgoingEmail
 from invoices import notifications, services
 from invoices.workflow import Status
 from tests.invoices.factories import deposited
-from tests.support.services import require_postgresql
-from tests.support.smtp import Mailbox, smtp_sink
+from tests.utils.services import require_postgresql
+from tests.utils.smtp import Mailbox, smtp_sink
 
 Pending, Sent, Failed = (OutgoingEmail.Status.PENDING, OutgoingEmail.Status.SENT,
                          OutgoingEmail.Status.FAILED)  # fmt: skip

@@ -33,8 +33,8 @@ from invoices.models import Invoice
 from invoices.services.common import history_append
 from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
-from tests.support import workers
-from tests.support.services import unavailable
+from tests.utils import workers
+from tests.utils.services import unavailable
 
 REDIS_SERVER = "/usr/bin/redis-server"
 

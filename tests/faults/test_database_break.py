@@ -27,7 +27,7 @@ from invoices.models import Attachment, Invoice, StatusChange
 from tests.api.conftest import token_for
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import GOOD_IBAN, STATE_SIRET
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 pytestmark = [
     pytest.mark.services,

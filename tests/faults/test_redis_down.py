@@ -23,8 +23,8 @@ from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
 from tests.api.conftest import token_for
 from tests.invoices.factories import GOOD_IBAN, STATE_SIRET
-from tests.support import workers
-from tests.support.services import require_postgresql
+from tests.utils import workers
+from tests.utils.services import require_postgresql
 
 pytestmark = [
     pytest.mark.services,

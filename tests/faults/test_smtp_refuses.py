@@ -2,7 +2,7 @@
 still happen, the e-mails wait in the outbox and are retried by the beat's sweep, and once the
 server accepts again each one arrives exactly once (one per status change and reader).
 
-The SMTP server is the test's own (tests/support/smtp.py), first answering 421 to every
+The SMTP server is the test's own (tests/utils/smtp.py), first answering 421 to every
 connection, then accepting.
 """
 
@@ -17,9 +17,9 @@ from invoices import tasks
 from invoices.models import Invoice
 from invoices.workflow import Status
 from tests.faults.conftest import deposited_invoices
-from tests.support import workers
-from tests.support.services import require_postgresql, require_redis
-from tests.support.smtp import smtp_sink
+from tests.utils import workers
+from tests.utils.services import require_postgresql, require_redis
+from tests.utils.smtp import smtp_sink
 
 pytestmark = [
     pytest.mark.services,

@@ -24,8 +24,8 @@ from invoices import integrity, tasks
 from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
 from tests.faults.conftest import deposited_invoices
-from tests.support import workers
-from tests.support.services import require_postgresql, require_redis
+from tests.utils import workers
+from tests.utils.services import require_postgresql, require_redis
 
 pytestmark = [
     pytest.mark.services,

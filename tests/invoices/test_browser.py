@@ -12,7 +12,7 @@ from django.urls import reverse
 from invoices.models import Invoice
 from invoices.workflow import Status
 from tests.factories import DEFAULT_PASSWORD
-from tests.support.services import chromium_path
+from tests.utils.services import chromium_path
 
 pytestmark = [
     pytest.mark.browser,

@@ -15,7 +15,7 @@ from invoices.services import InvoiceError, InvoiceStateError
 from invoices.workflow import Status
 from tests.factories import MembershipFactory, UserFactory
 from tests.invoices.factories import draft, invoice_in
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 pytestmark = [
     pytest.mark.services,

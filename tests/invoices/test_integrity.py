@@ -22,7 +22,7 @@ from invoices.services.common import history_append, locked
 from invoices.workflow import Status
 from tests.api.conftest import token_for
 from tests.invoices.factories import deposited, draft
-from tests.support import workers
+from tests.utils import workers
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from invoices.formats.validation import validate_file
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
 from tests.invoices.factories import deposited, invoice_in, stored_bytes
-from tests.support import workers
+from tests.utils import workers
 
 pytestmark = [
     pytest.mark.worker,

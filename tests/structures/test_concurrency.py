@@ -20,7 +20,7 @@ from structures.errors import StructureAlreadyExists
 from structures.models import Membership, Structure
 from tests.factories import StructureFactory, UserFactory
 from tests.structures.factories import SireneEstablishmentFactory
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -19,7 +19,7 @@ from structures.sirene.reader import Record, Rejection, StockReader, open_stock_
 from structures.sirene.synthetic import HEADER
 from tests.factories import valid_siret
 from tests.structures.factories import stock_row, write_stock
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 pytestmark = pytest.mark.django_db
 NO_STREET = {

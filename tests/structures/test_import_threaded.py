@@ -10,7 +10,7 @@ from django.core.management import call_command
 from structures.models import SireneEstablishment
 from structures.sirene import synthetic
 from structures.sirene.importer import InlineWriter, ThreadedWriter, _writer
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from support.services import TicketActionRefused
 from support.workflow import Action, TicketStatus
 from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
 from tests.support.factories import ticket_to_service
-from tests.support.services import require_postgresql
+from tests.utils.services import require_postgresql
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
