@@ -101,3 +101,19 @@ def main_text(page) -> str:  # type: ignore[no-untyped-def]
 def alerts_text(page) -> str:  # type: ignore[no-untyped-def]
     """The messages shown above the content (success, errors...)."""
     return " ".join(" ".join(page.locator(".fr-alert").all_inner_texts()).split())
+
+
+def throttle(page, *, upload: int = -1, download: int = -1) -> None:  # type: ignore[no-untyped-def]
+    """Chromium's network emulation, in bytes per second (-1: not limited), so that a transfer
+    lasts long enough for a progress bar to be seen moving."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": download,
+            "uploadThroughput": upload,
+        },
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from invoices.workflow import Status
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import log_in, ready
+from tests.browser.helpers import log_in, ready, throttle
 from tests.invoices.factories import invoice_in
 
 pytestmark = [
@@ -18,20 +18,6 @@ pytestmark = [
 ]
 
 INVOICES = 40
-
-
-def slow_download(page, bytes_per_second: int) -> None:  # type: ignore[no-untyped-def]
-    session = page.context.new_cdp_session(page)
-    session.send("Network.enable")
-    session.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": 0,
-            "downloadThroughput": bytes_per_second,
-            "uploadThroughput": -1,
-        },
-    )
 
 
 def test_the_export_shows_its_progress_then_saves_the_file(page, personas):  # type: ignore[no-untyped-def]
@@ -50,7 +36,7 @@ def test_the_export_shows_its_progress_then_saves_the_file(page, personas):  # t
                                    characterData: true});
     }"""
     )
-    slow_download(page, 2000)  # a few kilobytes: two or three seconds
+    throttle(page, download=2000)  # a few kilobytes: two or three seconds
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Exporter la liste filtrée (CSV)").click()
     status = page.locator("[data-export-progress-box] [role=status]")

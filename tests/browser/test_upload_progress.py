@@ -8,7 +8,7 @@ import pytest
 
 from invoices.workflow import Status
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import alerts_text, log_in, ready, text_of
+from tests.browser.helpers import alerts_text, log_in, ready, text_of, throttle
 from tests.invoices.factories import invoice_in, pdf_bytes
 
 pytestmark = [
@@ -18,21 +18,6 @@ pytestmark = [
 ]
 
 SIZE = 600 * 1024
-
-
-def slow_upload(page, bytes_per_second: int) -> None:  # type: ignore[no-untyped-def]
-    """Chromium's network emulation: the upload takes a couple of seconds."""
-    session = page.context.new_cdp_session(page)
-    session.send("Network.enable")
-    session.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": 0,
-            "downloadThroughput": -1,
-            "uploadThroughput": bytes_per_second,
-        },
-    )
 
 
 def watch_progress(page) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +44,7 @@ def test_the_upload_of_a_document_shows_its_progress(page, personas):  # type: i
         {"name": "bon-de-livraison.txt", "mimeType": "text/plain", "buffer": b"x" * SIZE},
     )
     page.fill("#id_comment", "Le bon de livraison est joint.")
-    slow_upload(page, SIZE // 2)
+    throttle(page, upload=SIZE // 2)
     page.get_by_role("button", name="Envoyer le complément").click()
 
     bar = page.locator("[data-upload-progress-box] progress")

@@ -26,7 +26,7 @@ from structures import siret
 from structures.fields import clean_siret
 from tests.api.conftest import token_for
 from tests.chorus.test_access_matrix import LOGIN, MATRIX, PUBLIC, all_routes
-from tests.invoices.factories import GOOD_IBAN, STATE_SIRET
+from tests.invoices.factories import GOOD_IBAN, STATE_SIRET, entry_form
 
 PROPERTIES = settings(max_examples=300, deadline=None, database=None)
 # Digits, separators, look-alikes: where validators usually slip.
@@ -175,32 +175,6 @@ def test_a_comment_may_hold_line_breaks_tabs_right_to_left_text_and_emoji():
 
 
 # --- the pages ----------------------------------------------------------------------------------
-def entry_form(personas: Any, **changes: str) -> dict[str, str]:
-    data = {
-        "supplier": str(personas.acme.pk),
-        "number": "W-1",
-        "issue_date": datetime.date.today().isoformat(),
-        "billing_frame": "A1",
-        "invoice_type": "FACTURE",
-        "recipient_siret": STATE_SIRET,
-        "service_code": "FACTURES_PUBLIQUES",
-        "currency": "EUR",
-        "vat_regime": "DEBITS",
-        "payment_method": "VIREMENT",
-        "iban": GOOD_IBAN,
-        "lines-TOTAL_FORMS": "1",
-        "lines-INITIAL_FORMS": "0",
-        "lines-0-description": "Conseil",
-        "lines-0-quantity": "1",
-        "lines-0-unit_price": "10",
-        "lines-0-vat_rate": "20",
-        "lines-0-unit": "C62",
-        "action": "submit",
-    }
-    data.update(changes)
-    return data
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("changes", "words"),

@@ -115,6 +115,34 @@ def invoice_in(personas, status: str, **overrides) -> Invoice:  # type: ignore[n
     return InvoiceFactory(**values)
 
 
+def entry_form(personas, **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What the entry page posts for a one-line invoice from Acme to the State, deposited at
+    once (``action=submit``); ``changes`` replace fields."""
+    data = {
+        "supplier": str(personas.acme.pk),
+        "number": "W-1",
+        "issue_date": date.today().isoformat(),
+        "billing_frame": "A1",
+        "invoice_type": "FACTURE",
+        "recipient_siret": STATE_SIRET,
+        "service_code": "FACTURES_PUBLIQUES",
+        "currency": "EUR",
+        "vat_regime": "DEBITS",
+        "payment_method": "VIREMENT",
+        "iban": GOOD_IBAN,
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Conseil",
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "10",
+        "lines-0-vat_rate": "20",
+        "lines-0-unit": "C62",
+        "action": "submit",
+    }
+    data.update(changes)
+    return data
+
+
 # --- files -------------------------------------------------------------------------------------
 def pdf_bytes(*, pages: int = 1, password: str | None = None, signed: bool = False) -> bytes:
     writer = PdfWriter()
