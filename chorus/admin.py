@@ -7,6 +7,20 @@ from chorus import outbox
 from chorus.models import IdempotencyKey, OutgoingEmail
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """A page that shows records and never writes them: no add, change or delete, whoever asks
+    (the outbox, an invoice and its history are records of what happened)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(admin.ModelAdmin):
     """Read-only: what the API answered to a write sent with an Idempotency-Key."""
@@ -24,7 +38,7 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnlyModelAdmin):
     """The outbox: what was sent, what waits for a retry, what was given up (and can be sent
     again). Read-only otherwise: an e-mail is the record of what the portal said."""
 
@@ -32,15 +46,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = ("status", "created_at")
     search_fields = ("to", "subject", "key")
     actions = ("requeue",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.action(description=_("Renvoyer les courriels abandonnés"))
     def requeue(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from chorus.admin import ReadOnlyModelAdmin
 from invoices.models import (
     Attachment,
     EngagementRecord,
@@ -46,7 +47,7 @@ class StatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyModelAdmin):
     """Read-only: statuses only change through the services (the portal, the API, the workers)."""
 
     list_display = ["number", "supplier", "recipient", "service_code", "status", "total_incl_tax",
@@ -59,31 +60,13 @@ class InvoiceAdmin(admin.ModelAdmin):
     raw_id_fields = ["supplier", "recipient", "service", "created_by"]
     inlines = [LineInline, AttachmentInline, StatusChangeInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyModelAdmin):
     list_display = ["invoice", "at", "from_status", "to_status", "actor", "actor_system", "reason"]
     list_filter = ["to_status", "actor_system"]
     search_fields = ["invoice__number", "comment", "actor__email"]
     list_select_related = ["invoice", "actor", "reason"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(RejectionReason)
