@@ -8,7 +8,7 @@ It works in a throw-away database (the test database's name with ``_sirene_bench
 dropped around the run, so it never touches the portal's data. It prints rows per second for a
 first import and for a rerun of the same file, the peak memory of the process, and on
 PostgreSQL the rate of ``COPY`` of the raw CSV into a bare table of text columns (the baseline of
-issue 10) with the ratio between the two.
+``make bench``, ``bench.sirene.bare_copy``) with the ratio between the two.
 """
 
 from __future__ import annotations
@@ -18,33 +18,11 @@ import os
 import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
-
-
-def bare_copy_seconds(path: Path) -> float:
-    """``COPY`` of the raw file into an unindexed table with one text column per CSV column."""
-    from django.db import connection
-
-    from structures.sirene.synthetic import HEADER
-
-    columns = ", ".join(f'"{name}" text' for name in HEADER)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE bench_bare ({columns})")
-        started = time.perf_counter()
-        with (
-            path.open("rb") as stream,
-            cursor.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
-        ):
-            while chunk := stream.read(1 << 20):
-                copy.write(chunk)
-        seconds = time.perf_counter() - started
-        cursor.execute("DROP TABLE bench_bare")
-    return seconds
 
 
 def main() -> None:
@@ -83,7 +61,9 @@ def main() -> None:
             print(f"rerun        {rerun.seconds:7.2f} s  {rerun.rate:>10,.0f} rows/s")
             print(f"peak RSS     {peak_mib:7.0f} MiB (whole process)")
             if connection.vendor == "postgresql":
-                copy = bare_copy_seconds(path)
+                from bench.sirene import bare_copy  # the bench's baseline, the same COPY
+
+                _rows, copy = bare_copy(path)
                 print(f"bare COPY    {copy:7.2f} s  {args.rows / copy:>10,.0f} rows/s")
                 print(f"ratio        {first.seconds / copy:7.2f} x COPY (first import)")
     finally:
