@@ -49,10 +49,11 @@ lock:
 	  var/lock-venv/bin/pip freeze ) > requirements.lock
 	rm -rf var/lock-venv
 
-# Extract the strings to translate (needs GNU gettext), then fill and compile the English
+# Extract the strings to translate (needs GNU gettext; no line numbers, so that two branches
+# adding strings do not conflict on every moved line), then fill and compile the English
 # catalogues: tools/po_fill.py lists what is still untranslated.
 messages: venv
-	$(BIN)/python manage.py makemessages --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages --locale en --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python tools/po_fill.py $(TRANSLATIONS)
 
 clean:

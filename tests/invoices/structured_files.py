@@ -1,4 +1,4 @@
-"""Reference invoice files (../shared/data/standards) turned into invoices to the State from a
+"""Reference invoice files (tests/data/standards) turned into invoices to the State from a
 supplier of the tests, and broken on purpose."""
 
 from __future__ import annotations

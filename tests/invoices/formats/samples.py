@@ -21,8 +21,8 @@ from invoices.formats.data import (
 
 D = Decimal
 
-# tests/invoices/formats/ → the repository → its sibling "shared" (../shared in CI as well).
-STANDARDS_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "standards"
+# The public reference e-invoices, kept in the repository with their licences (see its README).
+STANDARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "standards"
 
 CII_NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
