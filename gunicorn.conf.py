@@ -1,9 +1,9 @@
 """gunicorn settings of the web tier (docker-compose's ``web`` and the image's command).
 
 The post-fork hook compiles the schematron stylesheets in each worker: a Saxon processor must
-be created after the fork, never in the master (DOMAIN.md, "Standards", trap 2), and compiling
-there once spares the first upload a wait of a second or more. Do not add ``preload_app``
-with threads without reading that trap.
+be created after the fork, never in the master (docs/architecture.md, "Standards"), and
+compiling there once spares the first upload a wait of a second or more. Do not add
+``preload_app`` with threads without reading that note.
 """
 
 import logging

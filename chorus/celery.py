@@ -16,7 +16,7 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def warm_up_invoice_validation(**_kwargs: object) -> None:
     """Compile the schematron stylesheets in each worker process, after the fork: a Saxon
-    processor created before it crashes the children (DOMAIN.md, "Standards", trap 2)."""
+    processor created before it crashes the children (docs/architecture.md, "Standards")."""
     from invoices.formats.validation import warm_up
 
     try:

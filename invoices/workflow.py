@@ -1,4 +1,5 @@
-"""The invoice lifecycle (DESIGN.md): statuses, the transitions between them, and who fires each.
+"""The invoice lifecycle (docs/architecture.md): statuses, the transitions between them, and who
+fires each.
 
 The ``@transition`` methods only move the status; the services around them lock the row, check
 the actor, save, write the history and enqueue what follows. Sources are derived from the tables
@@ -37,9 +38,9 @@ class Status(models.TextChoices):
 
 S = Status
 
-# What an agent may do from each status (DESIGN.md: "permissive" recipient moves). COMPLETEE is
-# resumed as from MISE_A_DISPOSITION. Sending back for correction only makes sense before the
-# invoice has been worked on; once accounted, only the payment remains.
+# What an agent may do from each status (recipient moves are permissive, as in Chorus Pro).
+# COMPLETEE is resumed as from MISE_A_DISPOSITION. Sending back for correction only makes sense
+# before the invoice has been worked on; once accounted, only the payment remains.
 _FROM_AVAILABLE = (
     S.SERVICE_FAIT,
     S.MANDATEE,

@@ -1,4 +1,4 @@
-"""The rules a file must follow to be joined to a ticket (those of Chorus Pro, DOMAIN.md)."""
+"""The rules a file must follow to be joined to a ticket (Chorus Pro's, docs/architecture.md)."""
 
 from __future__ import annotations
 

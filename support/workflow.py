@@ -95,7 +95,7 @@ TRANSITIONS: dict[tuple[Action, TicketStatus], TicketStatus] = {
     **{(Action.CLOSE, s): S.CLOTUREE for s in OPEN_STATUSES},
 }
 
-# The sender's tabs (DOMAIN.md: actions required, in progress, closed, drafts).
+# The sender's tabs (Chorus Pro's: actions required, in progress, closed, drafts).
 SENDER_TABS: dict[str, tuple[TicketStatus, ...]] = {
     "action": (S.ATTENTE_INFO, S.REPONDUE),
     "en-cours": (S.ENVOYEE, S.EN_COURS, S.TRANSFEREE),

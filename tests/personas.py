@@ -1,4 +1,5 @@
-"""The people tests speak about (STYLE.md): built fresh for each test that asks for them.
+"""The people tests speak about (docs/architecture.md, rules of the house): built fresh for
+each test that asks for them.
 
 supplier_principal  principal manager of the supplier company "Acme", mandate signed
 supplier_member     approved member of Acme

@@ -1,6 +1,6 @@
 """Running the compiled schematron XSLT files with Saxon, and reading their SVRL report.
 
-Three things learnt the hard way (DOMAIN.md, "Standards: what was verified"):
+Three things learnt the hard way (docs/architecture.md, "Standards: what the code relies on"):
 - the Saxon processor is created lazily in the process that uses it, never at import: one
   created before a web server forks crashes the workers;
 - each stylesheet is compiled once per process (about half a second) and cloned once per

@@ -1,4 +1,4 @@
-"""Every transition, allowed and forbidden, for every persona (DESIGN.md's lifecycle table)."""
+"""Every transition, allowed and forbidden, for every persona (docs/architecture.md's table)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ PERSONAS = [
 ]
 SUPPLIERS = {"supplier_principal", "supplier_member"}
 EXPECTED_AGENT_MOVES = {
-    # The lifecycle table of DESIGN.md, written out by hand so that a change of the code's
-    # table has to be a deliberate change of this test too.
+    # The lifecycle table of docs/architecture.md, written out by hand so that a change of the
+    # code's table has to be a deliberate change of this test too.
     "MISE_A_DISPOSITION": {"SERVICE_FAIT", "MANDATEE", "COMPTABILISEE", "SUSPENDUE",
                            "A_RECYCLER", "REJETEE", "MISE_EN_PAIEMENT"},
     "COMPLETEE": {"SERVICE_FAIT", "MANDATEE", "COMPTABILISEE", "SUSPENDUE", "A_RECYCLER",

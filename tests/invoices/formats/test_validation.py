@@ -53,7 +53,7 @@ def judge(xml: bytes):
     return validate_file(xml, "facture.xml")
 
 
-# --- The broken copies of DOMAIN.md ---------------------------------------------------------
+# --- Broken copies of a valid invoice, and the rules each must fire ------------------------
 
 BROKEN_COPIES = {
     "grand_total_plus_a_cent": (
