@@ -48,7 +48,8 @@ def _celery(*args: str) -> list[str]:
 
 @contextmanager
 def running(command: list[str], env: dict[str, str], log_name: str) -> Iterator[subprocess.Popen]:
-    log_dir = Path(settings.VAR_DIR) / "test-logs"
+    # One log per test process (pytest-xdist's gw0, gw1…): two processes must not share one file.
+    log_dir = Path(settings.VAR_DIR) / "test-logs" / os.environ.get("PYTEST_XDIST_WORKER", "main")
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / f"{log_name}.log", "wb") as log:
         process = subprocess.Popen(
