@@ -114,6 +114,21 @@ def test_build_and_ci_files_keep_their_paths_inside_the_repository():
     assert offences == []
 
 
+# The team's own notes, which the repository does not hold: its documents are docs/ and README.
+TEAM_NOTES = ("DESIGN" + ".md", "DOMAIN" + ".md", "STYLE" + ".md")  # not a path
+
+
+def test_no_file_cites_a_document_the_repository_does_not_have():
+    files = _files(suffixes=(".py", ".md", ".txt", ".html", ".toml", ".yml", ".cfg", ".in", ".sh"))
+    offences = [
+        f"{path.relative_to(ROOT).as_posix()}: {name}"
+        for path in files
+        for name in TEAM_NOTES
+        if name in path.read_text(encoding="utf-8", errors="replace") and not (ROOT / name).exists()
+    ]
+    assert offences == []
+
+
 def test_no_document_points_at_a_sibling_folder():
     documents = _files(suffixes=(".md", ".txt", ".html", ".toml", ".yml", ".cfg", ".in"))
     offences = [
