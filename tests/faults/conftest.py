@@ -12,9 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +31,7 @@ from invoices.models import Invoice
 from invoices.services.common import history_append
 from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
-from tests.utils import workers
+from tests.utils import deployment, workers
 from tests.utils.services import unavailable
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -69,12 +67,11 @@ class Stack:
     ) -> Iterator[subprocess.Popen]:
         """A worker on the stack's queue. ``probe``: return once it consumed a probe (only
         when the queue is short: the probe waits its turn behind the other messages)."""
-        command = [
-            sys.executable, "-m", "celery", "-A", "chorus", "worker", "--loglevel", "INFO",
+        command = workers.worker_command(
             "--concurrency", str(concurrency), "--queues", self.queue,
             "--hostname", f"fault-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
             "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
+        )  # fmt: skip
         log = f"fault-worker-{uuid.uuid4().hex[:4]}"
         with workers.running(command, workers._env(**self.env(**env)), log) as process:
             if probe:
@@ -84,8 +81,7 @@ class Stack:
     @contextmanager
     def beat(self, **env: str) -> Iterator[subprocess.Popen]:
         schedule = Path(settings.VAR_DIR) / f"fault-beat-{uuid.uuid4().hex[:6]}"
-        command = [sys.executable, "-m", "celery", "-A", "chorus", "beat", "--loglevel", "INFO",
-                   "--schedule", str(schedule)]  # fmt: skip
+        command = workers.beat_command("--schedule", str(schedule))
         with workers.running(command, workers._env(**self.env(**env)), "fault-beat") as process:
             yield process
 
@@ -101,23 +97,19 @@ class Stack:
 
     @contextmanager
     def web(self, **env: str) -> Iterator[str]:
-        """The portal served by gunicorn, as in production: its base URL."""
+        """The portal served by the image's gunicorn command: its base URL."""
         port = free_port()
-        command = [
-            sys.executable, "-m", "gunicorn", "chorus.wsgi:application", "--workers", "1",
-            "--bind", f"127.0.0.1:{port}", "--threads", "4", "--timeout", "60",
-        ]  # fmt: skip
+        command = deployment.web_command(
+            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--timeout", "60"
+        )
         with workers.running(command, workers._env(**self.env(**env)), "fault-web") as process:
             base = f"http://127.0.0.1:{port}"
-
-            def answers() -> bool:
-                try:
-                    with urllib.request.urlopen(f"{base}/sante/", timeout=2) as response:  # noqa: S310
-                        return response.status == 200
-                except OSError:
-                    return False
-
-            workers.wait_until(answers, timeout=60, what="the web server", process=process)
+            workers.wait_until(
+                lambda: workers.answers(f"{base}/sante/"),
+                timeout=60,
+                what="the web server",
+                process=process,
+            )
             yield base
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from tests.utils import deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,8 +44,14 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _celery(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "chorus", *args]
+def worker_command(*options: str) -> list[str]:
+    """The image's worker (docker-compose.yml's ``worker``), with the test's own options."""
+    return [*deployment.runnable(deployment.service_command("worker")), *options]
+
+
+def beat_command(*options: str) -> list[str]:
+    """The image's beat (docker-compose.yml's ``beat``), with the test's own options."""
+    return [*deployment.runnable(deployment.service_command("beat")), *options]
 
 
 @contextmanager
@@ -69,10 +77,7 @@ def running(command: list[str], env: dict[str, str], log_name: str) -> Iterator[
 @contextmanager
 def celery_worker(concurrency: int = 2, **env: str) -> Iterator[subprocess.Popen]:
     """A worker consuming the test queue; returns once it has run a probe task."""
-    command = _celery(
-        "worker",
-        "--loglevel",
-        "INFO",
+    command = worker_command(
         "--concurrency",
         str(concurrency),
         "--queues",
@@ -90,7 +95,7 @@ def celery_worker(concurrency: int = 2, **env: str) -> Iterator[subprocess.Popen
 @contextmanager
 def celery_beat(**env: str) -> Iterator[subprocess.Popen]:
     schedule = Path(settings.VAR_DIR) / f"test-beat-{uuid.uuid4().hex[:6]}"
-    command = _celery("beat", "--loglevel", "INFO", "--schedule", str(schedule))
+    command = beat_command("--schedule", str(schedule))
     with running(command, _env(**env), "celery-beat") as process:
         yield process
 
@@ -121,3 +126,12 @@ def wait_until(predicate, *, timeout: float, what: str, process=None, interval: 
             )
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def answers(url: str) -> bool:
+    """Whether a web server answers ``url`` with a 200 (not yet up: no)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False
