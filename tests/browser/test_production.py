@@ -33,7 +33,6 @@ from invoices.workflow import Status
 from tests.browser.conftest import CSP_LISTENER, axe_violations, csp_violations, screenshot
 from tests.browser.helpers import log_in
 from tests.factories import DEFAULT_PASSWORD
-from tests.faults.conftest import free_port
 from tests.invoices.factories import deposited, invoice_in
 from tests.utils import deployment, workers
 from tests.utils.services import require_postgresql
@@ -110,16 +109,7 @@ def production_env(static_root: Path, django_db_setup, django_db_blocker) -> dic
 @pytest.fixture(scope="module")
 def production(production_env: dict[str, str]) -> Iterator[str]:
     """gunicorn started by the image's command (two workers instead of three, on a free port)."""
-    port = free_port()
-    command = deployment.web_command("--bind", f"127.0.0.1:{port}", "--workers", "2")
-    base = f"http://127.0.0.1:{port}"
-    with workers.running(command, production_env, "production-web") as process:
-        workers.wait_until(
-            lambda: workers.answers(f"{base}/sante/"),
-            timeout=90,
-            what="gunicorn with the production settings",
-            process=process,
-        )
+    with workers.web_server(production_env, "production-web", "--workers", "2") as base:
         yield base
 
 

@@ -31,16 +31,11 @@ from invoices.models import Invoice
 from invoices.services.common import history_append
 from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
-from tests.utils import deployment, workers
+from tests.utils import workers
 from tests.utils.services import unavailable
+from tests.utils.workers import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -98,18 +93,8 @@ class Stack:
     @contextmanager
     def web(self, **env: str) -> Iterator[str]:
         """The portal served by the image's gunicorn command: its base URL."""
-        port = free_port()
-        command = deployment.web_command(
-            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--timeout", "60"
-        )
-        with workers.running(command, workers._env(**self.env(**env)), "fault-web") as process:
-            base = f"http://127.0.0.1:{port}"
-            workers.wait_until(
-                lambda: workers.answers(f"{base}/sante/"),
-                timeout=60,
-                what="the web server",
-                process=process,
-            )
+        options = ("--workers", "1", "--threads", "4", "--timeout", "60")
+        with workers.web_server(workers._env(**self.env(**env)), "fault-web", *options) as base:
             yield base
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -126,6 +127,29 @@ def wait_until(predicate, *, timeout: float, what: str, process=None, interval: 
             )
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def web_server(env: dict[str, str], log_name: str, *options: str) -> Iterator[str]:
+    """The image's gunicorn on a free port with the test's ``options``: its base URL, once it
+    answers."""
+    port = free_port()
+    command = deployment.web_command("--bind", f"127.0.0.1:{port}", *options)
+    base = f"http://127.0.0.1:{port}"
+    with running(command, env, log_name) as process:
+        wait_until(
+            lambda: answers(f"{base}/sante/"),
+            timeout=90,
+            what=f"{log_name} to answer",
+            process=process,
+        )
+        yield base
 
 
 def answers(url: str) -> bool:
