@@ -1,4 +1,5 @@
-"""Real Celery worker and beat processes for tests, on the test database and broker."""
+"""Real processes for tests, started by the image's commands (tests/utils/deployment.py): Celery
+workers and beat, gunicorn; on the test database and broker."""
 
 from __future__ import annotations
 
