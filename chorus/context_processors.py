@@ -5,7 +5,9 @@ from django.http import HttpRequest
 
 
 def portal(request: HttpRequest) -> dict:
-    """What every page needs; ``SITE_CONFIG`` is the name django-dsfr's templates read."""
+    """What every page needs; ``SITE_CONFIG`` is the name django-dsfr's templates read.
+
+    Settings only, never the database: the error pages use it too (chorus/errors.py)."""
     return {
         "SITE_CONFIG": SimpleNamespace(
             site_title=settings.CHORUS["SITE_TITLE"],

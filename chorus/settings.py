@@ -188,8 +188,10 @@ STORAGES = {
         "BACKEND": env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": env_json("STORAGE_OPTIONS", {}),
     },
+    # Production: hashed names and compressed copies, the design system's files byte for byte
+    # (their templates check them with an integrity attribute: chorus/staticfiles.py).
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "chorus.staticfiles.IntegrityPreservingStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
@@ -274,6 +276,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# A form refused for its CSRF token gets the portal's page, not Django's English one.
+CSRF_FAILURE_VIEW = "chorus.errors.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

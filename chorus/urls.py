@@ -8,8 +8,11 @@ from chorus.api import docs as api_docs
 from chorus.api import views as api_views
 from support.views.help import accessibility
 
-# Pages and API alike: 503 when the database cannot be reached, 500 otherwise (chorus/views.py).
-handler500 = "chorus.views.server_error"
+# The portal's own error pages (the API keeps its JSON shape): chorus/errors.py.
+handler400 = "chorus.errors.bad_request"
+handler403 = "chorus.errors.permission_denied"
+handler404 = "chorus.errors.page_not_found"
+handler500 = "chorus.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,17 +1,13 @@
-import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from chorus.api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, error_body
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,27 +54,3 @@ def dev_mail(request: HttpRequest, name: str) -> HttpResponse:
         if path.name == name:
             return HttpResponse(path.read_text(errors="replace"), content_type="text/plain")
     raise Http404
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's last resort (``handler500``), for pages and the API alike.
-
-    A database that cannot be reached (connection refused or broken mid-request) is a 503 with
-    "nothing was stored, try again"; anything else a 500. The API keeps its JSON error shape;
-    pages are in French and read nothing from the database (it may be the very problem).
-    """
-    unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
-    status = 503 if unavailable else 500
-    if request.path.startswith("/api/"):
-        body = (
-            error_body("service_unavailable", str(DATABASE_UNAVAILABLE))
-            if unavailable
-            else error_body("server_error", _("Erreur interne du serveur."))
-        )
-        response: HttpResponse = JsonResponse(body, status=status)
-    else:
-        page = render_to_string(f"errors/{status}.html")
-        response = HttpResponse(page, status=status)
-    if unavailable:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response

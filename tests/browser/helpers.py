@@ -49,8 +49,9 @@ def log_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:  # type:
     page.goto("/compte/connexion/")
     page.fill("#id_username", email)
     page.fill("#id_password", password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
+    # Until the answer is in: a page opened before would abort the login's POST.
+    with page.expect_navigation():
+        page.locator("main button[type=submit]").click()
 
 
 def e_mailed_path(to: str, pattern: str) -> str:

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,11 +49,3 @@ def test_a_celery_worker_process_compiles_them_when_it_starts():
         "print(before, schematron.is_started())\n"
     )
     assert _run(code) == "False True"
-
-
-def test_the_web_service_runs_gunicorn_with_that_configuration():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    command = compose["services"]["web"]["command"]
-    assert command[:2] == ["gunicorn", "chorus.wsgi"]
-    assert command[command.index("--config") + 1] == "gunicorn.conf.py"
-    assert "gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()

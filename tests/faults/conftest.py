@@ -12,9 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,14 +33,9 @@ from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
 from tests.utils import workers
 from tests.utils.services import unavailable
+from tests.utils.workers import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -69,12 +62,11 @@ class Stack:
     ) -> Iterator[subprocess.Popen]:
         """A worker on the stack's queue. ``probe``: return once it consumed a probe (only
         when the queue is short: the probe waits its turn behind the other messages)."""
-        command = [
-            sys.executable, "-m", "celery", "-A", "chorus", "worker", "--loglevel", "INFO",
+        command = workers.worker_command(
             "--concurrency", str(concurrency), "--queues", self.queue,
             "--hostname", f"fault-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
             "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
+        )  # fmt: skip
         log = f"fault-worker-{uuid.uuid4().hex[:4]}"
         with workers.running(command, workers._env(**self.env(**env)), log) as process:
             if probe:
@@ -84,8 +76,7 @@ class Stack:
     @contextmanager
     def beat(self, **env: str) -> Iterator[subprocess.Popen]:
         schedule = Path(settings.VAR_DIR) / f"fault-beat-{uuid.uuid4().hex[:6]}"
-        command = [sys.executable, "-m", "celery", "-A", "chorus", "beat", "--loglevel", "INFO",
-                   "--schedule", str(schedule)]  # fmt: skip
+        command = workers.beat_command("--schedule", str(schedule))
         with workers.running(command, workers._env(**self.env(**env)), "fault-beat") as process:
             yield process
 
@@ -101,23 +92,9 @@ class Stack:
 
     @contextmanager
     def web(self, **env: str) -> Iterator[str]:
-        """The portal served by gunicorn, as in production: its base URL."""
-        port = free_port()
-        command = [
-            sys.executable, "-m", "gunicorn", "chorus.wsgi:application", "--workers", "1",
-            "--bind", f"127.0.0.1:{port}", "--threads", "4", "--timeout", "60",
-        ]  # fmt: skip
-        with workers.running(command, workers._env(**self.env(**env)), "fault-web") as process:
-            base = f"http://127.0.0.1:{port}"
-
-            def answers() -> bool:
-                try:
-                    with urllib.request.urlopen(f"{base}/sante/", timeout=2) as response:  # noqa: S310
-                        return response.status == 200
-                except OSError:
-                    return False
-
-            workers.wait_until(answers, timeout=60, what="the web server", process=process)
+        """The portal served by the image's gunicorn command: its base URL."""
+        options = ("--workers", "1", "--threads", "4", "--timeout", "60")
+        with workers.web_server(workers._env(**self.env(**env)), "fault-web", *options) as base:
             yield base
 
 

@@ -1,12 +1,14 @@
-"""Real Celery worker and beat processes for tests, on the test database and broker."""
+"""Real processes for tests, started by the image's commands (tests/utils/deployment.py): Celery
+workers and beat, gunicorn; on the test database and broker."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
-import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from tests.utils import deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,8 +46,14 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _celery(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "chorus", *args]
+def worker_command(*options: str) -> list[str]:
+    """The image's worker (docker-compose.yml's ``worker``), with the test's own options."""
+    return [*deployment.runnable(deployment.service_command("worker")), *options]
+
+
+def beat_command(*options: str) -> list[str]:
+    """The image's beat (docker-compose.yml's ``beat``), with the test's own options."""
+    return [*deployment.runnable(deployment.service_command("beat")), *options]
 
 
 @contextmanager
@@ -70,10 +80,7 @@ def running(command: list[str], env: dict[str, str], log_name: str) -> Iterator[
 @contextmanager
 def celery_worker(concurrency: int = 2, **env: str) -> Iterator[subprocess.Popen]:
     """A worker consuming the test queue; returns once it has run a probe task."""
-    command = _celery(
-        "worker",
-        "--loglevel",
-        "INFO",
+    command = worker_command(
         "--concurrency",
         str(concurrency),
         "--queues",
@@ -91,7 +98,7 @@ def celery_worker(concurrency: int = 2, **env: str) -> Iterator[subprocess.Popen
 @contextmanager
 def celery_beat(**env: str) -> Iterator[subprocess.Popen]:
     schedule = Path(settings.VAR_DIR) / f"test-beat-{uuid.uuid4().hex[:6]}"
-    command = _celery("beat", "--loglevel", "INFO", "--schedule", str(schedule))
+    command = beat_command("--schedule", str(schedule))
     with running(command, _env(**env), "celery-beat") as process:
         yield process
 
@@ -122,3 +129,35 @@ def wait_until(predicate, *, timeout: float, what: str, process=None, interval: 
             )
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def web_server(env: dict[str, str], log_name: str, *options: str) -> Iterator[str]:
+    """The image's gunicorn on a free port with the test's ``options``: its base URL, once it
+    answers."""
+    port = free_port()
+    command = deployment.web_command("--bind", f"127.0.0.1:{port}", *options)
+    base = f"http://127.0.0.1:{port}"
+    with running(command, env, log_name) as process:
+        wait_until(
+            lambda: answers(f"{base}/sante/"),
+            timeout=90,
+            what=f"{log_name} to answer",
+            process=process,
+        )
+        yield base
+
+
+def answers(url: str) -> bool:
+    """Whether a web server answers ``url`` with a 200 (not yet up: no)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False
