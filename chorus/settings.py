@@ -227,6 +227,8 @@ EMAIL_OUTBOX_STALE_AFTER = env_int("EMAIL_OUTBOX_STALE_AFTER", 600, minimum=1)
 # The default broker is kombu's file-system transport: a real worker with no server to run.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's transport, with messages written whole before a consumer can see them.
+    CELERY_BROKER_TRANSPORT = "chorus.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
