@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from support import services
 from support.forms import TicketForm
@@ -139,7 +140,7 @@ def test_received_tickets_filter_by_status_category_and_dates(client, personas):
     assert "Objet-AAA" in page and "Objet-BBB" not in page
     page = client.get(RECEIVED, {"category": "COMPTE"}).content.decode()
     assert "Objet-AAA" not in page and "Objet-BBB" not in page
-    today = answered.sent_at.date().isoformat()
+    today = timezone.localdate(answered.sent_at).isoformat()  # Paris' day, as the filter reads it
     page = client.get(RECEIVED, {"sent_from": today, "sent_until": today}).content.decode()
     assert "Objet-AAA" in page and "Objet-BBB" in page
     page = client.get(RECEIVED, {"sent_from": "2099-01-01"}).content.decode()
