@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from invoices.workflow import InvoiceWorkflow, Status
+from invoices.workflow import InvoiceWorkflow, ReformCode, Status, reform_code
 from structures.models import Service, Structure
 
 # Chorus Pro caps the invoice number at 20 characters (numeroFactureSaisi in its API).
@@ -251,6 +251,11 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         return self.status == Status.BROUILLON
 
     @property
+    def reform_code(self) -> ReformCode | None:
+        """The 2026 reform's lifecycle code of the current status (invoices/workflow.py)."""
+        return reform_code(self.status, made_available=self.made_available_at is not None)
+
+    @property
     def is_typed(self) -> bool:
         """Typed in the portal (lines known), as opposed to a deposited file."""
         return self.deposit_mode in (DepositMode.SAISIE_WEB, DepositMode.SAISIE_API)
@@ -485,6 +490,13 @@ class StatusChange(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("A status change is never deleted.")
+
+    @property
+    def reform_code(self) -> ReformCode | None:
+        """The 2026 reform's lifecycle code of this step; a rejection straight out of routing
+        is the platform's (213), any other the recipient's (210)."""
+        routed = self.from_status != Status.EN_COURS_ACHEMINEMENT
+        return reform_code(self.to_status, made_available=routed)
 
 
 class EngagementRecord(models.Model):

@@ -38,6 +38,59 @@ class Status(models.TextChoices):
 
 S = Status
 
+
+class ReformCode(models.IntegerChoices):
+    """The 2026 e-invoicing reform's lifecycle codes (the whole list, used or not by the portal)."""
+
+    DEPOSEE = 200, _("Déposée")
+    EMISE = 201, _("Émise par la plateforme")
+    RECUE = 202, _("Reçue par la plateforme")
+    MISE_A_DISPOSITION = 203, _("Mise à disposition")
+    PRISE_EN_CHARGE = 204, _("Prise en charge")
+    APPROUVEE = 205, _("Approuvée")
+    APPROUVEE_PARTIELLEMENT = 206, _("Approuvée partiellement")
+    EN_LITIGE = 207, _("En litige")
+    SUSPENDUE = 208, _("Suspendue")
+    COMPLETEE = 209, _("Complétée")
+    REFUSEE = 210, _("Refusée")
+    PAIEMENT_TRANSMIS = 211, _("Paiement transmis")
+    ENCAISSEE = 212, _("Encaissée")
+    REJETEE = 213, _("Rejetée")
+    VISEE = 214, _("Visée")
+    ANNULEE = 220, _("Annulée")
+    ERREUR_ROUTAGE = 221, _("Erreur de routage")
+    IRRECEVABLE = 501, _("Irrecevable")
+
+
+R = ReformCode
+
+# Each Chorus status's reform code: the one table the history, the API and the exports use.
+# A draft has none (nothing was sent). REJETEE has two: the recipient's refusal of an invoice it
+# received (210, a business reason) and the platform's rejection before anything was made
+# available (213, non-compliance) — see ``reform_code``.
+REFORM_CODES: dict[str, ReformCode] = {
+    S.DEPOSEE: R.DEPOSEE,
+    S.EN_COURS_ACHEMINEMENT: R.EMISE,
+    S.MISE_A_DISPOSITION: R.MISE_A_DISPOSITION,
+    S.A_RECYCLER: R.ERREUR_ROUTAGE,
+    S.SUSPENDUE: R.SUSPENDUE,
+    S.COMPLETEE: R.COMPLETEE,
+    S.COMPTABILISEE: R.PRISE_EN_CHARGE,
+    S.SERVICE_FAIT: R.APPROUVEE,
+    S.MANDATEE: R.APPROUVEE,
+    S.REJETEE: R.REFUSEE,
+    S.MISE_EN_PAIEMENT: R.PAIEMENT_TRANSMIS,
+}
+
+
+def reform_code(status: str, *, made_available: bool = True) -> ReformCode | None:
+    """The reform code of a status; ``made_available`` False marks a rejection by the platform
+    (the routing worker rejects before the recipient ever sees the invoice)."""
+    if status == S.REJETEE and not made_available:
+        return R.REJETEE
+    return REFORM_CODES.get(status)
+
+
 # What an agent may do from each status (recipient moves are permissive, as in Chorus Pro).
 # COMPLETEE is resumed as from MISE_A_DISPOSITION. Sending back for correction only makes sense
 # before the invoice has been worked on; once accounted, only the payment remains.

@@ -25,7 +25,7 @@ from invoices.models import (
     VatRegime,
 )
 from invoices.totals import LineAmounts, vat_breakdown
-from invoices.workflow import Status
+from invoices.workflow import ReformCode, Status
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
@@ -134,6 +134,11 @@ class InvoiceSerializer(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField(source="get_status_display")
+    reform_code = serializers.ChoiceField(
+        choices=ReformCode.choices,
+        allow_null=True,
+        help_text="The 2026 e-invoicing reform's lifecycle code of the status (null for a draft).",
+    )
     status_changed_at = serializers.DateTimeField()
     invoice_type = serializers.ChoiceField(choices=InvoiceType.choices)
     issue_date = serializers.DateField(allow_null=True)
@@ -227,6 +232,11 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 class HistorySerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(source="to_status", choices=Status.choices)
+    reform_code = serializers.ChoiceField(
+        choices=ReformCode.choices,
+        allow_null=True,
+        help_text="The 2026 e-invoicing reform's lifecycle code of this step.",
+    )
     from_status = serializers.CharField()
     actor = serializers.SerializerMethodField(
         help_text="Who acted: a person's name, or the system step (routage, paiement)."
@@ -239,6 +249,7 @@ class HistorySerializer(serializers.ModelSerializer):
         model = StatusChange
         fields = [
             "status",
+            "reform_code",
             "from_status",
             "at",
             "actor",

@@ -78,6 +78,7 @@ CSV_COLUMNS = [
     (gettext_lazy("Net à payer"), lambda i: str(i.amount_due)),
     (gettext_lazy("Devise"), lambda i: i.currency),
     (gettext_lazy("Statut"), lambda i: i.status),
+    (gettext_lazy("Code réforme"), lambda i: str(i.reform_code or "")),
     (gettext_lazy("Mode de dépôt"), lambda i: i.deposit_mode),
     (
         gettext_lazy("Déposée le"),

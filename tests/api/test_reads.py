@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from invoices import services
-from invoices.models import EngagementRecord
+from invoices.models import EngagementRecord, RejectionReason
 from invoices.workflow import Status
 from tests.api.conftest import CheckedClient
 from tests.factories import PublicStructureFactory, ServiceFactory
@@ -328,6 +329,24 @@ def test_history_names_the_actor_and_the_reason(personas, client_for):
     assert entry["actor"] == personas.agent.get_full_name() and entry["actor_type"] == "user"
     assert (entry["reason_code"], entry["reason_label"]) == ("MONTANT_ERRONE", "Montant erroné")
     assert entry["comment"] == "Le montant ne correspond pas."
+
+
+def test_the_invoice_and_each_step_carry_the_reform_lifecycle_code(personas, client_for):
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION, made_available_at=timezone.now())
+    services.invoice_process(
+        user=personas.agent,
+        invoice=invoice,
+        target=Status.SUSPENDUE,
+        reason=RejectionReason.objects.get(code="MONTANT_ERRONE"),
+        comment="Pièce manquante.",
+    )
+    client = client_for(personas.supplier_member)
+
+    detail = client.get(f"/api/v1/invoices/{invoice.pk}/").json()
+    [step] = client.get(f"/api/v1/invoices/{invoice.pk}/history/").json()["results"]
+
+    assert detail["reform_code"] == 208
+    assert (step["status"], step["reform_code"]) == ("SUSPENDUE", 208)
 
 
 # --- downloads ---------------------------------------------------------------------------------
