@@ -5,8 +5,14 @@ from collections.abc import Iterator
 from importlib import import_module
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.utils import workers
+
+# Property tests judge the code, not the machine: generating examples may be slow when the host is
+# busy (two xdist processes, a browser, a Celery worker), which is no failure of the code.
+settings.register_profile("chorus", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("chorus")
 
 # Playwright's sync API keeps an event loop in the test thread while a browser is open; the
 # ORM calls tests make meanwhile are plain synchronous code. Subprocesses do not inherit it.
