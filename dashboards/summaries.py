@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboards.models import SummaryDelta, SummaryTotal
+from invoices.workflow import FINAL
 
 # One fold (or rebuild) at a time: pg_advisory locks share this key.
 FOLD_LOCK = 7_146_001
@@ -55,6 +56,14 @@ def _local_month(column: str, tz: str) -> str:
     return f"date_trunc('month', {column} AT TIME ZONE '{tz}')::date"
 
 
+def _received_day(tz: str) -> str:
+    """The day of deposit of a received invoice, kept while it may still wait for someone: in
+    a final status only its count matters, so that a service's rows do not grow with the
+    years but with what is still open."""
+    final = ", ".join(f"'{status}'" for status in FINAL)
+    return f"CASE WHEN status IN ({final}) THEN NULL ELSE {_local_day('deposited_at', tz)} END"
+
+
 def _paid_rows(history: str, invoices: str, tz: str, sign: str) -> str:
     """PAID rows of history rows ``h`` joined to their invoices ``i``, ``sign`` (-1 or +1)
     taken from either side."""
@@ -85,7 +94,7 @@ def _invoice_deltas(changed: str, tz: str) -> str:
         FROM moved GROUP BY 2, 5, 6, 7
         UNION ALL
         SELECT 'received', 0, coalesce(recipient_id, 0), coalesce(service_id, 0), status, false,
-            {_local_day("deposited_at", tz)}, sum(sign), 0, 0, 0
+            {_received_day(tz)}, sum(sign), 0, 0, 0
         FROM moved WHERE made_available_at IS NOT NULL GROUP BY 3, 4, 5, 7
         UNION ALL {_paid_rows("invoices_statuschange h", "moved i", tz, sign="i.sign")}"""
     return f"""
@@ -250,9 +259,23 @@ def recount_sql(tz: str | None = None) -> str:
         FROM invoices_invoice GROUP BY 2, 5, 6, 7
         UNION ALL
         SELECT 'received', 0, coalesce(recipient_id, 0), coalesce(service_id, 0), status, false,
-            {_local_day("deposited_at", tz)}, count(*), 0, 0, 0
+            {_received_day(tz)}, count(*), 0, 0, 0
         FROM invoices_invoice WHERE made_available_at IS NOT NULL GROUP BY 3, 4, 5, 7
         UNION ALL {_paid_rows(history, "invoices_invoice i", tz, sign="h.sign")}"""
+
+
+def recount(using: BaseDatabaseWrapper) -> int:
+    """Replace every summary row with a count of the invoices (no lock: see ``rebuild``).
+    Returns the number of total rows."""
+    with using.cursor() as cursor:
+        cursor.execute("DELETE FROM dashboards_summarydelta")
+        cursor.execute("DELETE FROM dashboards_summarytotal")
+        cursor.execute(
+            f"INSERT INTO dashboards_summarytotal ({FIGURE_COLUMNS}) "
+            f"SELECT * FROM ({recount_sql()}) AS r ({FIGURE_COLUMNS}) "
+            "WHERE count <> 0 OR amount <> 0 OR delay_count <> 0 OR delay_seconds <> 0"
+        )
+        return cursor.rowcount
 
 
 def rebuild() -> int:
@@ -266,17 +289,11 @@ def rebuild() -> int:
         cursor.execute("SELECT pg_advisory_lock(%s)", [FOLD_LOCK])
     outermost = not connection.in_atomic_block  # inside a caller's transaction: its snapshot
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic():
             if outermost:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("DELETE FROM dashboards_summarydelta")
-            cursor.execute("DELETE FROM dashboards_summarytotal")
-            cursor.execute(
-                f"INSERT INTO dashboards_summarytotal ({FIGURE_COLUMNS}) "
-                f"SELECT * FROM ({recount_sql()}) AS r ({FIGURE_COLUMNS}) "
-                "WHERE count <> 0 OR amount <> 0 OR delay_count <> 0 OR delay_seconds <> 0"
-            )
-            return cursor.rowcount
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return recount(connection)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [FOLD_LOCK])

@@ -21,7 +21,7 @@ from dashboards import selectors, summaries
 from dashboards.models import SummaryDelta, SummaryTotal
 from invoices import services
 from invoices.models import Invoice, InvoiceLine, RejectionReason, StatusChange
-from invoices.workflow import Status
+from invoices.workflow import FINAL, Status
 from tests.dashboards.factories import days_ago
 from tests.invoices.factories import InvoiceFactory, deposited, draft, invoice_in, line
 
@@ -218,3 +218,8 @@ def test_emptying_the_invoices_empties_the_summaries(personas, settings):
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE invoices_invoice CASCADE")
     assert not SummaryTotal.objects.exists() and not SummaryDelta.objects.exists()
+
+
+def test_the_statuses_an_agent_works_on_keep_their_day_of_deposit():
+    # The received figure drops the day of invoices in a final status: never one that waits.
+    assert not set(selectors.WAITING_FOR_AGENT) & set(FINAL)
