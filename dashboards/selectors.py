@@ -388,9 +388,11 @@ def waiting_by_service(
     user: User, *, today: date, scope: AgentScope | None = None
 ) -> list[ServiceQueue]:
     """Invoices waiting for the user's services, per service and age bucket; every service the
-    user handles is listed, with zeros when nothing waits. Two or three queries."""
+    user handles is listed, with zeros when nothing waits. Two queries (more only for
+    invoices outside the user's services, whose names are read then)."""
     scope = scope if scope is not None else agent_scope(user)
-    if summaries.enabled():
+    summed = summaries.enabled()
+    if summed:
         rows = _summed_waiting(scope, today)
     else:
         rows = _counted_waiting(received_invoices_for(user, scope), today)
@@ -400,8 +402,10 @@ def waiting_by_service(
     ]
     # Invoices addressed to a structure without a service (one row per structure), and those
     # of a service the user no longer handles but still sees.
-    leftovers = [row for row in rows if row["service_id"] is None] + list(by_service.values())
-    return queues + [_queue(None, row) for row in leftovers]
+    leftovers = [[row for row in rows if row["service_id"] is None], list(by_service.values())]
+    if summed:
+        leftovers = [_named(part) for part in leftovers]
+    return queues + [_queue(None, row) for part in leftovers for row in part]
 
 
 def _counted_waiting(received: QuerySet[Invoice], today: date) -> list[dict]:
@@ -448,19 +452,34 @@ def _summed_waiting(scope: AgentScope, today: date) -> list[dict]:
         for bucket in AGE_BUCKETS:
             if _in_bucket(bucket, row["day"], today):
                 counts[bucket.key] = counts.get(bucket.key, 0) + row["n"]
-    services = Service.objects.in_bulk([service for service, _recipient in queues])
-    recipients = Structure.objects.in_bulk([recipient for _service, recipient in queues])
-    rows = [
+    return [
         {
-            "service_id": services[service].pk if service in services else None,
-            "service__code": services[service].code if service in services else None,
-            "service__name": services[service].name if service in services else None,
-            "recipient__name": recipients[recipient].name if recipient in recipients else None,
+            "service_id": service or None,
+            "recipient_id": recipient,
             **{bucket.key: counts.get(bucket.key, 0) for bucket in AGE_BUCKETS},
         }
         for (service, recipient), counts in queues.items()
     ]
-    return sorted(rows, key=lambda row: row["recipient__name"] or "")
+
+
+def _named(rows: list[dict]) -> list[dict]:
+    """``_summed_waiting``'s rows with the names ``_counted_waiting`` reads, in its order."""
+    if not rows:
+        return []
+    services = Service.objects.in_bulk([row["service_id"] for row in rows if row["service_id"]])
+    recipients = Structure.objects.in_bulk([row["recipient_id"] for row in rows])
+    named = []
+    for row in rows:
+        service, recipient = services.get(row["service_id"]), recipients.get(row["recipient_id"])
+        named.append(
+            {
+                **row,
+                "service__code": service.code if service else None,
+                "service__name": service.name if service else None,
+                "recipient__name": recipient.name if recipient else None,
+            }
+        )
+    return sorted(named, key=lambda row: row["recipient__name"] or "")
 
 
 def _queue(service: Service | None, row: dict | None) -> ServiceQueue:
