@@ -29,11 +29,12 @@ BENCHMARKS = {
     "api": "bench.api",
     "routing": "bench.routing",
     "pages": "bench.pages",
+    "summaries": "bench.summaries",
     "pdf": "bench.pdf",
     "sirene": "bench.sirene",
     "upload": "bench.upload",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "upload"}
+NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -45,6 +45,8 @@ def _people() -> dict[str, Any]:
 
 
 def _grow(people: dict[str, Any], start: int, stop: int) -> float:
+    from dashboards import summaries
+
     started = time.perf_counter()
     step = 250_000
     for low in range(start, stop, step):
@@ -60,6 +62,10 @@ def _grow(people: dict[str, Any], start: int, stop: int) -> float:
             services=[(s.pk, s.code) for s in people["services"]],
         )
     generate.analyze()
+    # What the beat task does every DASHBOARDS_FOLD_INTERVAL seconds (dashboards/summaries.py).
+    folded = time.perf_counter()
+    summaries.fold()
+    people["fold_seconds"] = time.perf_counter() - folded
     return time.perf_counter() - started
 
 
@@ -177,6 +183,35 @@ def _without_new_indexes(
     return rows
 
 
+DASHBOARDS = ("supplier's dashboard", "agent's dashboard")
+
+
+def _without_summaries(
+    measures: dict[str, Any], results: dict[str, dict[int, dict[str, Any]]], size: int, runs: int
+) -> list[Row]:
+    """The dashboards counting the invoices themselves (DASHBOARDS_SUMMARIES off), as before
+    the summaries, at the largest size, in this run."""
+    from django.test import override_settings
+
+    rows = []
+    for name in DASHBOARDS:
+        with override_settings(DASHBOARDS_SUMMARIES=False):
+            before = _measure(measures[name][1], max(runs // 2, 5))
+        now = results[name][size]
+        rows.append(
+            Row(
+                bench="pages",
+                case=f"{name}, {size:_} invoices".replace("_", " "),
+                metric=f"ms p95 from the summaries (p50 {now['p50_ms']:.0f})",
+                value=now["p95_ms"],
+                baseline_name="p95 counting the invoices",
+                baseline=before["p95_ms"],
+                extra={"counting_p50_ms": before["p50_ms"], "counting_queries": before["queries"]},
+            )
+        )
+    return rows
+
+
 def run(*, quick: bool) -> list[Row]:
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     runs = 15 if quick else 30
@@ -186,8 +221,10 @@ def run(*, quick: bool) -> list[Row]:
     results: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in measures}
     grown = 0
     load_seconds = {}
+    fold_seconds = {}
     for size in sizes:
         load_seconds[size] = _grow(people, grown, size)
+        fold_seconds[size] = people["fold_seconds"]
         grown = size
         for name, (_client, call) in measures.items():
             results[name][size] = _measure(call, runs)
@@ -197,6 +234,7 @@ def run(*, quick: bool) -> list[Row]:
     plans = {
         name: _explain_slowest(by_size[largest]["captured"]) for name, by_size in results.items()
     }
+    rows += _without_summaries(measures, results, largest, runs)
     rows += _without_new_indexes(measures, results, largest, runs)
     for name, by_size in results.items():
         base = by_size[smallest]
@@ -227,6 +265,7 @@ def run(*, quick: bool) -> list[Row]:
                         "queries": got["queries"],
                         "queries_at_smallest": base["queries"],
                         "load_seconds": load_seconds[size],
+                        "fold_seconds": fold_seconds[size],
                         **({"slowest_queries": plans[name]} if is_largest else {}),
                     },
                 )

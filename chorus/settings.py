@@ -460,3 +460,13 @@ LATE_PAYMENT = {
     "MARGIN_POINTS": env_decimal("LATE_PAYMENT_MARGIN_POINTS", "10", minimum="0"),
     "FIXED_FEE": env_decimal("LATE_PAYMENT_FIXED_FEE", "40", minimum="0"),
 }
+# The dashboards' summaries (dashboards/summaries.py, PostgreSQL): the deltas the triggers write
+# are folded into the totals every DASHBOARDS_FOLD_INTERVAL seconds. A read adds the deltas not
+# folded yet, so the figures are exact either way; folding keeps that read small.
+DASHBOARDS_FOLD_INTERVAL = env_int("DASHBOARDS_FOLD_INTERVAL", 30, minimum=1)
+# Off: the dashboards count the invoices themselves (the same figures, slower at scale).
+DASHBOARDS_SUMMARIES = env_bool("DASHBOARDS_SUMMARIES", True)
+CELERY_BEAT_SCHEDULE["dashboards-fold-summaries"] = {
+    "task": "dashboards.fold_summaries",
+    "schedule": float(DASHBOARDS_FOLD_INTERVAL),
+}

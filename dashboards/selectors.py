@@ -2,12 +2,17 @@
 the number of invoices. Every read starts from the invoices selectors' scopes, so a user only
 ever counts the invoices their structures sent or their services received.
 
+On PostgreSQL the counts and sums come from the summary rows (dashboards/summaries.py): a few
+hundred rows per figure however many invoices there are. Elsewhere (SQLite, or a time zone
+other than the one the summaries keep) they are counted from the invoices: the same numbers.
+
 Amounts are in euros: an invoice in another currency is counted in the numbers of invoices but
 left out of the sums (adding dollars to euros would mean nothing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,18 +34,20 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dashboards import summaries
 from dashboards.interest import LatePayment, Rates, late_payment
+from dashboards.models import Figure
 from invoices.models import Currency, Invoice, StatusChange
 from invoices.selectors import (
     AgentScope,
     agent_scope,
     received_invoices_for,
     received_status_counts,
-    sent_invoices_for,
     services_handled_by,
+    supplier_ids_of,
 )
 from invoices.workflow import Status
-from structures.models import Service
+from structures.models import Service, Structure
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -74,19 +81,29 @@ def months_back(today: date, count: int = MONTHS_SHOWN) -> list[date]:
 
 
 # --- supplier ------------------------------------------------------------------------------------
-def _sent(user: User, sent: QuerySet[Invoice] | None) -> QuerySet[Invoice]:
-    return sent if sent is not None else sent_invoices_for(user)
+# Each figure takes ``suppliers``: the ids of the user's supplier structures, when the page has
+# already read them (once per page is enough).
+def _suppliers(user: User, suppliers: list[int] | None) -> list[int]:
+    return suppliers if suppliers is not None else supplier_ids_of(user)
+
+
+def _sent(user: User, suppliers: list[int] | None) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(supplier_id__in=_suppliers(user, suppliers))
 
 
 def _received(user: User, received: QuerySet[Invoice] | None) -> QuerySet[Invoice]:
     return received if received is not None else received_invoices_for(user)
 
 
-# Each figure takes ``sent`` (or ``received``): the user's invoices when the page has already
-# scoped them (sent_invoices_for reads the user's structures first: once per page is enough).
-def sent_by_status(user: User, *, sent: QuerySet[Invoice] | None = None) -> dict[str, int]:
+def sent_by_status(user: User, *, suppliers: list[int] | None = None) -> dict[str, int]:
     """Sent invoices per status code (drafts included), zeros left out."""
-    rows = _sent(user, sent).order_by().values("status").annotate(n=Count("*"))
+    suppliers = _suppliers(user, suppliers)
+    if summaries.enabled():
+        rows = summaries.figure_rows(
+            Figure.SENT, Q(supplier_id__in=suppliers), ("status",), n="count"
+        )
+    else:
+        rows = _sent(user, suppliers).order_by().values("status").annotate(n=Count("*"))
     return {row["status"]: row["n"] for row in rows if row["n"]}
 
 
@@ -99,7 +116,7 @@ class Month:
     paid_count: int
 
 
-def _by_month(rows: QuerySet) -> dict[date, tuple[Decimal, int]]:
+def _by_month(rows: Iterable[dict]) -> dict[date, tuple[Decimal, int]]:
     result = {}
     for row in rows:
         month = row["month"]
@@ -109,26 +126,35 @@ def _by_month(rows: QuerySet) -> dict[date, tuple[Decimal, int]]:
     return result
 
 
-def amounts_per_month(
-    user: User, *, today: date, sent: QuerySet[Invoice] | None = None
-) -> list[Month]:
-    """Incl.-tax amounts deposited, and amounts to pay put in payment, per month (euros)."""
-    months = months_back(today)
-    since = local_midnight(months[0])
-    sent = _sent(user, sent)
-    deposited = (
-        sent.filter(deposited_at__gte=since, currency=Currency.EUR)
+def _deposited_and_paid(
+    user: User, suppliers: list[int], since: date
+) -> tuple[Iterable[dict], Iterable[dict]]:
+    """Per month since ``since``: deposits (TTC) and payments (amount to pay), in euros."""
+    if summaries.enabled():
+        mine = Q(supplier_id__in=suppliers, in_euros=True, day__gte=since)
+        sums = {"total": "amount", "n": "count"}
+        deposited = summaries.figure_rows(
+            Figure.SENT, mine & ~Q(status=Status.BROUILLON), ("day",), **sums
+        )
+        paid = summaries.figure_rows(Figure.PAID, mine, ("day",), **sums)
+        return ({**row, "month": row["day"]} for row in deposited), (
+            {**row, "month": row["day"]} for row in paid
+        )
+    sent = _sent(user, suppliers)
+    start = local_midnight(since)
+    deposited_rows = (
+        sent.filter(deposited_at__gte=start, currency=Currency.EUR)
         .exclude(status=Status.BROUILLON)
         .annotate(month=TruncMonth("deposited_at"))
         .order_by()
         .values("month")
         .annotate(total=Sum("total_incl_tax"), n=Count("id"))
     )
-    paid = (
+    paid_rows = (
         StatusChange.objects.filter(
             invoice__in=sent,
             to_status=Status.MISE_EN_PAIEMENT,
-            at__gte=since,
+            at__gte=start,
             invoice__currency=Currency.EUR,
         )
         .annotate(month=TruncMonth("at"))
@@ -136,6 +162,15 @@ def amounts_per_month(
         .values("month")
         .annotate(total=Sum("invoice__amount_due"), n=Count("id"))
     )
+    return deposited_rows, paid_rows
+
+
+def amounts_per_month(
+    user: User, *, today: date, suppliers: list[int] | None = None
+) -> list[Month]:
+    """Incl.-tax amounts deposited, and amounts to pay put in payment, per month (euros)."""
+    months = months_back(today)
+    deposited, paid = _deposited_and_paid(user, _suppliers(user, suppliers), months[0])
     deposited_by_month = _by_month(deposited)
     paid_by_month = _by_month(paid)
     zero = (Decimal("0"), 0)
@@ -160,14 +195,45 @@ class RecipientDelay:
 
 
 def payment_delays(
-    user: User, *, today: date, sent: QuerySet[Invoice] | None = None
+    user: User, *, today: date, suppliers: list[int] | None = None
 ) -> list[RecipientDelay]:
     """Average days from deposit to payment, per recipient, over the payments of the last
     twelve months; slowest first."""
-    since = local_midnight(months_back(today)[0])
+    since = months_back(today)[0]
+    suppliers = _suppliers(user, suppliers)
+    if summaries.enabled():
+        delays = _summed_delays(suppliers, since)
+    else:
+        delays = _counted_delays(_sent(user, suppliers), since)
+    return sorted(delays, key=lambda d: (-d.average_days, d.recipient))
+
+
+def _summed_delays(suppliers: list[int], since: date) -> list[RecipientDelay]:
+    rows = summaries.figure_rows(
+        Figure.PAID,
+        Q(supplier_id__in=suppliers, day__gte=since),
+        ("recipient_id",),
+        n="count",
+        timed="delay_count",
+        seconds="delay_seconds",
+    )
+    names = Structure.objects.in_bulk([row["recipient_id"] for row in rows])
+    return [
+        RecipientDelay(
+            recipient=names[row["recipient_id"]].name,
+            identifier=names[row["recipient_id"]].identifier,
+            paid_count=row["n"],
+            average_days=_days_of(row["seconds"], row["timed"]),
+        )
+        for row in rows
+        if row["n"] and row["recipient_id"] in names
+    ]
+
+
+def _counted_delays(sent: QuerySet[Invoice], since: date) -> list[RecipientDelay]:
     rows = (
         StatusChange.objects.filter(
-            invoice__in=_sent(user, sent), to_status=Status.MISE_EN_PAIEMENT, at__gte=since
+            invoice__in=sent, to_status=Status.MISE_EN_PAIEMENT, at__gte=local_midnight(since)
         )
         .annotate(
             delay=ExpressionWrapper(
@@ -178,7 +244,7 @@ def payment_delays(
         .values("invoice__recipient__name", "invoice__recipient__identifier")
         .annotate(n=Count("id"), average=Avg("delay"))
     )
-    delays = [
+    return [
         RecipientDelay(
             recipient=row["invoice__recipient__name"],
             identifier=row["invoice__recipient__identifier"],
@@ -187,13 +253,18 @@ def payment_delays(
         )
         for row in rows
     ]
-    return sorted(delays, key=lambda d: (-d.average_days, d.recipient))
 
 
 def _days(duration: timedelta | None) -> Decimal:
     if duration is None:
         return Decimal("0.0")
     return (Decimal(duration.total_seconds()) / 86400).quantize(Decimal("0.1"))
+
+
+def _days_of(seconds: Decimal, count: int) -> Decimal:
+    if not count:
+        return Decimal("0.0")
+    return (Decimal(seconds) / count / 86400).quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)
@@ -231,7 +302,7 @@ class LateInvoices:
 
 
 def late_invoices(
-    user: User, *, today: date, rates: Rates, sent: QuerySet[Invoice] | None = None
+    user: User, *, today: date, rates: Rates, suppliers: list[int] | None = None
 ) -> LateInvoices:
     """Invoices (in euros) unpaid past the legal delay, or paid after it, with the interest and
     the fixed fee owed for each; most late first. One query: the payment date is a subquery."""
@@ -242,7 +313,7 @@ def late_invoices(
         invoice=OuterRef("pk"), to_status=Status.MISE_EN_PAIEMENT
     ).values("at")[:1]
     rows = (
-        _sent(user, sent)
+        _sent(user, suppliers)
         .filter(currency=Currency.EUR, deposited_at__lt=deadline_passed)
         .exclude(status__in=NO_DEADLINE)
         .annotate(paid_at=Subquery(paid_at))
@@ -314,28 +385,101 @@ def _bucket_filter(bucket: AgeBucket, today: date) -> Q:
 
 
 def waiting_by_service(
-    user: User, *, today: date, received: QuerySet[Invoice] | None = None
+    user: User, *, today: date, scope: AgentScope | None = None
 ) -> list[ServiceQueue]:
     """Invoices waiting for the user's services, per service and age bucket; every service the
-    user handles is listed, with zeros when nothing waits. Two queries."""
-    counts = {
-        bucket.key: Count("id", filter=_bucket_filter(bucket, today)) for bucket in AGE_BUCKETS
-    }
-    rows = list(
-        _received(user, received)
-        .filter(status__in=WAITING_FOR_AGENT)
-        .order_by("recipient__name")
-        .values("service_id", "service__code", "service__name", "recipient__name")
-        .annotate(**counts)
-    )
+    user handles is listed, with zeros when nothing waits. Two queries (more only for
+    invoices outside the user's services, whose names are read then)."""
+    scope = scope if scope is not None else agent_scope(user)
+    summed = summaries.enabled()
+    if summed:
+        rows = _summed_waiting(scope, today)
+    else:
+        rows = _counted_waiting(received_invoices_for(user, scope), today)
     by_service = {row["service_id"]: row for row in rows if row["service_id"] is not None}
     queues = [
         _queue(service, by_service.pop(service.pk, None)) for service in services_handled_by(user)
     ]
     # Invoices addressed to a structure without a service (one row per structure), and those
     # of a service the user no longer handles but still sees.
-    leftovers = [row for row in rows if row["service_id"] is None] + list(by_service.values())
-    return queues + [_queue(None, row) for row in leftovers]
+    leftovers = [[row for row in rows if row["service_id"] is None], list(by_service.values())]
+    if summed:
+        leftovers = [_named(part) for part in leftovers]
+    return queues + [_queue(None, row) for part in leftovers for row in part]
+
+
+def _counted_waiting(received: QuerySet[Invoice], today: date) -> list[dict]:
+    counts = {
+        bucket.key: Count("id", filter=_bucket_filter(bucket, today)) for bucket in AGE_BUCKETS
+    }
+    return list(
+        received.filter(status__in=WAITING_FOR_AGENT)
+        .order_by("recipient__name")
+        .values("service_id", "service__code", "service__name", "recipient__name")
+        .annotate(**counts)
+    )
+
+
+def _in_bucket(bucket: AgeBucket, deposited_on: date | None, today: date) -> bool:
+    """``_bucket_filter``'s condition on a local day of deposit."""
+    if deposited_on is None or deposited_on > today - timedelta(days=bucket.min_days):
+        return False
+    return bucket.max_days is None or deposited_on >= today - timedelta(days=bucket.max_days)
+
+
+def _summary_scope(scope: AgentScope) -> Q:
+    """The agent's scope over the summary rows (service 0: addressed to no service)."""
+    condition = Q(pk__in=[])
+    if scope.services:
+        condition |= Q(service_id__in=scope.services)
+    if scope.structures:
+        condition |= Q(service_id=0, recipient_id__in=scope.structures)
+    return condition
+
+
+def _summed_waiting(scope: AgentScope, today: date) -> list[dict]:
+    """``_counted_waiting``'s rows, from the summaries: per service (or structure, without a
+    service) and day of deposit."""
+    days = summaries.figure_rows(
+        Figure.RECEIVED,
+        _summary_scope(scope) & Q(status__in=WAITING_FOR_AGENT),
+        ("service_id", "recipient_id", "day"),
+        n="count",
+    )
+    queues: dict[tuple[int, int], dict[str, int]] = {}
+    for row in days:
+        counts = queues.setdefault((row["service_id"], row["recipient_id"]), {})
+        for bucket in AGE_BUCKETS:
+            if _in_bucket(bucket, row["day"], today):
+                counts[bucket.key] = counts.get(bucket.key, 0) + row["n"]
+    return [
+        {
+            "service_id": service or None,
+            "recipient_id": recipient,
+            **{bucket.key: counts.get(bucket.key, 0) for bucket in AGE_BUCKETS},
+        }
+        for (service, recipient), counts in queues.items()
+    ]
+
+
+def _named(rows: list[dict]) -> list[dict]:
+    """``_summed_waiting``'s rows with the names ``_counted_waiting`` reads, in its order."""
+    if not rows:
+        return []
+    services = Service.objects.in_bulk([row["service_id"] for row in rows if row["service_id"]])
+    recipients = Structure.objects.in_bulk([row["recipient_id"] for row in rows])
+    named = []
+    for row in rows:
+        service, recipient = services.get(row["service_id"]), recipients.get(row["recipient_id"])
+        named.append(
+            {
+                **row,
+                "service__code": service.code if service else None,
+                "service__name": service.name if service else None,
+                "recipient__name": recipient.name if recipient else None,
+            }
+        )
+    return sorted(named, key=lambda row: row["recipient__name"] or "")
 
 
 def _queue(service: Service | None, row: dict | None) -> ServiceQueue:
@@ -349,8 +493,12 @@ def _queue(service: Service | None, row: dict | None) -> ServiceQueue:
 
 
 def received_by_status(user: User, *, scope: AgentScope | None = None) -> dict[str, int]:
-    counts = received_status_counts(scope if scope is not None else agent_scope(user))
-    return {status: n for status, n in counts.items() if n}
+    scope = scope if scope is not None else agent_scope(user)
+    if not summaries.enabled():
+        counts = received_status_counts(scope)
+        return {status: n for status, n in counts.items() if n}
+    rows = summaries.figure_rows(Figure.RECEIVED, _summary_scope(scope), ("status",), n="count")
+    return {row["status"]: row["n"] for row in rows if row["n"]}
 
 
 def oldest_waiting(

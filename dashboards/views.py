@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from chorus import formatting
 from dashboards import charts, selectors
 from dashboards.interest import current_rates
-from invoices.selectors import agent_scope, is_agent, received_invoices_for, sent_invoices_for
+from invoices.selectors import agent_scope, is_agent, received_invoices_for, supplier_ids_of
 from invoices.workflow import Status
 from structures.selectors import supplier_structures_of
 
@@ -44,16 +44,16 @@ def supplier(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     rates = current_rates()
-    sent = sent_invoices_for(user)
-    by_status = selectors.sent_by_status(user, sent=sent)
-    months = selectors.amounts_per_month(user, today=today, sent=sent)
-    delays = selectors.payment_delays(user, today=today, sent=sent)
-    late = selectors.late_invoices(user, today=today, rates=rates, sent=sent)
+    suppliers = supplier_ids_of(user)
+    by_status = selectors.sent_by_status(user, suppliers=suppliers)
+    months = selectors.amounts_per_month(user, today=today, suppliers=suppliers)
+    delays = selectors.payment_delays(user, today=today, suppliers=suppliers)
+    late = selectors.late_invoices(user, today=today, rates=rates, suppliers=suppliers)
     return render(
         request,
         "dashboards/supplier.html",
         {
-            "is_supplier": supplier_structures_of(user).exists(),
+            "is_supplier": bool(suppliers),
             "is_agent": is_agent(user),
             "total": sum(by_status.values()),
             "by_status": _status_rows(by_status),
@@ -162,7 +162,7 @@ def agent(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     scope = agent_scope(user)
     received = received_invoices_for(user, scope)
-    queues = selectors.waiting_by_service(user, today=today, received=received)
+    queues = selectors.waiting_by_service(user, today=today, scope=scope)
     by_status = selectors.received_by_status(user, scope=scope)
     parts = _age_parts()
     return render(

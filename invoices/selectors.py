@@ -104,8 +104,15 @@ def sent_invoices_for(user: User) -> QuerySet[Invoice]:
     order instead of sorting all of the supplier's invoices for every page."""
     if not user.is_authenticated:
         return Invoice.objects.none()
+    return Invoice.objects.filter(supplier_id__in=supplier_ids_of(user))
+
+
+def supplier_ids_of(user: User) -> list[int]:
+    """The ids of the user's supplier structures (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return []
     structures = structures_of(user).filter(is_public=False).order_by()
-    return Invoice.objects.filter(supplier_id__in=list(structures.values_list("pk", flat=True)))
+    return list(structures.values_list("pk", flat=True))
 
 
 def sent_invoice_for(user: User, pk: int) -> Invoice:
