@@ -316,6 +316,40 @@ def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
     ).distinct()
 
 
+def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
+    """The active users of each structure, in one query (the routing batch's e-mails)."""
+    members = (
+        Membership.objects.filter(
+            structure_id__in=structure_ids,
+            status=Membership.Status.APPROVED,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("structure_id", "user_id")
+    )
+    users: dict[int, dict[int, object]] = {}
+    for member in members:
+        users.setdefault(member.structure_id, {})[member.user_id] = member.user
+    return {structure_id: list(found.values()) for structure_id, found in users.items()}
+
+
+def agents_by_service(service_ids: set[int]) -> dict[int, list]:
+    """The active agents of each service, in one query (see ``agents_to_notify``)."""
+    links = (
+        Membership.services.through.objects.filter(
+            service_id__in=service_ids,
+            membership__status=Membership.Status.APPROVED,
+            membership__user__is_active=True,
+        )
+        .select_related("membership__user")
+        .order_by("service_id", "membership__user_id")
+    )
+    users: dict[int, dict[int, object]] = {}
+    for link in links:
+        users.setdefault(link.service_id, {})[link.membership.user_id] = link.membership.user
+    return {service_id: list(found.values()) for service_id, found in users.items()}
+
+
 # --- lists -------------------------------------------------------------------------------------
 # The orders a list offers; drafts (never deposited) come first in the default order.
 ORDERINGS = {

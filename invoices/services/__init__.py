@@ -12,6 +12,7 @@ from invoices.services.answers import (
     invoice_recycle,
 )
 from invoices.services.common import (
+    ROUTING_WAKE_KEY,
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceInput,
@@ -19,6 +20,8 @@ from invoices.services.common import (
     LineInput,
     NewFile,
     check_upload,
+    routing_wake_is_shared,
+    wake_routing,
 )
 from invoices.services.deposit import (
     invoice_deposit,
@@ -47,10 +50,12 @@ from invoices.services.system import (
     invoice_pay_due,
     invoice_route,
     invoice_route_through,
+    invoices_route_batch,
     invoices_sweep_routing,
 )
 
 __all__ = [
+    "ROUTING_WAKE_KEY",
     "SYSTEM_PAYMENT",
     "SYSTEM_ROUTING",
     "InvoiceAccessDenied",
@@ -79,9 +84,12 @@ __all__ = [
     "invoice_save_draft",
     "invoice_submit",
     "invoice_upload_pdf",
+    "invoices_route_batch",
     "invoices_sweep_routing",
     "is_structured_file",
     "problems_from_errors",
     "read_invoice_upload",
+    "routing_wake_is_shared",
     "structured_file_preview",
+    "wake_routing",
 ]
