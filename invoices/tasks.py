@@ -81,6 +81,13 @@ def render_facturx(certified_xml_id: int) -> int | None:
     return rendering.pk if rendering else None
 
 
+@shared_task(name="invoices.render_certificate", acks_late=True)
+def render_certificate(status_change_id: int) -> int | None:
+    """The deposit certificate of a deposit just committed (see ``services.documents``)."""
+    certificate = services.invoice_render_certificate(status_change_id=status_change_id)
+    return certificate.pk if certificate else None
+
+
 @shared_task(name="invoices.sweep_renderings", acks_late=True)
 def sweep_renderings(missing_after: float | None = None) -> int:
     """Enqueue again the renderings that should exist by now: their message was lost."""

@@ -29,7 +29,11 @@ from invoices.services.deposit import (
     invoice_submit,
     invoice_upload_pdf,
 )
-from invoices.services.documents import invoice_render_facturx
+from invoices.services.documents import (
+    invoice_certificate,
+    invoice_render_certificate,
+    invoice_render_facturx,
+)
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
 from invoices.services.structured import (
@@ -71,6 +75,7 @@ __all__ = [
     "engagement_record_upsert",
     "findings_as_problems",
     "invoice_acknowledge_rejection",
+    "invoice_certificate",
     "invoice_complete",
     "invoice_deposit",
     "invoice_deposit_structured_file",
@@ -78,6 +83,7 @@ __all__ = [
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",
+    "invoice_render_certificate",
     "invoice_render_facturx",
     "invoice_route",
     "invoice_route_through",

@@ -126,6 +126,8 @@ def test_a_recycled_invoice_is_routed_again_with_its_new_service(personas):
     assert (invoice.status, invoice.service.code) == (Status.MISE_A_DISPOSITION, "SFACT_MIN_EDU")
     # The typed invoice was deposited again as a new CII, with a new certificate.
     assert invoice.attachments.filter(kind="GENERATED_XML").count() == 2
+    for deposit in invoice.history.filter(to_status=Status.DEPOSEE):
+        assert tasks.render_certificate(deposit.pk) is not None
     assert invoice.attachments.filter(kind="CERTIFICATE").count() == 2
 
 
