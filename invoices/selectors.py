@@ -270,7 +270,8 @@ def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> Q
 
 
 def renderings_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
-    """Ids of certified CII files (typed invoices) still without their Factur-X PDF."""
+    """(id, invoice id) of the certified CII files (typed invoices) still without their
+    Factur-X PDF, of invoices the sweep has not enqueued again within ``older_than``."""
     limit = (now or timezone.now()) - older_than
     rendering = Attachment.objects.filter(
         invoice_id=OuterRef("invoice_id"),
@@ -279,8 +280,30 @@ def renderings_missing(*, older_than: timedelta, now: datetime | None = None) ->
     )
     return (
         Attachment.objects.filter(kind=Attachment.Kind.GENERATED_XML, uploaded_at__lt=limit)
-        .filter(~Exists(rendering))
-        .values_list("id", flat=True)
+        .filter(_not_swept_since(limit, "invoice__"), ~Exists(rendering))
+        .values_list("id", "invoice_id")
+    )
+
+
+def certificates_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+    """(deposit's status change id, invoice id) of the deposits still without their certificate,
+    of invoices the sweep has not enqueued again within ``older_than``."""
+    limit = (now or timezone.now()) - older_than
+    certificate = Attachment.objects.filter(
+        invoice_id=OuterRef("invoice_id"),
+        kind=Attachment.Kind.CERTIFICATE,
+        status_change_id=OuterRef("pk"),
+    )
+    return (
+        StatusChange.objects.filter(to_status=Status.DEPOSEE, at__lt=limit)
+        .filter(_not_swept_since(limit, "invoice__"), ~Exists(certificate))
+        .values_list("id", "invoice_id")
+    )
+
+
+def _not_swept_since(limit: datetime, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}renderings_swept_at__isnull": True}) | Q(
+        **{f"{prefix}renderings_swept_at__lt": limit}
     )
 
 

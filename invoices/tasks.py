@@ -90,14 +90,17 @@ def render_certificate(status_change_id: int) -> int | None:
 
 @shared_task(name="invoices.sweep_renderings", acks_late=True)
 def sweep_renderings(missing_after: float | None = None) -> int:
-    """Enqueue again the renderings that should exist by now: their message was lost."""
+    """Enqueue again the renderings that should exist by now (their message was lost): each
+    invoice's at most once per period, however many beat ticks the backlog lasts."""
     seconds = settings.INVOICE_ROUTING_STUCK_AFTER if missing_after is None else missing_after
-    count = 0
-    for xml_id in selectors.renderings_missing(older_than=timedelta(seconds=seconds)).iterator():
+    missing = services.renderings_sweep(missing_after=timedelta(seconds=seconds))
+    for xml_id in missing.facturx:
         render_facturx.delay(xml_id)
-        count += 1
+    for change_id in missing.certificates:
+        render_certificate.delay(change_id)
+    count = len(missing.facturx) + len(missing.certificates)
     if count:
-        logger.warning("re-enqueued %d Factur-X rendering(s)", count)
+        logger.warning("re-enqueued %d rendering(s)", count)
     return count
 
 

@@ -33,6 +33,7 @@ from invoices.services.documents import (
     invoice_certificate,
     invoice_render_certificate,
     invoice_render_facturx,
+    renderings_sweep,
 )
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
@@ -95,6 +96,7 @@ __all__ = [
     "is_structured_file",
     "problems_from_errors",
     "read_invoice_upload",
+    "renderings_sweep",
     "routing_wake_is_shared",
     "structured_file_preview",
     "wake_routing",

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 
-from invoices import pdf
+from invoices import pdf, selectors
 from invoices.formats.data import InvoiceDataError
 from invoices.formats.facturx import build_cii, build_facturx_pdf, build_ubl
 from invoices.formats.mapping import data_from_certified_cii, invoice_to_data
@@ -32,6 +35,7 @@ from invoices.services.common import (
     StoredFiles,
     after_commit,
     attach,
+    claim_skip_locked,
     files_removed_on_failure,
     locked,
     safe_file_part,
@@ -221,3 +225,29 @@ def invoice_render_facturx(*, certified_xml_id: int) -> Attachment | None:
     content = read_certified_cii(xml)
     rendering = build_facturx_pdf(data_from_certified_cii(content), cii_xml=content)
     return _attach_rendering(xml, rendering)
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+@dataclass
+class MissingRenderings:
+    facturx: list[int]  # certified CII ids
+    certificates: list[int]  # deposits' status change ids
+
+
+@transaction.atomic
+def renderings_sweep(*, missing_after: timedelta) -> MissingRenderings:
+    """The renderings whose message seems lost, for the caller to enqueue again — each invoice
+    at most once per ``missing_after`` (its ``renderings_swept_at``), so that a backlog of
+    missing PDFs is enqueued once, not at every beat tick. Invoices another sweep is marking
+    are skipped, not waited for."""
+    facturx = list(selectors.renderings_missing(older_than=missing_after))
+    certificates = list(selectors.certificates_missing(older_than=missing_after))
+    invoice_ids = {invoice_id for _pk, invoice_id in facturx + certificates}
+    claimed = set(
+        claim_skip_locked(Invoice.objects.filter(pk__in=invoice_ids)).values_list("id", flat=True)
+    )
+    Invoice.objects.filter(pk__in=claimed).update(renderings_swept_at=timezone.now())
+    return MissingRenderings(
+        facturx=[pk for pk, invoice_id in facturx if invoice_id in claimed],
+        certificates=[pk for pk, invoice_id in certificates if invoice_id in claimed],
+    )
