@@ -238,10 +238,12 @@ def process(
                     child.wait()
 
 
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+def wait_until(
+    predicate: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.05
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.05)
+        time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")

@@ -1,11 +1,13 @@
 """Routing: deposited invoices carried to MISE_A_DISPOSITION by 1 and 2 worker processes.
 
-The invoices are written straight in DEPOSEE (bench.generate) and their first routing message
-published before the worker starts; the rate is measured over the worker's own window, from
-the first routing step's history row to the last invoice made available, so that neither the
-worker's start nor the publishing counts. Each invoice takes two routing tasks (DEPOSEE →
-EN_COURS_ACHEMINEMENT → MISE_A_DISPOSITION) and queues three e-mail tasks that the same
-workers run, as in production. Baseline: a no-op task through the same broker and workers.
+The invoices are written straight in DEPOSEE (bench.generate); once the worker consumes, one
+"work available" message is published, as a deposit sends it, and the rate is measured from
+that message to the last invoice seen in MISE_A_DISPOSITION (polled every 20 ms). Batches
+(``tasks.route_batch``) take both steps of each invoice (DEPOSEE → EN_COURS_ACHEMINEMENT →
+MISE_A_DISPOSITION); a full batch asks for the next, which the second process takes. The
+e-mails (digests per supplier and event) are sent by one task per batch on the same workers;
+``rate_with_emails`` runs to the last one sent. Baseline: a no-op task through the same broker
+and workers.
 """
 
 from __future__ import annotations
@@ -79,10 +81,10 @@ def _noop_rate(concurrency: int, count: int) -> dict[str, float]:
 def _routing_rate(
     concurrency: int, count: int, suppliers: list[int], start: int
 ) -> dict[str, float]:
-    from django.db.models import Max, Min
-
-    from invoices.models import Invoice, StatusChange
-    from invoices.tasks import route_invoice
+    from bench.worker import COUNTER, _redis, noop
+    from chorus.models import OutgoingEmail
+    from invoices.models import Invoice
+    from invoices.tasks import route_batch
     from invoices.workflow import Status
     from structures.selectors import state_structure
 
@@ -102,23 +104,37 @@ def _routing_rate(
         status=Status.DEPOSEE,
     )
     batch = Invoice.objects.filter(number__startswith=prefix)
-    ids = list(batch.values_list("id", flat=True))
     _purge()
-    publish_rate = _publish(route_invoice, [(pk, Status.DEPOSEE) for pk in ids])
+    OutgoingEmail.objects.all().delete()
     with process(
         _worker_command(concurrency), log_name=f"celery-routing-{concurrency}", env=WORKER_ENV
     ):
+        # The worker is consuming (its start is not counted); then one "work available" message,
+        # as a deposit sends: the batches spread over the worker processes on their own.
+        _publish(noop, [(0,)])
+        wait_until(lambda: int(_redis().get(COUNTER) or 0) >= 1, timeout=120, what="the worker")
+        started = time.perf_counter()
+        _publish(route_batch, [()])
         wait_until(
             lambda: batch.filter(status=Status.MISE_A_DISPOSITION).count() >= count,
             timeout=900,
             what=f"{count} invoices made available",
+            interval=0.02,
         )
-    first = StatusChange.objects.filter(
-        invoice__in=batch, to_status=Status.EN_COURS_ACHEMINEMENT
-    ).aggregate(at=Min("at"))["at"]
-    last = batch.aggregate(at=Max("made_available_at"))["at"]
-    seconds = (last - first).total_seconds()
-    return {"rate": count / seconds, "publish_rate": publish_rate, "seconds": seconds}
+        seconds = time.perf_counter() - started
+        wait_until(
+            lambda: not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists(),
+            timeout=900,
+            what="every e-mail of the routing sent",
+            interval=0.02,
+        )
+        with_emails = time.perf_counter() - started
+    return {
+        "rate": count / seconds,
+        "seconds": seconds,
+        "rate_with_emails": count / with_emails,
+        "emails": OutgoingEmail.objects.count(),
+    }
 
 
 def run(*, quick: bool) -> list[Row]:

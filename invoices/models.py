@@ -171,6 +171,9 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     # When the sweep last enqueued the invoice's routing again: at most once per
     # INVOICE_ROUTING_STUCK_AFTER, so that a long queue is not flooded with duplicates.
     routing_swept_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the sweep last enqueued its missing renderings (Factur-X PDF, deposit certificate)
+    # again: at most once per period, however long the backlog.
+    renderings_swept_at = models.DateTimeField(null=True, blank=True, editable=False)
     mandate_number = models.CharField(_("numéro de mandat"), max_length=30, blank=True)
     rejection_acknowledged = models.BooleanField(_("rejet pris en compte"), default=False)
 

@@ -86,18 +86,21 @@ def queue_status_change(change: StatusChange, *, new: bool = False) -> int:
     the current transaction (see ``_queue``)."""
     if not change.from_status:
         return 0  # a draft being created is nobody's news
-    invoice = change.invoice
-    context = {
-        "invoice": invoice,
-        "change": change,
-        "with_reason": change.to_status in WITH_REASON,
-        "url": settings.SITE_URL + reverse("invoices:detail", args=[invoice.pk]),
-    }
+    context = _status_context(change)
     emails = [
         _email(user, "status_change", context, f"{status_key(change.pk)}{user.pk}")
-        for user in selectors.supplier_users_to_notify(invoice)
+        for user in selectors.supplier_users_to_notify(change.invoice)
     ]
     return _queue(emails, new=new)
+
+
+def _status_context(change: StatusChange) -> dict[str, Any]:
+    return {
+        "invoice": change.invoice,
+        "change": change,
+        "with_reason": change.to_status in WITH_REASON,
+        "url": settings.SITE_URL + reverse("invoices:detail", args=[change.invoice_id]),
+    }
 
 
 def send_status_change(status_change_id: int) -> int:
@@ -126,16 +129,18 @@ def queue_for_agents(invoice: Invoice, change: StatusChange | None, *, new: bool
     how many. ``new``: ``change`` was recorded in the current transaction (see ``_queue``)."""
     if invoice.recipient_id is None:
         return 0
-    context = {
-        "invoice": invoice,
-        "url": settings.SITE_URL + reverse("invoices:received_detail", args=[invoice.pk]),
-    }
+    context = _agents_context(invoice)
     key = agents_key(invoice.pk, change.pk if change else None)
     emails = [
         _email(user, "agents_invoice", context, f"{key}{user.pk}")
         for user in selectors.agents_to_notify(invoice)
     ]
     return _queue(emails, new=new and change is not None)
+
+
+def _agents_context(invoice: Invoice) -> dict[str, Any]:
+    url = reverse("invoices:received_detail", args=[invoice.pk])
+    return {"invoice": invoice, "url": settings.SITE_URL + url}
 
 
 def send_to_agents(invoice_id: int, change_id: int | None = None) -> int:
@@ -154,3 +159,75 @@ def send_to_agents(invoice_id: int, change_id: int | None = None) -> int:
     if not _queued(key):
         queue_for_agents(invoice, change)
     return _deliver(key)
+
+
+# --- a routing batch ----------------------------------------------------------------------------
+def _digest_or_notices(
+    group: list[StatusChange], users: list[Any], *, digest_key: str, digest: str, **extra: Any
+) -> list[outbox.Email]:
+    """One e-mail per reader: the usual notice of the invoice (under its usual key) when the
+    group has one, else a digest listing them all."""
+    if len(group) > 1:
+        context = {"changes": group, "count": len(group), **extra}
+        return [_email(user, digest, context, f"{digest_key}{user.pk}") for user in users]
+    change = group[0]
+    if digest == "agents_digest":
+        key, template = agents_key(change.invoice_id, change.pk), "agents_invoice"
+        context = _agents_context(change.invoice)
+    else:
+        key, template = status_key(change.pk), "status_change"
+        context = _status_context(change)
+    return [_email(user, template, context, f"{key}{user.pk}") for user in users]
+
+
+def queue_routed(changes: list[StatusChange]) -> list[str]:
+    """Queue the e-mails of a routing batch's changes (recorded in the current transaction) in
+    one INSERT; returns their keys, for ``send_emails`` once committed.
+
+    Per supplier and new status, its users get the notice of the invoice when it is alone, else
+    one digest for them all; per service (or recipient without service), the agents likewise for
+    the invoices made available. A supplier whose 500 invoices are routed in one batch gets one
+    e-mail per event, not 1,000."""
+    batch = f"routing-digest:{min(change.pk for change in changes)}:"
+    by_supplier: dict[tuple[int, str], list[StatusChange]] = {}
+    by_destination: dict[tuple[str, int], list[StatusChange]] = {}
+    for change in changes:
+        invoice = change.invoice
+        by_supplier.setdefault((invoice.supplier_id, change.to_status), []).append(change)
+        if change.to_status == Status.MISE_A_DISPOSITION:
+            if invoice.service_id is not None:
+                by_destination.setdefault(("service", invoice.service_id), []).append(change)
+            elif invoice.recipient_id is not None:
+                by_destination.setdefault(("structure", invoice.recipient_id), []).append(change)
+    suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
+    services = selectors.agents_by_service({pk for kind, pk in by_destination if kind == "service"})
+    recipients = selectors.members_by_structure(
+        {pk for kind, pk in by_destination if kind == "structure"}
+    )
+    emails: list[outbox.Email] = []
+    for (supplier_id, status), group in by_supplier.items():
+        emails += _digest_or_notices(
+            group,
+            suppliers.get(supplier_id, []),
+            digest_key=f"{batch}status:{supplier_id}:{status}:",
+            digest="status_digest",
+            status=status,
+            with_reason=status in WITH_REASON,
+            supplier=group[0].invoice.supplier,
+            url=settings.SITE_URL + reverse("invoices:sent"),
+        )
+    for (kind, pk), group in by_destination.items():
+        emails += _digest_or_notices(
+            group,
+            (services if kind == "service" else recipients).get(pk, []),
+            digest_key=f"{batch}agents:{kind}:{pk}:",
+            digest="agents_digest",
+            url=settings.SITE_URL + reverse("invoices:received"),
+        )
+    _queue(emails, new=True)
+    return [email.key for email in emails]
+
+
+def send_emails(keys: list[str]) -> int:
+    """Send the queued e-mails of these keys (a routing batch's); returns those sent."""
+    return outbox.emails_deliver(matching=Q(key__in=keys)) if keys else 0

@@ -277,7 +277,8 @@ def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> Q
 
 
 def renderings_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
-    """Ids of certified CII files (typed invoices) still without their Factur-X PDF."""
+    """(id, invoice id) of the certified CII files (typed invoices) still without their
+    Factur-X PDF, of invoices the sweep has not enqueued again within ``older_than``."""
     limit = (now or timezone.now()) - older_than
     rendering = Attachment.objects.filter(
         invoice_id=OuterRef("invoice_id"),
@@ -286,8 +287,30 @@ def renderings_missing(*, older_than: timedelta, now: datetime | None = None) ->
     )
     return (
         Attachment.objects.filter(kind=Attachment.Kind.GENERATED_XML, uploaded_at__lt=limit)
-        .filter(~Exists(rendering))
-        .values_list("id", flat=True)
+        .filter(_not_swept_since(limit, "invoice__"), ~Exists(rendering))
+        .values_list("id", "invoice_id")
+    )
+
+
+def certificates_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+    """(deposit's status change id, invoice id) of the deposits still without their certificate,
+    of invoices the sweep has not enqueued again within ``older_than``."""
+    limit = (now or timezone.now()) - older_than
+    certificate = Attachment.objects.filter(
+        invoice_id=OuterRef("invoice_id"),
+        kind=Attachment.Kind.CERTIFICATE,
+        status_change_id=OuterRef("pk"),
+    )
+    return (
+        StatusChange.objects.filter(to_status=Status.DEPOSEE, at__lt=limit)
+        .filter(_not_swept_since(limit, "invoice__"), ~Exists(certificate))
+        .values_list("id", "invoice_id")
+    )
+
+
+def _not_swept_since(limit: datetime, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}renderings_swept_at__isnull": True}) | Q(
+        **{f"{prefix}renderings_swept_at__lt": limit}
     )
 
 
@@ -321,6 +344,40 @@ def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
         memberships__structure_id=invoice.supplier_id,
         memberships__status=Membership.Status.APPROVED,
     ).distinct()
+
+
+def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
+    """The active users of each structure, in one query (the routing batch's e-mails)."""
+    members = (
+        Membership.objects.filter(
+            structure_id__in=structure_ids,
+            status=Membership.Status.APPROVED,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("structure_id", "user_id")
+    )
+    users: dict[int, dict[int, object]] = {}
+    for member in members:
+        users.setdefault(member.structure_id, {})[member.user_id] = member.user
+    return {structure_id: list(found.values()) for structure_id, found in users.items()}
+
+
+def agents_by_service(service_ids: set[int]) -> dict[int, list]:
+    """The active agents of each service, in one query (see ``agents_to_notify``)."""
+    links = (
+        Membership.services.through.objects.filter(
+            service_id__in=service_ids,
+            membership__status=Membership.Status.APPROVED,
+            membership__user__is_active=True,
+        )
+        .select_related("membership__user")
+        .order_by("service_id", "membership__user_id")
+    )
+    users: dict[int, dict[int, object]] = {}
+    for link in links:
+        users.setdefault(link.service_id, {})[link.membership.user_id] = link.membership.user
+    return {service_id: list(found.values()) for service_id, found in users.items()}
 
 
 # --- lists -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Celery tasks of invoices: thin (load by id, call a service), idempotent, acknowledged late.
 
-The database is the source of truth: a lost message is recovered by ``sweep_routing``, and a
-message delivered twice finds the invoice already moved on and does nothing.
+The database is the source of truth: a routing message says "there is work" and names no
+invoice, a lost one is made up for by ``sweep_routing``, and one delivered twice finds nothing
+left to claim.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from invoices import notifications, selectors, services
 from invoices.workflow import Status
@@ -18,24 +20,57 @@ from invoices.workflow import Status
 logger = logging.getLogger(__name__)
 
 
+@shared_task(name="invoices.route_batch", acks_late=True)
+def route_batch() -> int:
+    """Route one batch of the invoices waiting for it (``services.invoices_route_batch``).
+
+    A full batch asks at once for another one, which a second worker process takes while this one
+    works (SKIP LOCKED keeps them apart): the work spreads over the workers without any message
+    naming an invoice. Returns how many invoices this batch moved."""
+    cache_delete_wake()
+    through = not settings.INVOICE_ROUTING_DELAY
+    batch = services.invoices_route_batch(through=through)
+    if batch.full:
+        route_batch.apply_async()
+    if batch.started_only:  # one step per message, spaced by the delay (under `make run`)
+        route_batch.apply_async(countdown=settings.INVOICE_ROUTING_DELAY)
+    return len(batch.reached)
+
+
+def cache_delete_wake() -> None:
+    """Deposits committed from now on send a new wake (services.common.wake_routing)."""
+    if services.routing_wake_is_shared():
+        try:
+            cache.delete(services.ROUTING_WAKE_KEY)
+        except Exception:  # the cache is down: deposits cannot coalesce either
+            logger.warning("could not clear the routing wake key")
+
+
 @shared_task(name="invoices.route_invoice", acks_late=True)
 def route_invoice(invoice_id: int, expected_status: str = Status.DEPOSEE) -> str | None:
-    """Route an invoice that is still in ``expected_status``: every step at once, or one step
-    per message when INVOICE_ROUTING_DELAY spaces them (so that a developer sees them)."""
-    if settings.INVOICE_ROUTING_DELAY:
-        return services.invoice_route(invoice_id=invoice_id, expected_status=expected_status)
-    return services.invoice_route_through(invoice_id=invoice_id, expected_status=expected_status)
+    """Route one named invoice that is still in ``expected_status`` (the messages of before the
+    batches, still understood): every step at once, or one step when INVOICE_ROUTING_DELAY
+    spaces them."""
+    if not settings.INVOICE_ROUTING_DELAY:
+        return services.invoice_route_through(
+            invoice_id=invoice_id, expected_status=expected_status
+        )
+    reached = services.invoice_route(invoice_id=invoice_id, expected_status=expected_status)
+    if reached == Status.EN_COURS_ACHEMINEMENT:
+        route_batch.apply_async(countdown=settings.INVOICE_ROUTING_DELAY)
+    return reached
 
 
 @shared_task(name="invoices.sweep_routing", acks_late=True)
 def sweep_routing(stuck_after: float | None = None) -> int:
-    """Enqueue again the invoices that sit in a routing status for too long."""
+    """Wake a routing batch if invoices sit in a routing status for too long (their wake was
+    lost: a broker down, a worker killed); returns how many are waiting so."""
     seconds = settings.INVOICE_ROUTING_STUCK_AFTER if stuck_after is None else stuck_after
     stuck = services.invoices_sweep_routing(stuck_after=timedelta(seconds=seconds))
-    for invoice_id, status in stuck:
-        route_invoice.delay(invoice_id, status)
     if stuck:
-        logger.warning("re-enqueued %d invoice(s) stuck in routing", len(stuck))
+        cache_delete_wake()
+        route_batch.apply_async()
+        logger.warning("%d invoice(s) stuck in routing: a batch woken", len(stuck))
     return len(stuck)
 
 
@@ -46,16 +81,26 @@ def render_facturx(certified_xml_id: int) -> int | None:
     return rendering.pk if rendering else None
 
 
+@shared_task(name="invoices.render_certificate", acks_late=True)
+def render_certificate(status_change_id: int) -> int | None:
+    """The deposit certificate of a deposit just committed (see ``services.documents``)."""
+    certificate = services.invoice_render_certificate(status_change_id=status_change_id)
+    return certificate.pk if certificate else None
+
+
 @shared_task(name="invoices.sweep_renderings", acks_late=True)
 def sweep_renderings(missing_after: float | None = None) -> int:
-    """Enqueue again the renderings that should exist by now: their message was lost."""
+    """Enqueue again the renderings that should exist by now (their message was lost): each
+    invoice's at most once per period, however many beat ticks the backlog lasts."""
     seconds = settings.INVOICE_ROUTING_STUCK_AFTER if missing_after is None else missing_after
-    count = 0
-    for xml_id in selectors.renderings_missing(older_than=timedelta(seconds=seconds)).iterator():
+    missing = services.renderings_sweep(missing_after=timedelta(seconds=seconds))
+    for xml_id in missing.facturx:
         render_facturx.delay(xml_id)
-        count += 1
+    for change_id in missing.certificates:
+        render_certificate.delay(change_id)
+    count = len(missing.facturx) + len(missing.certificates)
     if count:
-        logger.warning("re-enqueued %d Factur-X rendering(s)", count)
+        logger.warning("re-enqueued %d rendering(s)", count)
     return count
 
 
@@ -84,5 +129,11 @@ def notify_agents(invoice_id: int, status_change_id: int | None = None) -> int:
 
 @shared_task(name="invoices.notify_queued", acks_late=True)
 def notify_queued(key_prefixes: list[str]) -> int:
-    """The e-mails queued by several changes at once (a routing run)."""
+    """The e-mails queued by several changes at once (the messages of before the batches)."""
     return notifications.send_queued(key_prefixes)
+
+
+@shared_task(name="invoices.notify_emails", acks_late=True)
+def notify_emails(keys: list[str]) -> int:
+    """The e-mails queued by a routing batch: notices and digests, sent by one task."""
+    return notifications.send_emails(keys)

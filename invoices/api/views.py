@@ -228,7 +228,7 @@ class InvoiceCertificateApi(DownloadApi):
         parameters=[INVOICE_ID],
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        return self.file_response(selectors.certificate_of(self.invoice(request, pk)))
+        return self.file_response(services.invoice_certificate(self.invoice(request, pk)))
 
 
 class InvoiceAttachmentApi(DownloadApi):

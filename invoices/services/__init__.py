@@ -12,6 +12,7 @@ from invoices.services.answers import (
     invoice_recycle,
 )
 from invoices.services.common import (
+    ROUTING_WAKE_KEY,
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceInput,
@@ -19,6 +20,8 @@ from invoices.services.common import (
     LineInput,
     NewFile,
     check_upload,
+    routing_wake_is_shared,
+    wake_routing,
 )
 from invoices.services.deposit import (
     invoice_deposit,
@@ -26,7 +29,12 @@ from invoices.services.deposit import (
     invoice_submit,
     invoice_upload_pdf,
 )
-from invoices.services.documents import invoice_render_facturx
+from invoices.services.documents import (
+    invoice_certificate,
+    invoice_render_certificate,
+    invoice_render_facturx,
+    renderings_sweep,
+)
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
 from invoices.services.structured import (
@@ -47,10 +55,12 @@ from invoices.services.system import (
     invoice_pay_due,
     invoice_route,
     invoice_route_through,
+    invoices_route_batch,
     invoices_sweep_routing,
 )
 
 __all__ = [
+    "ROUTING_WAKE_KEY",
     "SYSTEM_PAYMENT",
     "SYSTEM_ROUTING",
     "InvoiceAccessDenied",
@@ -66,6 +76,7 @@ __all__ = [
     "engagement_record_upsert",
     "findings_as_problems",
     "invoice_acknowledge_rejection",
+    "invoice_certificate",
     "invoice_complete",
     "invoice_deposit",
     "invoice_deposit_structured_file",
@@ -73,15 +84,20 @@ __all__ = [
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",
+    "invoice_render_certificate",
     "invoice_render_facturx",
     "invoice_route",
     "invoice_route_through",
     "invoice_save_draft",
     "invoice_submit",
     "invoice_upload_pdf",
+    "invoices_route_batch",
     "invoices_sweep_routing",
     "is_structured_file",
     "problems_from_errors",
     "read_invoice_upload",
+    "renderings_sweep",
+    "routing_wake_is_shared",
     "structured_file_preview",
+    "wake_routing",
 ]

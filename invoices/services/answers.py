@@ -23,13 +23,13 @@ from invoices.services.common import (
     attach,
     check_new_files,
     check_upload,
-    enqueue_routing,
     files_removed_on_failure,
     fire,
     locked,
     model_errors,
     record,
     save_transition,
+    wake_routing,
 )
 from invoices.services.documents import issue_documents
 from invoices.workflow import (
@@ -93,7 +93,7 @@ def invoice_recycle(
         }
         change = record(invoice, Status.A_RECYCLER, actor=user, comment=comment)
         issue_documents(invoice, user=user, change=change, stored=stored)
-    enqueue_routing(invoice)
+    wake_routing()
     return invoice
 
 

@@ -6,13 +6,15 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -174,10 +176,54 @@ def after_commit(task_name: str, *args: object, countdown: float = 0) -> None:
     transaction.on_commit(send)
 
 
-def enqueue_routing(invoice: Invoice) -> None:
-    after_commit(
-        "route_invoice", invoice.pk, invoice.status, countdown=settings.INVOICE_ROUTING_DELAY
-    )
+ROUTING_WAKE_KEY = "invoices:routing:wake"
+
+
+def wake_routing(*, countdown: float | None = None) -> None:
+    """Once the transaction commits, make sure a routing batch will run: the message says
+    "there is work", never which invoice, so that losing or doubling one changes nothing.
+
+    Coalesced where the cache is shared by every process (Redis): the first deposit sets the key
+    and sends the message, the others find the key and send nothing; the batch deletes the key
+    before it claims (``tasks.route_batch``), so a deposit committed after that sends a new one.
+    The key expires (INVOICE_ROUTING_WAKE_TTL) in case its message is lost, and the sweep backs
+    it all up. With a cache of one process (``locmem``, zero configuration) every deposit sends.
+    """
+    delay = settings.INVOICE_ROUTING_DELAY if countdown is None else countdown
+
+    def send() -> None:
+        from invoices import tasks
+
+        coalesced = routing_wake_is_shared()
+        try:
+            if coalesced and not cache.add(
+                ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL
+            ):
+                return
+            tasks.route_batch.apply_async(countdown=delay or None)
+        except Exception:
+            logger.exception("could not wake the routing workers (the sweep will)")
+            if coalesced:
+                with suppress(Exception):
+                    cache.delete(ROUTING_WAKE_KEY)
+
+    transaction.on_commit(send)
+
+
+def routing_wake_is_shared() -> bool:
+    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def claim_skip_locked(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """The rows of ``queryset``, locked for this transaction, skipping those another transaction
+    holds (PostgreSQL: ``FOR UPDATE SKIP LOCKED``). SQLite has no row locks but one writer at a
+    time: a first write takes the database's write lock, so what is read after it stays this
+    transaction's alone until it commits — the same guarantee, one worker after the other."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Invoice._meta.db_table} SET id = id WHERE 0")  # noqa: S608
+    return queryset
 
 
 @contextmanager

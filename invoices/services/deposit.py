@@ -29,7 +29,6 @@ from invoices.services.common import (
     attach,
     check_new_files,
     check_upload,
-    enqueue_routing,
     files_removed_on_failure,
     fire,
     history_append,
@@ -37,6 +36,7 @@ from invoices.services.common import (
     model_errors,
     record,
     save_transition,
+    wake_routing,
 )
 from invoices.services.documents import issue_documents
 from invoices.totals import LineAmounts, compute_totals, line_net, to_cents
@@ -236,7 +236,7 @@ def invoice_deposit(*, user: User, invoice: Invoice, new_files: Sequence[NewFile
             )
         invoice.attachments.filter(status_change__isnull=True).update(status_change=change)
         issue_documents(invoice, user=user, change=change, stored=stored)
-    enqueue_routing(invoice)
+    wake_routing()
     return invoice
 
 

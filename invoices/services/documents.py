@@ -1,13 +1,16 @@
 """The documents the portal issues for an invoice.
 
 At the deposit, in its transaction: for a typed invoice, its CII XML (EN 16931), then the
-certificate of what was deposited. For a typed invoice *the CII is what is deposited*: the
-invoice's data in their standard, byte-stable form (about a millisecond to build). The
-certificate's digest covers it, with the supplier's files.
+digest of what was deposited (``deposit_sha256``: the list of the deposited files and their
+SHA-256). For a typed invoice *the CII is what is deposited*: the invoice's data in their
+standard, byte-stable form (about a millisecond to build). The digest covers it, with the
+supplier's files; it does not depend on any PDF.
 
-Right after the commit, a task renders the Factur-X PDF: the readable PDF/A-3b (WeasyPrint,
-hundreds of milliseconds: too slow for a deposit that must stay fast under API load) with
-that very CII embedded byte for byte, so that the certificate vouches for the PDF's data too.
+Right after the commit, tasks render the deposit certificate (the PDF that states the digest
+and the files; a download renders it on demand if the worker has not yet) and the Factur-X
+PDF: the readable PDF/A-3b (WeasyPrint, hundreds of milliseconds: too slow for a deposit that
+must stay fast under API load) with that very CII embedded byte for byte, so that the
+certificate vouches for the PDF's data too.
 The task is idempotent, and a sweep re-enqueues a rendering whose message was lost.
 """
 
@@ -15,11 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 
-from invoices import pdf
+from invoices import pdf, selectors
 from invoices.formats.data import InvoiceDataError
 from invoices.formats.facturx import build_cii, build_facturx_pdf, build_ubl
 from invoices.formats.mapping import data_from_certified_cii, invoice_to_data
@@ -29,10 +35,12 @@ from invoices.services.common import (
     StoredFiles,
     after_commit,
     attach,
+    claim_skip_locked,
     files_removed_on_failure,
     locked,
     safe_file_part,
 )
+from invoices.workflow import Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -42,11 +50,13 @@ logger = logging.getLogger(__name__)
 XML_CONTENT_TYPE = "application/xml"
 
 
-def deposit_manifest(invoice: Invoice) -> tuple[str, list[pdf.CertifiedFile]]:
-    """The files that make the deposit, main document first, and the digest of their list.
+def deposit_manifest(invoice: Invoice, change: StatusChange) -> tuple[str, list[pdf.CertifiedFile]]:
+    """The files that make the deposit recorded by ``change``, main document first, and the
+    digest of their list.
 
     The main document is the supplier's file (a PDF or structured file) or, for a typed
-    invoice, its newest CII; renderings (the Factur-X PDF) are not part of a deposit.
+    invoice, its newest CII; renderings (the Factur-X PDF) are not part of a deposit. Files
+    attached by a later deposit (a recycled invoice) are not part of this one.
     """
     documents = list(
         invoice.attachments.filter(
@@ -54,7 +64,8 @@ def deposit_manifest(invoice: Invoice) -> tuple[str, list[pdf.CertifiedFile]]:
                 Attachment.Kind.MAIN,
                 Attachment.Kind.GENERATED_XML,
                 Attachment.Kind.ADDITIONAL,
-            ]
+            ],
+            status_change_id__lte=change.pk,
         ).order_by("uploaded_at", "id")
     )
     main = [a for a in documents if a.kind != Attachment.Kind.ADDITIONAL]
@@ -79,13 +90,13 @@ def certified_cii(invoice: Invoice) -> bytes:
 def issue_documents(
     invoice: Invoice, *, user: User, change: StatusChange, stored: StoredFiles
 ) -> None:
-    """A typed invoice's CII (its Factur-X PDF follows), then the certificate of the deposit."""
-    part = safe_file_part(invoice.number)
+    """A typed invoice's CII (its Factur-X PDF follows), then the deposit's digest; the
+    certificate is rendered once committed (``invoice_render_certificate``)."""
     if invoice.is_typed:
         xml = attach(
             invoice,
             kind=Attachment.Kind.GENERATED_XML,
-            name=f"facture-{part}.xml",
+            name=f"facture-{safe_file_part(invoice.number)}.xml",
             content=certified_cii(invoice),
             content_type=XML_CONTENT_TYPE,
             user=user,
@@ -93,21 +104,68 @@ def issue_documents(
             stored=stored,
         )
         after_commit("render_facturx", xml.pk)
-    digest, listed = deposit_manifest(invoice)
-    invoice.deposit_sha256 = digest
-    certificate = pdf.render_certificate_pdf(
+    invoice.deposit_sha256, _listed = deposit_manifest(invoice, change)
+    invoice.save(update_fields=["deposit_sha256"])
+    after_commit("render_certificate", change.pk)
+
+
+# --- the deposit certificate ---------------------------------------------------------------------
+def _certificate_for(change: StatusChange) -> Attachment | None:
+    return (
+        Attachment.objects.filter(
+            invoice_id=change.invoice_id, kind=Attachment.Kind.CERTIFICATE, status_change=change
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def invoice_render_certificate(*, status_change_id: int) -> Attachment | None:
+    """The certificate of the deposit recorded by a status change: the existing one, or one
+    rendered now (outside any transaction: WeasyPrint takes tens of milliseconds) and attached
+    under the invoice's lock, so that two renderers keep one file. None for no such deposit."""
+    change = (
+        StatusChange.objects.select_related("invoice__supplier", "invoice__recipient")
+        .filter(pk=status_change_id, to_status=Status.DEPOSEE)
+        .first()
+    )
+    if change is None:
+        return None
+    existing = _certificate_for(change)
+    if existing is not None:
+        return existing
+    invoice = change.invoice
+    digest, listed = deposit_manifest(invoice, change)
+    content = pdf.render_certificate_pdf(
         invoice, deposited_at=change.at, digest=digest, files=listed
     )
-    attach(
-        invoice,
-        kind=Attachment.Kind.CERTIFICATE,
-        name=f"accuse-depot-{part}.pdf",
-        content=certificate,
-        user=user,
-        change=change,
-        stored=stored,
+    with transaction.atomic():
+        locked(invoice)
+        existing = _certificate_for(change)
+        if existing is not None:
+            return existing
+        with files_removed_on_failure() as stored:
+            return attach(
+                invoice,
+                kind=Attachment.Kind.CERTIFICATE,
+                name=f"accuse-depot-{safe_file_part(invoice.number)}.pdf",
+                content=content,
+                user=None,
+                change=change,
+                stored=stored,
+            )
+
+
+def invoice_certificate(invoice: Invoice) -> Attachment | None:
+    """The certificate of the invoice's latest deposit, rendered now if the worker has not yet
+    (downloads and the invoice's page); None for an invoice never deposited."""
+    deposit = (
+        StatusChange.objects.filter(invoice=invoice, to_status=Status.DEPOSEE)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
     )
-    invoice.save(update_fields=["deposit_sha256"])
+    return None if deposit is None else invoice_render_certificate(status_change_id=deposit)
 
 
 # --- renderings ----------------------------------------------------------------------------------
@@ -167,3 +225,29 @@ def invoice_render_facturx(*, certified_xml_id: int) -> Attachment | None:
     content = read_certified_cii(xml)
     rendering = build_facturx_pdf(data_from_certified_cii(content), cii_xml=content)
     return _attach_rendering(xml, rendering)
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+@dataclass
+class MissingRenderings:
+    facturx: list[int]  # certified CII ids
+    certificates: list[int]  # deposits' status change ids
+
+
+@transaction.atomic
+def renderings_sweep(*, missing_after: timedelta) -> MissingRenderings:
+    """The renderings whose message seems lost, for the caller to enqueue again — each invoice
+    at most once per ``missing_after`` (its ``renderings_swept_at``), so that a backlog of
+    missing PDFs is enqueued once, not at every beat tick. Invoices another sweep is marking
+    are skipped, not waited for."""
+    facturx = list(selectors.renderings_missing(older_than=missing_after))
+    certificates = list(selectors.certificates_missing(older_than=missing_after))
+    invoice_ids = {invoice_id for _pk, invoice_id in facturx + certificates}
+    claimed = set(
+        claim_skip_locked(Invoice.objects.filter(pk__in=invoice_ids)).values_list("id", flat=True)
+    )
+    Invoice.objects.filter(pk__in=claimed).update(renderings_swept_at=timezone.now())
+    return MissingRenderings(
+        facturx=[pk for pk, invoice_id in facturx if invoice_id in claimed],
+        certificates=[pk for pk, invoice_id in certificates if invoice_id in claimed],
+    )

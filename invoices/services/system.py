@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from invoices import notifications, routing, selectors
+from invoices import integrity, notifications, routing, selectors
 from invoices.models import (
     EngagementRecord,
     Invoice,
     RejectionReason,
+    StatusChange,
 )
 from invoices.services.common import (
     after_commit,
-    enqueue_routing,
+    claim_skip_locked,
     fire,
     record,
     save_transition,
@@ -30,21 +35,65 @@ SYSTEM_ROUTING = "routage"
 SYSTEM_PAYMENT = "paiement"
 
 
-# --- routing -----------------------------------------------------------------------------------
-def _routing_facts(invoice: Invoice) -> routing.RoutingFacts:
+# --- routing, in batches -------------------------------------------------------------------------
+# A worker claims up to INVOICE_ROUTING_BATCH_SIZE invoices waiting in a routing status, moves
+# each one as far as it can go, and commits once: set-based status updates, the history rows in
+# one INSERT per step (their hash chains computed here), the e-mails in one INSERT and sent by
+# one task after the commit. Two workers never claim the same invoice (SKIP LOCKED; SQLite
+# serialises writers). A worker killed in the middle leaves nothing: the batch rolls back, and
+# the next wake or the sweep claims the same invoices again.
+ROUTING_STATUSES = (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT)
+
+
+@dataclass
+class RoutedBatch:
+    """What one batch did: the invoices it moved (id → status reached), whether it was full (more
+    may be waiting), and whether some invoices only took their first step (``through=False``)."""
+
+    reached: dict[int, str] = field(default_factory=dict)
+    full: bool = False
+    started_only: bool = False
+
+
+@dataclass
+class _Step:
+    invoice: Invoice
+    from_status: str
+    to_status: str
+    reason_code: str = ""
+    comment: str = ""
+
+
+def _engagements(invoices: list[Invoice]) -> dict[tuple[int, str], EngagementRecord]:
+    """The register entries the batch's invoices cite, in one query."""
+    wanted = [
+        (inv.recipient_id, inv.engagement_number)
+        for inv in invoices
+        if inv.recipient is not None
+        and inv.recipient.keeps_engagement_register
+        and inv.engagement_number
+    ]
+    if not wanted:
+        return {}
+    match = Q()
+    for recipient_id, number in set(wanted):
+        match |= Q(recipient_id=recipient_id, number=number)
+    return {(r.recipient_id, r.number): r for r in EngagementRecord.objects.filter(match)}
+
+
+def _routing_facts(
+    invoice: Invoice, engagements: dict[tuple[int, str], EngagementRecord]
+) -> routing.RoutingFacts:
     recipient = invoice.recipient
     assert recipient is not None  # a deposited invoice always has one (database constraint)
     service = invoice.service
     engagement = None
-    if recipient.keeps_engagement_register and invoice.engagement_number:
-        record = EngagementRecord.objects.filter(
-            recipient=recipient, number=invoice.engagement_number
-        ).first()
-        if record is not None:
-            engagement = routing.EngagementFacts(
-                is_open=record.state == EngagementRecord.State.OPEN,
-                supplier_siret=record.supplier_siret,
-            )
+    record = engagements.get((recipient.pk, invoice.engagement_number))
+    if recipient.keeps_engagement_register and invoice.engagement_number and record is not None:
+        engagement = routing.EngagementFacts(
+            is_open=record.state == EngagementRecord.State.OPEN,
+            supplier_siret=record.supplier_siret,
+        )
     return routing.RoutingFacts(
         today=timezone.localdate(),
         recipient_is_public=recipient.is_public,
@@ -69,104 +118,142 @@ def _routing_facts(invoice: Invoice) -> routing.RoutingFacts:
     )
 
 
-@dataclass
-class RoutingRun:
-    """Several routing steps run by one call: the keys of the e-mails their changes queued,
-    sent together once the last step is committed (one task instead of one per change)."""
-
-    emails: list[str] = field(default_factory=list)
-
-
-def _route_start(invoice: Invoice, run: RoutingRun | None) -> None:
-    fire(invoice, "start_routing")
-    save_transition(invoice)
-    record(
-        invoice,
-        Status.DEPOSEE,
-        system=SYSTEM_ROUTING,
-        emails=None if run is None else run.emails,
+def _claim(
+    *, limit: int, statuses: Sequence[str], invoice_ids: Sequence[int] | None
+) -> list[Invoice]:
+    """Up to ``limit`` invoices in ``statuses``, locked for this transaction (oldest first),
+    each with the hash of its last history row (``last_hash``)."""
+    last_hash = (
+        StatusChange.objects.filter(invoice=OuterRef("pk")).order_by("-id").values("row_hash")[:1]
     )
-    if run is None:  # the next step is a message of its own; otherwise the caller goes on
-        enqueue_routing(invoice)
+    waiting = Invoice.objects.filter(status__in=statuses)
+    if invoice_ids is not None:
+        waiting = waiting.filter(pk__in=invoice_ids)
+    return list(
+        claim_skip_locked(waiting)
+        .select_related("supplier", "recipient", "service")
+        .annotate(last_hash=Subquery(last_hash))
+        .order_by("status_changed_at", "id")[:limit]
+    )
 
 
-def _route_decide(invoice: Invoice, run: RoutingRun | None) -> None:
-    decision = routing.decide(_routing_facts(invoice))
-    fire(invoice, ROUTING_TRANSITIONS[decision.status])
-    if decision.status == Status.MISE_A_DISPOSITION:
-        invoice.made_available_at = timezone.now()
-    save_transition(invoice, "made_available_at")
-    reason = (
-        RejectionReason.objects.filter(code=decision.reason_code).first()
-        if decision.reason_code
-        else None
-    )
-    change = record(
-        invoice,
-        Status.EN_COURS_ACHEMINEMENT,
-        system=SYSTEM_ROUTING,
-        reason=reason,
-        comment=decision.comment,
-        emails=None if run is None else run.emails,
-    )
-    if decision.status == Status.MISE_A_DISPOSITION and notifications.queue_for_agents(
-        invoice, change, new=True
-    ):
-        if run is None:
-            after_commit("notify_agents", invoice.pk, change.pk)
-        else:
-            run.emails.append(notifications.agents_key(invoice.pk, change.pk))
+def _plan(invoices: list[Invoice], *, through: bool) -> tuple[list[_Step], list[_Step]]:
+    """The steps each invoice takes now, fired on the instances (the workflow checks each one):
+    the first steps (DEPOSEE → EN_COURS_ACHEMINEMENT), then the decisions."""
+    engagements = _engagements(invoices)
+    starts, decisions = [], []
+    for invoice in invoices:
+        if invoice.status == Status.DEPOSEE:
+            fire(invoice, "start_routing")
+            starts.append(_Step(invoice, Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT))
+            if not through:
+                continue
+        decision = routing.decide(_routing_facts(invoice, engagements))
+        fire(invoice, ROUTING_TRANSITIONS[decision.status])
+        decisions.append(
+            _Step(
+                invoice,
+                Status.EN_COURS_ACHEMINEMENT,
+                decision.status,
+                reason_code=decision.reason_code,
+                comment=decision.comment,
+            )
+        )
+    return starts, decisions
+
+
+def _update_statuses(invoices: list[Invoice], now: datetime) -> None:
+    """One UPDATE per status reached (at most four), the rows being locked by this transaction."""
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for invoice in invoices:
+        by_status[invoice.status].append(invoice.pk)
+        invoice.status_changed_at = now
+        if invoice.status == Status.MISE_A_DISPOSITION:
+            invoice.made_available_at = now
+    for status, ids in by_status.items():
+        values: dict[str, object] = {"status": status, "status_changed_at": now, "updated_at": now}
+        if status == Status.MISE_A_DISPOSITION:
+            values["made_available_at"] = now
+        Invoice.objects.filter(pk__in=ids).update(**values)
+
+
+def _history_rows(steps: list[_Step], now: datetime) -> list[StatusChange]:
+    """The steps' history rows, each chained to its invoice's previous row (invoices/integrity.py).
+    ``last_hash`` moves along as rows are made, so an invoice's second step follows its first."""
+    reason_codes = {step.reason_code for step in steps if step.reason_code}
+    reasons = {r.code: r for r in RejectionReason.objects.filter(code__in=reason_codes)}
+    rows = []
+    for step in steps:
+        invoice = step.invoice
+        row = StatusChange(
+            invoice=invoice,
+            from_status=step.from_status,
+            to_status=step.to_status,
+            at=now,
+            actor_system=SYSTEM_ROUTING,
+            reason=reasons.get(step.reason_code),
+            comment=step.comment,
+            previous_hash=invoice.last_hash or "",  # type: ignore[attr-defined]
+        )
+        row.row_hash = integrity.change_digest(row, row.previous_hash)
+        invoice.last_hash = row.row_hash  # type: ignore[attr-defined]
+        rows.append(row)
+    # Ids follow insertion: every first step is inserted before any decision.
+    return StatusChange.objects.bulk_create(rows)
 
 
 @transaction.atomic
-def invoice_route(
-    *, invoice_id: int, expected_status: str, run: RoutingRun | None = None
-) -> str | None:
-    """One step of routing, if the invoice is still where the step expects it.
+def invoices_route_batch(
+    *,
+    limit: int | None = None,
+    through: bool = True,
+    statuses: Sequence[str] = ROUTING_STATUSES,
+    invoice_ids: Sequence[int] | None = None,
+) -> RoutedBatch:
+    """Route a batch of waiting invoices in one transaction; see the section's note.
 
-    Returns the new status, or None when there was nothing to do: a message delivered twice,
-    or an invoice that has moved on, changes nothing. Without ``run``, the step enqueues what
-    follows it (the next step, the e-mails); with it, the caller does (``invoice_route_through``).
+    ``through``: each invoice goes as far as it can (both steps); otherwise one step each (with
+    INVOICE_ROUTING_DELAY, so that a developer sees them). ``statuses`` and ``invoice_ids``
+    narrow the claim (the per-invoice messages of before). Importable by any worker that has
+    invoices to route (the flux integration, for one): it enqueues the batch's e-mails on commit.
     """
-    invoice = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("supplier", "recipient", "service")
-        .filter(pk=invoice_id)
-        .first()
+    limit = limit or settings.INVOICE_ROUTING_BATCH_SIZE
+    statuses = [status for status in statuses if status in ROUTING_STATUSES]
+    invoices = _claim(limit=limit, statuses=statuses, invoice_ids=invoice_ids)
+    batch = RoutedBatch(full=len(invoices) >= limit)
+    if not invoices:
+        return batch
+    now = timezone.now()
+    starts, decisions = _plan(invoices, through=through)
+    _update_statuses(invoices, now)
+    changes = _history_rows(starts, now) + _history_rows(decisions, now)
+    batch.reached = {invoice.pk: invoice.status for invoice in invoices}
+    batch.started_only = not through and bool(starts)
+    emails = notifications.queue_routed(changes)
+    if emails:
+        after_commit("notify_emails", emails)
+    return batch
+
+
+def invoice_route(*, invoice_id: int, expected_status: str) -> str | None:
+    """One routing step of one invoice, if it is still where the step expects it; returns the
+    new status, or None when there was nothing to do (a message delivered twice, an invoice
+    that has moved on). The demo and the tests take invoices step by step with it."""
+    batch = invoices_route_batch(
+        limit=1, through=False, statuses=[expected_status], invoice_ids=[invoice_id]
     )
-    if invoice is None or invoice.status != expected_status:
-        return None
-    if invoice.status == Status.DEPOSEE:
-        _route_start(invoice, run)
-    elif invoice.status == Status.EN_COURS_ACHEMINEMENT:
-        _route_decide(invoice, run)
-    else:
-        return None
-    return invoice.status
+    return batch.reached.get(invoice_id)
 
 
 def invoice_route_through(*, invoice_id: int, expected_status: str) -> str | None:
-    """Every routing step the invoice can take now, from ``expected_status`` on, in one call.
-
-    Each step is its own transaction with its own history row, as when each is a message: a
-    crash after the first commit leaves the invoice in EN_COURS_ACHEMINEMENT, where the same
-    message delivered again (late acknowledgement) or the sweep takes it on. For that reason a
-    message that expects DEPOSEE also finishes an invoice it finds in EN_COURS_ACHEMINEMENT.
-    The e-mails of the steps are sent by one task once the last step is committed. Returns the
-    last status reached, or None when there was nothing to do.
-    """
-    if expected_status not in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
+    """Every routing step the invoice can take now, from ``expected_status`` on (a message that
+    expects DEPOSEE also finishes an invoice it finds in EN_COURS_ACHEMINEMENT: the first step
+    was done by a worker that died before acknowledging). The last status reached, or None."""
+    if expected_status not in ROUTING_STATUSES:
         return None
-    run = RoutingRun()
-    started = None
-    if expected_status == Status.DEPOSEE:
-        started = invoice_route(invoice_id=invoice_id, expected_status=Status.DEPOSEE, run=run)
-    decided = invoice_route(
-        invoice_id=invoice_id, expected_status=Status.EN_COURS_ACHEMINEMENT, run=run
-    )
-    if run.emails:
-        after_commit("notify_queued", run.emails)
-    return decided or started
+    statuses = ROUTING_STATUSES if expected_status == Status.DEPOSEE else [expected_status]
+    batch = invoices_route_batch(limit=1, statuses=statuses, invoice_ids=[invoice_id])
+    return batch.reached.get(invoice_id)
 
 
 @transaction.atomic

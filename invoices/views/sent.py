@@ -130,7 +130,7 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
         "invoice": invoice,
         "history": selectors.history_of(invoice),
         **documents_context(invoice),
-        "certificate": selectors.certificate_of(invoice),
+        "certificate": services.invoice_certificate(invoice),
         "lines": invoice.lines.order_by("position"),
         "deadline": payment_deadline(invoice),
         "decision": selectors.last_reasoned_change(invoice)

@@ -306,8 +306,9 @@ def test_the_detail_shows_lines_totals_breakdown_and_files(personas, client_for)
     assert body["vat_breakdown"] == [{"rate": "20.00", "base": "300.00", "amount": "60.00"}]
     assert [line["net_amount"] for line in body["lines"]] == ["300.00"]
     assert body["certificate_sha256"] == invoice.deposit_sha256
-    # A typed invoice is deposited as its CII; the Factur-X PDF is rendered after the commit.
-    assert [a["kind"] for a in body["attachments"]] == ["GENERATED_XML", "CERTIFICATE"]
+    # A typed invoice is deposited as its CII; the certificate and the Factur-X PDF are rendered
+    # after the commit.
+    assert [a["kind"] for a in body["attachments"]] == ["GENERATED_XML"]
 
 
 def test_history_names_the_actor_and_the_reason(personas, client_for):
@@ -358,14 +359,15 @@ def test_the_pdf_the_certificate_and_each_file_download_with_their_digest(person
     certificate = client.get(
         f"/api/v1/invoices/{invoice.pk}/certificate/", HTTP_ACCEPT="application/pdf"
     )
-    second = client.get(f"/api/v1/invoices/{invoice.pk}/attachments/2/")
+    third = client.get(f"/api/v1/invoices/{invoice.pk}/attachments/3/")
 
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
     assert "accuse-depot" in certificate.headers["Content-Disposition"]
-    assert second.headers["X-Content-SHA256"] == certificate.headers["X-Content-SHA256"]
-    # Asking for the PDF before the worker rendered it made it: it is the third file now.
-    rendered = client.get(f"/api/v1/invoices/{invoice.pk}/attachments/3/")
+    # Asked before the workers rendered them, the PDF and the certificate were made then, in
+    # that order: the second and third files now.
+    assert third.headers["X-Content-SHA256"] == certificate.headers["X-Content-SHA256"]
+    rendered = client.get(f"/api/v1/invoices/{invoice.pk}/attachments/2/")
     assert rendered.status_code == 200 and rendered.headers["Content-Type"] == "application/pdf"
     assert client.get(f"/api/v1/invoices/{invoice.pk}/attachments/4/").status_code == 404
     assert client.get(f"/api/v1/invoices/{invoice.pk}/attachments/0/").status_code == 404

@@ -184,8 +184,7 @@ def test_a_supplier_deposits_a_pdf_invoice_with_attachments(personas, client_for
         "MAIN",
         "ADDITIONAL",
         "ADDITIONAL",
-        "CERTIFICATE",
-    ]
+    ]  # the certificate is rendered once the deposit is committed
     assert Invoice.objects.get().deposit_mode == DepositMode.DEPOT_PDF_API
 
 

@@ -301,7 +301,7 @@ class World:
 
     @cached_property
     def certificate(self) -> Attachment:
-        return self.invoice.attachments.get(kind=Attachment.Kind.CERTIFICATE)
+        return invoice_services.invoice_certificate(self.invoice)
 
     @cached_property
     def token(self) -> Any:

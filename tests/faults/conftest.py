@@ -21,16 +21,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from kombu import Connection
 
 from chorus.models import WorkerProbe
 from chorus.tasks import ping
-from invoices.models import Invoice
-from invoices.services.common import history_append
-from invoices.workflow import Status
-from tests.invoices.factories import InvoiceFactory
+from tests.invoices.factories import deposited_in_bulk
 from tests.utils import workers
 from tests.utils.services import unavailable
 from tests.utils.workers import free_port
@@ -154,23 +149,4 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 def deposited_invoices(personas, count: int) -> list[int]:  # type: ignore[no-untyped-def]
     """``count`` invoices just deposited (their routing not yet asked for), built in bulk."""
-    now = timezone.now()
-    built = [
-        InvoiceFactory.build(
-            number=f"K-{index:05d}",
-            supplier=personas.acme,
-            recipient=personas.state,
-            service=personas.service,
-            status=Status.DEPOSEE,
-            status_changed_at=now,
-            made_available_at=None,
-        )
-        for index in range(count)
-    ]
-    invoices = Invoice.objects.bulk_create(built)
-    with transaction.atomic():
-        for invoice in invoices:
-            history_append(
-                invoice, from_status=Status.BROUILLON, at=now, actor=personas.supplier_principal
-            )
-    return [invoice.pk for invoice in invoices]
+    return [invoice.pk for invoice in deposited_in_bulk(personas, count)]

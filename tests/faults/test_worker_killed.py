@@ -1,8 +1,9 @@
-"""A Celery worker killed (SIGKILL, no goodbye) while it routes 500 invoices, and a new one
-started: every invoice reaches MISE_A_DISPOSITION, none is routed twice (exactly one history row
-per step, the hash chains intact), and the last one arrives within the recovery the settings
-promise — messages the dead worker held come back after the broker's visibility timeout, and
-the sweep re-enqueues whatever is still stuck after INVOICE_ROUTING_STUCK_AFTER.
+"""A Celery worker killed (SIGKILL, no goodbye) while it routes 500 invoices, or in the middle of
+one batch of 300, and a new one started: every invoice reaches MISE_A_DISPOSITION, none is
+routed twice (exactly one history row per step, the hash chains intact), and the last one
+arrives within the recovery the settings promise — messages the dead worker held come back
+after the broker's visibility timeout, and the sweep wakes a batch for whatever is still stuck
+after INVOICE_ROUTING_STUCK_AFTER. A batch killed before its commit leaves nothing behind.
 
 Settings of this test (environment of its processes): late acknowledgement (always on),
 CELERY_VISIBILITY_TIMEOUT=10, INVOICE_ROUTING_STUCK_AFTER=10, INVOICE_SWEEP_INTERVAL=2, and the
@@ -18,6 +19,7 @@ import time
 from itertools import groupby
 
 import pytest
+from django.db import connection
 
 from chorus.models import OutgoingEmail
 from invoices import integrity, tasks
@@ -109,3 +111,70 @@ def test_a_worker_killed_mid_routing_loses_and_doubles_nothing(stack, personas):
         f"\n{COUNT} invoices: killed at {at_kill} routed, recovered in {recovery:.1f}s, "
         f"whole test {time.monotonic() - started:.1f}s"
     )
+
+
+BATCH = 300
+
+
+def a_worker_transaction_holds_rows() -> bool:
+    """A worker's transaction has claimed or written rows and not yet committed (it has a
+    transaction id): the batch is under way."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_it_whole_for_the_next(stack, personas):
+    require_postgresql()
+    require_redis()
+    ids = deposited_invoices(personas, BATCH)
+    env = {**ENV, "INVOICE_ROUTING_BATCH_SIZE": str(BATCH)}
+    with stack.beat(**env):
+        with stack.worker(probe=False, **env) as doomed:
+            stack.send(tasks.route_batch)
+            workers.wait_until(
+                a_worker_transaction_holds_rows,
+                timeout=120,
+                what="the worker to be in the middle of its batch",
+                process=doomed,
+                interval=0.005,
+            )
+            os.killpg(doomed.pid, signal.SIGKILL)
+            doomed.wait(timeout=10)
+        # The batch was one transaction: the killed worker's connection closed, it rolled back.
+        workers.wait_until(
+            lambda: not a_worker_transaction_holds_rows(), timeout=30, what="the rollback"
+        )
+        assert made_available(ids) == 0, "the batch committed before the worker was killed"
+        assert not StatusChange.objects.filter(invoice_id__in=ids, actor_system="routage").exists()
+        with stack.worker(probe=False, **env) as survivor:
+            workers.wait_until(
+                lambda: made_available(ids) == BATCH,
+                timeout=RECOVERY_BOUND,
+                what="every invoice of the batch to be routed after the restart",
+                process=survivor,
+                interval=0.5,
+            )
+            workers.wait_until(
+                lambda: (
+                    not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
+                ),
+                timeout=60,
+                what="every e-mail of the batch to be sent",
+                process=survivor,
+                interval=0.5,
+            )
+    rows = StatusChange.objects.filter(invoice_id__in=ids).order_by("invoice_id", "id")
+    for invoice_id, history in groupby(rows, key=lambda row: row.invoice_id):
+        history = list(history)
+        assert [row.to_status for row in history] == [
+            Status.DEPOSEE,
+            Status.EN_COURS_ACHEMINEMENT,
+            Status.MISE_A_DISPOSITION,
+        ], f"invoice {invoice_id} was routed twice or not at all"
+        assert integrity.chain_problems(history) == []
+    # One batch: a digest per event for each of Acme's two users, one for the service's agent.
+    assert OutgoingEmail.objects.count() == 5

@@ -11,12 +11,14 @@ from itertools import count
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfWriter
 
 from invoices import services
 from invoices.models import Attachment, Invoice
 from invoices.services import InvoiceInput, LineInput
+from invoices.services.common import history_append
 from invoices.workflow import Status
 
 GOOD_IBAN = "FR7630006000011234567890189"
@@ -113,6 +115,28 @@ def invoice_in(personas, status: str, **overrides) -> Invoice:  # type: ignore[n
     }
     values.update(overrides)
     return InvoiceFactory(**values)
+
+
+def deposited_in_bulk(personas, how_many: int, prefix: str = "K-", **overrides) -> list[Invoice]:  # type: ignore[no-untyped-def]
+    """``how_many`` invoices of Acme just deposited (their routing not yet asked for), in bulk."""
+    now = timezone.now()
+    values = {
+        "supplier": personas.acme,
+        "recipient": personas.state,
+        "service": personas.service,
+        "status": Status.DEPOSEE,
+        "status_changed_at": now,
+        "made_available_at": None,
+        **overrides,
+    }
+    built = [InvoiceFactory.build(number=f"{prefix}{n:05d}", **values) for n in range(how_many)]
+    invoices = Invoice.objects.bulk_create(built)
+    with transaction.atomic():
+        for invoice in invoices:
+            history_append(
+                invoice, from_status=Status.BROUILLON, at=now, actor=personas.supplier_principal
+            )
+    return invoices
 
 
 def entry_form(personas, **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -97,8 +97,9 @@ def test_deposit_moves_the_draft_to_deposee_with_history_and_documents(personas)
     change = invoice.history.get(to_status=Status.DEPOSEE)
     assert (change.from_status, change.actor) == (Status.BROUILLON, personas.supplier_principal)
     kinds = sorted(invoice.attachments.values_list("kind", flat=True))
-    # A typed invoice is deposited as its CII; its Factur-X PDF comes right after, from a task.
-    assert kinds == [Attachment.Kind.CERTIFICATE, Attachment.Kind.GENERATED_XML]
+    # A typed invoice is deposited as its CII; its certificate and Factur-X PDF come right after,
+    # from tasks.
+    assert kinds == [Attachment.Kind.GENERATED_XML]
     for attachment in invoice.attachments.all():
         content = default_storage.open(attachment.file.name).read()
         assert hashlib.sha256(content).hexdigest() == attachment.sha256
@@ -106,12 +107,43 @@ def test_deposit_moves_the_draft_to_deposee_with_history_and_documents(personas)
         assert attachment.status_change == change
 
 
+def test_the_deposit_renders_no_pdf_and_leaves_the_certificate_to_a_task(
+    personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    from invoices import pdf, tasks
+
+    def no_pdf_here(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("a PDF was rendered inside the deposit")
+
+    monkeypatch.setattr(pdf, "render_certificate_pdf", no_pdf_here)
+    asked: list[tuple] = []
+    monkeypatch.setattr(tasks.render_certificate, "apply_async", lambda a, **k: asked.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = deposited(personas)
+    deposit = invoice.history.get(to_status=Status.DEPOSEE)
+    assert asked == [(deposit.pk,)]
+    assert not invoice.attachments.filter(kind=Attachment.Kind.CERTIFICATE).exists()
+    assert len(invoice.deposit_sha256) == 64  # the digest needs no PDF
+
+
+def test_the_certificate_task_renders_once_and_a_download_finds_it(personas):
+    from invoices import tasks
+
+    invoice = deposited(personas)
+    deposit = invoice.history.get(to_status=Status.DEPOSEE)
+    first = tasks.render_certificate(deposit.pk)
+    assert tasks.render_certificate(deposit.pk) == first  # delivered twice: one file
+    assert services.invoice_certificate(invoice).pk == first
+    assert invoice.attachments.filter(kind=Attachment.Kind.CERTIFICATE).count() == 1
+
+
 def test_the_certificate_states_the_time_and_the_hash_of_what_was_deposited(personas):
     invoice = deposited(personas)
     rendering = invoice.attachments.get(kind=Attachment.Kind.GENERATED_XML)
     manifest = f"{rendering.sha256}  {rendering.original_name}\n"
     assert invoice.deposit_sha256 == hashlib.sha256(manifest.encode()).hexdigest()
-    certificate = invoice.attachments.get(kind=Attachment.Kind.CERTIFICATE)
+    certificate = services.invoice_certificate(invoice)
+    assert certificate.status_change == invoice.history.get(to_status=Status.DEPOSEE)
     reader = PdfReader(default_storage.open(certificate.file.name))
     text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
     assert invoice.deposit_sha256 in text

@@ -18,7 +18,7 @@ from invoices import selectors, services, tasks
 from invoices.formats.mapping import data_from_certified_cii
 from invoices.formats.parse import parse_file
 from invoices.formats.validation import validate_file
-from invoices.models import Attachment, Invoice
+from invoices.models import Attachment, Invoice, StatusChange
 from tests.invoices.factories import (
     certified_xml,
     deposited,
@@ -189,10 +189,31 @@ def test_the_sweep_finds_a_rendering_whose_message_was_lost(personas):
     invoice = deposited(personas)
     xml = certified_xml(invoice)
     missing = selectors.renderings_missing(older_than=timedelta(0))
-    assert list(missing) == [xml.pk]
+    assert list(missing) == [(xml.pk, invoice.pk)]
     assert not selectors.renderings_missing(older_than=timedelta(hours=1)).exists()
     rendered(invoice)
     assert not selectors.renderings_missing(older_than=timedelta(0)).exists()
+
+
+def test_a_backlog_of_missing_renderings_is_enqueued_once_per_period(personas, monkeypatch):
+    invoices = [deposited(personas) for _ in range(6)]
+    # Deposited ten minutes ago; their rendering messages were lost.
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Attachment.objects.filter(invoice__in=invoices).update(uploaded_at=long_ago)
+    StatusChange.objects.filter(invoice__in=invoices).update(at=long_ago)
+    enqueued: list[tuple[str, int]] = []
+    for name in ("render_facturx", "render_certificate"):
+        monkeypatch.setattr(
+            getattr(tasks, name), "delay", lambda pk, _n=name: enqueued.append((_n, pk))
+        )
+    assert tasks.sweep_renderings(missing_after=60) == 12  # a PDF and a certificate each
+    for _tick in range(5):  # the beat ticks while the workers catch up: nothing more
+        assert tasks.sweep_renderings(missing_after=60) == 0
+    assert len(enqueued) == len(set(enqueued)) == 12
+    # A period later, what is still missing is enqueued once more.
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(renderings_swept_at=long_ago)
+    rendered(invoices[0])
+    assert tasks.sweep_renderings(missing_after=60) == 11
 
 
 def test_a_recycled_invoice_gets_a_new_cii_and_pdf_and_keeps_the_old_ones(personas):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from invoices import services
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
 from tests.factories import StructureFactory
@@ -394,7 +395,7 @@ def test_a_decision_not_allowed_in_the_status_is_refused(personas, as_user):
 # --- downloads and access ----------------------------------------------------------------------
 def test_a_download_is_an_attachment_never_sniffed(personas, as_user):
     invoice = deposited(personas)
-    certificate = invoice.attachments.get(kind=Attachment.Kind.CERTIFICATE)
+    certificate = services.invoice_certificate(invoice)
     response = as_user(personas.supplier_member).get(
         reverse("invoices:download", args=[certificate.pk])
     )

@@ -73,9 +73,9 @@ def test_a_reference_cii_to_the_state_is_deposited_end_to_end(personas, media_ro
     )
     manifest = f"{main.sha256}  {main.original_name}\n"
     assert invoice.deposit_sha256 == hashlib.sha256(manifest.encode()).hexdigest()
-    # The file is the invoice: no CII nor PDF is made from it.
+    # The file is the invoice: no CII nor PDF is made from it (the certificate follows).
     kinds = set(invoice.attachments.values_list("kind", flat=True))
-    assert kinds == {Attachment.Kind.MAIN, Attachment.Kind.CERTIFICATE}
+    assert kinds == {Attachment.Kind.MAIN}
     # Its line 20 says 6 × 18.33 = -109.98 (no EN 16931 rule checks a line's arithmetic): the
     # portal's lines cannot hold it exactly, so the lines stay in the file.
     assert not invoice.lines.exists()

@@ -126,6 +126,8 @@ def test_a_recycled_invoice_is_routed_again_with_its_new_service(personas):
     assert (invoice.status, invoice.service.code) == (Status.MISE_A_DISPOSITION, "SFACT_MIN_EDU")
     # The typed invoice was deposited again as a new CII, with a new certificate.
     assert invoice.attachments.filter(kind="GENERATED_XML").count() == 2
+    for deposit in invoice.history.filter(to_status=Status.DEPOSEE):
+        assert tasks.render_certificate(deposit.pk) is not None
     assert invoice.attachments.filter(kind="CERTIFICATE").count() == 2
 
 
@@ -172,7 +174,14 @@ def test_a_recipient_that_does_not_report_payments_is_not_paid_by_the_simulation
 def _enqueued(callbacks, monkeypatch) -> list[tuple[str, tuple]]:  # type: ignore[no-untyped-def]
     """The tasks that the commit callbacks enqueue: (name, arguments)."""
     sent: list[tuple[str, tuple]] = []
-    for name in ("route_invoice", "notify_status_change", "notify_agents", "notify_queued"):
+    names = (
+        "route_invoice",
+        "route_batch",
+        "notify_status_change",
+        "notify_agents",
+        "notify_emails",
+    )
+    for name in names:
         monkeypatch.setattr(
             getattr(tasks, name), "apply_async", lambda args, _n=name, **k: sent.append((_n, args))
         )
@@ -195,10 +204,10 @@ def test_one_message_routes_through_both_steps_and_sends_their_e_mails_in_one_ta
     ]
     # Two changes for Acme's two users and the agent's notice: queued, sent by one task.
     [(name, args)] = _enqueued(callbacks, monkeypatch)
-    assert name == "notify_queued"
+    assert name == "notify_emails"
     assert OutgoingEmail.objects.count() == already + 5
-    assert tasks.notify_queued(*args) == 5
-    assert tasks.notify_queued(*args) == 0  # delivered again: nothing sent twice
+    assert tasks.notify_emails(*args) == 5
+    assert tasks.notify_emails(*args) == 0  # delivered again: nothing sent twice
     assert sorted(m.to[0] for m in mail.outbox) == [
         "agent@etat.test",
         "member@acme.test",
@@ -220,15 +229,19 @@ def test_a_message_delivered_again_after_a_crash_between_the_steps_finishes_the_
     assert integrity.chain_problems(invoice.history.order_by("id")) == []
 
 
-def test_with_a_delay_between_the_steps_each_step_is_a_message(
+def test_with_a_delay_between_the_steps_each_batch_takes_one_step_and_asks_for_the_next(
     personas, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.INVOICE_ROUTING_DELAY = 3
     invoice = deposited(personas)
+    asked: list[dict] = []
+    monkeypatch.setattr(tasks.route_batch, "apply_async", lambda *a, **k: asked.append(k))
     with django_capture_on_commit_callbacks() as callbacks:
-        assert tasks.route_invoice(invoice.pk, Status.DEPOSEE) == Status.EN_COURS_ACHEMINEMENT
-    names = sorted(name for name, _args in _enqueued(callbacks, monkeypatch))
-    assert names == ["notify_status_change", "route_invoice"]
+        assert tasks.route_batch() == 1
+    invoice.refresh_from_db()
+    assert invoice.status == Status.EN_COURS_ACHEMINEMENT
+    assert asked == [{"countdown": 3}]
+    assert [name for name, _args in _enqueued(callbacks, monkeypatch)] == ["notify_emails"]
 
 
 def test_a_status_change_nobody_is_told_of_enqueues_no_e_mail_task(
