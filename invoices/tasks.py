@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 
 from invoices import notifications, selectors, services
+from invoices.services.seals import seal_create
 from invoices.workflow import Status
 
 logger = logging.getLogger(__name__)
@@ -86,3 +87,10 @@ def notify_agents(invoice_id: int, status_change_id: int | None = None) -> int:
 def notify_queued(key_prefixes: list[str]) -> int:
     """The e-mails queued by several changes at once (a routing run)."""
     return notifications.send_queued(key_prefixes)
+
+
+@shared_task(name="invoices.seal_audit_trail", acks_late=True)
+def seal_audit_trail() -> int | None:
+    """Seal what the audit trail recorded since the last seal (see ``invoices/seals.py``)."""
+    seal = seal_create()
+    return seal.sequence if seal else None

@@ -42,21 +42,21 @@ logger = logging.getLogger(__name__)
 XML_CONTENT_TYPE = "application/xml"
 
 
-def deposit_manifest(invoice: Invoice) -> tuple[str, list[pdf.CertifiedFile]]:
+def deposit_manifest(
+    invoice: Invoice, *, before_id: int | None = None
+) -> tuple[str, list[pdf.CertifiedFile]]:
     """The files that make the deposit, main document first, and the digest of their list.
 
     The main document is the supplier's file (a PDF or structured file) or, for a typed
     invoice, its newest CII; renderings (the Factur-X PDF) are not part of a deposit.
+    ``before_id``: as it was when the attachment of that id (a certificate) was added.
     """
-    documents = list(
-        invoice.attachments.filter(
-            kind__in=[
-                Attachment.Kind.MAIN,
-                Attachment.Kind.GENERATED_XML,
-                Attachment.Kind.ADDITIONAL,
-            ]
-        ).order_by("uploaded_at", "id")
+    deposited = invoice.attachments.filter(
+        kind__in=[Attachment.Kind.MAIN, Attachment.Kind.GENERATED_XML, Attachment.Kind.ADDITIONAL]
     )
+    if before_id is not None:
+        deposited = deposited.filter(id__lt=before_id)
+    documents = list(deposited.order_by("uploaded_at", "id"))
     main = [a for a in documents if a.kind != Attachment.Kind.ADDITIONAL]
     extra = [a for a in documents if a.kind == Attachment.Kind.ADDITIONAL]
     chosen = [main[-1], *extra] if main else extra
