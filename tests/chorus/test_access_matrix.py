@@ -145,6 +145,13 @@ MATRIX: dict[str, Route] = {
         body=lambda w: {"membership": w.pending_membership.pk, "can_modify": "on"},
     ),
     "structures:mandate": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
+    "structures:mandate_revoke": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        notes="without the confirmation box: revokes nothing",
+    ),
     # --- invoices ---
     "invoices:sent": Route(LOGIN),
     "invoices:sent_export": Route(LOGIN),
