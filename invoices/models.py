@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from chorus.append_only import AppendOnly
 from invoices.workflow import InvoiceWorkflow, Status
 from structures.models import Service, Structure
 
@@ -521,7 +522,7 @@ class EngagementRecord(models.Model):
         return f"{self.number} ({self.supplier_siret})"
 
 
-class Seal(models.Model):
+class Seal(AppendOnly, models.Model):
     """One link of the audit trail's global seal chain (``invoices/seals.py``).
 
     Covers every history row, file record and removal record whose id lies in its ranges
@@ -556,16 +557,8 @@ class Seal(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.digest[:16]}…"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise ValueError("A seal is never modified.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("A seal is never deleted.")
-
-
-class SealedRemoval(models.Model):
+class SealedRemoval(AppendOnly, models.Model):
     """What a legal purge removed from the sealed trail: the leaf each row stood for in its seal,
     so that the seals keep verifying without the row (``seals.removal_record``)."""
 
@@ -589,8 +582,3 @@ class SealedRemoval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_id}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise ValueError("A removal record is never modified.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from chorus.admin import FrozenTextAdmin
+from chorus.admin import FrozenTextAdmin, ReadOnlyModelAdmin
 from structures.models import (
     MandateEvent,
     MandateSignature,
@@ -189,7 +189,7 @@ class MandateSignatureAdmin(admin.ModelAdmin):
 
 
 @admin.register(MandateEvent)
-class MandateEventAdmin(admin.ModelAdmin):
+class MandateEventAdmin(ReadOnlyModelAdmin):
     """The mandate's audit trail (signatures, revocations): read only."""
 
     list_display = ["structure", "action", "mandate", "user", "at", "ip_address"]
@@ -205,12 +205,3 @@ class MandateEventAdmin(admin.ModelAdmin):
         "ip_address",
         "text_sha256",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from chorus.append_only import AppendOnly
 from chorus.signed_texts import FrozenOnceAccepted
 
 
@@ -256,7 +257,7 @@ class MandateSignature(models.Model):
         return f"{self.structure} — {self.mandate}"
 
 
-class MandateEvent(models.Model):
+class MandateEvent(AppendOnly, models.Model):
     """The audit trail of a structure's billing mandate: each signature and revocation, who,
     when, from which address, and the SHA-256 of the text. Append-only."""
 
@@ -283,8 +284,3 @@ class MandateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.structure} — {self.get_action_display()} — {self.mandate}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise ValueError("A mandate event is never modified.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

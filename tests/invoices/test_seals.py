@@ -8,31 +8,29 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import threading
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 from pypdf import PdfReader
 
 from chorus.models import OutgoingEmail
-from invoices import integrity, seals, services
+from invoices import integrity, seals
 from invoices.models import Attachment, Invoice, SealedRemoval, StatusChange
+from invoices.services import SYSTEM_ROUTING
+from invoices.services.common import history_append, locked
 from invoices.services.seals import seal_create, seal_record_removal
 from invoices.workflow import Status
 from tests.api.conftest import CheckedClient
 from tests.invoices.factories import deposited
+from tests.invoices.test_integrity import routed, verify_fails
 from tests.utils import workers
+from tests.utils.services import require_postgresql
 
 pytestmark = pytest.mark.django_db
-
-
-def routed(personas) -> Invoice:  # type: ignore[no-untyped-def]
-    invoice = deposited(personas)
-    services.invoice_route(invoice_id=invoice.pk, expected_status=Status.DEPOSEE)
-    services.invoice_route(invoice_id=invoice.pk, expected_status=Status.EN_COURS_ACHEMINEMENT)
-    return invoice
 
 
 def verify_passes() -> str:
@@ -40,14 +38,6 @@ def verify_passes() -> str:
     call_command("verify_integrity", stdout=out, stderr=err)
     assert err.getvalue() == ""
     return out.getvalue()
-
-
-def verify_fails() -> str:
-    """The problems printed; CommandError is manage.py's exit status 1."""
-    err = StringIO()
-    with pytest.raises(CommandError, match="integrity problem"):
-        call_command("verify_integrity", stdout=StringIO(), stderr=err)
-    return err.getvalue()
 
 
 def sql(statement: str, params: list[object]) -> None:
@@ -305,3 +295,47 @@ def test_the_command_exits_with_status_1_naming_the_last_rows_deleted(personas, 
     tampered = run()
     assert tampered.returncode == 1
     assert f"invoice {invoice.pk}, history rows sealed by seal 1 were deleted" in tampered.stderr
+
+
+# --- a row that commits after the seal started is never left outside every seal ------------------
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(personas):
+    require_postgresql()
+    invoice = deposited(personas)
+    written, release = threading.Event(), threading.Event()
+    sealed: list[object] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                history_append(
+                    locked(invoice), from_status=Status.DEPOSEE, actor_system=SYSTEM_ROUTING
+                )
+                written.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def sealer() -> None:
+        try:
+            sealed.append(seal_create())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=sealer)]
+    threads[0].start()
+    assert written.wait(timeout=30)
+    threads[1].start()
+    threads[1].join(timeout=1)
+    assert threads[1].is_alive()  # held back until the writer commits
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    (seal,) = sealed
+    last = invoice.history.latest("id")
+    assert seal.history_until == last.pk
+    assert seal.heads[str(invoice.pk)] == [last.pk, last.row_hash]
+    assert "no problem" in verify_passes()
