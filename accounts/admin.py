@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, TermsAcceptance, TermsVersion, User
 from accounts.services import normalize_login_email
+from chorus.admin import FrozenTextAdmin
 
 
 class UserAdminCreationForm(AdminUserCreationForm):
@@ -101,7 +102,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(FrozenTextAdmin):
     list_display = ["version", "title", "published_at"]
     search_fields = ["version", "title"]
 
@@ -111,7 +112,7 @@ class TermsAcceptanceAdmin(admin.ModelAdmin):
     list_display = ["user", "terms", "accepted_at", "ip_address"]
     list_filter = ["terms"]
     search_fields = ["user__email"]
-    readonly_fields = ["user", "terms", "accepted_at", "ip_address"]
+    readonly_fields = ["user", "terms", "accepted_at", "ip_address", "text_sha256"]
     list_select_related = ["user", "terms"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -128,6 +128,8 @@ class TokenCreateApi(ApiView):
             raise exceptions.ValidationError(
                 {"name": [_("Vous avez déjà 20 jetons actifs : révoquez-en un d’abord.")]}
             ) from None
+        # Only now is the login whole (password and code): the failures before it are forgiven.
+        lockout.success_record(request._request, user)
         body = self.OutputSerializer(
             {"token": key, "id": token.pk, "name": token.name, "created_at": token.created_at}
         ).data

@@ -11,6 +11,7 @@ from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 
@@ -40,6 +41,12 @@ def is_locked_out(request: HttpRequest, email: str) -> bool:
 def failure_record(request: HttpRequest, email: str) -> None:
     """Counts a failed login for ``email``; locks the account at the limit, as a bad password."""
     user_login_failed.send(sender=__name__, credentials=_credentials(email), request=request)
+
+
+def success_record(request: HttpRequest, user: AbstractBaseUser) -> None:
+    """A login that succeeded without Django's ``login()`` (an API token): axes forgets the
+    failures, as it does on ``user_logged_in`` for the form, and logs the access."""
+    AxesProxyHandler.user_logged_in(sender=__name__, request=request, user=user)
 
 
 def lockout_response(request: HttpRequest, email: str) -> HttpResponse:

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chorus.signed_texts import FrozenOnceAccepted
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -74,8 +76,9 @@ class User(AbstractUser):
         return f"{full} <{self.email}>" if full else self.email
 
 
-class TermsVersion(models.Model):
-    """A published version of the terms of use (CGU). The newest one is in force."""
+class TermsVersion(FrozenOnceAccepted, models.Model):
+    """A published version of the terms of use (CGU). The newest one is in force; once
+    someone accepted it, its text never changes (a new text is a new version)."""
 
     version = models.CharField(_("version"), max_length=20, unique=True)
     title = models.CharField(_("titre"), max_length=200)
@@ -91,6 +94,9 @@ class TermsVersion(models.Model):
     def __str__(self) -> str:
         return f"CGU {self.version}"
 
+    def is_accepted(self) -> bool:
+        return self.acceptances.exists()
+
 
 class TermsAcceptance(models.Model):
     """Proof that a user accepted a version of the CGU: when, from where."""
@@ -99,6 +105,10 @@ class TermsAcceptance(models.Model):
     terms = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
     accepted_at = models.DateTimeField(_("acceptées le"), auto_now_add=True)
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    # Empty for acceptances recorded before the digest was kept.
+    text_sha256 = models.CharField(
+        _("empreinte SHA-256 du texte accepté"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("acceptation des CGU")

@@ -45,8 +45,11 @@ def normalize_login_email(email: str) -> str:
 # --- CGU --------------------------------------------------------------------------------------
 @transaction.atomic
 def terms_accept(*, user: User, terms: TermsVersion, ip_address: str | None) -> TermsAcceptance:
+    """Record that the user accepted this version: the SHA-256 of its text, when, from where."""
     acceptance, _created = TermsAcceptance.objects.get_or_create(
-        user=user, terms=terms, defaults={"ip_address": ip_address}
+        user=user,
+        terms=terms,
+        defaults={"ip_address": ip_address, "text_sha256": terms.text_sha256},
     )
     return acceptance
 

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from chorus import outbox
 from chorus.models import IdempotencyKey, OutgoingEmail
+from chorus.signed_texts import FROZEN_FIELDS
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
@@ -51,3 +53,23 @@ class OutgoingEmailAdmin(ReadOnlyModelAdmin):
     def requeue(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
         count = outbox.email_requeue(email_ids=list(queryset.values_list("id", flat=True)))
         self.message_user(request, _("%(count)d courriel(s) remis à envoyer.") % {"count": count})
+
+
+class FrozenTextAdmin(admin.ModelAdmin):
+    """A published text people accept (``chorus.signed_texts``): once accepted, its text is
+    shown read only and the version cannot be deleted — a new text is a new version."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_accepted():  # type: ignore[attr-defined]
+            fields += [f for f in FROZEN_FIELDS if f not in fields] + ["accepted_text_sha256"]
+        return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if obj is not None and obj.is_accepted():  # type: ignore[attr-defined]
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_lazy("empreinte SHA-256 du texte"))
+    def accepted_text_sha256(self, obj: object) -> str:
+        return obj.text_sha256  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from accounts.api import MeApi, TokenCreateApi
 from invoices.api import actions
 from invoices.api import views as invoices
+from invoices.api.seals import SealDetailApi, SealLatestApi
 from invoices.api.validation import InvoiceValidateApi
 from structures.api import StructureDetailApi, StructureListApi, StructureServicesApi
 
@@ -44,6 +45,8 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenCreateApi.as_view(), name="auth-token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("seals/latest/", SealLatestApi.as_view(), name="seal-latest"),
+    path("seals/<id:sequence>/", SealDetailApi.as_view(), name="seal-detail"),
     path("structures/", StructureListApi.as_view(), name="structure-list"),
     path("structures/<siret:siret>/", StructureDetailApi.as_view(), name="structure-detail"),
     path(

@@ -456,6 +456,16 @@ if INVOICE_PAYMENT_SIMULATION:
         "schedule": float(max(10, min(INVOICE_PAYMENT_SIMULATION_DELAY, 60))),
     }
 
+# The audit trail's seals (invoices/seals.py): every AUDIT_SEAL_INTERVAL seconds, beat seals the
+# history rows and file records written since the last seal, and e-mails the new digest to
+# AUDIT_SEAL_EMAILS (empty: every active superuser).
+AUDIT_SEAL_INTERVAL = env_int("AUDIT_SEAL_INTERVAL", 3600, minimum=10)
+AUDIT_SEAL_EMAILS = env_list("AUDIT_SEAL_EMAILS", [])
+CELERY_BEAT_SCHEDULE["invoices-seal-audit-trail"] = {
+    "task": "invoices.seal_audit_trail",
+    "schedule": float(AUDIT_SEAL_INTERVAL),
+}
+
 # --- Dashboards: late-payment interest shown to suppliers -----------------------------------
 # Interest owed on an invoice paid after the legal delay: the ECB's main refinancing rate plus
 # a margin (percentage points, per year), and a fixed recovery fee per invoice (euros). The

@@ -13,6 +13,8 @@ from invoices.models import (
     Invoice,
     InvoiceLine,
     RejectionReason,
+    Seal,
+    SealedRemoval,
     StatusChange,
 )
 
@@ -67,6 +69,21 @@ class StatusChangeAdmin(ReadOnlyModelAdmin):
     list_filter = ["to_status", "actor_system"]
     search_fields = ["invoice__number", "comment", "actor__email"]
     list_select_related = ["invoice", "actor", "reason"]
+
+
+@admin.register(Seal)
+class SealAdmin(ReadOnlyModelAdmin):
+    """The audit trail's seals (``invoices/seals.py``): made by beat, checked by
+    ``verify_integrity``."""
+
+    list_display = ["sequence", "sealed_at", "digest", "history_count", "files_count"]
+    exclude = ["heads"]
+
+
+@admin.register(SealedRemoval)
+class SealedRemovalAdmin(ReadOnlyModelAdmin):
+    list_display = ["kind", "item_id", "invoice_id", "reason", "removed_at"]
+    list_filter = ["kind"]
 
 
 @admin.register(RejectionReason)

@@ -92,3 +92,23 @@ def file_problems(*, pk: int, name: str, sha256: str, size: int) -> list[str]:
     if actual != sha256 or actual_size != size:
         return [f"file of attachment {pk} ({name}): SHA-256 or size differs from the record"]
     return []
+
+
+def deposit_problems(invoice_id: int, *, recorded: str, computed: str) -> list[str]:
+    """Does the invoice's ``deposit_sha256`` still match the files it was computed from?"""
+    if recorded != computed:
+        return [
+            f"invoice {invoice_id}: deposit_sha256 does not match its deposited files "
+            f"(recorded {recorded[:16]}…, computed {computed[:16]}…)"
+        ]
+    return []
+
+
+def status_problems(invoice_id: int, status: str, history_status: str) -> list[str]:
+    """Is the invoice in the status its history ends with?"""
+    if status != history_status:
+        return [
+            f"invoice {invoice_id}: status {status} does not match its history, "
+            f"which ends in {history_status}"
+        ]
+    return []

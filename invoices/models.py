@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from chorus.append_only import AppendOnly
 from invoices.workflow import InvoiceWorkflow, ReformCode, Status, reform_code
 from structures.models import Service, Structure
 
@@ -534,3 +535,65 @@ class EngagementRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.supplier_siret})"
+
+
+class Seal(AppendOnly, models.Model):
+    """One link of the audit trail's global seal chain (``invoices/seals.py``).
+
+    Covers every history row, file record and removal record whose id lies in its ranges
+    (``*_after`` excluded, ``*_until`` included), chained to the previous seal by its digest.
+    Append-only, like the history it seals.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("numéro"), unique=True)
+    sealed_at = models.DateTimeField(_("scellé le"))
+    history_after = models.BigIntegerField(default=0)
+    history_until = models.BigIntegerField(default=0)
+    history_count = models.PositiveIntegerField(default=0)
+    history_digest = models.CharField(max_length=64)
+    files_after = models.BigIntegerField(default=0)
+    files_until = models.BigIntegerField(default=0)
+    files_count = models.PositiveIntegerField(default=0)
+    files_digest = models.CharField(max_length=64)
+    removals_after = models.BigIntegerField(default=0)
+    removals_until = models.BigIntegerField(default=0)
+    removals_count = models.PositiveIntegerField(default=0)
+    removals_digest = models.CharField(max_length=64)
+    # The last history row of each invoice the seal covers: {invoice id: [row id, row hash]}.
+    heads = models.JSONField(default=dict)
+    previous_digest = models.CharField(_("empreinte précédente"), max_length=64, blank=True)
+    digest = models.CharField(_("empreinte"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("scellement du journal")
+        verbose_name_plural = _("scellements du journal")
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.digest[:16]}…"
+
+
+class SealedRemoval(AppendOnly, models.Model):
+    """What a legal purge removed from the sealed trail: the leaf each row stood for in its seal,
+    so that the seals keep verifying without the row (``seals.removal_record``)."""
+
+    class Kind(models.TextChoices):
+        HISTORY = "HISTORY", _("ligne d'historique")
+        FILE = "FILE", _("fichier")
+
+    kind = models.CharField(max_length=8, choices=Kind)
+    item_id = models.BigIntegerField()
+    invoice_id = models.BigIntegerField()
+    leaf = models.CharField(max_length=400)
+    reason = models.CharField(_("motif"), max_length=200)
+    removed_at = models.DateTimeField(_("retiré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retrait scellé")
+        verbose_name_plural = _("retraits scellés")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "item_id"], name="sealed_removal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}"

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from invoices import seals
 from invoices.formats.pdf import html_to_pdf
 from invoices.models import Invoice
 
@@ -29,10 +30,15 @@ class CertifiedFile:
 def render_certificate_pdf(
     invoice: Invoice, *, deposited_at: datetime, digest: str, files: list[CertifiedFile]
 ) -> bytes:
-    """The deposit certificate: when, what (each file and its SHA-256), and the whole's hash."""
+    """The deposit certificate: when, what (each file and its SHA-256), the whole's hash, and
+    the audit trail's latest seal when it is rendered (the deposit itself is in the next one)."""
+    context = {
+        "invoice": invoice,
+        "deposited_at": deposited_at,
+        "digest": digest,
+        "files": files,
+        "seal": seals.latest_seal(),
+    }
     with translation.override("fr"):
-        html = render_to_string(
-            "invoices/pdf/certificate.html",
-            {"invoice": invoice, "deposited_at": deposited_at, "digest": digest, "files": files},
-        )
+        html = render_to_string("invoices/pdf/certificate.html", context)
     return html_to_pdf(html)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from invoices import notifications, selectors, services
+from invoices.services.seals import seal_create
 from invoices.workflow import Status
 
 logger = logging.getLogger(__name__)
@@ -137,3 +138,10 @@ def notify_queued(key_prefixes: list[str]) -> int:
 def notify_emails(keys: list[str]) -> int:
     """The e-mails queued by a routing batch: notices and digests, sent by one task."""
     return notifications.send_emails(keys)
+
+
+@shared_task(name="invoices.seal_audit_trail", acks_late=True)
+def seal_audit_trail() -> int | None:
+    """Seal what the audit trail recorded since the last seal (see ``invoices/seals.py``)."""
+    seal = seal_create()
+    return seal.sequence if seal else None

@@ -12,7 +12,9 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from chorus.admin import FrozenTextAdmin, ReadOnlyModelAdmin
 from structures.models import (
+    MandateEvent,
     MandateSignature,
     MandateVersion,
     Membership,
@@ -154,7 +156,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(MandateVersion)
-class MandateVersionAdmin(admin.ModelAdmin):
+class MandateVersionAdmin(FrozenTextAdmin):
     list_display = ["version", "title", "published_at"]
     search_fields = ["version", "title"]
     list_filter = ["published_at"]
@@ -164,14 +166,42 @@ class MandateVersionAdmin(admin.ModelAdmin):
 class MandateSignatureAdmin(admin.ModelAdmin):
     """Proofs of signature: read only."""
 
-    list_display = ["structure", "mandate", "signed_by", "signed_at", "ip_address"]
-    list_filter = ["mandate", "signed_at"]
+    list_display = ["structure", "mandate", "signed_by", "signed_at", "ip_address", "revoked_at"]
+    list_filter = ["mandate", "signed_at", "revoked_at"]
     search_fields = ["structure__name", "structure__identifier", "signed_by__email"]
     list_select_related = ["structure", "mandate", "signed_by"]
-    readonly_fields = ["structure", "mandate", "signed_by", "signed_at", "ip_address"]
+    readonly_fields = [
+        "structure",
+        "mandate",
+        "signed_by",
+        "signed_at",
+        "ip_address",
+        "text_sha256",
+        "revoked_at",
+        "revoked_by",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(MandateEvent)
+class MandateEventAdmin(ReadOnlyModelAdmin):
+    """The mandate's audit trail (signatures, revocations): read only."""
+
+    list_display = ["structure", "action", "mandate", "user", "at", "ip_address"]
+    list_filter = ["action", "mandate"]
+    search_fields = ["structure__name", "structure__identifier", "user__email"]
+    list_select_related = ["structure", "mandate", "user"]
+    readonly_fields = [
+        "structure",
+        "mandate",
+        "action",
+        "user",
+        "at",
+        "ip_address",
+        "text_sha256",
+    ]

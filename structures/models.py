@@ -8,6 +8,9 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from chorus.append_only import AppendOnly
+from chorus.signed_texts import FrozenOnceAccepted
+
 
 class SireneEstablishment(models.Model):
     """One establishment of INSEE's SIRENE directory, as imported by ``import_sirene``."""
@@ -193,8 +196,9 @@ class Membership(models.Model):
         return self.role == self.Role.PRINCIPAL and self.status == self.Status.APPROVED
 
 
-class MandateVersion(models.Model):
-    """A published version of the billing mandate (mandat de facturation)."""
+class MandateVersion(FrozenOnceAccepted, models.Model):
+    """A published version of the billing mandate (mandat de facturation); once a structure
+    signed it, its text never changes (a new text is a new version)."""
 
     version = models.CharField(_("version"), max_length=20, unique=True)
     title = models.CharField(_("titre"), max_length=200)
@@ -209,9 +213,13 @@ class MandateVersion(models.Model):
     def __str__(self) -> str:
         return f"Mandat {self.version}"
 
+    def is_accepted(self) -> bool:
+        return self.signatures.exists()
+
 
 class MandateSignature(models.Model):
-    """The signature of the billing mandate for a structure by its principal manager."""
+    """The signature of the billing mandate for a structure by its principal manager, until
+    it is revoked; signing again after a revocation is a new signature."""
 
     structure = models.ForeignKey(
         Structure, on_delete=models.CASCADE, related_name="mandate_signatures"
@@ -222,13 +230,57 @@ class MandateSignature(models.Model):
     )
     signed_at = models.DateTimeField(_("signé le"), auto_now_add=True)
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    # Empty for signatures recorded before the digest was kept.
+    text_sha256 = models.CharField(_("empreinte SHA-256 du texte signé"), max_length=64, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("révoqué par"),
+    )
 
     class Meta:
         verbose_name = _("signature du mandat")
         verbose_name_plural = _("signatures du mandat")
         constraints = [
-            models.UniqueConstraint(fields=["structure", "mandate"], name="mandate_signed_once"),
+            models.UniqueConstraint(
+                fields=["structure", "mandate"],
+                condition=Q(revoked_at__isnull=True),
+                name="mandate_signed_once_at_a_time",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.structure} — {self.mandate}"
+
+
+class MandateEvent(AppendOnly, models.Model):
+    """The audit trail of a structure's billing mandate: each signature and revocation, who,
+    when, from which address, and the SHA-256 of the text. Append-only."""
+
+    class Action(models.TextChoices):
+        SIGNED = "SIGNED", _("Signature")
+        REVOKED = "REVOKED", _("Révocation")
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="mandate_events"
+    )
+    mandate = models.ForeignKey(MandateVersion, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    text_sha256 = models.CharField(_("empreinte SHA-256 du texte"), max_length=64)
+
+    class Meta:
+        verbose_name = _("événement du mandat")
+        verbose_name_plural = _("événements du mandat")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.structure} — {self.get_action_display()} — {self.mandate}"

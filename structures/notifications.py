@@ -7,15 +7,20 @@ that fails is logged: the decision is already recorded and must not turn into an
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-from structures.models import Membership
+from chorus import outbox
+from chorus.models import OutgoingEmail
+from structures import selectors
+from structures.models import MandateEvent, Membership
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +100,41 @@ def principal_received(membership_id: int) -> None:
             membership.user,
             {"membership": membership, "url": _structure_url(membership)},
         )
+
+
+def mandate_revoked_queue(event: MandateEvent) -> None:
+    """In the revocation's transaction: an e-mail to each member of the structure (the outbox
+    sends them once it has committed)."""
+    url = settings.SITE_URL + reverse("structures:mandate", args=[event.structure_id])
+    emails = []
+    for membership in selectors.structure_members(event.structure):
+        member = membership.user
+        if not member.is_active:
+            continue
+        with translation.override(member.preferred_language or settings.LANGUAGE_CODE):
+            context = {"event": event, "url": url, "recipient": member}
+            subject = render_to_string("structures/email/mandate_revoked_subject.txt", context)
+            body = render_to_string("structures/email/mandate_revoked_body.txt", context)
+        emails.append(
+            outbox.Email(
+                key=f"mandate-revoked:{event.pk}:{member.pk}",
+                to=member.contact_email,
+                subject=" ".join(subject.split()),
+                body=body,
+            )
+        )
+    outbox.emails_queue_new(emails)
+    transaction.on_commit(partial(_deliver, f"mandate-revoked:{event.pk}:"))
+
+
+def _deliver(key_prefix: str) -> None:
+    from chorus.tasks import deliver_emails
+
+    ids = list(
+        OutgoingEmail.objects.filter(key__startswith=key_prefix).values_list("id", flat=True)
+    )
+    if ids:
+        try:
+            deliver_emails.delay(ids)
+        except Exception:  # broker down: the outbox sweep sends them
+            logger.warning("e-mails %s left to the outbox sweep", key_prefix, exc_info=True)

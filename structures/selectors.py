@@ -62,7 +62,9 @@ def mandate_signed(structure: Structure) -> bool:
     mandate = current_mandate()
     return (
         mandate is not None
-        and MandateSignature.objects.filter(structure=structure, mandate=mandate).exists()
+        and MandateSignature.objects.filter(
+            structure=structure, mandate=mandate, revoked_at__isnull=True
+        ).exists()
     )
 
 
@@ -86,7 +88,9 @@ def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def
             pending_count=Coalesce(Subquery(pending), 0),
             mandate_is_signed=Exists(
                 MandateSignature.objects.filter(
-                    structure=OuterRef("structure"), mandate_id=mandate.pk if mandate else None
+                    structure=OuterRef("structure"),
+                    mandate_id=mandate.pk if mandate else None,
+                    revoked_at__isnull=True,
                 )
             ),
         )
@@ -134,13 +138,23 @@ def structure_services(structure: Structure) -> QuerySet[Service]:
 
 
 def mandate_signature(structure: Structure) -> MandateSignature | None:
-    """The signature of the mandate in force, with who signed it."""
+    """The signature of the mandate in force, with who signed it, unless it was revoked."""
     mandate = current_mandate()
     if mandate is None:
         return None
     return (
         MandateSignature.objects.select_related("signed_by", "mandate")
-        .filter(structure=structure, mandate=mandate)
+        .filter(structure=structure, mandate=mandate, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def mandate_last_revocation(structure: Structure) -> MandateSignature | None:
+    """The structure's last revoked signature, with who revoked it."""
+    return (
+        MandateSignature.objects.select_related("revoked_by", "mandate")
+        .filter(structure=structure, revoked_at__isnull=False)
+        .order_by("-revoked_at", "-id")
         .first()
     )
 

@@ -31,6 +31,7 @@ from accounts.models import User
 from structures import notifications, selectors
 from structures.errors import StructureError
 from structures.models import (
+    MandateEvent,
     MandateSignature,
     Membership,
     Service,
@@ -271,18 +272,63 @@ def principal_transfer(*, structure: Structure, by: User, membership_id: int) ->
 
 # --- Billing mandate ------------------------------------------------------------------------
 @transaction.atomic
-def mandate_sign(*, structure: Structure, user: User, ip_address: str | None) -> MandateSignature:
-    """The principal manager signs the mandate in force; signing twice keeps the first."""
+def mandate_sign(
+    *,
+    structure: Structure,
+    user: User,
+    ip_address: str | None,
+    version_id: int | None = None,
+) -> MandateSignature:
+    """The principal manager signs the mandate in force; signing twice keeps the first.
+
+    ``version_id``: the version the signer read (the page sends it), refused unless it is the
+    one in force — a signature is of the exact text shown, whose SHA-256 it keeps."""
     structure = _lock_as_principal(structure, user)
     mandate = selectors.current_mandate()
     if mandate is None:
         raise StructureError(_("Aucun mandat de facturation n’est publié."))
-    signature, _created = MandateSignature.objects.get_or_create(
+    if version_id is not None and version_id != mandate.pk:
+        raise StructureError(
+            _("Une nouvelle version du mandat vient d’être publiée : lisez-la avant de signer.")
+        )
+    signature, created = MandateSignature.objects.get_or_create(
         structure=structure,
         mandate=mandate,
-        defaults={"signed_by": user, "ip_address": ip_address},
+        revoked_at=None,
+        defaults={"signed_by": user, "ip_address": ip_address, "text_sha256": mandate.text_sha256},
     )
+    if created:
+        _mandate_event(signature, MandateEvent.Action.SIGNED, user=user, ip_address=ip_address)
     return signature
+
+
+@transaction.atomic
+def mandate_revoke(*, structure: Structure, user: User, ip_address: str | None) -> MandateSignature:
+    """The principal manager revokes the structure's mandate: no deposit for the structure
+    until it is signed again. The members are told by e-mail; an audit row records it."""
+    structure = _lock_as_principal(structure, user)
+    signature = selectors.mandate_signature(structure)
+    if signature is None:
+        raise StructureError(_("Le mandat de facturation de cette structure n’est pas signé."))
+    signature.revoked_at = timezone.now()
+    signature.revoked_by = user
+    signature.save(update_fields=["revoked_at", "revoked_by"])
+    event = _mandate_event(signature, MandateEvent.Action.REVOKED, user=user, ip_address=ip_address)
+    notifications.mandate_revoked_queue(event)
+    return signature
+
+
+def _mandate_event(
+    signature: MandateSignature, action: str, *, user: User, ip_address: str | None
+) -> MandateEvent:
+    return MandateEvent.objects.create(
+        structure_id=signature.structure_id,
+        mandate_id=signature.mandate_id,
+        action=action,
+        user=user,
+        ip_address=ip_address,
+        text_sha256=signature.mandate.text_sha256,
+    )
 
 
 # --- Public structures (administrators) -----------------------------------------------------

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/membres/transmettre/", views.principal_transfer, name="transfer"),
     path("<int:pk>/membres/droits/", views.member_rights, name="rights"),
     path("<int:pk>/mandat/", views.mandate, name="mandate"),
+    path("<int:pk>/mandat/revoquer/", views.mandate_revoke, name="mandate_revoke"),
 ]

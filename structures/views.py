@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from chorus import clients
 from structures import selectors, services
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.forms import DecisionForm, MemberForm, SiretForm, StructureSearchForm
@@ -233,7 +234,8 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
                 services.mandate_sign(
                     structure=structure,
                     user=request.user,
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=clients.client_ip(request),
+                    version_id=_int_or_zero(request.POST.get("version")),
                 )
             except StructureError as exc:
                 messages.error(request, exc.message)
@@ -241,13 +243,43 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Mandat de facturation signé."))
                 return redirect("structures:detail", pk=structure.pk)
         return redirect("structures:mandate", pk=structure.pk)
+    signature = selectors.mandate_signature(structure)
     return render(
         request,
         "structures/mandate.html",
         {
             "structure": structure,
             "mandate": selectors.current_mandate(),
-            "signature": selectors.mandate_signature(structure),
+            "signature": signature,
+            "revocation": None if signature else selectors.mandate_last_revocation(structure),
             "is_principal": selectors.is_principal(request.user, structure),
         },
     )
+
+
+def _int_or_zero(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 10 else 0
+
+
+@login_required
+@require_POST
+def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _member_structure(request, pk)
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Cochez la case pour confirmer la révocation du mandat."))
+        return redirect("structures:mandate", pk=structure.pk)
+    try:
+        services.mandate_revoke(
+            structure=structure, user=request.user, ip_address=clients.client_ip(request)
+        )
+    except StructureError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Mandat de facturation révoqué : plus aucune facture ne peut être déposée pour "
+                "la structure tant qu’il n’est pas signé de nouveau."
+            ),
+        )
+    return redirect("structures:mandate", pk=structure.pk)

@@ -15,21 +15,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
+from chorus.clients import client_address as client_address  # the contact form's
 from support.models import ContactAttempt
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address of the client, trusting X-Forwarded-For only as far as our own proxies."""
-    proxies = settings.SUPPORT["PROXY_COUNT"]
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def client_digest(address: str) -> str:

@@ -92,5 +92,8 @@ def sign_mandate(structure, user) -> None:  # type: ignore[no-untyped-def]
     from structures.selectors import current_mandate
 
     MandateSignature.objects.get_or_create(
-        structure=structure, mandate=current_mandate(), defaults={"signed_by": user}
+        structure=structure,
+        mandate=current_mandate(),
+        revoked_at=None,
+        defaults={"signed_by": user},
     )

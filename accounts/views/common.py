@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
+from chorus import clients
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as the lockout sees it (same proxy settings)."""
-    return get_client_ip_address(request)
+    """The client's address behind the portal's trusted proxies (``SUPPORT_PROXY_COUNT``)."""
+    return clients.client_ip(request)
 
 
 def current_language() -> str:

@@ -21,6 +21,9 @@ def terms(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.user.is_authenticated and current and not accepted:
         if request.POST.get("accept") != "on":
             error = _("Cochez la case pour accepter les conditions.")
+        elif request.POST.get("version") != str(current.pk):
+            # Accepted is what was read: a version published meanwhile must be read first.
+            error = _("Une nouvelle version vient d’être publiée : lisez-la avant de l’accepter.")
         else:
             services.terms_accept(user=request.user, terms=current, ip_address=client_ip(request))
             messages.success(request, _("Conditions générales d’utilisation acceptées."))

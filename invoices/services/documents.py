@@ -50,9 +50,9 @@ logger = logging.getLogger(__name__)
 XML_CONTENT_TYPE = "application/xml"
 
 
-def deposit_manifest(invoice: Invoice, change: StatusChange) -> tuple[str, list[pdf.CertifiedFile]]:
-    """The files that make the deposit recorded by ``change``, main document first, and the
-    digest of their list.
+def deposit_manifest(invoice: Invoice, *, change_id: int) -> tuple[str, list[pdf.CertifiedFile]]:
+    """The files that make the deposit recorded by the status change ``change_id``, main
+    document first, and the digest of their list.
 
     The main document is the supplier's file (a PDF or structured file) or, for a typed
     invoice, its newest CII; renderings (the Factur-X PDF) are not part of a deposit. Files
@@ -65,7 +65,7 @@ def deposit_manifest(invoice: Invoice, change: StatusChange) -> tuple[str, list[
                 Attachment.Kind.GENERATED_XML,
                 Attachment.Kind.ADDITIONAL,
             ],
-            status_change_id__lte=change.pk,
+            status_change_id__lte=change_id,
         ).order_by("uploaded_at", "id")
     )
     main = [a for a in documents if a.kind != Attachment.Kind.ADDITIONAL]
@@ -104,7 +104,7 @@ def issue_documents(
             stored=stored,
         )
         after_commit("render_facturx", xml.pk)
-    invoice.deposit_sha256, _listed = deposit_manifest(invoice, change)
+    invoice.deposit_sha256, _listed = deposit_manifest(invoice, change_id=change.pk)
     invoice.save(update_fields=["deposit_sha256"])
     after_commit("render_certificate", change.pk)
 
@@ -135,7 +135,7 @@ def invoice_render_certificate(*, status_change_id: int) -> Attachment | None:
     if existing is not None:
         return existing
     invoice = change.invoice
-    digest, listed = deposit_manifest(invoice, change)
+    digest, listed = deposit_manifest(invoice, change_id=change.pk)
     content = pdf.render_certificate_pdf(
         invoice, deposited_at=change.at, digest=digest, files=listed
     )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +24,11 @@ def publish_new_terms() -> TermsVersion:
         body="Article 1 — Nouveautés",
         published_at=timezone.now(),
     )
+
+
+def read() -> dict[str, str]:
+    """The version the terms page shows, as its form sends it back."""
+    return {"version": str(selectors.current_terms().pk)}
 
 
 def login(client, email: str, **extra: str):  # type: ignore[no-untyped-def]
@@ -65,7 +72,7 @@ def test_accepting_records_the_version_the_time_and_the_address_then_continues(c
     before = timezone.now()
 
     response = client.post(
-        TERMS_URL, {"accept": "on", "next": "/compte/"}, REMOTE_ADDR="203.0.113.7"
+        TERMS_URL, {"accept": "on", "next": "/compte/", **read()}, REMOTE_ADDR="203.0.113.7"
     )
 
     assert response.status_code == 302 and response.url == "/compte/"
@@ -90,7 +97,7 @@ def test_the_gate_refuses_an_unticked_box_with_the_error_next_to_it(client):
 def test_the_gate_ignores_a_next_that_leaves_the_site(client):
     client.force_login(UserFactory(accept_terms=False))
 
-    response = client.post(TERMS_URL, {"accept": "on", "next": "https://evil.example/"})
+    response = client.post(TERMS_URL, {"accept": "on", "next": "https://evil.example/", **read()})
 
     assert response.url == reverse("home")
 
@@ -103,7 +110,7 @@ def test_publishing_a_new_version_sends_everyone_back_to_the_gate(client):
     new = publish_new_terms()
 
     assert client.get("/compte/").url.startswith(TERMS_URL)
-    client.post(TERMS_URL, {"accept": "on", "next": "/compte/"})
+    client.post(TERMS_URL, {"accept": "on", "next": "/compte/", **read()})
     assert TermsAcceptance.objects.filter(user=user, terms=new).exists()
     assert client.get("/compte/").status_code == 200
 
@@ -132,3 +139,72 @@ def test_the_gate_costs_one_query_per_request(django_assert_num_queries):
 
     with django_assert_num_queries(1):
         assert selectors.user_has_accepted_current_terms(user)
+
+
+# --- signed texts stay signed -------------------------------------------------------------------
+def test_an_acceptance_keeps_the_sha256_of_the_exact_text_accepted(client):
+    user = UserFactory(accept_terms=False)
+    client.force_login(user)
+    terms = selectors.current_terms()
+
+    client.post(TERMS_URL, {"accept": "on", **read()})
+
+    acceptance = TermsAcceptance.objects.get(user=user)
+    assert acceptance.text_sha256 == hashlib.sha256(terms.body.encode("utf-8")).hexdigest()
+
+
+def test_behind_the_trusted_proxies_the_client_address_is_recorded(client, settings):
+    settings.SUPPORT = {**settings.SUPPORT, "PROXY_COUNT": 1}
+    user, other = UserFactory(accept_terms=False), UserFactory(accept_terms=False)
+    client.force_login(user)
+    client.post(
+        TERMS_URL,
+        {"accept": "on", **read()},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4",
+    )
+    client.force_login(other)
+    client.post(TERMS_URL, {"accept": "on", **read()}, HTTP_X_FORWARDED_FOR="not an address")
+
+    assert TermsAcceptance.objects.get(user=user).ip_address == "198.51.100.4"
+    assert TermsAcceptance.objects.get(user=other).ip_address is None
+
+
+def test_a_version_published_while_the_user_read_the_old_one_is_not_accepted_unread(client):
+    user = UserFactory(accept_terms=False)
+    client.force_login(user)
+    stale = read()
+    publish_new_terms()
+
+    page = client.post(TERMS_URL, {"accept": "on", **stale}).content.decode()
+
+    assert "Une nouvelle version vient d’être publiée" in page
+    assert not TermsAcceptance.objects.filter(user=user).exists()
+
+
+def test_an_accepted_version_refuses_any_edit_but_a_new_version_is_free(client):
+    UserFactory()  # accepts the version in force
+    accepted = selectors.current_terms()
+    accepted.body += " Un ajout après coup."
+    with pytest.raises(ValidationError):
+        accepted.save()
+    with pytest.raises(ValidationError):
+        accepted.full_clean()
+    fresh = publish_new_terms()
+    fresh.body = "Article 1 — Corrigé avant toute acceptation"
+    fresh.save()
+    assert TermsVersion.objects.get(pk=fresh.pk).body.endswith("Corrigé avant toute acceptation")
+
+
+def test_the_admin_shows_an_accepted_version_read_only_and_cannot_delete_it(client, personas):
+    client.force_login(personas.admin)
+    accepted = selectors.current_terms()
+    url = reverse("admin:accounts_termsversion_change", args=[accepted.pk])
+
+    page = client.get(url).content.decode()
+    client.post(url, {"version": "x", "title": "x", "body": "réécrit", "published_at_0": ""})
+
+    assert 'name="body"' not in page and accepted.text_sha256 in page
+    assert TermsVersion.objects.get(pk=accepted.pk).body == accepted.body
+    delete = client.get(reverse("admin:accounts_termsversion_delete", args=[accepted.pk]))
+    assert delete.status_code == 403

@@ -160,3 +160,30 @@ def _token(user):  # type: ignore[no-untyped-def]
     from accounts import services
 
     return services.api_token_create(user=user, name="test")
+
+
+def test_a_token_created_resets_the_failure_count_as_a_login_does(anonymous, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(email="ana@example.fr")
+
+    typos = [ask_token(anonymous, "ana@example.fr", f"typo {n}") for n in range(2)]
+    created = ask_token(anonymous, "ana@example.fr")
+    one_more_typo = ask_token(anonymous, "ana@example.fr", "typo again")
+
+    assert [t.status_code for t in typos] == [401, 401]
+    assert created.status_code == 201
+    assert one_more_typo.status_code == 401
+    assert ask_token(anonymous, "ana@example.fr").status_code == 201
+
+
+def test_the_right_password_with_a_wrong_code_forgives_nothing(anonymous, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = UserFactory(email="ana@example.fr")
+    device = totp_device(user)
+
+    ask_token(anonymous, "ana@example.fr", "typo")
+    wrong = ask_token(anonymous, "ana@example.fr", otp_code=wrong_code(device))
+    locked = ask_token(anonymous, "ana@example.fr", "typo again")
+
+    assert wrong.status_code == 401
+    assert locked.status_code == 429 and locked.json()["code"] == "account_locked"

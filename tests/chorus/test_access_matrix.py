@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts import services as account_services
 from invoices import services as invoice_services
 from invoices.models import Attachment
+from invoices.services.seals import seal_create
 from invoices.workflow import Status
 from structures.models import Membership
 from tests.api.conftest import token_for
@@ -67,6 +68,11 @@ class Route:
 
 def _invoice(w: Any) -> list[Any]:
     return [w.invoice.pk]
+
+
+def _after_a_seal(w: Any) -> list[Any]:
+    assert w.seal is not None  # the latest seal is a 404 before the first one
+    return []
 
 
 def _ticket_message(w: Any) -> dict[str, Any]:
@@ -139,6 +145,13 @@ MATRIX: dict[str, Route] = {
         body=lambda w: {"membership": w.pending_membership.pk, "can_modify": "on"},
     ),
     "structures:mandate": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
+    "structures:mandate_revoke": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        notes="without the confirmation box: revokes nothing",
+    ),
     # --- invoices ---
     "invoices:sent": Route(LOGIN),
     "invoices:sent_export": Route(LOGIN),
@@ -209,6 +222,8 @@ MATRIX: dict[str, Route] = {
     # --- the API ---
     "api:auth-token": Route(API_PUBLIC, method="post"),
     "api:me": Route(API_LOGIN),
+    "api:seal-latest": Route(API_PUBLIC, args=_after_a_seal),
+    "api:seal-detail": Route(API_PUBLIC, args=lambda w: [w.seal.sequence]),
     "api:structure-list": Route(API_LOGIN),
     "api:structure-detail": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:structure-services": Route(API_LOGIN, args=lambda w: [w.state.siret]),
@@ -289,6 +304,11 @@ class World:
     @cached_property
     def draft(self) -> Any:
         return draft(self.personas)
+
+    @cached_property
+    def seal(self) -> Any:
+        self.invoice  # noqa: B018 (something to seal)
+        return seal_create()
 
     @cached_property
     def structured_draft(self) -> Any:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from structures.models import MandateSignature, Membership, Structure
+from structures.models import MandateSignature, MandateVersion, Membership, Structure
 from tests.factories import MembershipFactory, StructureFactory, UserFactory, sign_mandate
 from tests.structures.factories import SireneEstablishmentFactory
 
@@ -314,7 +314,8 @@ def test_the_principal_manager_signs_the_mandate_from_its_page(client, personas)
     assert "Je signe le mandat" in page and "Mandat de facturation" in page
     client.post(url, {})
     assert not MandateSignature.objects.filter(structure=personas.acme).exists()
-    client.post(url, {"accept": "on"}, REMOTE_ADDR="203.0.113.9")
+    version = MandateVersion.objects.latest("published_at").pk
+    client.post(url, {"accept": "on", "version": version}, REMOTE_ADDR="203.0.113.9")
     signature = MandateSignature.objects.get(structure=personas.acme)
     assert signature.ip_address == "203.0.113.9"
     assert signature.signed_by == personas.supplier_principal
@@ -327,7 +328,8 @@ def test_a_member_reads_the_mandate_but_cannot_sign_it(client, personas):
     client = as_user(client, personas.supplier_member)
     url = reverse("structures:mandate", args=[personas.acme.pk])
     assert "Je signe le mandat" not in client.get(url).content.decode()
-    response = client.post(url, {"accept": "on"}, follow=True)
+    version = MandateVersion.objects.latest("published_at").pk
+    response = client.post(url, {"accept": "on", "version": version}, follow=True)
     assert "Seul le gestionnaire principal" in " ".join(messages_of(response))
     assert not MandateSignature.objects.filter(structure=personas.acme).exists()
 
