@@ -10,11 +10,11 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from chorus.emails import render_email
 from structures.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -23,10 +23,13 @@ logger = logging.getLogger(__name__)
 def _send(template: str, recipient: User, context: dict[str, object]) -> None:
     with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
         context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"structures/email/{template}_subject.txt", context)
-        body = render_to_string(f"structures/email/{template}_body.txt", context)
+        subject, body, _html = render_email(
+            subject=f"structures/email/{template}_subject.txt",
+            text=f"structures/email/{template}_body.txt",
+            context=context,
+        )
     try:
-        send_mail(" ".join(subject.split()), body, None, [recipient.contact_email])
+        send_mail(subject, body, None, [recipient.contact_email])
     except Exception:  # any transport error: logged, the decision stands
         logger.exception("e-mail %s to %s not sent", template, recipient.contact_email)
 
