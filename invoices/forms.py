@@ -308,14 +308,20 @@ class InvoiceFilterForm(forms.Form):
 def show_errors(
     error: InvoiceError, form: forms.Form, line_forms: Sequence[forms.Form] = ()
 ) -> list[str]:
-    """Put a service's errors next to their fields; return those that belong to no field."""
+    """Put a service's errors next to their fields; return those that belong to no field.
+
+    A field that already shows an error (its format) keeps that one alone: the service saw
+    no value there, and what it says of the missing value is not the cause."""
     leftover: list[str] = []
+    wrong = {(id(target), name) for target in (form, *line_forms) for name in target.errors}
     for name, messages in error.errors.items():
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "lines" and int(parts[1]) < len(line_forms):
             target, field = line_forms[int(parts[1])], parts[2]
         else:
             target, field = form, name
+        if (id(target), field) in wrong:
+            continue
         for message in messages:
             if field in target.fields:
                 target.add_error(field, message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -19,7 +20,7 @@ from invoices.forms import (
     show_errors,
 )
 from invoices.models import Invoice
-from invoices.services import InvoiceAccessDenied, InvoiceError
+from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceInput
 from structures.models import Structure
 
 
@@ -74,6 +75,32 @@ def _save(
     return services.invoice_save_draft(**values)
 
 
+# Checks that need every line: with a line badly typed, what they would say is not the cause.
+NEED_ALL_LINES = ("lines", "total_excl_tax", "total_vat", "total_incl_tax", "amount_due")
+
+
+def _deposit_errors_too(
+    request: HttpRequest, form: InvoiceEntryForm, formset: forms.BaseFormSet
+) -> list[str]:
+    """Some fields are badly typed, so nothing is saved; the deposit's checks still run on the
+    rest ("Valider et envoyer"), so that every problem is reported in one round."""
+    supplier = form.cleaned_data.get("supplier")
+    if request.POST.get("action") != "submit" or supplier is None:
+        return []
+    names = InvoiceInput.__dataclass_fields__
+    data = {k: v for k, v in form.cleaned_data.items() if k in names and v is not None}
+    line_forms = [line for line in kept_line_forms(formset) if not line.errors]
+    errors = services.invoice_deposit_errors(
+        user=request.user,
+        supplier=supplier,
+        data=InvoiceInput(**data),
+        lines=[line.to_input() for line in line_forms],
+    )
+    if any(line.errors for line in formset.forms):
+        errors = {k: v for k, v in errors.items() if k not in NEED_ALL_LINES}
+    return show_errors(InvoiceError(errors), form, line_forms)
+
+
 def _js_messages() -> dict[str, str]:
     return {
         "unknown": _("Aucune structure publique n'est enregistrée sous ce SIRET."),
@@ -95,7 +122,9 @@ def _entry(
     if request.method == "POST":
         form = InvoiceEntryForm(request.POST, request.FILES, suppliers=suppliers)
         lines = LineFormSet(request.POST, prefix="lines")
-        if form.is_valid() and lines.is_valid():
+        # Both validated, whatever the first says: every error is reported in one round.
+        header_valid, lines_valid = form.is_valid(), lines.is_valid()
+        if header_valid and lines_valid:
             line_forms = kept_line_forms(lines)
             try:
                 saved = _save(request, form, line_forms, invoice)
@@ -109,6 +138,8 @@ def _entry(
                     return redirect("invoices:edit", pk=saved.pk)
                 messages.success(request, _("Facture déposée : elle est en cours d'acheminement."))
                 return redirect("invoices:detail", pk=saved.pk)
+        else:
+            problems = _deposit_errors_too(request, form, lines)
     elif invoice is not None:
         form = InvoiceEntryForm(initial=_header_initial(invoice), suppliers=suppliers)
         lines = LineFormSet(prefix="lines", initial=_line_initial(invoice))
