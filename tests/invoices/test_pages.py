@@ -464,3 +464,17 @@ def test_the_csv_export_defuses_cells_that_look_like_formulas(personas, as_user)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1][3].startswith("'=")
+
+
+def test_the_invoice_s_comment_is_shown_to_the_supplier_and_to_the_agent(personas, as_user):
+    invoice = invoice_in(
+        personas, Status.MISE_A_DISPOSITION, comment="Livré le 3 mars <lot A>\nMerci & à bientôt"
+    )
+    shown = "Livré le 3 mars &lt;lot A&gt;<br>Merci &amp; à bientôt"
+    for user, url in (
+        (personas.supplier_member, reverse("invoices:detail", args=[invoice.pk])),
+        (personas.agent, reverse("invoices:received_detail", args=[invoice.pk])),
+    ):
+        page = as_user(user).get(url).content.decode()
+        assert "Commentaire du fournisseur" in page
+        assert shown in page
