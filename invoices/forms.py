@@ -69,7 +69,7 @@ class RecipientFields(forms.Form):
     recipient_siret = forms.CharField(
         label=_("SIRET du destinataire"),
         max_length=20,
-        help_text=_("L'État : 110 002 011 000 44."),
+        help_text=_("L'État : 110 002 011 00044."),
     )
     service_code = forms.CharField(label=_("Code service"), max_length=100, required=False)
     engagement_number = forms.CharField(

@@ -11,7 +11,7 @@ from structures.selectors import SIRET_PREFIX_MIN
 
 class SiretForm(forms.Form):
     siret = SiretField(
-        help_text=_("Les 14 chiffres de l’établissement, par exemple 110 002 011 000 44."),
+        help_text=_("Les 14 chiffres de l’établissement, par exemple 110 002 011 00044."),
     )
 
 

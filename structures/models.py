@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from structures.siret import format_siret
+
 
 class SireneEstablishment(models.Model):
     """One establishment of INSEE's SIRENE directory, as imported by ``import_sirene``."""
@@ -104,7 +106,7 @@ class Structure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.identifier})"
+        return f"{self.name} ({format_siret(self.identifier)})"
 
     @property
     def siret(self) -> str | None:

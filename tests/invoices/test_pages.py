@@ -4,10 +4,12 @@ anyone outside, downloads that check access, and lists whose query count does no
 from __future__ import annotations
 
 import csv
+import html
 import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -478,3 +480,26 @@ def test_the_invoice_s_comment_is_shown_to_the_supplier_and_to_the_agent(persona
         page = as_user(user).get(url).content.decode()
         assert "Commentaire du fournisseur" in page
         assert shown in page
+
+
+def test_a_rejection_reads_as_english_in_english(personas, as_user):
+    from invoices.services import invoice_process
+
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION)
+    reason = next(
+        r for r in RejectionReason.objects.filter(is_active=True) if "REJETEE" in r.allowed_statuses
+    )
+    invoice_process(
+        user=personas.agent,
+        invoice=invoice,
+        target=Status.REJETEE,
+        reason=reason,
+        comment="Montant faux",
+        expected_status=Status.MISE_A_DISPOSITION,
+    )
+    client = as_user(personas.supplier_member)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode())
+    assert f"Rejected: {reason.label_en or reason.label_fr}" in page
+    assert "Rejected :" not in page and "Rejected\u00a0:" not in page
+    assert "110 002 011 00044" in page
