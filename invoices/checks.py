@@ -171,6 +171,17 @@ def check_totals(invoice: Invoice, lines: list[InvoiceLine], out: _Collector) ->
             out.add("total_incl_tax", _("Les totaux ne correspondent pas aux lignes."))
     elif invoice.total_excl_tax + invoice.total_vat != invoice.total_incl_tax:
         out.add("total_incl_tax", _("Le total TTC doit être égal au total HT plus la TVA."))
+    if invoice.total_incl_tax == 0 and invoice.total_excl_tax == 0:
+        # Every line at 0: a quantity or a price forgotten, most likely; the recipient would
+        # have nothing to pay, and Chorus Pro's recipients reject such an invoice.
+        out.add(
+            "lines" if invoice.is_typed else "total_incl_tax",
+            _(
+                "Le montant de cette facture est nul (0,00 €) : une facture demande un paiement. "
+                "Vérifiez les quantités et les prix unitaires ; une prestation gratuite ne se "
+                "facture pas."
+            ),
+        )
     negative = invoice.total_excl_tax < 0 or invoice.total_vat < 0
     # A typed invoice's totals come from its lines, whose own checks name the line at fault.
     if negative and not invoice.is_typed:

@@ -124,11 +124,24 @@ class HeaderForm(RecipientFields):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    # A draft may lack them; the deposit needs them: starred all the same (``_field.html``).
+    REQUIRED_TO_SEND = ("number", "issue_date")
+
     def __init__(self, *args: Any, suppliers: QuerySet[Structure], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+        for name in self.REQUIRED_TO_SEND:
+            self.fields[name].required_to_send = True  # type: ignore[attr-defined]
+
+    def star_recipient_rules(self, recipient: Structure | None) -> None:
+        """Star the recipient fields that this recipient requires (the page's script does it
+        again when the SIRET changes)."""
+        if recipient is None:
+            return
+        self.fields["service_code"].required_to_send = recipient.service_code_required  # type: ignore[attr-defined]
+        self.fields["engagement_number"].required_to_send = recipient.engagement_required  # type: ignore[attr-defined]
 
     def to_input(self) -> InvoiceInput:
         """The header for the services (totals only when the form has them: a PDF deposit)."""

@@ -70,9 +70,15 @@ def _save(
         "invoice": invoice,
         "new_files": new_files,
     }
-    if request.POST.get("action") == "submit":
-        return services.invoice_submit(**values)
-    return services.invoice_save_draft(**values)
+    if _saves_a_draft(request):
+        return services.invoice_save_draft(**values)
+    return services.invoice_submit(**values)
+
+
+def _saves_a_draft(request: HttpRequest) -> bool:
+    """Only the draft button saves a draft; anything else (Enter in a field) is "Valider et
+    envoyer", the page's main action."""
+    return request.POST.get("action") == "draft"
 
 
 # Checks that need every line: with a line badly typed, what they would say is not the cause.
@@ -85,7 +91,7 @@ def _deposit_errors_too(
     """Some fields are badly typed, so nothing is saved; the deposit's checks still run on the
     rest ("Valider et envoyer"), so that every problem is reported in one round."""
     supplier = form.cleaned_data.get("supplier")
-    if request.POST.get("action") != "submit" or supplier is None:
+    if _saves_a_draft(request) or supplier is None:
         return []
     names = InvoiceInput.__dataclass_fields__
     data = {k: v for k, v in form.cleaned_data.items() if k in names and v is not None}
@@ -99,6 +105,29 @@ def _deposit_errors_too(
     if any(line.errors for line in formset.forms):
         errors = {k: v for k, v in errors.items() if k not in NEED_ALL_LINES}
     return show_errors(InvoiceError(errors), form, line_forms)
+
+
+def _recipient_rules(form: InvoiceEntryForm) -> list[str]:
+    """What the recipient typed in the form requires, as the page's script says it; the page
+    shows it under the recipient fields before any script runs."""
+    siret = str(form["recipient_siret"].value() or "").replace(" ", "")
+    recipient = selectors.public_recipient(siret)
+    form.star_recipient_rules(recipient)
+    if recipient is None:
+        return []
+    said = _js_messages()
+    rules = [f"{recipient.name} —"]
+    if not recipient.is_active:
+        rules.append(said["inactive"])
+    if recipient.service_code_required:
+        rules.append(said["service_required"])
+    if recipient.engagement_required:
+        rules.append(said["engagement_required"])
+    if recipient.engagement_or_service_required:
+        rules.append(said["either_required"])
+    if len(rules) == 1:
+        rules.append(said["optional"])
+    return rules
 
 
 def _js_messages() -> dict[str, str]:
@@ -154,6 +183,7 @@ def _entry(
             "lines": lines,
             "invoice": invoice,
             "problems": problems,
+            "recipient_rules": _recipient_rules(form),
             "js_messages": _js_messages(),
         },
     )

@@ -68,3 +68,26 @@ def test_a_discount_larger_than_its_line_is_reported_on_the_discount(client, per
     assert errors == {
         "lines-0-discount": "La remise doit être comprise entre zéro et le montant de la ligne."
     }
+
+
+def test_an_invoice_of_zero_is_refused_with_the_reason(client, personas):
+    page = html.unescape(post(client, personas, **{"lines-0-unit_price": "0"}))
+    assert "Le montant de cette facture est nul (0,00 €)" in page
+    assert "une prestation gratuite ne se facture pas" in page
+
+
+def test_a_post_without_a_button_sends_the_invoice(client, personas):
+    client.force_login(personas.supplier_principal)
+    data = entry_form(personas)
+    del data["action"]  # Enter in a field, with a browser that sends no button
+    client.post(reverse("invoices:create"), data)
+    assert Invoice.objects.get().status != "BROUILLON"
+
+
+def test_the_recipient_s_rules_are_shown_and_starred_before_any_script(client, personas):
+    client.force_login(personas.supplier_principal)
+    page = client.get(reverse("invoices:create")).content.decode()
+    rules = re.search(r"data-recipient-info>(.*?)</div>", page, re.S).group(1)
+    assert "Code service obligatoire." in rules
+    label = re.search(r'<label class="fr-label" for="id_service_code">(.*?)</label>', page, re.S)
+    assert "data-star" in label.group(1)

@@ -503,3 +503,19 @@ def test_a_rejection_reads_as_english_in_english(personas, as_user):
     assert f"Rejected: {reason.label_en or reason.label_fr}" in page
     assert "Rejected :" not in page and "Rejected\u00a0:" not in page
     assert "110 002 011 00044" in page
+
+
+def test_a_refused_upload_says_to_choose_the_file_again(personas, as_user):
+    client = as_user(personas.supplier_principal)
+    bad = upload("facture.pdf", b"GIF89a not a pdf")
+    page = html.unescape(
+        client.post(reverse("invoices:upload"), _upload_post(personas, bad)).content.decode()
+    )
+    assert "choisissez-le à nouveau avant de renvoyer le formulaire" in page
+    good = upload("facture.pdf", pdf_bytes())
+    page = html.unescape(
+        client.post(
+            reverse("invoices:upload"), _upload_post(personas, good, recipient_siret="")
+        ).content.decode()
+    )
+    assert page.count("choisissez-le à nouveau") == 1  # under the file, not the empty fields
