@@ -32,8 +32,9 @@ BENCHMARKS = {
     "pdf": "bench.pdf",
     "sirene": "bench.sirene",
     "upload": "bench.upload",
+    "search": "bench.search",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "upload"}
+NEEDS_DATABASE = {"api", "routing", "pages", "upload", "search"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

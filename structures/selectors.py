@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
+from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.models import (
@@ -186,18 +187,20 @@ SIRET_PREFIX_MIN = 3
 
 
 def structure_search(query: str) -> QuerySet[Structure]:
-    """Structures to join: by SIRET (its first 3 digits or more, spaces ignored) or by the
-    exact company name, case aside. Anything else finds nothing."""
+    """Structures to join: by SIREN or SIRET (its first 3 digits or more, spaces ignored), or
+    by every word typed, found anywhere in the name, accents and case aside
+    (``structures/search.py``: a trigram index on PostgreSQL)."""
     compact = "".join(query.split())
     structures = Structure.objects.filter(is_active=True)
+    words = search.words_of(query)
     if compact.isascii() and compact.isdigit():
         if len(compact) < SIRET_PREFIX_MIN:
             return structures.none()
         found = structures.filter(
             identifier_type=Structure.IdentifierType.SIRET, identifier__startswith=compact
         )
-    elif query.strip():
-        found = structures.filter(name__iexact=query.strip())
+    elif words:
+        found = search.with_every_word(structures, "name", words)
     else:
         return structures.none()
     return found.order_by("name", "identifier")[:SEARCH_LIMIT]
