@@ -11,14 +11,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from invoices import checks
-from invoices.models import DepositMode, Invoice, InvoiceLine
-from invoices.services.common import InvoiceInput, LineInput
-from invoices.services.deposit import apply_amounts, apply_header
-from invoices.totals import line_net
+from invoices.models import DepositMode, Invoice
+from invoices.services.common import InvoiceError, InvoiceInput, LineInput
+from invoices.services.deposit import apply_amounts, apply_header, build_lines
 from structures.models import Structure
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+# What only all the lines together can tell: without them, what the checks say is not the cause.
+NEED_ALL_LINES = ("lines", "total_excl_tax", "total_vat", "total_incl_tax", "amount_due")
 
 
 def invoice_deposit_errors(
@@ -28,19 +30,10 @@ def invoice_deposit_errors(
     invoice = Invoice(supplier=supplier, created_by=user, deposit_mode=DepositMode.SAISIE_WEB)
     apply_header(invoice, data)
     apply_amounts(invoice, data, lines)
-    built = [
-        InvoiceLine(
-            invoice=invoice,
-            position=index + 1,
-            reference=line.reference,
-            description=line.description,
-            quantity=line.quantity,
-            unit=line.unit,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            vat_rate=line.vat_rate,
-            net_amount=line_net(line.quantity, line.unit_price, line.discount),
-        )
-        for index, line in enumerate(lines)
-    ]
+    try:
+        built = build_lines(invoice, lines)
+    except InvoiceError as refused:  # a line's text the model refuses: said on its cell
+        header = checks.deposit_errors(invoice, user=user, lines=[])
+        kept = {k: v for k, v in header.items() if k not in NEED_ALL_LINES}
+        return {**kept, **refused.errors}
     return checks.deposit_errors(invoice, user=user, lines=built)

@@ -21,6 +21,7 @@ from invoices.forms import (
 )
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceInput
+from invoices.services.preview import NEED_ALL_LINES
 from structures.models import Structure
 
 
@@ -79,10 +80,6 @@ def _saves_a_draft(request: HttpRequest) -> bool:
     """Only the draft button saves a draft; anything else (Enter in a field) is "Valider et
     envoyer", the page's main action."""
     return request.POST.get("action") == "draft"
-
-
-# Checks that need every line: with a line badly typed, what they would say is not the cause.
-NEED_ALL_LINES = ("lines", "total_excl_tax", "total_vat", "total_incl_tax", "amount_due")
 
 
 def _deposit_errors_too(
