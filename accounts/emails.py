@@ -12,12 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
 from accounts.tokens import activation_token_make
+from chorus.emails import render_email
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,13 @@ def render_and_send(*, to: str, template: str, language: str, context: dict[str,
         **context,
     }
     with translation.override(language):
-        subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
-        text = render_to_string(f"accounts/email/{template}.txt", context)
-        html = render_to_string(f"accounts/email/{template}.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[to])
+        subject, text, html = render_email(
+            subject=f"accounts/email/{template}_subject.txt",
+            text=f"accounts/email/{template}.txt",
+            html=f"accounts/email/{template}.html",
+            context=context,
+        )
+    message = EmailMultiAlternatives(subject, text, to=[to])
     message.attach_alternative(html, "text/html")
     try:
         message.send()

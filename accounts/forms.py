@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.core.validators import RegexValidator
 from django.utils import translation
 from django.utils.functional import lazy
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors, services
 from accounts.models import User
+from chorus.emails import render_email
 from chorus.text import validate_single_line
 
 # django-otp refuses every code for a few seconds after wrong ones (see services.CodeCheck).
@@ -32,6 +35,8 @@ phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 .()-]{5,28}$",
     _("Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89."),
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _password_field(label: str | Any, *, autocomplete: str, required: bool = True) -> forms.Field:
@@ -131,7 +136,7 @@ class RegistrationForm(forms.Form):
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-        elif password1:
+        if password1:
             # The similarity validator compares the password with the names and addresses.
             candidate = User(
                 email=data.get("email") or "",
@@ -216,10 +221,29 @@ class LoginEmailPasswordResetForm(PasswordResetForm):
         return [user]
 
     def send_mail(  # type: ignore[no-untyped-def]
-        self, subject_template_name, email_template_name, context, *args, **kwargs
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
     ) -> None:
+        # Django's own renders the subject with HTML escaping; chorus.emails does not.
         with translation.override(context["user"].preferred_language):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+            subject, text, html = render_email(
+                subject=subject_template_name,
+                text=email_template_name,
+                html=html_email_template_name or "",
+                context=context,
+            )
+        message = EmailMultiAlternatives(subject, text, from_email, [to_email])
+        if html:
+            message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:  # any transport error: the user can ask for the e-mail again
+            logger.exception("Password reset e-mail to user %s not sent", context["user"].pk)
 
 
 class AccountSetPasswordForm(SetPasswordForm):

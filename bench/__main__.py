@@ -33,8 +33,9 @@ BENCHMARKS = {
     "pdf": "bench.pdf",
     "sirene": "bench.sirene",
     "upload": "bench.upload",
+    "search": "bench.search",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload"}
+NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload", "search"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,12 +1,27 @@
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from chorus import outbox
 from chorus.models import IdempotencyKey, OutgoingEmail
 from chorus.signed_texts import FROZEN_FIELDS
+
+# The portal's name, not "Administration de Django".
+admin.site.site_header = format_lazy(
+    "{} — {}", settings.CHORUS["SITE_TITLE"], gettext_lazy("administration")
+)
+admin.site.site_title = format_lazy(
+    "{} — {}", settings.CHORUS["SITE_TITLE"], gettext_lazy("administration")
+)
+admin.site.index_title = gettext_lazy("Administration du portail")
+# The list pages need the width: their key columns fit at 1280 px without the side menu
+# (the breadcrumbs and the index page lead everywhere).
+admin.site.enable_nav_sidebar = False
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):

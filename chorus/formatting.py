@@ -33,6 +33,13 @@ def amount(value: int | float | Decimal, currency: str = "EUR", *, decimals: int
     return f"{currency}{NBSP}{text}"
 
 
+def colon() -> str:
+    """What separates a label from its value: ``Rejetée : motif`` in French (a space before
+    the colon, as every French message of the portal writes it), ``Rejected: reason`` in
+    English."""
+    return ":" if _english() else " :"
+
+
 def percent(value: int | float | Decimal) -> str:
     """A rate as written: ``12,15 %`` in French, ``12.15%`` in English; no useless zeros."""
     normalized = Decimal(value).normalize()

@@ -8,10 +8,19 @@ from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
+from structures import selectors as structure_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """Signed in, the home page leads a new supplier to their next step (a structure, then the
+    mandate) before the tiles of the daily work."""
+    context = {}
+    if request.user.is_authenticated:
+        context = {
+            "next_step": structure_selectors.next_step(request.user),
+            "receives_invoices": structure_selectors.is_public_member(request.user),
+        }
+    return render(request, "home.html", context)
 
 
 @require_POST

@@ -136,7 +136,10 @@ def check_lines(lines: list[InvoiceLine], out: _Collector) -> None:
             out.add(f"{prefix}.quantity", _("La quantité doit être positive."))
         if line.unit_price < 0:
             out.add(f"{prefix}.unit_price", _("Le prix unitaire ne peut pas être négatif."))
-        if line.discount < 0 or line.discount > line.quantity * line.unit_price:
+        # Against a negative line amount the bound would blame a discount that is not the
+        # cause: the quantity's or the price's own message says what is wrong.
+        amount = line.quantity * line.unit_price
+        if line.discount < 0 or (amount >= 0 and line.discount > amount):
             out.add(
                 f"{prefix}.discount",
                 _("La remise doit être comprise entre zéro et le montant de la ligne."),
@@ -168,9 +171,24 @@ def check_totals(invoice: Invoice, lines: list[InvoiceLine], out: _Collector) ->
             out.add("total_incl_tax", _("Les totaux ne correspondent pas aux lignes."))
     elif invoice.total_excl_tax + invoice.total_vat != invoice.total_incl_tax:
         out.add("total_incl_tax", _("Le total TTC doit être égal au total HT plus la TVA."))
-    if invoice.total_excl_tax < 0 or invoice.total_vat < 0:
+    if invoice.total_incl_tax == 0 and invoice.total_excl_tax == 0:
+        # Every line at 0: a quantity or a price forgotten, most likely; the recipient would
+        # have nothing to pay, and Chorus Pro's recipients reject such an invoice.
+        out.add(
+            "lines" if invoice.is_typed else "total_incl_tax",
+            _(
+                "Le montant de cette facture est nul (0,00 €) : une facture demande un paiement. "
+                "Vérifiez les quantités et les prix unitaires ; une prestation gratuite ne se "
+                "facture pas."
+            ),
+        )
+    negative = invoice.total_excl_tax < 0 or invoice.total_vat < 0
+    # A typed invoice's totals come from its lines, whose own checks name the line at fault.
+    if negative and not invoice.is_typed:
         out.add("total_excl_tax", _("Les montants ne peuvent pas être négatifs."))
-    if not ZERO <= invoice.prepaid_amount <= invoice.total_incl_tax:
+    if invoice.prepaid_amount < ZERO or (
+        not negative and invoice.prepaid_amount > invoice.total_incl_tax
+    ):
         out.add("prepaid_amount", _("Le montant déjà payé doit être compris entre 0 et le TTC."))
     if invoice.amount_due != invoice.total_incl_tax - invoice.prepaid_amount:
         out.add("amount_due", _("Le net à payer doit être égal au TTC moins le montant payé."))
@@ -190,10 +208,16 @@ def check_payment(invoice: Invoice, out: _Collector) -> None:
         out.add("bic", _("Ce BIC n'est pas valide."))
 
 
-def deposit_errors(invoice: Invoice, *, user) -> Errors:  # type: ignore[no-untyped-def]
-    """Everything that stops this draft from being deposited; empty when it may go."""
+def deposit_errors(  # type: ignore[no-untyped-def]
+    invoice: Invoice, *, user, lines: list[InvoiceLine] | None = None
+) -> Errors:
+    """Everything that stops this draft from being deposited; empty when it may go.
+
+    ``lines``: those of an invoice not saved (``invoices.services.preview``), instead of the
+    stored ones."""
     today = timezone.localdate()
-    lines = list(invoice.lines.order_by("position")) if invoice.is_typed else []
+    if lines is None:
+        lines = list(invoice.lines.order_by("position")) if invoice.is_typed else []
     out = _Collector()
     check_supplier(invoice, user, out)
     check_header(invoice, out, today)

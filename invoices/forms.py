@@ -69,7 +69,7 @@ class RecipientFields(forms.Form):
     recipient_siret = forms.CharField(
         label=_("SIRET du destinataire"),
         max_length=20,
-        help_text=_("L'État : 110 002 011 000 44."),
+        help_text=_("L'État : 110 002 011 00044."),
     )
     service_code = forms.CharField(label=_("Code service"), max_length=100, required=False)
     engagement_number = forms.CharField(
@@ -124,11 +124,24 @@ class HeaderForm(RecipientFields):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    # A draft may lack them; the deposit needs them: starred all the same (``_field.html``).
+    REQUIRED_TO_SEND = ("number", "issue_date")
+
     def __init__(self, *args: Any, suppliers: QuerySet[Structure], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+        for name in self.REQUIRED_TO_SEND:
+            self.fields[name].required_to_send = True  # type: ignore[attr-defined]
+
+    def star_recipient_rules(self, recipient: Structure | None) -> None:
+        """Star the recipient fields that this recipient requires (the page's script does it
+        again when the SIRET changes)."""
+        if recipient is None:
+            return
+        self.fields["service_code"].required_to_send = recipient.service_code_required  # type: ignore[attr-defined]
+        self.fields["engagement_number"].required_to_send = recipient.engagement_required  # type: ignore[attr-defined]
 
     def to_input(self) -> InvoiceInput:
         """The header for the services (totals only when the form has them: a PDF deposit)."""
@@ -308,14 +321,20 @@ class InvoiceFilterForm(forms.Form):
 def show_errors(
     error: InvoiceError, form: forms.Form, line_forms: Sequence[forms.Form] = ()
 ) -> list[str]:
-    """Put a service's errors next to their fields; return those that belong to no field."""
+    """Put a service's errors next to their fields; return those that belong to no field.
+
+    A field that already shows an error (its format) keeps that one alone: the service saw
+    no value there, and what it says of the missing value is not the cause."""
     leftover: list[str] = []
+    wrong = {(id(target), name) for target in (form, *line_forms) for name in target.errors}
     for name, messages in error.errors.items():
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "lines" and int(parts[1]) < len(line_forms):
             target, field = line_forms[int(parts[1])], parts[2]
         else:
             target, field = form, name
+        if (id(target), field) in wrong:
+            continue
         for message in messages:
             if field in target.fields:
                 target.add_error(field, message)

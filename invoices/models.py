@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from chorus import formatting
 from chorus.append_only import AppendOnly
 from invoices.workflow import InvoiceWorkflow, ReformCode, Status, reform_code
 from structures.models import Service, Structure
@@ -281,7 +282,7 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         if change is None:
             return ""
         text = f"{change.reason.code} — {change.reason.label}"
-        return f"{text} : {change.comment}" if change.comment else text
+        return f"{text}{formatting.colon()} {change.comment}" if change.comment else text
 
 
 class Unit(models.TextChoices):

@@ -13,11 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from chorus import outbox
+from chorus.emails import render_email
 from chorus.models import OutgoingEmail
 from invoices import selectors
 from invoices.models import Invoice, StatusChange
@@ -30,13 +30,16 @@ WITH_REASON = (Status.REJETEE, Status.SUSPENDUE, Status.A_RECYCLER)
 def _email(user: Any, template: str, context: dict[str, Any], key: str) -> outbox.Email:
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         context = {**context, "user": user, "site_url": settings.SITE_URL}
-        subject = render_to_string(f"invoices/emails/{template}_subject.txt", context)
-        text = render_to_string(f"invoices/emails/{template}.txt", context)
-        html = render_to_string(f"invoices/emails/{template}.html", context)
+        subject, text, html = render_email(
+            subject=f"invoices/emails/{template}_subject.txt",
+            text=f"invoices/emails/{template}.txt",
+            html=f"invoices/emails/{template}.html",
+            context=context,
+        )
     return outbox.Email(
         key=key,
         to=user.contact_email or user.email,
-        subject=" ".join(subject.split()),
+        subject=subject,
         body=text,
         html=html,
     )

@@ -12,7 +12,7 @@ from structures import siret as siret_numbers
 SIRET_MESSAGES = {
     "format": _(
         "Un SIRET ne contient que des chiffres (les espaces sont acceptés), "
-        "par exemple 110 002 011 000 44."
+        "par exemple 110 002 011 00044."
     ),
     "length": _("Un SIRET compte 14 chiffres ; vous en avez saisi %(count)d."),
     "checksum": _("Ce SIRET n’est pas valide : sa clé de contrôle est fausse. Vérifiez la saisie."),
@@ -35,7 +35,7 @@ def clean_siret(value: str) -> str:
 
 
 class SiretField(forms.CharField):
-    """A SIRET as people type it ("110 002 011 000 44"), cleaned to its 14 digits."""
+    """A SIRET as people type it ("110 002 011 00044"), cleaned to its 14 digits."""
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("max_length", 20)

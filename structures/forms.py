@@ -11,16 +11,17 @@ from structures.selectors import SIRET_PREFIX_MIN
 
 class SiretForm(forms.Form):
     siret = SiretField(
-        help_text=_("Les 14 chiffres de l’établissement, par exemple 110 002 011 000 44."),
+        help_text=_("Les 14 chiffres de l’établissement, par exemple 110 002 011 00044."),
     )
 
 
 class StructureSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("SIRET ou raison sociale exacte"),
+        label=_("SIREN, SIRET ou nom de l’entreprise"),
         max_length=255,
         help_text=_(
-            "Au moins 3 chiffres du SIRET (le début du numéro), ou le nom exact de l’entreprise."
+            "Le début du SIREN ou du SIRET (3 chiffres au moins, espaces acceptés), ou des mots "
+            "du nom, sans souci des accents ni des majuscules : « informatique bretonne »."
         ),
     )
 

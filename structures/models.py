@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.append_only import AppendOnly
 from chorus.signed_texts import FrozenOnceAccepted
+from structures.siret import format_siret
 
 
 class SireneEstablishment(models.Model):
@@ -107,7 +108,7 @@ class Structure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.identifier})"
+        return f"{self.name} ({format_siret(self.identifier)})"
 
     @property
     def siret(self) -> str | None:

@@ -12,12 +12,12 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
 from chorus import outbox
+from chorus.emails import render_email
 from chorus.models import OutgoingEmail
 from structures import selectors
 from structures.models import MandateEvent, Membership
@@ -28,10 +28,13 @@ logger = logging.getLogger(__name__)
 def _send(template: str, recipient: User, context: dict[str, object]) -> None:
     with translation.override(recipient.preferred_language or settings.LANGUAGE_CODE):
         context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"structures/email/{template}_subject.txt", context)
-        body = render_to_string(f"structures/email/{template}_body.txt", context)
+        subject, body, _html = render_email(
+            subject=f"structures/email/{template}_subject.txt",
+            text=f"structures/email/{template}_body.txt",
+            context=context,
+        )
     try:
-        send_mail(" ".join(subject.split()), body, None, [recipient.contact_email])
+        send_mail(subject, body, None, [recipient.contact_email])
     except Exception:  # any transport error: logged, the decision stands
         logger.exception("e-mail %s to %s not sent", template, recipient.contact_email)
 
@@ -113,13 +116,16 @@ def mandate_revoked_queue(event: MandateEvent) -> None:
             continue
         with translation.override(member.preferred_language or settings.LANGUAGE_CODE):
             context = {"event": event, "url": url, "recipient": member}
-            subject = render_to_string("structures/email/mandate_revoked_subject.txt", context)
-            body = render_to_string("structures/email/mandate_revoked_body.txt", context)
+            subject, body, _html = render_email(
+                subject="structures/email/mandate_revoked_subject.txt",
+                text="structures/email/mandate_revoked_body.txt",
+                context=context,
+            )
         emails.append(
             outbox.Email(
                 key=f"mandate-revoked:{event.pk}:{member.pk}",
                 to=member.contact_email,
-                subject=" ".join(subject.split()),
+                subject=subject,
                 body=body,
             )
         )

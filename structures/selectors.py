@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
+from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.models import (
@@ -98,6 +101,40 @@ def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def
     )
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """What a user must do before their first invoice; the home page leads them there.
+
+    ``JOIN``: create their company's structure or ask to join it; ``WAIT``: their request
+    awaits the principal manager; ``SIGN``: as principal manager, sign the billing mandate;
+    ``ASK_PRINCIPAL``: the principal manager has not signed it yet."""
+
+    action: str
+    structure: Structure | None = None
+
+
+def next_step(user) -> NextStep | None:  # type: ignore[no-untyped-def]
+    """The user's next step towards a deposit; None when there is none (they may deposit, or
+    they are an agent of a public structure)."""
+    memberships = list(memberships_of(user))
+    approved = [m for m in memberships if m.status == Membership.Status.APPROVED]
+    if not approved:
+        pending = [m for m in memberships if m.status == Membership.Status.PENDING]
+        return NextStep("WAIT", pending[0].structure) if pending else NextStep("JOIN")
+    private = [m for m in approved if not m.structure.is_public]
+    if not private or any(m.mandate_is_signed for m in private):
+        return None
+    own = next((m for m in private if m.role == Membership.Role.PRINCIPAL), private[0])
+    return NextStep(
+        "SIGN" if own.role == Membership.Role.PRINCIPAL else "ASK_PRINCIPAL", own.structure
+    )
+
+
+def is_public_member(user) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the user belongs to a public structure (and so receives invoices)."""
+    return structures_of(user).filter(is_public=True).exists()
+
+
 def structure_for_member(user, pk: int) -> Structure | None:  # type: ignore[no-untyped-def]
     """The structure if the user is an approved member of it; None otherwise (a 404)."""
     return structures_of(user).filter(pk=pk).first()
@@ -164,18 +201,20 @@ SIRET_PREFIX_MIN = 3
 
 
 def structure_search(query: str) -> QuerySet[Structure]:
-    """Structures to join: by SIRET (its first 3 digits or more, spaces ignored) or by the
-    exact company name, case aside. Anything else finds nothing."""
+    """Structures to join: by SIREN or SIRET (its first 3 digits or more, spaces ignored), or
+    by every word typed, found anywhere in the name, accents and case aside
+    (``structures/search.py``: a trigram index on PostgreSQL)."""
     compact = "".join(query.split())
     structures = Structure.objects.filter(is_active=True)
+    words = search.words_of(query)
     if compact.isascii() and compact.isdigit():
         if len(compact) < SIRET_PREFIX_MIN:
             return structures.none()
         found = structures.filter(
             identifier_type=Structure.IdentifierType.SIRET, identifier__startswith=compact
         )
-    elif query.strip():
-        found = structures.filter(name__iexact=query.strip())
+    elif words:
+        found = search.with_every_word(structures, "name", words)
     else:
         return structures.none()
     return found.order_by("name", "identifier")[:SEARCH_LIMIT]

@@ -40,10 +40,12 @@ def validate(value: str) -> str:
 
 
 def format_siret(value: str) -> str:
-    """``11000201100044`` -> ``110 002 011 00044`` is stdnum's; Chorus writes 110 002 011 000 44."""
-    if len(value) != 14:
+    """How every page and message writes a SIRET: the SIREN in threes, then the NIC
+    (``844 555 664 00011``, INSEE's way); a SIREN alone in threes. Anything else is left as
+    it is. Inputs accept it with or without spaces (``compact``)."""
+    if not (value.isascii() and value.isdigit() and len(value) in (9, 14)):
         return value
-    return f"{value[:3]} {value[3:6]} {value[6:9]} {value[9:12]} {value[12:]}"
+    return f"{value[:3]} {value[3:6]} {value[6:9]} {value[9:]}".rstrip()
 
 
 def is_valid_fast(value: str) -> bool:

@@ -226,9 +226,11 @@ def member_rights(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def mandate(request: HttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
+    accept_error = ""
     if request.method == "POST":
         if request.POST.get("accept") != "on":
-            messages.error(request, _("Cochez la case pour signer le mandat."))
+            # Said under the box, where the missing tick is, and not only in a banner.
+            accept_error = _("Cochez la case pour signer le mandat.")
         else:
             try:
                 services.mandate_sign(
@@ -242,7 +244,7 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Mandat de facturation signé."))
                 return redirect("structures:detail", pk=structure.pk)
-        return redirect("structures:mandate", pk=structure.pk)
+            return redirect("structures:mandate", pk=structure.pk)
     signature = selectors.mandate_signature(structure)
     return render(
         request,
@@ -253,6 +255,7 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
             "signature": signature,
             "revocation": None if signature else selectors.mandate_last_revocation(structure),
             "is_principal": selectors.is_principal(request.user, structure),
+            "accept_error": accept_error,
         },
     )
 

@@ -114,7 +114,7 @@ class TicketForm(TopicMixin):
         max_length=20,
         help_text=_(
             "Pour une question sur le traitement d’une facture : le SIRET de l’entité publique "
-            "destinataire (pour l’État : 110 002 011 000 44)."
+            "destinataire (pour l’État : 110 002 011 00044)."
         ),
     )
     recipient_service_code = forms.CharField(

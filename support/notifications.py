@@ -11,11 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from chorus.emails import render_email
 from support import selectors
 from support.models import Ticket, TicketMessage
 from support.selectors import Contact
@@ -113,9 +113,12 @@ def _send_all(contacts: list[Contact], *, template: str, context: dict[str, Any]
 
 def _render(contact: Contact, template: str, context: dict[str, Any]) -> EmailMultiAlternatives:
     with translation.override(contact.language):
-        subject = render_to_string(f"support/email/{template}_subject.txt", context)
-        text = render_to_string(f"support/email/{template}.txt", context)
-        html = render_to_string(f"support/email/{template}.html", context)
-    email = EmailMultiAlternatives(" ".join(subject.split()), text, to=[contact.address])
+        subject, text, html = render_email(
+            subject=f"support/email/{template}_subject.txt",
+            text=f"support/email/{template}.txt",
+            html=f"support/email/{template}.html",
+            context=context,
+        )
+    email = EmailMultiAlternatives(subject, text, to=[contact.address])
     email.attach_alternative(html, "text/html")
     return email

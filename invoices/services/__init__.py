@@ -35,6 +35,7 @@ from invoices.services.documents import (
     invoice_render_facturx,
     renderings_sweep,
 )
+from invoices.services.preview import invoice_deposit_errors
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
 from invoices.services.structured import (
@@ -79,6 +80,7 @@ __all__ = [
     "invoice_certificate",
     "invoice_complete",
     "invoice_deposit",
+    "invoice_deposit_errors",
     "invoice_deposit_structured_file",
     "invoice_draft_structured_file",
     "invoice_pay_due",

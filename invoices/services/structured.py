@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chorus.formatting import colon
 from invoices import checks, files
 from invoices.formats.data import PROFILES_WITHOUT_LINES, InvoiceData
 from invoices.formats.errors import FileTooLarge, NoInvoiceInPdf, UnreadableFile
@@ -53,6 +54,7 @@ from invoices.services.deposit import (
     invoice_save_draft,
 )
 from structures.models import Structure
+from structures.siret import format_siret
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -199,7 +201,9 @@ class StructuredFileRefused(InvoiceError):
         self.preview = preview
         errors: dict[str, list[str]] = defaultdict(list)
         for problem in preview.problems:
-            errors[problem.field or "main_file"].append(f"{problem.rule_id} : {problem.message}")
+            errors[problem.field or "main_file"].append(
+                f"{problem.rule_id}{colon()} {problem.message}"
+            )
         super().__init__(dict(errors))
 
 
@@ -250,9 +254,9 @@ def _seller_problem(supplier: Structure, data: InvoiceData) -> str | None:
             "Le vendeur du fichier (SIRET %(found)s) n'est pas la structure qui dépose "
             "(%(name)s, SIRET %(siret)s)."
         ) % {
-            "found": seller.siret or seller.siren or "—",
+            "found": format_siret(seller.siret or seller.siren) or "—",
             "name": supplier.name,
-            "siret": supplier.siret,
+            "siret": format_siret(supplier.siret),
         }
     if supplier.vat_number and seller.vat_id and seller.vat_id != supplier.vat_number:
         return _("Le numéro de TVA du vendeur du fichier n'est pas celui de votre structure.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -19,7 +20,8 @@ from invoices.forms import (
     show_errors,
 )
 from invoices.models import Invoice
-from invoices.services import InvoiceAccessDenied, InvoiceError
+from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceInput
+from invoices.services.preview import NEED_ALL_LINES
 from structures.models import Structure
 
 
@@ -69,9 +71,60 @@ def _save(
         "invoice": invoice,
         "new_files": new_files,
     }
-    if request.POST.get("action") == "submit":
-        return services.invoice_submit(**values)
-    return services.invoice_save_draft(**values)
+    if _saves_a_draft(request):
+        return services.invoice_save_draft(**values)
+    return services.invoice_submit(**values)
+
+
+def _saves_a_draft(request: HttpRequest) -> bool:
+    """Only the draft button saves a draft; anything else (Enter in a field) is "Valider et
+    envoyer", the page's main action."""
+    return request.POST.get("action") == "draft"
+
+
+def _deposit_errors_too(
+    request: HttpRequest, form: InvoiceEntryForm, formset: forms.BaseFormSet
+) -> list[str]:
+    """Some fields are badly typed, so nothing is saved; the deposit's checks still run on the
+    rest ("Valider et envoyer"), so that every problem is reported in one round."""
+    supplier = form.cleaned_data.get("supplier")
+    if _saves_a_draft(request) or supplier is None:
+        return []
+    names = InvoiceInput.__dataclass_fields__
+    data = {k: v for k, v in form.cleaned_data.items() if k in names and v is not None}
+    line_forms = [line for line in kept_line_forms(formset) if not line.errors]
+    errors = services.invoice_deposit_errors(
+        user=request.user,
+        supplier=supplier,
+        data=InvoiceInput(**data),
+        lines=[line.to_input() for line in line_forms],
+    )
+    if any(line.errors for line in formset.forms):
+        errors = {k: v for k, v in errors.items() if k not in NEED_ALL_LINES}
+    return show_errors(InvoiceError(errors), form, line_forms)
+
+
+def _recipient_rules(form: InvoiceEntryForm) -> list[str]:
+    """What the recipient typed in the form requires, as the page's script says it; the page
+    shows it under the recipient fields before any script runs."""
+    siret = str(form["recipient_siret"].value() or "").replace(" ", "")
+    recipient = selectors.public_recipient(siret)
+    form.star_recipient_rules(recipient)
+    if recipient is None:
+        return []
+    said = _js_messages()
+    rules = [f"{recipient.name} —"]
+    if not recipient.is_active:
+        rules.append(said["inactive"])
+    if recipient.service_code_required:
+        rules.append(said["service_required"])
+    if recipient.engagement_required:
+        rules.append(said["engagement_required"])
+    if recipient.engagement_or_service_required:
+        rules.append(said["either_required"])
+    if len(rules) == 1:
+        rules.append(said["optional"])
+    return rules
 
 
 def _js_messages() -> dict[str, str]:
@@ -95,7 +148,9 @@ def _entry(
     if request.method == "POST":
         form = InvoiceEntryForm(request.POST, request.FILES, suppliers=suppliers)
         lines = LineFormSet(request.POST, prefix="lines")
-        if form.is_valid() and lines.is_valid():
+        # Both validated, whatever the first says: every error is reported in one round.
+        header_valid, lines_valid = form.is_valid(), lines.is_valid()
+        if header_valid and lines_valid:
             line_forms = kept_line_forms(lines)
             try:
                 saved = _save(request, form, line_forms, invoice)
@@ -109,6 +164,8 @@ def _entry(
                     return redirect("invoices:edit", pk=saved.pk)
                 messages.success(request, _("Facture déposée : elle est en cours d'acheminement."))
                 return redirect("invoices:detail", pk=saved.pk)
+        else:
+            problems = _deposit_errors_too(request, form, lines)
     elif invoice is not None:
         form = InvoiceEntryForm(initial=_header_initial(invoice), suppliers=suppliers)
         lines = LineFormSet(prefix="lines", initial=_line_initial(invoice))
@@ -123,6 +180,7 @@ def _entry(
             "lines": lines,
             "invoice": invoice,
             "problems": problems,
+            "recipient_rules": _recipient_rules(form),
             "js_messages": _js_messages(),
         },
     )

@@ -128,7 +128,29 @@
     p.textContent = lines.filter(Boolean).join(" ");
     info.append(p);
   }
+  // The star of a field the recipient requires (the server stars them on the first display).
+  function star(input, required) {
+    const label = form.querySelector('label[for="' + input.id + '"]');
+    if (!label) return;
+    const current = label.querySelector("[data-star]");
+    if (required && !current) {
+      const mark = document.createElement("span");
+      mark.setAttribute("aria-hidden", "true");
+      mark.setAttribute("data-star", "");
+      mark.textContent = "*";
+      label.insertBefore(mark, label.querySelector(".fr-hint-text"));
+      label.insertBefore(document.createTextNode(" "), mark);
+    } else if (!required && current) {
+      current.remove();
+    }
+  }
   function describe() {
+    const engagementInput = form.querySelector("#id_engagement_number");
+    const chosenService = recipient && recipient.found
+      ? recipient.services.find((s) => s.code === serviceInput.value.trim()) : null;
+    star(serviceInput, Boolean(recipient && recipient.service_code_required));
+    star(engagementInput, Boolean(recipient && (recipient.engagement_required ||
+      (chosenService && chosenService.engagement_required))));
     if (!recipient) return;
     if (!recipient.found) return say([messages.unknown], "error");
     const chosen = recipient.services.find((s) => s.code === serviceInput.value.trim());
@@ -147,6 +169,7 @@
     if (!/^\d{14}$/.test(siret)) {
       recipient = null;
       info.textContent = "";
+      describe();
       return;
     }
     fetch(form.dataset.servicesUrl + "?siret=" + siret, { credentials: "same-origin" })

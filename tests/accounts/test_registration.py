@@ -244,3 +244,14 @@ def test_a_mail_server_that_is_down_does_not_break_the_registration(
     assert response.status_code == 302 and response.url == reverse("accounts:register_done")
     assert User.objects.filter(email="camille.martin@example.fr", is_active=False).exists()
     assert "E-mail activation to user could not be sent" in caplog.text
+
+
+def test_a_weak_password_is_reported_even_when_the_confirmation_differs(
+    client, django_capture_on_commit_callbacks
+):
+    response = register(
+        client, django_capture_on_commit_callbacks, password1="court1", password2="autre"
+    )
+    page = response.content.decode()
+    assert "Ce mot de passe est trop court" in page
+    assert "Les deux mots de passe ne sont pas identiques." in page

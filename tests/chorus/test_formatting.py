@@ -65,3 +65,18 @@ def test_dates_are_day_first_in_both_languages(language, short_date, short_datet
     with translation.override(language):
         assert render('{{ d|date:"SHORT_DATE_FORMAT" }}', d=date(2025, 11, 5)) == short_date
         assert render('{{ d|date:"SHORT_DATETIME_FORMAT" }}', d=moment) == short_datetime
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", "Rejetée : motif"), ("en", "Rejected: motif")]
+)
+def test_a_label_and_its_value_are_separated_as_the_language_writes_it(language, expected):
+    label = "Rejected" if language == "en" else "Rejetée"
+    template = Template("{% load chorus_format %}{{ label }}{% colon %} motif")
+    with translation.override(language):
+        assert template.render(Context({"label": label})) == expected
+
+
+def test_pages_write_a_siret_one_way():
+    template = Template("{% load chorus_format %}{{ value|siret }}")
+    assert template.render(Context({"value": "84455566400011"})) == "844 555 664 00011"

@@ -25,3 +25,17 @@ def test_the_english_catalogue_is_complete_and_compiled(po_path):
         assert compiled.get((entry.msgctxt, entry.msgid)) == (
             entry.msgstr or entry.msgstr_plural
         ), f"{entry.msgid!r} is not compiled: run `make messages`"
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_english_has_no_space_before_a_colon(po_path):
+    """French puts a space before ':', ';', '?', '!'; English does not ("Rejected: …")."""
+    import re
+
+    french_typography = re.compile(r"\w[\s\u00a0\u202f]+[:;?!](\s|$)")
+    wrong = [
+        entry.msgstr
+        for entry in polib.pofile(str(po_path)).translated_entries()
+        if french_typography.search(entry.msgstr)
+    ]
+    assert not wrong, wrong

@@ -4,10 +4,12 @@ anyone outside, downloads that check access, and lists whose query count does no
 from __future__ import annotations
 
 import csv
+import html
 import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -465,3 +467,56 @@ def test_the_csv_export_defuses_cells_that_look_like_formulas(personas, as_user)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1][3].startswith("'=")
+
+
+def test_the_invoice_s_comment_is_shown_to_the_supplier_and_to_the_agent(personas, as_user):
+    invoice = invoice_in(
+        personas, Status.MISE_A_DISPOSITION, comment="Livré le 3 mars <lot A>\nMerci & à bientôt"
+    )
+    shown = "Livré le 3 mars &lt;lot A&gt;<br>Merci &amp; à bientôt"
+    for user, url in (
+        (personas.supplier_member, reverse("invoices:detail", args=[invoice.pk])),
+        (personas.agent, reverse("invoices:received_detail", args=[invoice.pk])),
+    ):
+        page = as_user(user).get(url).content.decode()
+        assert "Commentaire du fournisseur" in page
+        assert shown in page
+
+
+def test_a_rejection_reads_as_english_in_english(personas, as_user):
+    from invoices.services import invoice_process
+
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION)
+    reason = next(
+        r for r in RejectionReason.objects.filter(is_active=True) if "REJETEE" in r.allowed_statuses
+    )
+    invoice_process(
+        user=personas.agent,
+        invoice=invoice,
+        target=Status.REJETEE,
+        reason=reason,
+        comment="Montant faux",
+        expected_status=Status.MISE_A_DISPOSITION,
+    )
+    client = as_user(personas.supplier_member)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode())
+    assert f"Rejected: {reason.label_en or reason.label_fr}" in page
+    assert "Rejected :" not in page and "Rejected\u00a0:" not in page
+    assert "110 002 011 00044" in page
+
+
+def test_a_refused_upload_says_to_choose_the_file_again(personas, as_user):
+    client = as_user(personas.supplier_principal)
+    bad = upload("facture.pdf", b"GIF89a not a pdf")
+    page = html.unescape(
+        client.post(reverse("invoices:upload"), _upload_post(personas, bad)).content.decode()
+    )
+    assert "choisissez-le à nouveau avant de renvoyer le formulaire" in page
+    good = upload("facture.pdf", pdf_bytes())
+    page = html.unescape(
+        client.post(
+            reverse("invoices:upload"), _upload_post(personas, good, recipient_siret="")
+        ).content.decode()
+    )
+    assert page.count("choisissez-le à nouveau") == 1  # under the file, not the empty fields

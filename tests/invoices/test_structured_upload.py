@@ -17,6 +17,7 @@ from invoices.formats.mapping import data_to_invoice_input, form_field_for
 from invoices.models import Attachment, Invoice, InvoiceLine
 from invoices.services import StructuredFileRefused
 from invoices.workflow import Status
+from structures.siret import format_siret
 from tests.factories import valid_siret
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import pdf_bytes, stored_bytes
@@ -205,7 +206,7 @@ def test_a_recipient_that_is_not_public_is_refused(personas):
 def test_a_file_sold_by_another_company_is_refused(personas):
     problems = _refusal(personas, cii_to_the_state(seller_siret=personas.globex.siret))
     assert [(p.rule_id, p.field) for p in problems] == [("CHORUS", "supplier")]
-    assert personas.globex.siret in problems[0].message
+    assert format_siret(personas.globex.siret) in problems[0].message
 
 
 def test_the_same_number_twice_in_a_year_is_refused(personas):

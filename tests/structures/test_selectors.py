@@ -60,9 +60,22 @@ def test_the_search_takes_three_digits_of_a_siret_or_the_exact_name(personas):
     assert acme in structure_search(spaced)
     assert list(structure_search(acme.identifier[:2])) == []
     assert list(structure_search("aCmE")) == [acme]
-    assert list(structure_search("Acm")) == []  # the name must be exact
     assert list(structure_search("   ")) == []
     assert personas.state in structure_search("110 002 011 000 44")
+    assert personas.state in structure_search("110 002 011 00044")
+
+
+def test_the_search_finds_any_word_of_the_name_accents_and_case_aside(personas):
+    company = StructureFactory(name="Société Bretonne d’Informatique Générale")
+    StructureFactory(name="Boulangerie Martin")
+    assert list(structure_search("informatique")) == [company]
+    assert list(structure_search("GENERALE societe")) == [company]  # every word, any order
+    assert list(structure_search("bretonne, informatiq")) == [company]
+    assert list(structure_search("informatique martin")) == []
+    assert company in structure_search(company.identifier[:9])  # its SIREN
+    assert company in structure_search(f"{company.identifier[:3]} {company.identifier[3:9]}")
+    assert list(structure_search("%")) == []
+    assert list(structure_search("_")) == []
 
 
 def test_the_search_skips_inactive_structures():
@@ -81,3 +94,17 @@ def test_my_structures_list_every_membership_with_mandate_and_pending_requests(p
     MembershipFactory(user=personas.supplier_principal, structure=public, status="REFUSED")
     assert len(memberships_of(personas.supplier_principal)) == 2
     assert memberships_of(UserFactory()).count() == 0
+
+
+def test_the_word_search_is_answered_from_its_index_on_postgresql(personas):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index is PostgreSQL's; SQLite scans")
+    query = structure_search("informatique").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "structure_name_search" in plan, plan

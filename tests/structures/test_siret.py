@@ -38,7 +38,15 @@ def test_la_poste_establishments_pass_without_the_luhn_rule():
 def test_the_siret_field_accepts_spaces_and_stores_the_fourteen_digits():
     assert SiretField().clean("110 002 011 000 44") == STATE
     assert SiretField().clean(f" {STATE} ") == STATE
-    assert format_siret(STATE) == "110 002 011 000 44"
+    assert format_siret(STATE) == "110 002 011 00044"
+    assert SiretField().clean("110 002 011 00044") == STATE
+
+
+def test_one_way_of_writing_a_siret_and_a_siren():
+    assert format_siret("84455566400011") == "844 555 664 00011"
+    assert format_siret("844555664") == "844 555 664"
+    assert format_siret("FR-123") == "FR-123"
+    assert format_siret("") == ""
 
 
 @pytest.mark.parametrize(

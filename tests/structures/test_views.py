@@ -323,6 +323,20 @@ def test_the_principal_manager_signs_the_mandate_from_its_page(client, personas)
     assert "Signé par" in page and personas.supplier_principal.email in page
 
 
+def test_the_unticked_mandate_box_is_reported_under_the_box(client, personas):
+    MandateSignature.objects.filter(structure=personas.acme).delete()
+    client = as_user(client, personas.supplier_principal)
+    response = client.post(reverse("structures:mandate", args=[personas.acme.pk]), {})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'aria-describedby="accept-error"' in page
+    assert (
+        '<p class="fr-error-text" id="accept-error">Cochez la case pour signer le mandat.</p>'
+        in page
+    )
+    assert not MandateSignature.objects.filter(structure=personas.acme).exists()
+
+
 def test_a_member_reads_the_mandate_but_cannot_sign_it(client, personas):
     MandateSignature.objects.filter(structure=personas.acme).delete()
     client = as_user(client, personas.supplier_member)

@@ -104,7 +104,7 @@ def test_the_rejections_page_tells_what_to_do_for_every_reason(client):
 def test_the_entry_pages_give_the_states_siret_and_explain_se_and_ej(client):
     for name in ("manual-entry", "pdf-deposit"):
         html = client.get(reverse(f"help:{name}")).content.decode()
-        assert "110 002 011 000 44" in html
+        assert "110 002 011 00044" in html
         assert "service exécutant (SE)" in html and "engagement juridique (EJ)" in html
 
 

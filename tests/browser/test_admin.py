@@ -1,0 +1,53 @@
+"""The admin, for the portal's administrators (issue 19, item 12): the portal's name and French
+titles, French labels for the libraries' models, and an invoice list whose key columns fit at
+1280 px without scrolling sideways."""
+
+from __future__ import annotations
+
+import pytest
+
+from invoices.workflow import Status
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import log_in
+from tests.invoices.factories import invoice_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture
+def admin_page(page, personas):  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, personas.admin.email)
+    return page
+
+
+def test_the_admin_speaks_of_the_portal_in_french(admin_page):
+    admin_page.goto("/admin/")
+    text = admin_page.locator("body").inner_text().lower()  # some titles are upper-cased
+    assert "django" not in admin_page.title().lower()
+    assert "administration de django" not in text and "site d’administration de django" not in text
+    assert "administration du portail" in text
+    assert "double authentification" in text and "otp_totp" not in text
+    assert "applications d’authentification (totp)" in text
+    assert "verrouillage des connexions" in text
+
+
+def test_the_invoice_list_fits_at_1280_pixels(admin_page, personas):
+    personas.acme.name = "Société Coopérative Ouvrière de Production des Ateliers Réunis"
+    personas.acme.save(update_fields=["name"])
+    for status in (Status.DEPOSEE, Status.MISE_A_DISPOSITION, Status.REJETEE):
+        invoice_in(personas, status)
+    admin_page.goto("/admin/invoices/invoice/")
+    screenshot(admin_page, "admin-invoice-list-1280")
+    headers = admin_page.locator("#result_list thead th").all_inner_texts()
+    for column in ("NUMÉRO", "STATUT", "MONTANT TTC"):
+        assert any(column in h.upper() for h in headers), headers
+    assert admin_page.evaluate(NO_SIDEWAYS_SCROLL)
+    table = admin_page.locator("#result_list").bounding_box()
+    assert table["x"] + table["width"] <= 1280
