@@ -32,8 +32,9 @@ BENCHMARKS = {
     "pdf": "bench.pdf",
     "sirene": "bench.sirene",
     "upload": "bench.upload",
+    "connections": "bench.connections",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "upload"}
+NEEDS_DATABASE = {"api", "routing", "pages", "upload", "connections"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -124,6 +124,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that a worker process started by a test sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif env_bool("DATABASE_POOL", True):
+    # PostgreSQL through psycopg's pool, one per process: a process never holds more than
+    # DATABASE_POOL_MAX_SIZE connections, and a request that finds them all busy waits up to
+    # DATABASE_POOL_TIMEOUT seconds for one instead of opening another. The README sizes it
+    # against the server's max_connections. Django refuses persistent connections with a pool.
+    _pool = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4, minimum=1),
+        "timeout": env_float("DATABASE_POOL_TIMEOUT", 10.0),
+    }
+    if _pool["min_size"] > _pool["max_size"] or _pool["timeout"] <= 0:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_MIN_SIZE must not exceed DATABASE_POOL_MAX_SIZE, and "
+            "DATABASE_POOL_TIMEOUT must be a positive number of seconds."
+        )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = _pool
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ------------------------------------------------------------
