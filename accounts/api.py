@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts import lockout, selectors, services
 from accounts.authentication import ApiTokenAuthentication
-from accounts.models import User
+from accounts.models import ApiScope, User
 from accounts.services import CodeCheck
 from chorus.api.errors import AccountLocked
 from chorus.api.throttling import AuthRateThrottle
@@ -47,8 +47,17 @@ def _check_password(request: Request, email: str, password: str) -> User:
 
 
 def _check_second_factor(request: Request, user: User, code: str) -> None:
-    """Accounts with two-factor login give their current code too (``otp_code``)."""
+    """Accounts with two-factor login give their current code too (``otp_code``); an account
+    that must have a second factor and has none yet enrols in the browser first."""
     if not selectors.has_two_factor(user):
+        if selectors.second_factor_required(user):
+            raise _Unauthorized(
+                _(
+                    "Ce compte doit être protégé par la double authentification : connectez-vous "
+                    "au portail pour l’activer, puis créez le jeton."
+                ),
+                code="otp_enrolment_required",
+            )
         return
     if not code:
         raise _Unauthorized(
@@ -93,12 +102,26 @@ class TokenCreateApi(ApiView):
         name = serializers.CharField(
             max_length=100, required=False, allow_blank=True, help_text="Default: API <date>."
         )
+        scopes = serializers.ListField(
+            child=serializers.ChoiceField(choices=ApiScope.choices),
+            required=False,
+            allow_empty=False,
+            help_text="What the token may do: read, deposit (a supplier's writes), process "
+            "(an agent's). Default: the portal's API_TOKEN_DEFAULT_SCOPES.",
+        )
+        expires_on = serializers.DateField(
+            required=False,
+            help_text="Last day of validity (Paris time). Default: API_TOKEN_DEFAULT_DAYS "
+            "from today; at most API_TOKEN_MAX_DAYS.",
+        )
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="The key: shown once, send it as `Token <key>`.")
         id = serializers.IntegerField()
         name = serializers.CharField()
         created_at = serializers.DateTimeField()
+        scopes = serializers.ListField(child=serializers.CharField())
+        expires_at = serializers.DateTimeField()
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -109,8 +132,9 @@ class TokenCreateApi(ApiView):
         summary="Create an API token",
         description=(
             "Checks the e-mail and password (5 failures lock the account for an hour: 429) "
-            "and returns a new named token. Accounts with two-factor login also send the "
-            "current `otp_code`. The key is shown only in this answer."
+            "and returns a new named token, with its scopes and end date. Accounts with "
+            "two-factor login also send the current `otp_code`. The key is shown only in this "
+            "answer."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -123,7 +147,14 @@ class TokenCreateApi(ApiView):
             "date": timezone.localtime().strftime("%Y-%m-%d %H:%M")
         }
         try:
-            token, key = services.api_token_create(user=user, name=name)
+            token, key = services.api_token_create(
+                user=user,
+                name=name,
+                scopes=values.get("scopes"),
+                expires_on=values.get("expires_on"),
+            )
+        except services.ApiTokenInvalid as refused:
+            raise exceptions.ValidationError(refused.messages) from None
         except services.ApiTokenLimitReached:
             raise exceptions.ValidationError(
                 {"name": [_("Vous avez déjà 20 jetons actifs : révoquez-en un d’abord.")]}
@@ -131,7 +162,14 @@ class TokenCreateApi(ApiView):
         # Only now is the login whole (password and code): the failures before it are forgiven.
         lockout.success_record(request._request, user)
         body = self.OutputSerializer(
-            {"token": key, "id": token.pk, "name": token.name, "created_at": token.created_at}
+            {
+                "token": key,
+                "id": token.pk,
+                "name": token.name,
+                "created_at": token.created_at,
+                "scopes": token.scope_list,
+                "expires_at": token.expires_at,
+            }
         ).data
         return Response(body, status=status.HTTP_201_CREATED)
 

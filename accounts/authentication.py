@@ -1,8 +1,8 @@
 """API authentication with named tokens: ``Authorization: Token <key>``.
 
-The key is looked up by its SHA-256 (only the digest is stored); a revoked token, or one whose
-user is inactive, authenticates nothing. ``request.auth`` is the ``ApiToken``, so that
-throttling can count per token.
+The key is looked up by its SHA-256 (only the digest is stored); a revoked or expired token, or
+one whose user is inactive, authenticates nothing. ``request.auth`` is the ``ApiToken``, so that
+throttling and the scopes (chorus/api/permissions.py) can use it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,6 @@ class ApiTokenAuthentication(TokenAuthentication):
         if 0 < len(key) <= MAX_KEY_LENGTH:
             token = selectors.api_token_by_digest(services.api_token_digest(key))
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("Jeton invalide ou révoqué."))
+            raise exceptions.AuthenticationFailed(_("Jeton invalide, expiré ou révoqué."))
         services.api_token_touch(token=token, min_interval=settings.API_TOKEN_TOUCH_INTERVAL)
         return token.user, token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -19,12 +20,12 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import RegexValidator
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors, services
-from accounts.models import User
+from accounts.models import ApiScope, User
 from chorus.emails import render_email
 from chorus.text import validate_single_line
 
@@ -71,8 +72,8 @@ class CodeField(forms.CharField):
         kwargs.setdefault(
             "help_text", _("Le code affiché par votre application d’authentification.")
         )
+        kwargs.setdefault("max_length", 12)
         super().__init__(
-            max_length=12,
             widget=forms.TextInput(
                 attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}
             ),
@@ -86,6 +87,35 @@ class CodeField(forms.CharField):
         super().validate(value)
         if value and not (value.isdigit() and len(value) in (6, 8)):
             raise ValidationError(_("Le code se compose de 6 chiffres."), code="invalid")
+
+
+class LoginCodeField(CodeField):
+    """At login: the app's 6 digits, or one of the recovery codes (10 letters and digits)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Code à 6 chiffres ou code de secours"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Le code affiché par votre application d’authentification, ou l’un de vos codes "
+                "de secours (xxxxx-xxxxx) si vous n’avez plus accès à l’application."
+            ),
+        )
+        kwargs.setdefault("max_length", 16)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "text", "size": 12, "autocapitalize": "none"})
+
+    def validate(self, value: Any) -> None:
+        forms.CharField.validate(self, value)
+        recovery = services.recovery_code_normalize(value)
+        if value and not (
+            (value.isdigit() and len(value) in (6, 8))
+            or (recovery.isalnum() and len(recovery) == services.RECOVERY_CODE_LENGTH)
+        ):
+            raise ValidationError(
+                _("Saisissez les 6 chiffres de l’application ou un code de secours."),
+                code="invalid",
+            )
 
 
 # --- Registration -----------------------------------------------------------------------------
@@ -201,7 +231,7 @@ class LoginForm(AuthenticationForm):
 
 
 class LoginCodeForm(forms.Form):
-    otp_token = CodeField()
+    otp_token = LoginCodeField()
 
 
 # --- Passwords --------------------------------------------------------------------------------
@@ -342,9 +372,33 @@ class TotpDisableForm(forms.Form):
         return data
 
 
+def _default_expiry() -> date:
+    return timezone.localdate() + timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Nom du jeton"),
         max_length=100,
         help_text=_("Pour le reconnaître, par exemple « Logiciel de comptabilité »."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Portées"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=lambda: settings.API_TOKEN_DEFAULT_SCOPES,
+        required=False,  # none sent: the defaults, as through the API
+    )
+    expires_on = forms.DateField(
+        label=_("Valable jusqu’au"),
+        initial=_default_expiry,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=lazy(
+            lambda: (
+                _("Au plus %(days)s jours à partir d’aujourd’hui.")
+                % {"days": settings.API_TOKEN_MAX_DAYS}
+            ),
+            str,
+        )(),
     )

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,3 +29,43 @@ class TermsAcceptanceMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:terms')}?{query}")
         return self.get_response(request)
+
+
+# Paths a signed-in user who still owes the second factor may reach: enrolment, logout.
+_SECOND_FACTOR_OPEN = (
+    "/compte/double-authentification/",
+    "/compte/deconnexion/",
+    "/compte/connexion/",
+    "/i18n/",
+    "/static/",
+    "/sante/",
+)
+
+
+class SecondFactorMiddleware:
+    """Holds a signed-in user who must use a second factor (every account when
+    ``TWO_FACTOR_REQUIRED`` is on; staff always) until their session has proved it.
+
+    A user without an authenticator yet is taken to the enrolment page (their first login);
+    a session that skipped the code step (a login elsewhere, an older session) must log in
+    again. In the API such a session is nobody: only a token, or a verified session, acts.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return self.get_response(request)
+        if not selectors.second_factor_required(user):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            request.user = AnonymousUser()
+            return self.get_response(request)
+        if request.path.startswith(_SECOND_FACTOR_OPEN):
+            return self.get_response(request)
+        query = urlencode({"next": request.get_full_path()})
+        if selectors.has_two_factor(user):
+            return redirect(f"{reverse('accounts:login')}?{query}")
+        return redirect(f"{reverse('accounts:two_factor')}?{query}")

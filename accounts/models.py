@@ -121,11 +121,21 @@ class TermsAcceptance(models.Model):
         return f"{self.user} — {self.terms}"
 
 
+class ApiScope(models.TextChoices):
+    """What an API token may do, on top of what its user may do (chorus/api/permissions.py)."""
+
+    READ = "read", _("lecture")
+    DEPOSIT = "deposit", _("dépôt")
+    PROCESS = "process", _("traitement")
+
+
 class ApiToken(models.Model):
-    """A named API token of a user, acting for that user only.
+    """A named API token of a user, acting for that user only, within its scopes, until it
+    expires.
 
     Only the SHA-256 of the key is stored: the key itself is shown once, when it is created.
-    A revoked token stays listed (when, which name) but authenticates nothing.
+    A revoked or expired token stays listed (when, which name) but authenticates nothing.
+    Tokens made before scopes and expiry existed keep every scope and no end date.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
@@ -136,6 +146,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    # Comma-separated ApiScope values, in the order of ApiScope.
+    scopes = models.CharField(_("portées"), max_length=40, default="read,deposit,process")
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("jeton d’API")
@@ -146,5 +159,19 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in self.scopes.split(",") if scope]
+
+    def scope_labels(self) -> list[str]:
+        return [str(ApiScope(scope).label) for scope in self.scope_list if scope in ApiScope]
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scope_list

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, TermsAcceptance, TermsVersion, User
@@ -41,6 +44,15 @@ def has_two_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def second_factor_required(user: User) -> bool:
+    """Staff always log in with a second factor; everyone does when the setting says so."""
+    return bool(user.is_staff or settings.TWO_FACTOR_REQUIRED)
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """The user's tokens, active ones first, newest first."""
     return ApiToken.objects.filter(user=user).order_by(
@@ -49,9 +61,11 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
 
 
 def api_token_by_digest(digest: str) -> ApiToken | None:
-    """The active token with this key digest, with its user (one query)."""
+    """The active (neither revoked nor expired) token with this key digest, with its user
+    (one query)."""
     return (
         ApiToken.objects.select_related("user")
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .filter(key_sha256=digest, revoked_at__isnull=True)
         .first()
     )

@@ -5,21 +5,24 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import emails, selectors
 from accounts.lockout import axes_username
-from accounts.models import ApiToken, TermsAcceptance, TermsVersion, User
+from accounts.models import ApiScope, ApiToken, TermsAcceptance, TermsVersion, User
 from accounts.tokens import activation_state, activation_token_read
 
 
@@ -243,7 +246,7 @@ def totp_start(*, user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name=str(TOTP_DEVICE_NAME), confirmed=False)
 
 
-def _check(device: TOTPDevice, token: str) -> CodeCheck:
+def _check(device: Device, token: str) -> CodeCheck:
     allowed, _reason = device.verify_is_allowed()
     if not allowed:
         return CodeCheck.THROTTLED
@@ -296,7 +299,55 @@ def totp_disable(*, user: User, token: str = "", password: str = "") -> CodeChec
         result = CodeCheck.REFUSED
     if result is CodeCheck.ACCEPTED:
         TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
     return result
+
+
+# --- Recovery codes (django-otp's static tokens) ------------------------------------------------
+RECOVERY_DEVICE_NAME = _("Codes de secours")
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+RECOVERY_CODE_LENGTH = 10
+
+
+def recovery_code_normalize(code: str) -> str:
+    """What the user typed, as stored: lower case, without the spaces and dashes of display."""
+    return "".join(ch for ch in code.lower() if ch not in " -")
+
+
+@transaction.atomic
+def recovery_codes_generate(*, user: User) -> list[str]:
+    """New single-use recovery codes, replacing any earlier ones; returned to be shown once.
+
+    Each is 10 characters of a 31-letter alphabet (about 50 bits): django-otp keeps static
+    tokens as they are, and a login tries at most a few before the lockout."""
+    device, _created = StaticDevice.objects.select_for_update().get_or_create(
+        user=user, defaults={"name": str(RECOVERY_DEVICE_NAME), "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [
+        "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+        for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)
+    ]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+@transaction.atomic
+def second_factor_verify(*, user: User, token: str) -> tuple[CodeCheck, Device | None]:
+    """A login code: the authenticator's 6 digits, or one of the recovery codes (used up).
+
+    Returns the device that accepted it, for ``django_otp.login``."""
+    token = recovery_code_normalize(token)
+    if token.isdigit():
+        device: Device | None = (
+            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        )
+    else:
+        device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None:
+        return CodeCheck.REFUSED, None
+    result = _check(device, token)
+    return result, device if result is CodeCheck.ACCEPTED else None
 
 
 # --- API tokens -------------------------------------------------------------------------------
@@ -309,24 +360,69 @@ def api_token_digest(key: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_on: date | None = None,
+) -> tuple[ApiToken, str]:
     """A new named token for the user; returns it with its key, which is never shown again.
 
-    The key is 256 random bits: a plain SHA-256 of it is as safe to store as a slow password
-    hash would be, and it keeps the check on every API call to one indexed lookup.
+    Scopes default to ``API_TOKEN_DEFAULT_SCOPES``; the token expires at the end of
+    ``expires_on`` (Paris time), by default ``API_TOKEN_DEFAULT_DAYS`` from today, at most
+    ``API_TOKEN_MAX_DAYS``. The key is 256 random bits: a plain SHA-256 of it is as safe to
+    store as a slow password hash would be, and it keeps the check on every API call to one
+    indexed lookup.
     """
     name = " ".join(name.split())[:100]
     if not name:
         raise ValueError("An API token needs a name.")
+    chosen = set(scopes if scopes is not None else settings.API_TOKEN_DEFAULT_SCOPES)
+    if not chosen or chosen - set(ApiScope.values):
+        raise ApiTokenInvalid(
+            {"scopes": [_("Choisissez au moins une portée : lecture, dépôt ou traitement.")]}
+        )
+    today = timezone.localdate()
+    expires_on = expires_on or today + timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
+    if not today <= expires_on <= today + timedelta(days=settings.API_TOKEN_MAX_DAYS):
+        raise ApiTokenInvalid(
+            {
+                "expires_on": [
+                    _(
+                        "La date d’expiration doit être comprise entre aujourd’hui "
+                        "et dans %(days)s jours."
+                    )
+                    % {"days": settings.API_TOKEN_MAX_DAYS}
+                ]
+            }
+        )
     # Locks the user row: two creations at once cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKEN_MAX_ACTIVE:
         raise ApiTokenLimitReached
     key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, key_sha256=api_token_digest(key), prefix=key[:12]
+        user=user,
+        name=name,
+        key_sha256=api_token_digest(key),
+        prefix=key[:12],
+        scopes=",".join(scope for scope in ApiScope.values if scope in chosen),
+        expires_at=_end_of_day(expires_on),
     )
     return token, key
+
+
+def _end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+class ApiTokenInvalid(ValueError):
+    """Scopes or an expiry date that a token cannot have; ``messages`` is keyed by field."""
+
+    def __init__(self, messages: dict[str, list[str]]) -> None:
+        super().__init__(messages)
+        self.messages = messages
 
 
 class ApiTokenLimitReached(Exception):

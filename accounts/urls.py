@@ -56,6 +56,11 @@ urlpatterns = [
         name="two_factor_confirm",
     ),
     path(
+        "double-authentification/codes-de-secours/",
+        two_factor.recovery_codes_renew,
+        name="recovery_codes_renew",
+    ),
+    path(
         "double-authentification/desactiver/",
         two_factor.two_factor_disable,
         name="two_factor_disable",

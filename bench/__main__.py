@@ -34,8 +34,9 @@ BENCHMARKS = {
     "sirene": "bench.sirene",
     "upload": "bench.upload",
     "search": "bench.search",
+    "connections": "bench.connections",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload", "search"}
+NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload", "search", "connections"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -47,7 +47,12 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    worker_class: str, workers: int, threads: int, *, config: str | None = None
+    worker_class: str,
+    workers: int,
+    threads: int,
+    *,
+    config: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[int]:
     port = free_port()
     command = [
@@ -62,7 +67,7 @@ def gunicorn(
         "--chdir", str(ROOT),
         *(["--config", config] if config else []),
     ]  # fmt: skip
-    with process(command, log_name=f"gunicorn-{port}", env=SERVER_ENV) as server:
+    with process(command, log_name=f"gunicorn-{port}", env={**SERVER_ENV, **(env or {})}) as server:
         probe = http_getter(port, "/sante/")
 
         def up() -> bool:

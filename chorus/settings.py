@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.TermsAcceptanceMiddleware",
     # Axes last, as its documentation asks: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
@@ -124,6 +126,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that a worker process started by a test sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif env_bool("DATABASE_POOL", True):
+    # PostgreSQL through psycopg's pool, one per process: a process never holds more than
+    # DATABASE_POOL_MAX_SIZE connections, and a request that finds them all busy waits up to
+    # DATABASE_POOL_TIMEOUT seconds for one instead of opening another. The README sizes it
+    # against the server's max_connections. Django refuses persistent connections with a pool.
+    _pool = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4, minimum=1),
+        "timeout": env_float("DATABASE_POOL_TIMEOUT", 30.0),
+    }
+    if _pool["min_size"] > _pool["max_size"] or _pool["timeout"] <= 0:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_MIN_SIZE must not exceed DATABASE_POOL_MAX_SIZE, and "
+            "DATABASE_POOL_TIMEOUT must be a positive number of seconds."
+        )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = _pool
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ------------------------------------------------------------
@@ -164,6 +183,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
 
 OTP_TOTP_ISSUER = "Chorus"
+# Second factor (TOTP, with recovery codes): required of every account when on, which is the
+# default in production (DEBUG off); `make run`, the demo and the tests relax it. Staff and the
+# admin always require it, whatever this says (accounts/middleware.py).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
+TWO_FACTOR_RECOVERY_CODES = env_int("TWO_FACTOR_RECOVERY_CODES", 10, minimum=1)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -320,7 +344,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "chorus.api.permissions.TokenScopePermission",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["chorus.api.throttling.TokenRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "chorus.api.pagination.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -361,6 +388,15 @@ API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
 API_IDEMPOTENCY_WAIT = env_int("API_IDEMPOTENCY_WAIT", 30, minimum=1)
 # A token's "last used" date is written at most this often (seconds): not one write per call.
 API_TOKEN_TOUCH_INTERVAL = env_int("API_TOKEN_TOUCH_INTERVAL", 60, minimum=0)
+# A token's scopes when none are asked for (comma-separated: read, deposit, process), its
+# lifetime when no end date is given (days), and the longest lifetime a user may choose.
+API_TOKEN_DEFAULT_SCOPES = env_list("API_TOKEN_DEFAULT_SCOPES", ["read", "deposit", "process"])
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 730, minimum=1)
+if not API_TOKEN_DEFAULT_SCOPES or set(API_TOKEN_DEFAULT_SCOPES) - {"read", "deposit", "process"}:
+    raise ImproperlyConfigured("API_TOKEN_DEFAULT_SCOPES takes read, deposit and/or process.")
+if API_TOKEN_DEFAULT_DAYS > API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DEFAULT_DAYS is above API_TOKEN_MAX_DAYS.")
 CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {
     "task": "chorus.purge_idempotency_keys",
     "schedule": 3600.0,

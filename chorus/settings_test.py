@@ -24,3 +24,5 @@ EMAIL_BACKEND = os.environ.get(
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 LANGUAGE_CODE = "fr"
 INVOICE_ROUTING_DELAY = 0
+# The second factor is a choice in tests, except for staff (always): see tests/utils/two_factor.py.
+TWO_FACTOR_REQUIRED = False

@@ -1,4 +1,7 @@
-"""Login in one or two steps: the password, then a code for users who switched 2FA on.
+"""Login in one or two steps: the password, then a code (or a recovery code) for users with 2FA.
+
+A user who must have a second factor and has none yet is logged in after the password, and
+``SecondFactorMiddleware`` takes them to the enrolment before anything else.
 
 Between the steps the user is NOT logged in: the session only holds who passed the password
 step, where they were going, and since when (``PENDING_KEY``). The code step logs in.
@@ -20,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp.models import Device
 
 from accounts import lockout, selectors, services
 from accounts.forms import THROTTLED_MESSAGE, LoginCodeForm, LoginForm
@@ -78,9 +82,11 @@ def login_otp(request: HttpRequest) -> HttpResponse:
         return lockout.lockout_response(request, user.email)
     form = LoginCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = services.totp_verify(user=user, token=form.cleaned_data["otp_token"])
-        if result is CodeCheck.ACCEPTED:
-            return _complete_login(request, user, pending)
+        result, device = services.second_factor_verify(
+            user=user, token=form.cleaned_data["otp_token"]
+        )
+        if result is CodeCheck.ACCEPTED and device is not None:
+            return _complete_login(request, user, pending, device)
         if result is CodeCheck.THROTTLED:
             form.add_error("otp_token", THROTTLED_MESSAGE)
         else:
@@ -92,9 +98,10 @@ def login_otp(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_otp.html", {"form": form})
 
 
-def _complete_login(request: HttpRequest, user: User, pending: dict[str, Any]) -> HttpResponse:
+def _complete_login(
+    request: HttpRequest, user: User, pending: dict[str, Any], device: Device
+) -> HttpResponse:
     del request.session[PENDING_KEY]
     auth_login(request, user, backend=pending["backend"])
-    device = selectors.confirmed_totp_device(user)
     django_otp.login(request, device)
     return language_at_login(request, HttpResponseRedirect(pending["next"]), user)

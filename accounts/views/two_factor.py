@@ -1,4 +1,5 @@
-"""Switching two-factor login (TOTP) on and off, from « Mon compte »."""
+"""Two-factor login (TOTP) from « Mon compte »: enrolment (at first login when it is required),
+recovery codes shown once and made again on demand, and switching it off where it is optional."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +21,16 @@ from accounts import selectors, services
 from accounts.forms import THROTTLED_MESSAGE, TotpConfirmForm, TotpDisableForm
 from accounts.services import CodeCheck
 from accounts.totp import qr_svg, secret_for_humans
+
+
+def _next(request: HttpRequest) -> str:
+    """Where the user was going when the enrolment stopped them (a path of this site only)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 def _page(
@@ -33,6 +46,9 @@ def _page(
     context: dict[str, Any] = {
         "device": device,
         "pending": pending,
+        "required": selectors.second_factor_required(user),
+        "recovery_codes_left": selectors.recovery_codes_left(user) if device else 0,
+        "next": _next(request),
         "confirm_form": confirm_form or TotpConfirmForm(),
         "disable_form": disable_form or TotpDisableForm(),
     }
@@ -42,13 +58,29 @@ def _page(
     return render(request, "accounts/two_factor.html", context, status=status)
 
 
+def _recovery_codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    # Rendered, not redirected: the codes are in this page only, never shown again.
+    response = render(
+        request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """GET shows the state; POST starts a setup (a new secret to scan)."""
-    if request.method == "POST" and not selectors.has_two_factor(request.user):
-        services.totp_start(user=request.user)
-        return redirect("accounts:two_factor")
+    """GET shows the state; POST starts a setup (a new secret to scan). A user who must have a
+    second factor and has none gets the secret at once: this is their enrolment."""
+    user = request.user
+    if not selectors.has_two_factor(user) and (
+        request.method == "POST"
+        or (selectors.second_factor_required(user) and not selectors.unconfirmed_totp_device(user))
+    ):
+        services.totp_start(user=user)
+        if request.method == "POST":
+            return redirect("accounts:two_factor")
     return _page(request)
 
 
@@ -66,7 +98,9 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
                 request,
                 _("La double authentification est activée : la connexion vous demandera un code."),
             )
-            return redirect("accounts:two_factor")
+            return _recovery_codes_page(
+                request, services.recovery_codes_generate(user=request.user)
+            )
         form.add_error(
             "otp_token",
             THROTTLED_MESSAGE if result is CodeCheck.THROTTLED else _("Code incorrect."),
@@ -74,10 +108,22 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     return _page(request, confirm_form=form, status=400)
 
 
+@login_required
+@require_POST
+def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    """New recovery codes; the earlier ones stop working."""
+    if not selectors.has_two_factor(request.user):
+        return redirect("accounts:two_factor")
+    return _recovery_codes_page(request, services.recovery_codes_generate(user=request.user))
+
+
 @sensitive_post_parameters("otp_token", "password")
 @login_required
 @require_POST
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    if selectors.second_factor_required(request.user):
+        messages.error(request, _("La double authentification est obligatoire pour votre compte."))
+        return redirect("accounts:two_factor")
     form = TotpDisableForm(request.POST)
     if form.is_valid():
         result = services.totp_disable(

@@ -33,8 +33,10 @@ class ErrorSerializer(serializers.Serializer):
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "Invalid input: field errors in `errors`.",
-    401: "No credentials, or a wrong, revoked or inactive token.",
-    403: "Session authentication only: the CSRF token is missing.",
+    401: "No credentials, or a wrong, revoked, expired or inactive token.",
+    403: "The token lacks the operation's scope (`token_scope`: read for reads, deposit for a "
+    "supplier's writes, process for an agent's); or, with session authentication, the CSRF "
+    "token is missing.",
     404: "Not found, or outside the caller's structures (existence is never revealed).",
     409: "The action does not apply in the invoice's current status, someone acted meanwhile, "
     "or a request with the same Idempotency-Key is still running.",
@@ -76,7 +78,7 @@ class AutoSchema(openapi.AutoSchema):
         codes = set(getattr(self.view, "error_codes", ()))
         codes.update({429, 503})
         if not self._is_public():
-            codes.add(401)
+            codes.update({401, 403})  # 403: a token without the operation's scope
         if "{" in self.path:
             codes.add(404)
         if getattr(self.view, "pagination_class", None) is not None:

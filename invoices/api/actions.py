@@ -16,6 +16,7 @@ from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.errors import Conflict, FileTypeRefused, PayloadTooLarge, field_errors
 from chorus.api.idempotency import idempotent
@@ -120,6 +121,8 @@ class InvoiceUploadApi(ApiView):
     """Deposit an invoice file: a structured file (Factur-X PDF, CII or UBL XML) carries its
     own data; a plain PDF comes with the header data and the totals it does not carry."""
 
+    token_scope = ApiScope.DEPOSIT
+
     parser_classes = [parsers.MultiPartParser]
     max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
 
@@ -220,6 +223,7 @@ class InvoiceUploadApi(ApiView):
 
 
 class InvoiceSubmitApi(ApiView):
+    token_scope = ApiScope.DEPOSIT
     error_codes = (409,)
 
     @extend_schema(
@@ -240,6 +244,7 @@ class InvoiceSubmitApi(ApiView):
 
 
 class InvoiceRecycleApi(ApiView):
+    token_scope = ApiScope.DEPOSIT
     error_codes = (409,)
 
     class InputSerializer(serializers.Serializer):
@@ -278,6 +283,7 @@ class InvoiceRecycleApi(ApiView):
 
 
 class InvoiceCompleteApi(ApiView):
+    token_scope = ApiScope.DEPOSIT
     error_codes = (409,)
     parser_classes = [JSONParser, parsers.MultiPartParser]
     max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
@@ -321,6 +327,7 @@ class InvoiceCompleteApi(ApiView):
 
 
 class InvoiceAcknowledgeRejectionApi(ApiView):
+    token_scope = ApiScope.DEPOSIT
     error_codes = (409,)
 
     @extend_schema(
@@ -341,6 +348,8 @@ class InvoiceAcknowledgeRejectionApi(ApiView):
 
 class InvoiceProcessApi(ApiView):
     """The recipient's agent decides (``traiterFactureRecue``)."""
+
+    token_scope = ApiScope.PROCESS
 
     error_codes = (409,)
 

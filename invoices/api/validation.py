@@ -11,6 +11,7 @@ from rest_framework import parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiScope
 from chorus.api.views import ApiView
 from invoices import files, services
 from invoices.api.actions import check_uploaded, file_errors
@@ -108,6 +109,8 @@ class ValidationReportSerializer(serializers.Serializer):
 
 class InvoiceValidateApi(ApiView):
     """Check an invoice file (Factur-X PDF, CII or UBL XML) without depositing it."""
+
+    token_scope = ApiScope.READ
 
     parser_classes = [parsers.MultiPartParser]
     max_body_size = files.MAX_FILE_SIZE + 1024 * 1024

@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
@@ -42,6 +43,8 @@ _ORDERINGS = [o for name in api_selectors.ORDERINGS for o in (name, f"-{name}")]
 
 class InvoicesApi(ApiView):
     """GET: the invoices the caller may see. POST: type an invoice (``soumettreFacture``)."""
+
+    token_scope = ApiScope.DEPOSIT
 
     pagination_class = PageNumberPagination
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.accounts.factories import totp_device
 from tests.factories import UserFactory
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ NEW = "une phrase de passe pour l'admin"
 
 @pytest.fixture
 def admin_client(client):  # type: ignore[no-untyped-def]
-    client.force_login(UserFactory(email="admin@example.fr", is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(email="admin@example.fr", is_staff=True, is_superuser=True))
     return client
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.accounts.factories import PendingUserFactory
+from tests.accounts.factories import PendingUserFactory, totp_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.utils.two_factor import enrolled_device
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +118,12 @@ def test_the_admin_login_sends_to_the_portal_login_which_enforces_the_same_rules
 
 
 def test_a_staff_member_reaches_the_admin_after_the_portal_login(client):
-    UserFactory(email="staff@example.fr", is_staff=True, is_superuser=True)
+    staff = UserFactory(email="staff@example.fr", is_staff=True, is_superuser=True)
+    device = enrolled_device(staff)
 
     response = login(client, "staff@example.fr", next="/admin/")
+    assert response.url == reverse("accounts:login_otp")
+    response = client.post(response.url, {"otp_token": totp_code(device)})
 
     assert response.url == "/admin/"
     assert client.get("/admin/").status_code == 200

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.models import TermsAcceptance, TermsVersion
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_a_user_who_has_not_accepted_the_terms_meets_them_right_after_login(clie
 
 @pytest.mark.parametrize("path", ["/", "/compte/", "/compte/double-authentification/", "/admin/"])
 def test_every_page_leads_to_the_gate_until_the_terms_are_accepted(client, path):
-    client.force_login(UserFactory(accept_terms=False, is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(accept_terms=False, is_staff=True, is_superuser=True))
 
     response = client.get(path)
 

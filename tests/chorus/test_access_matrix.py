@@ -114,6 +114,7 @@ MATRIX: dict[str, Route] = {
     "accounts:two_factor": Route(LOGIN),
     "accounts:two_factor_confirm": Route(LOGIN, method="post", body=lambda w: {"code": "1"}),
     "accounts:two_factor_disable": Route(LOGIN, method="post", body=lambda w: {"code": "1"}),
+    "accounts:recovery_codes_renew": Route(LOGIN, method="post"),
     # --- structures ---
     "structures:list": Route(LOGIN),
     "structures:create": Route(LOGIN),

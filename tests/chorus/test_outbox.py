@@ -20,6 +20,7 @@ from invoices.workflow import Status
 from tests.invoices.factories import deposited
 from tests.utils.services import require_postgresql
 from tests.utils.smtp import Mailbox, smtp_sink
+from tests.utils.two_factor import verified_login
 
 Pending, Sent, Failed = (OutgoingEmail.Status.PENDING, OutgoingEmail.Status.SENT,
                          OutgoingEmail.Status.FAILED)  # fmt: skip
@@ -93,7 +94,7 @@ def test_an_e_mail_refused_too_often_is_given_up_and_an_administrator_can_requeu
     assert email.status == Failed and email.attempts == 2
     assert outbox.emails_deliver_due() == 0  # abandoned e-mails wait for a person
     sink.refuse = None
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     response = client.post(
         "/admin/chorus/outgoingemail/",
         {"action": "requeue", "_selected_action": [email.pk]},

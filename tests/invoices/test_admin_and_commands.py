@@ -12,6 +12,7 @@ from invoices.models import EngagementRecord, Invoice, RejectionReason, StatusCh
 from invoices.workflow import Status
 from tests.factories import PublicStructureFactory
 from tests.invoices.factories import deposited
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +20,14 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("model", [Invoice, StatusChange, RejectionReason, EngagementRecord])
 def test_the_admin_lists_and_searches_each_model(personas, client, model):
     deposited(personas)
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     url = reverse(f"admin:invoices_{model._meta.model_name}_changelist")
     assert client.get(url, {"q": "F-"}).status_code == 200
 
 
 def test_an_invoice_is_read_only_in_admin(personas, client):
     invoice = deposited(personas)
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
     assert client.get(url).status_code == 200
     client.post(url, {"number": "CHANGED"})

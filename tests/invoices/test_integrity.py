@@ -23,6 +23,7 @@ from invoices.workflow import Status
 from tests.api.conftest import token_for
 from tests.invoices.factories import deposited, draft
 from tests.utils import workers
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +156,7 @@ def test_a_history_row_refuses_to_be_saved_again_or_deleted(personas):
 def test_the_admin_refuses_to_change_or_delete_an_invoice_or_its_history(personas, client, model):
     invoice = routed(personas)
     obj = invoice if model is Invoice else invoice.history.latest("id")
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     name = model._meta.model_name
     change_url = reverse(f"admin:invoices_{name}_change", args=[obj.pk])
     page = client.get(change_url)
@@ -174,7 +175,7 @@ def test_the_admin_refuses_to_change_or_delete_an_invoice_or_its_history(persona
 
 @pytest.mark.parametrize("model", [InvoiceLine, Attachment])
 def test_lines_and_files_have_no_admin_page_of_their_own(personas, client, model):
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     for view in ("changelist", "add"):
         with pytest.raises(NoReverseMatch):
             reverse(f"admin:invoices_{model._meta.model_name}_{view}")
@@ -183,7 +184,7 @@ def test_lines_and_files_have_no_admin_page_of_their_own(personas, client, model
 
 def test_the_invoice_admin_page_shows_lines_and_files_read_only(personas, client):
     invoice = routed(personas)
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
     html = client.get(url).content.decode()
     for prefix in ("lines", "attachments", "history"):

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from structures.models import MandateSignature, Membership, Service, SireneEstablishment, Structure
 from tests.structures.factories import SireneEstablishmentFactory
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client, personas):  # type: ignore[no-untyped-def]
     """The admin persona (who accepted the CGU, unlike pytest-django's admin user)."""
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     return client
 
 

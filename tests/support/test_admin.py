@@ -6,6 +6,7 @@ from django.urls import reverse
 from support import services
 from support.workflow import Action
 from tests.support.factories import ticket_to_service, ticket_to_support, visitor_ticket
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ def test_the_admin_lists_searches_and_filters_tickets(client, personas):
     ticket = ticket_to_service(personas.supplier_principal, personas.service, title="Rejet FAC-9")
     ticket_to_support(personas.supplier_member, title="Mot de passe")
     visitor_ticket()
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     url = reverse("admin:support_ticket_changelist")
     page = client.get(url).content.decode()
     assert ticket.number in page and "visiteur@example.test" in page
@@ -29,7 +30,7 @@ def test_the_admin_lists_searches_and_filters_tickets(client, personas):
 def test_the_admin_shows_the_conversation_read_only(client, personas):
     ticket = ticket_to_service(personas.supplier_principal, personas.service)
     services.ticket_act(ticket=ticket, action=Action.ANSWER, user=personas.agent, body="Réponse X")
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     url = reverse("admin:support_ticket_change", args=[ticket.pk])
     page = client.get(url).content.decode()
     assert "Réponse X" in page

@@ -13,6 +13,7 @@ from support.models import Ticket
 from support.views.common import add_service_errors
 from support.workflow import Action, TicketStatus
 from tests.support.factories import ticket_to_service, ticket_to_support, upload
+from tests.utils.two_factor import log_in_as, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +49,14 @@ def test_a_ticket_to_a_service_opens_for_its_sender_and_its_agents_only(
     client, personas, persona, status
 ):
     ticket = ticket_to_service(personas.supplier_principal, personas.service)
-    client.force_login(getattr(personas, persona))
+    log_in_as(client, getattr(personas, persona))
     assert client.get(detail(ticket)).status_code == status
 
 
 @pytest.mark.parametrize("persona, status", [("admin", 200), ("agent", 404), ("outsider", 404)])
 def test_a_ticket_to_support_opens_for_staff(client, personas, persona, status):
     ticket = ticket_to_support(personas.supplier_principal)
-    client.force_login(getattr(personas, persona))
+    log_in_as(client, getattr(personas, persona))
     assert client.get(detail(ticket)).status_code == status
 
 
@@ -150,7 +151,7 @@ def test_received_tickets_filter_by_status_category_and_dates(client, personas):
 def test_staff_receive_the_support_queue(client, personas):
     ticket_to_support(personas.supplier_principal, title="Pour le support")
     ticket_to_service(personas.supplier_principal, personas.service, title="Pour le service")
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)
     page = client.get(RECEIVED).content.decode()
     assert "Pour le support" in page and "Pour le service" not in page
 
