@@ -78,7 +78,7 @@ def _unsafe_name(name: str) -> bool:
     return (
         name.startswith(("/", "\\"))
         or (len(name) > 1 and name[1] == ":")
-        or ".." in path.parts
+        or ".." in path.parts  # not a path: a hostile name refused
         or "\x00" in name
     )
 

@@ -76,9 +76,15 @@ def test_an_entry_larger_than_an_invoice_file_is_rejected_alone(personas, settin
     assert "taille maximale" in rejected.errors[0]["message"]
 
 
-@pytest.mark.parametrize(
-    "name", ["../../etc/passwd.xml", "/etc/facture.xml", "a/../../facture.xml", "C:\\f.xml"]
-)
+HOSTILE_NAMES = [
+    "../../etc/passwd.xml",  # not a path: a hostile name the test sends
+    "/etc/facture.xml",
+    "a/../../facture.xml",  # not a path: a hostile name the test sends
+    "C:\\f.xml",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_a_name_that_leaves_the_archive_refuses_the_flux(personas, name):
     flux = integrated(personas, zip_of({"ok.xml": b"<a/>", name: b"<a/>"}))
 
