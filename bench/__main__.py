@@ -32,8 +32,9 @@ BENCHMARKS = {
     "pdf": "bench.pdf",
     "sirene": "bench.sirene",
     "upload": "bench.upload",
+    "flux": "bench.flux",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "upload"}
+NEEDS_DATABASE = {"api", "routing", "pages", "upload", "flux"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
