@@ -72,12 +72,14 @@ def _zip(files: list[bytes]) -> bytes:
 
 def _integrate(suppliers: list[data.Supplier], contents: list[bytes], name: str) -> dict:
     """Receive every flux, then let a worker of 2 processes integrate them; the rate."""
+    from django.conf import settings
     from django.core.files.base import ContentFile
     from django.db.models import Max, Min, Sum
 
     from flux.models import Flux
     from flux.services import flux_receive
 
+    settings.FLUX_QUEUE = FLUX_QUEUE  # where this process enqueues the integrations
     _purge()
     started = time.perf_counter()
     ids = []
