@@ -21,12 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def as_user(client):  # type: ignore[no-untyped-def]
-    def login(user):  # type: ignore[no-untyped-def]
-        client.force_login(user)
-        return client
-
-    return login
+def signed_in(client):  # type: ignore[no-untyped-def]
+    return lambda user: client.force_login(user) or client
 
 
 def partly_integrated(personas) -> Flux:  # type: ignore[no-untyped-def]
@@ -39,8 +35,8 @@ def partly_integrated(personas) -> Flux:  # type: ignore[no-untyped-def]
     return services.flux_integrate(flux_id=flux.pk)
 
 
-def test_a_supplier_deposits_a_flux_and_lands_on_its_follow_up(personas, as_user):
-    client = as_user(personas.supplier_member)
+def test_a_supplier_deposits_a_flux_and_lands_on_its_follow_up(personas, signed_in):
+    client = signed_in(personas.supplier_member)
     upload = SimpleUploadedFile("lot.json", json_flux(personas.acme.identifier, 2))
 
     response = client.post(
@@ -53,8 +49,8 @@ def test_a_supplier_deposits_a_flux_and_lands_on_its_follow_up(personas, as_user
     assert flux.depositor == personas.supplier_member
 
 
-def test_a_file_that_is_no_flux_is_refused_next_to_its_field(personas, as_user):
-    client = as_user(personas.supplier_member)
+def test_a_file_that_is_no_flux_is_refused_next_to_its_field(personas, signed_in):
+    client = signed_in(personas.supplier_member)
     upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n")
 
     response = client.post(reverse("flux:upload"), {"supplier": personas.acme.pk, "file": upload})
@@ -64,16 +60,16 @@ def test_a_file_that_is_no_flux_is_refused_next_to_its_field(personas, as_user):
     assert not Flux.objects.exists()
 
 
-def test_the_navigation_leads_to_the_follow_up_of_flux(personas, as_user):
-    response = as_user(personas.supplier_member).get(reverse("flux:list"))
+def test_the_navigation_leads_to_the_follow_up_of_flux(personas, signed_in):
+    response = signed_in(personas.supplier_member).get(reverse("flux:list"))
 
     assert f'href="{reverse("flux:list")}" aria-current="page"' in response.text
     assert "Suivi des flux" in response.text
 
 
-def test_the_detail_lists_each_invoice_and_filters_by_result(personas, as_user):
+def test_the_detail_lists_each_invoice_and_filters_by_result(personas, signed_in):
     flux = partly_integrated(personas)
-    client = as_user(personas.supplier_principal)
+    client = signed_in(personas.supplier_principal)
     url = reverse("flux:detail", args=[flux.pk])
 
     everything = client.get(url).text
@@ -84,10 +80,10 @@ def test_the_detail_lists_each_invoice_and_filters_by_result(personas, as_user):
     assert "Partiellement intégré" in everything
 
 
-def test_the_rejects_are_exported_as_csv(personas, as_user):
+def test_the_rejects_are_exported_as_csv(personas, signed_in):
     flux = partly_integrated(personas)
 
-    response = as_user(personas.supplier_member).get(reverse("flux:rejects", args=[flux.pk]))
+    response = signed_in(personas.supplier_member).get(reverse("flux:rejects", args=[flux.pk]))
 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
@@ -96,18 +92,18 @@ def test_the_rejects_are_exported_as_csv(personas, as_user):
     assert response["Content-Disposition"] == f'attachment; filename="rejets-flux-{flux.pk}.csv"'
 
 
-def test_nobody_outside_the_structure_sees_a_flux(personas, as_user):
+def test_nobody_outside_the_structure_sees_a_flux(personas, signed_in):
     flux = partly_integrated(personas)
-    client = as_user(personas.outsider)
+    client = signed_in(personas.outsider)
 
     assert client.get(reverse("flux:detail", args=[flux.pk])).status_code == 404
     assert client.get(reverse("flux:rejects", args=[flux.pk])).status_code == 404
     assert "lot.json" not in client.get(reverse("flux:list")).text
 
 
-def test_the_pages_speak_english_on_request(personas, as_user):
+def test_the_pages_speak_english_on_request(personas, signed_in):
     flux = partly_integrated(personas)
-    client = as_user(personas.supplier_member)
+    client = signed_in(personas.supplier_member)
     client.cookies["django_language"] = "en"
 
     assert "Flux follow-up" in client.get(reverse("flux:list")).text
@@ -115,8 +111,8 @@ def test_the_pages_speak_english_on_request(personas, as_user):
     assert "Deposit a flux" in client.get(reverse("flux:upload")).text
 
 
-def test_the_list_s_query_count_does_not_grow_with_the_flux(personas, as_user):
-    client = as_user(personas.supplier_member)
+def test_the_list_s_query_count_does_not_grow_with_the_flux(personas, signed_in):
+    client = signed_in(personas.supplier_member)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
