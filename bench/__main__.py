@@ -35,8 +35,9 @@ BENCHMARKS = {
     "upload": "bench.upload",
     "search": "bench.search",
     "connections": "bench.connections",
+    "flux": "bench.flux",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload", "search", "connections"}
+NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload", "search", "connections", "flux"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from accounts.api import MeApi, TokenCreateApi
+from flux.api import FluxDetailApi, FluxListApi
 from invoices.api import actions
 from invoices.api import views as invoices
 from invoices.api.seals import SealDetailApi, SealLatestApi
@@ -60,6 +61,8 @@ urlpatterns = [
         name="structure-engagements",
     ),
     path("rejection-reasons/", invoices.RejectionReasonsApi.as_view(), name="rejection-reasons"),
+    path("flux/", FluxListApi.as_view(), name="flux-list"),
+    path("flux/<id:pk>/", FluxDetailApi.as_view(), name="flux-detail"),
     path("invoices/", invoices.InvoicesApi.as_view(), name="invoice-list"),
     path("invoices/upload/", actions.InvoiceUploadApi.as_view(), name="invoice-upload"),
     path("invoices/validate/", InvoiceValidateApi.as_view(), name="invoice-validate"),

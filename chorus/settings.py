@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "invoices",
     "support",
     "dashboards",
+    "flux",
 ]
 
 MIDDLEWARE = [
@@ -500,6 +501,23 @@ AUDIT_SEAL_EMAILS = env_list("AUDIT_SEAL_EMAILS", [])
 CELERY_BEAT_SCHEDULE["invoices-seal-audit-trail"] = {
     "task": "invoices.seal_audit_trail",
     "schedule": float(AUDIT_SEAL_INTERVAL),
+}
+
+# --- Flux (files of invoices deposited at once) ---------------------------------------------
+FLUX_MAX_INVOICES = env_int("FLUX_MAX_INVOICES", 500, minimum=1)
+FLUX_MAX_BYTES = env_int("FLUX_MAX_BYTES", 120 * 1024 * 1024, minimum=1024)
+# What the entries of a ZIP flux may unpack to, all together, and how much each may grow.
+FLUX_MAX_UNPACKED_BYTES = env_int("FLUX_MAX_UNPACKED_BYTES", 240 * 1024 * 1024, minimum=1024)
+FLUX_MAX_RATIO = env_int("FLUX_MAX_RATIO", 100, minimum=1)
+# Invoices judged and deposited per transaction: a worker killed loses at most one chunk's work,
+# which the next run does again (the items are marked done in the chunk's transaction).
+FLUX_CHUNK_SIZE = env_int("FLUX_CHUNK_SIZE", 50, minimum=1)
+FLUX_QUEUE = env_str("FLUX_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+# A flux in a transient status untouched for this long lost its worker: the sweep resumes it.
+FLUX_STUCK_AFTER = env_int("FLUX_STUCK_AFTER", 300, minimum=1)
+CELERY_BEAT_SCHEDULE["flux-sweep"] = {
+    "task": "flux.sweep",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
 
 # --- Dashboards: late-payment interest shown to suppliers -----------------------------------

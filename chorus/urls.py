@@ -21,6 +21,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("structures/", include("structures.urls")),
     path("factures/", include("invoices.urls")),
+    path("flux/", include("flux.urls")),
     path("sollicitations/", include("support.urls")),
     path("tableau-de-bord/", include("dashboards.urls")),
     path("aide/", include("support.help_urls")),

@@ -15,6 +15,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.helpers import log_in, ready, violations
 from tests.dashboards.factories import days_ago, paid, sent
 from tests.factories import DEFAULT_PASSWORD
+from tests.flux.test_pages import partly_integrated
 from tests.invoices.factories import invoice_in
 from tests.support.factories import ticket_to_service
 
@@ -38,6 +39,7 @@ def world(personas):  # type: ignore[no-untyped-def]
         available=sent(personas, status=Status.MISE_A_DISPOSITION, deposited=days_ago(40)),
         paid=paid(personas, deposited=days_ago(50), paid_at=days_ago(3), amount="1234.56"),
         ticket=ticket_to_service(personas.supplier_principal, personas.service),
+        flux=partly_integrated(personas),
     )
 
 
@@ -94,6 +96,9 @@ def test_supplier_pages(page, world):  # type: ignore[no-untyped-def]
         "tickets": "/sollicitations/",
         "ticket-from-invoice": f"/sollicitations/nouvelle/?facture={world.rejected.pk}",
         "profile": "/compte/",
+        "flux-upload": "/flux/deposer/",
+        "flux-list": "/flux/",
+        "flux-detail": f"/flux/{world.flux.pk}/",
     }
     assert audit(page, pages, "supplier") == {}
 

@@ -75,6 +75,10 @@ def _after_a_seal(w: Any) -> list[Any]:
     return []
 
 
+def _flux(w: Any) -> list[Any]:
+    return [w.flux.pk]
+
+
 def _ticket_message(w: Any) -> dict[str, Any]:
     return {"action": "ADD_INFO", "body": "Complément."}
 
@@ -158,6 +162,10 @@ MATRIX: dict[str, Route] = {
     "invoices:sent_export": Route(LOGIN),
     "invoices:create": Route(LOGIN),
     "invoices:upload": Route(LOGIN),
+    "flux:list": Route(LOGIN),
+    "flux:upload": Route(LOGIN),
+    "flux:detail": Route(SCOPED, args=_flux, allowed=SUPPLIER),
+    "flux:rejects": Route(SCOPED, args=_flux, allowed=SUPPLIER),
     "invoices:validate": Route(LOGIN, notes="checks a file against the rules, stores nothing"),
     "invoices:upload_review": Route(
         SCOPED, args=lambda w: [w.structured_draft.pk], allowed=SUPPLIER
@@ -231,6 +239,8 @@ MATRIX: dict[str, Route] = {
     "api:structure-engagements": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:rejection-reasons": Route(API_LOGIN),
     "api:invoice-list": Route(API_LOGIN),
+    "api:flux-list": Route(API_LOGIN),
+    "api:flux-detail": Route(API_SCOPED, args=_flux, allowed=SUPPLIER),
     "api:invoice-upload": Route(API_LOGIN, method="post"),
     "api:invoice-validate": Route(API_LOGIN, method="post"),
     "api:invoice-detail": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
@@ -301,6 +311,21 @@ class World:
         for status in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
             invoice_services.invoice_route(invoice_id=invoice.pk, expected_status=status)
         return invoice
+
+    @cached_property
+    def flux(self) -> Any:
+        from django.core.files.base import ContentFile
+
+        from flux import services as flux_services
+        from tests.flux.files import json_flux
+
+        content = json_flux(self.acme.identifier, 1)
+        return flux_services.flux_receive(
+            user=self.personas.supplier_principal,
+            supplier=self.acme,
+            content=ContentFile(content, name="flux.json"),
+            name="flux.json",
+        ).flux
 
     @cached_property
     def draft(self) -> Any:

@@ -1,0 +1,51 @@
+"""The e-mail to the depositor once a flux is integrated (or refused): its counts and a link.
+
+Queued in the outbox (chorus/outbox.py) in the transaction that ends the flux, so that it
+exists exactly when that event does, once; sent by a task after the commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from chorus import outbox
+from flux.models import Flux
+
+
+def done_key(flux: Flux) -> str:
+    return f"flux-done:{flux.pk}:"
+
+
+def queue_flux_done(flux: Flux) -> bool:
+    user = flux.depositor
+    context = {
+        "flux": flux,
+        "user": user,
+        "url": settings.SITE_URL + reverse("flux:detail", args=[flux.pk]),
+    }
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        subject = render_to_string("flux/emails/done_subject.txt", context)
+        body = render_to_string("flux/emails/done.txt", context)
+        html = render_to_string("flux/emails/done.html", context)
+    key = f"{done_key(flux)}{user.pk}"
+    queued = outbox.email_queue(
+        key=key, to=user.contact_email or user.email, subject=" ".join(subject.split()),
+        body=body, html=html,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _send_after_commit(done_key(flux)))
+    return queued
+
+
+def _send_after_commit(key_prefix: str) -> None:
+    from invoices.tasks import notify_queued
+
+    try:
+        notify_queued.apply_async(([key_prefix],))
+    except Exception:  # the outbox's sweep sends it all the same
+        import logging
+
+        logging.getLogger(__name__).exception("could not enqueue the e-mail %s", key_prefix)

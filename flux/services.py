@@ -1,0 +1,251 @@
+"""Every write on flux: receiving one, integrating it chunk by chunk, resuming a lost one.
+
+- ``flux_receive`` (the request): stores the file as received (byte for byte, SHA-256, size)
+  and enqueues its integration once committed. The same file deposited again for the same
+  structure is the first flux (a unique digest per structure), never a second integration.
+- ``flux_integrate`` (the worker): opens the file, refuses the whole flux when its container is
+  not acceptable, else records one item per invoice, then judges and deposits them one chunk at
+  a time. Each chunk is one transaction that locks the flux row, re-reads its pending items,
+  and marks each one done with its invoice or its errors: a worker killed mid-flux loses its
+  chunk's work whole, and the next run (the message redelivered, or the sweep) takes the flux
+  up where the last commit left it — each invoice integrated exactly once.
+- ``flux_sweep``: the flux whose worker went silent, to enqueue again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from flux import notifications
+from flux.container import Container, FluxRefused, kind_of
+from flux.judging import judge
+from flux.models import Flux, FluxItem
+from structures.selectors import deposit_refusal_reason
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from structures.models import Structure
+
+logger = logging.getLogger(__name__)
+
+
+class FluxError(Exception):
+    """A flux refused at the door (nothing stored); ``field`` names what to fix."""
+
+    def __init__(self, message: str, *, field: str = "file", http_status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.http_status = http_status
+
+
+@dataclass(frozen=True)
+class Received:
+    flux: Flux
+    created: bool  # False: the same file was already deposited, this is the first flux
+
+
+def _digest(content: Any) -> tuple[str, int, bytes]:
+    """SHA-256, size and first bytes of an uploaded file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    content.seek(0)
+    for chunk in content.chunks():
+        if len(head) < 64:
+            head += chunk[:64]
+        digest.update(chunk)
+        size += len(chunk)
+    content.seek(0)
+    return digest.hexdigest(), size, head
+
+
+def _check_size(size: int) -> None:
+    if size == 0:
+        raise FluxError(_("Le flux est vide."))
+    if size > settings.FLUX_MAX_BYTES:
+        raise FluxError(
+            _("Le flux dépasse la taille maximale de %(size)s Mo.")
+            % {"size": settings.FLUX_MAX_BYTES // 2**20},
+            http_status=413,
+        )
+
+
+def flux_receive(*, user: User, supplier: Structure, content: Any, name: str) -> Received:
+    """Store a flux and enqueue its integration; ``content`` is a Django ``File``."""
+    refusal = deposit_refusal_reason(user, supplier)
+    if refusal or supplier.is_public:
+        raise FluxError(refusal or _("Une structure publique ne dépose pas de facture."),
+                        field="supplier_siret")  # fmt: skip
+    sha256, size, head = _digest(content)
+    _check_size(size)
+    kind = kind_of(head)
+    if kind is None:
+        raise FluxError(
+            _("Un flux est une archive ZIP, un fichier XML ou un tableau JSON de factures."),
+            http_status=415,
+        )
+    existing = Flux.objects.filter(supplier=supplier, sha256=sha256).first()
+    if existing is not None:
+        return Received(existing, created=False)
+    flux = Flux(supplier=supplier, depositor=user, kind=kind, original_name=name[:255],
+                size=size, sha256=sha256)  # fmt: skip
+    flux.file.save(name or "flux", File(content), save=False)
+    try:
+        with transaction.atomic():
+            flux.save(force_insert=True)
+            transaction.on_commit(lambda: enqueue_integration(flux.pk))
+    except IntegrityError:
+        # The same file, deposited at the same moment by another request: the first one wins.
+        flux.file.delete(save=False)
+        return Received(Flux.objects.get(supplier=supplier, sha256=sha256), created=False)
+    except BaseException:
+        flux.file.delete(save=False)
+        raise
+    return Received(flux, created=True)
+
+
+def enqueue_integration(flux_id: int) -> None:
+    """Ask a worker to integrate the flux; a broker down is logged (the sweep recovers)."""
+    from flux import tasks
+
+    try:
+        tasks.integrate_flux.apply_async((flux_id,), queue=settings.FLUX_QUEUE)
+    except Exception:
+        logger.exception("could not enqueue the integration of flux %s", flux_id)
+
+
+# --- integration -------------------------------------------------------------------------------
+def _locked(flux_id: int) -> Flux | None:
+    return (
+        Flux.objects.select_for_update(of=("self",))
+        .select_related("supplier", "depositor")
+        .filter(pk=flux_id)
+        .first()
+    )
+
+
+def _open_items(flux: Flux, container: Container) -> None:
+    """The flux's first step: refused whole, or one pending item per invoice."""
+    now = timezone.now()
+    try:
+        entries = container.entries()
+    except FluxRefused as exc:
+        flux.status = Flux.Status.REFUSE
+        flux.refusal = exc.message
+        flux.started_at = flux.finished_at = flux.touched_at = now
+        flux.save(update_fields=["status", "refusal", "started_at", "finished_at", "touched_at"])
+        notifications.queue_flux_done(flux)
+        return
+    FluxItem.objects.bulk_create(
+        [FluxItem(flux=flux, position=e.position, name=e.name[:255]) for e in entries]
+    )
+    flux.status = Flux.Status.EN_COURS
+    flux.item_count = len(entries)
+    flux.started_at = flux.touched_at = now
+    flux.save(update_fields=["status", "item_count", "started_at", "touched_at"])
+
+
+def _integrate_chunk(flux: Flux, container: Container) -> bool:
+    """Judge the next pending items of a locked flux; False once none is left."""
+    pending = list(
+        FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING).order_by("position")[
+            : settings.FLUX_CHUNK_SIZE
+        ]
+    )
+    if not pending:
+        _finish(flux)
+        return False
+    now = timezone.now()
+    for item in pending:
+        verdict = judge(user=flux.depositor, flux=flux, container=container, position=item.position)
+        item.number = verdict.number[:255]
+        item.invoice = verdict.invoice
+        item.errors = verdict.errors
+        item.result = FluxItem.Result.INTEGRATED if verdict.invoice else FluxItem.Result.REJECTED
+        item.done_at = now
+    FluxItem.objects.bulk_update(pending, ["number", "invoice", "errors", "result", "done_at"])
+    _count(flux)
+    flux.touched_at = timezone.now()
+    flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
+    return True
+
+
+def _count(flux: Flux) -> None:
+    counts = FluxItem.objects.filter(flux=flux).aggregate(
+        integrated=Count("pk", filter=Q(result=FluxItem.Result.INTEGRATED)),
+        rejected=Count("pk", filter=Q(result=FluxItem.Result.REJECTED)),
+    )
+    flux.integrated_count = counts["integrated"]
+    flux.rejected_count = counts["rejected"]
+
+
+def _finish(flux: Flux) -> None:
+    _count(flux)
+    if flux.integrated_count == 0:
+        flux.status = Flux.Status.REFUSE
+        flux.refusal = _("Aucune facture du flux n'a pu être intégrée.")
+    elif flux.rejected_count:
+        flux.status = Flux.Status.PARTIEL
+    else:
+        flux.status = Flux.Status.INTEGRE
+    flux.finished_at = flux.touched_at = timezone.now()
+    flux.save(update_fields=["status", "refusal", "integrated_count", "rejected_count",
+                             "finished_at", "touched_at"])  # fmt: skip
+    notifications.queue_flux_done(flux)
+
+
+def _step(flux_id: int, container: Container | None) -> tuple[bool, Container | None]:
+    with transaction.atomic():
+        flux = _locked(flux_id)
+        if flux is None or flux.is_done:
+            return False, container
+        if container is None:
+            container = _enter(flux)
+        if flux.status == Flux.Status.RECU:
+            _open_items(flux, container)
+            return not flux.is_done, container
+        return _integrate_chunk(flux, container), container
+
+
+def _enter(flux: Flux) -> Container:
+    handle = flux.file.open("rb")
+    return Container(flux, handle)
+
+
+def flux_integrate(*, flux_id: int) -> Flux | None:
+    """Integrate a flux to its end (or what is left of it); safe to run twice, or at once."""
+    container: Container | None = None
+    try:
+        more = True
+        while more:
+            more, container = _step(flux_id, container)
+    finally:
+        if container is not None:
+            container.handle.close()
+    return Flux.objects.filter(pk=flux_id).first()
+
+
+@transaction.atomic
+def flux_sweep(*, stuck_after: timedelta) -> list[int]:
+    """The flux left in a transient status by a lost message or a dead worker; each one is
+    marked touched, so that it is enqueued again at most once per ``stuck_after``."""
+    limit = timezone.now() - stuck_after
+    stuck = list(
+        Flux.objects.select_for_update(skip_locked=True)
+        .filter(status__in=Flux.TRANSIENT, touched_at__lt=limit)
+        .values_list("pk", flat=True)[:1000]
+    )
+    Flux.objects.filter(pk__in=stuck).update(touched_at=timezone.now())
+    return stuck

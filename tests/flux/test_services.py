@@ -1,0 +1,180 @@
+"""A flux received then integrated by the service the worker calls: each invoice judged like a
+single deposit, good ones deposited, the others rejected with their reasons, counted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from django.core import mail
+
+from chorus.models import OutgoingEmail
+from flux import services
+from flux.models import Flux, FluxItem
+from invoices.models import DepositMode, Invoice
+from invoices.workflow import Status
+from tests.flux.files import as_file, json_flux, json_invoice, zip_of
+from tests.invoices.structured_files import cii_to_the_state, set_cii
+
+pytestmark = pytest.mark.django_db
+
+
+def receive(personas, content: bytes, name: str = "flux.json", user=None) -> Flux:  # type: ignore[no-untyped-def]
+    received = services.flux_receive(
+        user=user or personas.supplier_member,
+        supplier=personas.acme,
+        content=as_file(content, name),
+        name=name,
+    )
+    return received.flux
+
+
+def integrated(personas, content: bytes, name: str = "flux.json") -> Flux:  # type: ignore[no-untyped-def]
+    flux = receive(personas, content, name)
+    return services.flux_integrate(flux_id=flux.pk)
+
+
+def test_the_flux_is_stored_byte_for_byte_with_its_digest(personas):
+    content = json_flux(personas.acme.identifier, 2)
+
+    flux = receive(personas, content)
+
+    assert flux.status == Flux.Status.RECU
+    assert (flux.kind, flux.size) == (Flux.Kind.JSON, len(content))
+    assert flux.sha256 == hashlib.sha256(content).hexdigest()
+    with flux.file.open("rb") as stored:
+        assert stored.read() == content
+
+
+def test_a_json_flux_of_good_invoices_is_integrated_whole(personas):
+    flux = integrated(personas, json_flux(personas.acme.identifier, 3))
+
+    assert (flux.status, flux.item_count, flux.integrated_count, flux.rejected_count) == (
+        Flux.Status.INTEGRE, 3, 3, 0,
+    )  # fmt: skip
+    items = list(flux.items.order_by("position"))
+    assert [i.number for i in items] == ["F-0000", "F-0001", "F-0002"]
+    invoices = Invoice.objects.filter(pk__in=[i.invoice_id for i in items])
+    assert {(inv.status, inv.deposit_mode) for inv in invoices} == {
+        (Status.DEPOSEE, DepositMode.SAISIE_API)
+    }
+    assert [inv.lines.count() for inv in invoices] == [3, 3, 3]
+
+
+def test_bad_invoices_are_rejected_with_their_reasons_and_the_good_ones_deposited(personas):
+    siret = personas.acme.identifier
+    invoices = [
+        json_invoice(siret, "OK-1"),
+        json_invoice(siret, "BAD-1", service_code="INCONNU"),
+        json_invoice(siret, "BAD-2", lines=0),
+        json_invoice(siret, "OK-1"),  # the same number twice in one flux
+    ]
+    flux = integrated(personas, json.dumps(invoices).encode())
+
+    assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 1, 3)
+    items = {i.position: i for i in flux.items.all()}
+    assert items[1].result == FluxItem.Result.INTEGRATED
+    assert [(e["rule"], e["field"]) for e in items[2].errors] == [("CHORUS", "service_code")]
+    assert [(e["rule"], e["field"]) for e in items[3].errors] == [("SCHEMA", "lines")]
+    assert [(e["rule"], e["field"]) for e in items[4].errors] == [("CHORUS", "number")]
+    assert "déjà été utilisé" in items[4].errors[0]["message"]
+    assert Invoice.objects.filter(supplier=personas.acme).count() == 1
+
+
+def test_a_flux_with_nothing_integrable_is_refused(personas):
+    siret = personas.acme.identifier
+    bad = [json_invoice(siret, f"X-{i}", recipient_siret="123") for i in range(2)]
+
+    flux = integrated(personas, json.dumps(bad).encode())
+
+    assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.REFUSE, 0, 2)
+    assert flux.refusal
+
+
+def test_a_zip_of_cii_files_is_judged_by_the_standards_and_the_portal(personas):
+    good = cii_to_the_state(seller_siret=personas.acme.siret)
+    wrong_total = cii_to_the_state(
+        "CII_example2.xml",
+        seller_siret=personas.acme.siret,
+        change=set_cii("//ram:GrandTotalAmount", "1.00"),
+    )
+    other_seller = cii_to_the_state("CII_example4.xml", seller_siret=personas.globex.siret)
+    content = zip_of({"a/une.xml": good, "deux.xml": wrong_total, "trois.xml": other_seller})
+
+    flux = integrated(personas, content, "lot.zip")
+
+    assert (flux.kind, flux.status, flux.integrated_count, flux.rejected_count) == (
+        Flux.Kind.ZIP, Flux.Status.PARTIEL, 1, 2,
+    )  # fmt: skip
+    items = {i.position: i for i in flux.items.all()}
+    assert items[1].name == "a/une.xml" and items[1].invoice.deposit_mode == DepositMode.UPLOAD_API
+    assert "BR-CO-16" in {e["rule"] for e in items[2].errors}
+    assert ("CHORUS", "supplier_siret") in [(e["rule"], e["field"]) for e in items[3].errors]
+
+
+def test_one_xml_file_is_a_flux_of_one_invoice(personas):
+    flux = integrated(personas, cii_to_the_state(seller_siret=personas.acme.siret), "f.xml")
+
+    assert (flux.kind, flux.status, flux.item_count) == (Flux.Kind.XML, Flux.Status.INTEGRE, 1)
+
+
+def test_the_same_file_twice_is_the_first_flux_never_a_second_integration(personas):
+    content = json_flux(personas.acme.identifier, 2)
+    first = integrated(personas, content)
+
+    again = services.flux_receive(
+        user=personas.supplier_principal, supplier=personas.acme,
+        content=as_file(content, "autre-nom.json"), name="autre-nom.json",
+    )  # fmt: skip
+
+    assert (again.created, again.flux.pk) == (False, first.pk)
+    assert Flux.objects.count() == 1
+    assert Invoice.objects.filter(supplier=personas.acme).count() == 2
+
+
+def test_integrating_twice_changes_nothing_more(personas):
+    flux = integrated(personas, json_flux(personas.acme.identifier, 2))
+
+    services.flux_integrate(flux_id=flux.pk)
+
+    assert Invoice.objects.filter(supplier=personas.acme).count() == 2
+    assert OutgoingEmail.objects.filter(key__startswith=f"flux-done:{flux.pk}:").count() == 1
+
+
+def test_a_flux_resumes_where_its_last_chunk_committed(personas, settings):
+    settings.FLUX_CHUNK_SIZE = 2
+    flux = receive(personas, json_flux(personas.acme.identifier, 5))
+    container = None
+    for _ in range(2):  # the container opened, then one chunk: as if the worker died there
+        _more, container = services._step(flux.pk, container)
+    container.handle.close()
+    assert FluxItem.objects.filter(flux=flux).exclude(result=FluxItem.Result.PENDING).count() == 2
+
+    done = services.flux_integrate(flux_id=flux.pk)
+
+    assert (done.status, done.integrated_count) == (Flux.Status.INTEGRE, 5)
+    assert Invoice.objects.filter(supplier=personas.acme).count() == 5
+
+
+def test_the_depositor_is_told_by_email_with_the_counts_and_a_link(personas):
+    flux = integrated(personas, json_flux(personas.acme.identifier, 2))
+
+    email = OutgoingEmail.objects.get(key__startswith=f"flux-done:{flux.pk}:")
+    assert email.to == personas.supplier_member.email
+    assert "intégrées : 2" in email.body and f"/flux/{flux.pk}/" in email.body
+    assert "Intégré" in email.subject
+    assert not mail.outbox  # sent by a task after the commit, not inside the worker's transaction
+
+
+def test_a_member_without_the_right_to_deposit_cannot_send_a_flux(personas):
+    with pytest.raises(services.FluxError):
+        receive(personas, json_flux(personas.acme.identifier, 1), user=personas.outsider)
+    assert not Flux.objects.exists()
+
+
+def test_a_file_that_is_no_flux_is_refused_at_the_door(personas):
+    with pytest.raises(services.FluxError) as refused:
+        receive(personas, b"%PDF-1.7 not a flux", "f.pdf")
+    assert refused.value.http_status == 415
+    assert not Flux.objects.exists()
