@@ -88,6 +88,18 @@ def test_a_version_published_while_the_manager_read_the_old_one_is_not_signed_un
     assert not MandateSignature.objects.filter(structure=personas.acme).exists()
 
 
+@pytest.mark.parametrize("version", ["", "²", "9" * 40, "-1"])
+def test_a_missing_or_odd_version_signs_nothing(client, personas, version):
+    unsigned(personas)
+
+    response = as_user(client, personas.supplier_principal).post(
+        mandate_url(personas), {"accept": "on", "version": version}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert not MandateSignature.objects.filter(structure=personas.acme).exists()
+
+
 def test_a_signed_version_refuses_any_edit_in_the_model_and_the_admin(client, personas):
     signed = selectors.current_mandate()
     signed.body += " Clause ajoutée."
