@@ -18,9 +18,10 @@ from django.db import connection, transaction
 from pypdf import PdfReader
 
 from chorus.models import OutgoingEmail
-from invoices import integrity, seals
+from invoices import integrity, seals, tasks
 from invoices.models import Attachment, Invoice, SealedRemoval, StatusChange
 from invoices.services import SYSTEM_ROUTING
+from invoices.services import seals as seal_services
 from invoices.services.common import history_append, locked
 from invoices.services.seals import seal_create, seal_record_removal
 from invoices.workflow import Status
@@ -339,3 +340,38 @@ def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(person
     assert seal.history_until == last.pk
     assert seal.heads[str(invoice.pk)] == [last.pk, last.row_hash]
     assert "no problem" in verify_passes()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_behind_a_long_transaction_the_seal_gives_up_and_the_next_tick_seals_it(
+    personas, monkeypatch
+):
+    require_postgresql()
+    monkeypatch.setattr(seal_services, "LOCK_TIMEOUT_MS", 200)
+    invoice = deposited(personas)
+    written, release = threading.Event(), threading.Event()
+
+    def long_writer() -> None:
+        try:
+            with transaction.atomic():
+                history_append(
+                    locked(invoice), from_status=Status.DEPOSEE, actor_system=SYSTEM_ROUTING
+                )
+                written.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=long_writer)
+    writer.start()
+    assert written.wait(timeout=30)
+    try:
+        assert tasks.seal_audit_trail() is None
+    finally:
+        release.set()
+        writer.join(timeout=30)
+
+    assert tasks.seal_audit_trail() == 1
+    assert seals.latest_seal().history_until == invoice.history.latest("id").pk
