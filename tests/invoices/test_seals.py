@@ -9,6 +9,8 @@ import io
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -299,14 +301,10 @@ def test_the_command_exits_with_status_1_naming_the_last_rows_deleted(personas, 
 
 
 # --- a row that commits after the seal started is never left outside every seal ------------------
-@pytest.mark.services
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
-def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(personas):
-    require_postgresql()
-    invoice = deposited(personas)
+@contextmanager
+def a_history_row_being_written(invoice: Invoice) -> Iterator[None]:
+    """Another connection's transaction has written a history row and stays open meanwhile."""
     written, release = threading.Event(), threading.Event()
-    sealed: list[object] = []
 
     def writer() -> None:
         try:
@@ -319,21 +317,36 @@ def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(person
         finally:
             connection.close()
 
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(timeout=30)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(personas):
+    require_postgresql()
+    invoice = deposited(personas)
+    sealed: list[object] = []
+
     def sealer() -> None:
         try:
             sealed.append(seal_create())
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=sealer)]
-    threads[0].start()
-    assert written.wait(timeout=30)
-    threads[1].start()
-    threads[1].join(timeout=1)
-    assert threads[1].is_alive()  # held back until the writer commits
-    release.set()
-    for thread in threads:
-        thread.join(timeout=30)
+    with a_history_row_being_written(invoice):
+        thread = threading.Thread(target=sealer)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # held back until the writer commits
+    thread.join(timeout=30)
 
     (seal,) = sealed
     last = invoice.history.latest("id")
@@ -351,27 +364,9 @@ def test_behind_a_long_transaction_the_seal_gives_up_and_the_next_tick_seals_it(
     require_postgresql()
     monkeypatch.setattr(seal_services, "LOCK_TIMEOUT_MS", 200)
     invoice = deposited(personas)
-    written, release = threading.Event(), threading.Event()
 
-    def long_writer() -> None:
-        try:
-            with transaction.atomic():
-                history_append(
-                    locked(invoice), from_status=Status.DEPOSEE, actor_system=SYSTEM_ROUTING
-                )
-                written.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=long_writer)
-    writer.start()
-    assert written.wait(timeout=30)
-    try:
+    with a_history_row_being_written(invoice):
         assert tasks.seal_audit_trail() is None
-    finally:
-        release.set()
-        writer.join(timeout=30)
 
     assert tasks.seal_audit_trail() == 1
     assert seals.latest_seal().history_until == invoice.history.latest("id").pk
