@@ -19,6 +19,7 @@ from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiScope
 from chorus.api.errors import FileTypeRefused, PayloadTooLarge
 from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
@@ -121,6 +122,7 @@ class FluxDetailSerializer(FluxSerializer):
 class FluxListApi(ApiView):
     """GET: the flux of the caller's structures. POST: deposit a flux."""
 
+    token_scope = ApiScope.DEPOSIT  # its POST deposits invoices
     pagination_class = PageNumberPagination
     parser_classes = [parsers.MultiPartParser, RawJsonParser]
     max_body_size = settings.FLUX_MAX_BYTES + 1024 * 1024

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from chorus import outbox
+from chorus.emails import render_email
 from flux.models import Flux
 
 
@@ -28,14 +28,16 @@ def queue_flux_done(flux: Flux) -> bool:
         "url": settings.SITE_URL + reverse("flux:detail", args=[flux.pk]),
     }
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        subject = render_to_string("flux/emails/done_subject.txt", context)
-        body = render_to_string("flux/emails/done.txt", context)
-        html = render_to_string("flux/emails/done.html", context)
+        subject, body, html = render_email(
+            subject="flux/emails/done_subject.txt",
+            text="flux/emails/done.txt",
+            html="flux/emails/done.html",
+            context=context,
+        )
     key = f"{done_key(flux)}{user.pk}"
     queued = outbox.email_queue(
-        key=key, to=user.contact_email or user.email, subject=" ".join(subject.split()),
-        body=body, html=html,
-    )  # fmt: skip
+        key=key, to=user.contact_email or user.email, subject=subject, body=body, html=html
+    )
     transaction.on_commit(lambda: _send_after_commit(done_key(flux)))
     return queued
 

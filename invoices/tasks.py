@@ -13,6 +13,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
+from django.db import OperationalError
 
 from invoices import notifications, selectors, services
 from invoices.services.seals import seal_create
@@ -143,5 +144,9 @@ def notify_emails(keys: list[str]) -> int:
 @shared_task(name="invoices.seal_audit_trail", acks_late=True)
 def seal_audit_trail() -> int | None:
     """Seal what the audit trail recorded since the last seal (see ``invoices/seals.py``)."""
-    seal = seal_create()
+    try:
+        seal = seal_create()
+    except OperationalError:  # a long transaction held the tables: the next tick seals it all
+        logger.warning("audit trail not sealed this time: its tables stayed locked", exc_info=True)
+        return None
     return seal.sequence if seal else None

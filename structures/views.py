@@ -261,7 +261,8 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _int_or_zero(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 10 else 0
+    # ASCII digits only: "²" is a digit to str.isdigit() and a ValueError to int().
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 @login_required

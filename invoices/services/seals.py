@@ -22,6 +22,7 @@ from invoices import seals
 from invoices.models import Attachment, Seal, SealedRemoval, StatusChange
 
 SEALED_TABLES = (StatusChange, Attachment, SealedRemoval)
+LOCK_TIMEOUT_MS = 5000
 
 
 def _wait_for_writers() -> None:
@@ -36,6 +37,9 @@ def _wait_for_writers() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
+        # Writers queue behind a waiting lock: behind a long transaction, the seal gives up
+        # (the next beat tick tries again) rather than stall every deposit meanwhile.
+        cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
         cursor.execute(f"LOCK TABLE {Seal._meta.db_table} IN EXCLUSIVE MODE")
         tables = ", ".join(model._meta.db_table for model in SEALED_TABLES)
         cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")

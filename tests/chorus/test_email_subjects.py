@@ -13,10 +13,13 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts import emails as account_emails
+from flux import notifications as flux_notifications
+from flux.models import Flux
 from invoices import notifications as invoice_notifications
 from invoices.models import StatusChange
 from invoices.workflow import Status
 from structures import notifications as structure_notifications
+from structures import services as structure_services
 from structures.models import Membership
 from support import notifications as support_notifications
 from tests.accounts.factories import PendingUserFactory
@@ -91,6 +94,48 @@ def _invoice_agents(personas):
     return [HOSTILE]
 
 
+def _routing_digests(personas):
+    personas.acme.name = HOSTILE
+    personas.acme.save(update_fields=["name"])
+    changes = [
+        StatusChange.objects.create(
+            invoice=invoice_in(personas, status), from_status=previous, to_status=status
+        )
+        for previous, status in [
+            (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT),
+            (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT),
+            (Status.EN_COURS_ACHEMINEMENT, Status.MISE_A_DISPOSITION),
+            (Status.EN_COURS_ACHEMINEMENT, Status.MISE_A_DISPOSITION),
+        ]
+    ]
+    invoice_notifications.queue_routed(changes)
+    return ["2 factures : En cours d'acheminement", "2 factures à traiter"]
+
+
+def _flux_done(personas):
+    flux = Flux.objects.create(
+        supplier=personas.acme,
+        depositor=personas.supplier_principal,
+        kind=Flux.Kind.JSON,
+        file="flux/hostile.json",
+        original_name=f"{HOSTILE}.json",
+        size=2,
+        sha256="0" * 64,
+        status=Flux.Status.PARTIEL,
+    )
+    flux_notifications.queue_flux_done(flux)
+    return [f"{HOSTILE}.json"]
+
+
+def _mandate_revoked(personas):
+    personas.acme.name = HOSTILE
+    personas.acme.save(update_fields=["name"])
+    structure_services.mandate_revoke(
+        structure=personas.acme, user=personas.supplier_principal, ip_address=None
+    )
+    return [HOSTILE]
+
+
 def _structures(personas):
     personas.acme.name = HOSTILE
     personas.acme.save(update_fields=["name"])
@@ -121,6 +166,10 @@ SENT = {
     "accounts/templates/accounts/email/password_reset_subject.txt": _password_reset,
     "invoices/templates/invoices/emails/status_change_subject.txt": _invoice_status,
     "invoices/templates/invoices/emails/agents_invoice_subject.txt": _invoice_agents,
+    "invoices/templates/invoices/emails/status_digest_subject.txt": _routing_digests,
+    "invoices/templates/invoices/emails/agents_digest_subject.txt": _routing_digests,
+    "flux/templates/flux/emails/done_subject.txt": _flux_done,
+    "structures/templates/structures/email/mandate_revoked_subject.txt": _mandate_revoked,
     "structures/templates/structures/email/request_received_subject.txt": _structures,
     "structures/templates/structures/email/request_decided_subject.txt": _structures,
     "structures/templates/structures/email/principal_received_subject.txt": _structures,
@@ -132,7 +181,16 @@ SENT = {
 
 @pytest.mark.parametrize(
     "sender",
-    [_accounts, _invoice_status, _invoice_agents, _structures, _support],
+    [
+        _accounts,
+        _invoice_status,
+        _invoice_agents,
+        _routing_digests,
+        _flux_done,
+        _mandate_revoked,
+        _structures,
+        _support,
+    ],
     ids=lambda f: f.__name__.strip("_"),
 )
 def test_subjects_are_plain_text(personas, hostile_portal, sender):

@@ -9,6 +9,8 @@ import io
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -18,9 +20,10 @@ from django.db import connection, transaction
 from pypdf import PdfReader
 
 from chorus.models import OutgoingEmail
-from invoices import integrity, seals
-from invoices.models import Attachment, Invoice, SealedRemoval, StatusChange
+from invoices import integrity, seals, services, tasks
+from invoices.models import Invoice, SealedRemoval, StatusChange
 from invoices.services import SYSTEM_ROUTING
+from invoices.services import seals as seal_services
 from invoices.services.common import history_append, locked
 from invoices.services.seals import seal_create, seal_record_removal
 from invoices.workflow import Status
@@ -106,7 +109,9 @@ def test_beat_seals_the_trail_at_the_configured_period(settings):
 
 # --- the digest leaves the database ------------------------------------------------------------
 def certificate_text(invoice: Invoice) -> str:
-    certificate = invoice.attachments.get(kind=Attachment.Kind.CERTIFICATE)
+    # Rendered after the deposit's commit (by a worker, or here on demand, as a download does).
+    certificate = services.invoice_certificate(invoice)
+    assert certificate is not None
     with certificate.file.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
     return "".join("".join(page.extract_text().split()) for page in reader.pages)
@@ -187,8 +192,9 @@ def test_a_whole_chain_rewritten_with_recomputed_hashes_is_detected(personas):
 
 def test_a_stored_file_edited_with_its_recorded_sha256_is_detected(personas, media_root: Path):
     invoice = deposited(personas)
+    certificate = services.invoice_certificate(invoice)
+    assert certificate is not None
     seal = seal_create()
-    certificate = invoice.attachments.get(kind=Attachment.Kind.CERTIFICATE)
     path = media_root / certificate.file.name
     path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%%EOG"))
     sha256, size = integrity.stored_sha256(certificate.file.name)
@@ -298,14 +304,10 @@ def test_the_command_exits_with_status_1_naming_the_last_rows_deleted(personas, 
 
 
 # --- a row that commits after the seal started is never left outside every seal ------------------
-@pytest.mark.services
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
-def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(personas):
-    require_postgresql()
-    invoice = deposited(personas)
+@contextmanager
+def a_history_row_being_written(invoice: Invoice) -> Iterator[None]:
+    """Another connection's transaction has written a history row and stays open meanwhile."""
     written, release = threading.Event(), threading.Event()
-    sealed: list[object] = []
 
     def writer() -> None:
         try:
@@ -318,24 +320,56 @@ def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(person
         finally:
             connection.close()
 
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(timeout=30)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_a_seal_waits_for_a_history_row_still_being_written_and_covers_it(personas):
+    require_postgresql()
+    invoice = deposited(personas)
+    sealed: list[object] = []
+
     def sealer() -> None:
         try:
             sealed.append(seal_create())
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=sealer)]
-    threads[0].start()
-    assert written.wait(timeout=30)
-    threads[1].start()
-    threads[1].join(timeout=1)
-    assert threads[1].is_alive()  # held back until the writer commits
-    release.set()
-    for thread in threads:
-        thread.join(timeout=30)
+    with a_history_row_being_written(invoice):
+        thread = threading.Thread(target=sealer)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # held back until the writer commits
+    thread.join(timeout=30)
 
     (seal,) = sealed
     last = invoice.history.latest("id")
     assert seal.history_until == last.pk
     assert seal.heads[str(invoice.pk)] == [last.pk, last.row_hash]
     assert "no problem" in verify_passes()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_behind_a_long_transaction_the_seal_gives_up_and_the_next_tick_seals_it(
+    personas, monkeypatch
+):
+    require_postgresql()
+    monkeypatch.setattr(seal_services, "LOCK_TIMEOUT_MS", 200)
+    invoice = deposited(personas)
+
+    with a_history_row_being_written(invoice):
+        assert tasks.seal_audit_trail() is None
+
+    assert tasks.seal_audit_trail() == 1
+    assert seals.latest_seal().history_until == invoice.history.latest("id").pk

@@ -17,6 +17,7 @@ from tests.api.test_writes import invoice_body
 from tests.factories import sign_mandate
 from tests.invoices.factories import draft
 from tests.invoices.test_deposit import _deposit_errors
+from tests.utils.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +89,24 @@ def test_a_version_published_while_the_manager_read_the_old_one_is_not_signed_un
     assert not MandateSignature.objects.filter(structure=personas.acme).exists()
 
 
+@pytest.mark.parametrize("version", ["", "²", "9" * 40, "-1"])
+def test_a_missing_or_odd_version_signs_nothing(client, personas, version):
+    unsigned(personas)
+
+    response = as_user(client, personas.supplier_principal).post(
+        mandate_url(personas), {"accept": "on", "version": version}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert not MandateSignature.objects.filter(structure=personas.acme).exists()
+
+
 def test_a_signed_version_refuses_any_edit_in_the_model_and_the_admin(client, personas):
     signed = selectors.current_mandate()
     signed.body += " Clause ajoutée."
     with pytest.raises(ValidationError):
         signed.save()
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)  # staff always give a second factor
     url = reverse("admin:structures_mandateversion_change", args=[signed.pk])
 
     page = client.get(url).content.decode()
