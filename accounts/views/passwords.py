@@ -34,12 +34,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     html_email_template_name = "accounts/email/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
-    # Links are built on the configured address, not on the request's Host header.
-    extra_email_context = {
-        "site_url": settings.SITE_URL,
-        "site_title": settings.CHORUS["SITE_TITLE"],
-        "max_age_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-    }
+
+    @property
+    def extra_email_context(self) -> dict[str, object]:  # type: ignore[override]
+        # Links are built on the configured address, not on the request's Host header; read
+        # at each request, as every other e-mail reads the settings.
+        return {
+            "site_url": settings.SITE_URL,
+            "site_title": settings.CHORUS["SITE_TITLE"],
+            "max_age_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
