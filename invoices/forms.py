@@ -124,8 +124,8 @@ class HeaderForm(RecipientFields):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    # A draft may lack them; the deposit needs them: starred all the same (``_field.html``).
-    REQUIRED_TO_SEND = ("number", "issue_date")
+    # Fields that a draft may lack but the deposit needs: starred all the same (_field.html).
+    REQUIRED_TO_SEND: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, suppliers: QuerySet[Structure], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
@@ -191,6 +191,8 @@ def kept_line_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
 
 
 class InvoiceEntryForm(HeaderForm):
+    REQUIRED_TO_SEND = ("number", "issue_date")
+
     attachments = MultipleFileField(
         label=_("Pièces jointes complémentaires"),
         help_text=_("Moins de 10 Mo chacune, 50 caractères au plus pour le nom."),

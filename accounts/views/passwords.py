@@ -38,7 +38,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self) -> dict[str, object]:  # type: ignore[override]
         # Links are built on the configured address, not on the request's Host header; read
-        # at each request, so that a changed setting applies without a restart of the class.
+        # at each request, as every other e-mail reads the settings.
         return {
             "site_url": settings.SITE_URL,
             "site_title": settings.CHORUS["SITE_TITLE"],
