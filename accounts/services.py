@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
@@ -450,3 +451,57 @@ def api_token_touch(*, token: ApiToken, min_interval: int) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+# --- Closing an account -----------------------------------------------------------------------
+class AccountCloseRefused(Exception):
+    """The account cannot be closed as it is; ``message`` says why, in French."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def user_close(*, user: User, password: str) -> None:
+    """Closes the account: personal fields anonymised, no login possible ever again.
+
+    The row stays: invoices, their history (whose hash chain names the actor by id) and
+    support requests are legal records and keep pointing at it. The second factor, API tokens
+    and memberships go; a principal manager of a structure with other members hands the role
+    over first, or the structure would be left without one.
+    """
+    from structures.models import Membership
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(password):
+        raise AccountCloseRefused(str(_("Mot de passe incorrect.")))
+    principal_of = Membership.objects.filter(user=user, role=Membership.Role.PRINCIPAL)
+    others = Membership.objects.filter(structure__in=principal_of.values("structure")).exclude(
+        user=user
+    )
+    if others.exists():
+        raise AccountCloseRefused(
+            str(
+                _(
+                    "Vous êtes gestionnaire principal d’une structure qui a d’autres membres : "
+                    "confiez d’abord ce rôle à l’un d’eux."
+                )
+            )
+        )
+    Membership.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    AccessAttempt.objects.filter(username=user.email).delete()
+    AccessLog.objects.filter(username=user.email).delete()
+    placeholder = f"compte-ferme-{user.pk}@compte-ferme.invalid"
+    user.email = user.contact_email = placeholder
+    user.first_name, user.last_name, user.phone = "", str(_("Compte fermé")), ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(
+        update_fields=[
+            "email", "contact_email", "first_name", "last_name", "phone", "is_active", "password"
+        ]
+    )  # fmt: skip

@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.views import api_tokens, login, passwords, profile, registration, terms, two_factor
+from accounts.views import (
+    api_tokens,
+    login,
+    passwords,
+    personal_data,
+    profile,
+    registration,
+    terms,
+    two_factor,
+)
 
 app_name = "accounts"
 
@@ -9,6 +18,12 @@ urlpatterns = [
     path("", profile.profile, name="profile"),
     path("jetons/", api_tokens.api_token_create, name="api_token_create"),
     path("jetons/<int:pk>/revoquer/", api_tokens.api_token_revoke, name="api_token_revoke"),
+    path(
+        "donnees-personnelles/",
+        personal_data.personal_data_download,
+        name="personal_data_download",
+    ),
+    path("fermeture/", personal_data.account_close, name="account_close"),
     path("inscription/", registration.register, name="register"),
     path("inscription/envoyee/", registration.register_done, name="register_done"),
     # Before activation/<token>/, which would match these paths too.

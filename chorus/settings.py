@@ -520,6 +520,12 @@ CELERY_BEAT_SCHEDULE["flux-sweep"] = {
     "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
 
+# --- Retention ------------------------------------------------------------------------------
+# Invoices, their files and their history are kept this many years after the end of the year
+# of their deposit (the French commercial code's 10 years for accounting records), then purged
+# by `manage.py purge_expired_invoices`; the help pages say so.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 10, minimum=1)
+
 # --- Dashboards: late-payment interest shown to suppliers -----------------------------------
 # Interest owed on an invoice paid after the legal delay: the ECB's main refinancing rate plus
 # a margin (percentage points, per year), and a fixed recovery fee per invoice (euros). The

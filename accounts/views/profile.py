@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.views.common import remember_language
+from accounts.views.personal_data import AccountCloseForm
 
 
 @sensitive_post_parameters("current_password")
@@ -45,5 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "has_two_factor": selectors.has_two_factor(user),
             "api_tokens": selectors.api_tokens_of(user),
             "api_token_form": ApiTokenForm(),
+            "close_form": AccountCloseForm(),
+            "retention_years": settings.RETENTION_YEARS,
         },
     )

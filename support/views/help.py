@@ -25,6 +25,8 @@ def help_page(request: HttpRequest, page: str) -> HttpResponse:
         state_siret=settings.CHORUS["STATE_SIRET"],
         support_phone=settings.SUPPORT["PHONE"],
         categories=catalogue.CATEGORIES,
+        retention_years=settings.RETENTION_YEARS,
+        api_token_max_days=settings.API_TOKEN_MAX_DAYS,
     )
     return render(request, help_page.template, context)
 

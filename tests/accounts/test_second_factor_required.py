@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from tests.accounts.factories import totp_code, totp_device
+from tests.api.test_token_scopes import create_token
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,11 +190,7 @@ def test_in_the_api_an_unverified_session_is_nobody(client, required):
 def test_the_token_endpoint_asks_an_account_without_a_second_factor_to_enrol(client, required):
     user = UserFactory()
 
-    response = client.post(
-        "/api/v1/auth/token/",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+    response = create_token(client, user)
 
     assert response.status_code == 401
     assert response.json()["code"] == "otp_enrolment_required"

@@ -21,6 +21,15 @@ def key_for(user, scopes: list[str] | None = None, **extra) -> str:  # type: ign
     return key
 
 
+def create_token(client, user, **body):  # type: ignore[no-untyped-def]
+    """``POST /api/v1/auth/token/`` with the user's e-mail and password, and ``body``."""
+    return client.post(
+        "/api/v1/auth/token/",
+        {"email": user.email, "password": DEFAULT_PASSWORD, **body},
+        content_type="application/json",
+    )
+
+
 def call(client, method: str, path: str, key: str, body=None):  # type: ignore[no-untyped-def]
     return getattr(client, method)(
         path, body or {}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
@@ -92,11 +101,7 @@ def test_the_token_endpoint_takes_scopes_and_an_end_date(client):
     user = UserFactory()
     day = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
 
-    response = client.post(
-        "/api/v1/auth/token/",
-        {"email": user.email, "password": DEFAULT_PASSWORD, "scopes": ["read"], "expires_on": day},
-        content_type="application/json",
-    )
+    response = create_token(client, user, scopes=["read"], expires_on=day)
 
     assert response.status_code == 201
     assert response.json()["scopes"] == ["read"]
@@ -108,11 +113,7 @@ def test_the_token_endpoint_takes_scopes_and_an_end_date(client):
 def test_the_token_endpoint_still_works_with_only_the_email_and_password(client, settings):
     user = UserFactory()
 
-    response = client.post(
-        "/api/v1/auth/token/",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+    response = create_token(client, user)
 
     assert response.status_code == 201
     assert response.json()["scopes"] == settings.API_TOKEN_DEFAULT_SCOPES
@@ -130,11 +131,7 @@ def test_the_token_endpoint_still_works_with_only_the_email_and_password(client,
 def test_the_token_endpoint_refuses_bad_scopes_and_dates(client, body, field):
     user = UserFactory()
 
-    response = client.post(
-        "/api/v1/auth/token/",
-        {"email": user.email, "password": DEFAULT_PASSWORD, **body},
-        content_type="application/json",
-    )
+    response = create_token(client, user, **body)
 
     assert response.status_code == 400
     assert any(key.startswith(field) for key in response.json()["errors"])

@@ -119,6 +119,8 @@ MATRIX: dict[str, Route] = {
     "accounts:two_factor_confirm": Route(LOGIN, method="post", body=lambda w: {"code": "1"}),
     "accounts:two_factor_disable": Route(LOGIN, method="post", body=lambda w: {"code": "1"}),
     "accounts:recovery_codes_renew": Route(LOGIN, method="post"),
+    "accounts:personal_data_download": Route(LOGIN),
+    "accounts:account_close": Route(LOGIN, method="post", body=lambda w: {"password": "x"}),
     # --- structures ---
     "structures:list": Route(LOGIN),
     "structures:create": Route(LOGIN),
