@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from flux import notifications
 from flux.container import Container, FluxRefused, kind_of
-from flux.judging import judge
+from flux.judging import Verdict, error, judge
 from flux.models import Flux, FluxItem
 from structures.selectors import deposit_refusal_reason
 
@@ -169,7 +169,7 @@ def _integrate_chunk(flux: Flux, container: Container) -> bool:
         return False
     now = timezone.now()
     for item in pending:
-        verdict = judge(user=flux.depositor, flux=flux, container=container, position=item.position)
+        verdict = _judged(flux, container, item.position)
         item.number = verdict.number[:255]
         item.invoice = verdict.invoice
         item.errors = verdict.errors
@@ -180,6 +180,19 @@ def _integrate_chunk(flux: Flux, container: Container) -> bool:
     flux.touched_at = timezone.now()
     flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
     return True
+
+
+def _judged(flux: Flux, container: Container, position: int) -> Verdict:
+    """One item's verdict. A bug met on one invoice rejects that invoice (logged) rather than
+    fail its chunk at every retry; the database failing is no verdict: the chunk is retried."""
+    try:
+        return judge(user=flux.depositor, flux=flux, container=container, position=position)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("flux %s: invoice at position %s could not be judged", flux.pk, position)
+        message = _("Erreur interne : cette facture n'a pas pu être jugée. Déposez-la à nouveau.")
+        return Verdict(errors=[error("CHORUS", "", message)])
 
 
 def _count(flux: Flux) -> None:

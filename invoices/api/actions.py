@@ -314,7 +314,10 @@ class InvoiceCompleteApi(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         attachments = uploaded_files(request, "attachments")
-        data = self.InputSerializer(data={"comment": request.data.get("comment", "")})
+        payload = request.data
+        if isinstance(payload, Mapping):  # else (a JSON array…): the serializer's 400
+            payload = {"comment": payload.get("comment", "")}
+        data = self.InputSerializer(data=payload)
         data.is_valid(raise_exception=True)
         with service_errors():
             invoice = services.invoice_complete(

@@ -310,6 +310,19 @@ def test_a_supplier_completes_a_suspended_invoice_with_a_file(personas, client_f
     assert [a["name"] for a in response.json()["attachments"]] == ["bl.pdf"]
 
 
+def test_completing_with_a_json_array_is_a_400_not_a_500(personas, client_for):
+    invoice = invoice_in(personas, Status.SUSPENDUE)
+
+    response = client_for(personas.supplier_member).post(
+        f"/api/v1/invoices/{invoice.pk}/complete/", [], format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    invoice.refresh_from_db()
+    assert invoice.status == Status.SUSPENDUE
+
+
 def test_completing_needs_a_comment_or_a_file(personas, client_for):
     invoice = invoice_in(personas, Status.SUSPENDUE)
 

@@ -178,3 +178,21 @@ def test_a_file_that_is_no_flux_is_refused_at_the_door(personas):
         receive(personas, b"%PDF-1.7 not a flux", "f.pdf")
     assert refused.value.http_status == 415
     assert not Flux.objects.exists()
+
+
+def test_a_bug_met_on_one_invoice_rejects_it_alone_and_the_flux_ends(personas, monkeypatch):
+    from flux import judging
+
+    real = judging.judge_json
+
+    def judge_json(*, user, flux, raw):  # type: ignore[no-untyped-def]
+        if raw["number"] == "F-0001":
+            raise RuntimeError("a bug")
+        return real(user=user, flux=flux, raw=raw)
+
+    monkeypatch.setattr(judging, "judge_json", judge_json)
+
+    flux = integrated(personas, json_flux(personas.acme.identifier, 3))
+
+    assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 2, 1)
+    assert "Erreur interne" in flux.items.get(position=2).errors[0]["message"]
