@@ -53,8 +53,12 @@ def service_errors(renames: Mapping[str, str] = RENAMES) -> Iterator[None]:
 def invoice_response(
     request: Request, invoice: Invoice, code: int = status.HTTP_200_OK
 ) -> Response:
-    """The invoice as it now stands (read again, with what its detail shows)."""
-    fresh = api_selectors.invoice_detail(request.user, invoice.pk)
+    """The invoice as it now stands (read again, with what its detail shows; one just created
+    by the user is not read again)."""
+    if code == status.HTTP_201_CREATED:
+        fresh = api_selectors.invoice_created_detail(invoice)
+    else:
+        fresh = api_selectors.invoice_detail(request.user, invoice.pk)
     headers = {"Location": InvoiceDetailSerializer().get_url(fresh)} if code == 201 else {}
     return Response(InvoiceDetailSerializer(fresh).data, status=code, headers=headers)
 

@@ -137,14 +137,19 @@ def record(
     return change
 
 
-def history_append(invoice: Invoice, *, from_status: str, **values: object) -> StatusChange:
-    """Add a row to the invoice's history, chained to the previous one (invoices/integrity.py).
+def history_append(
+    invoice: Invoice, *, from_status: str, first: bool = False, **values: object
+) -> StatusChange:
+    """Add a row to the invoice's history, chained to the previous one (invoices/integrity.py);
+    ``first``: the invoice was created in this transaction and has no history yet.
 
     Callers hold the invoice's row lock (or created the invoice in this transaction), so the
     previous row cannot change under us; the unique link would refuse a fork anyway.
     """
     previous = (
-        StatusChange.objects.filter(invoice=invoice)
+        None
+        if first
+        else StatusChange.objects.filter(invoice=invoice)
         .order_by("-id")
         .values_list("row_hash", flat=True)
         .first()

@@ -156,6 +156,29 @@ def invoice_save_draft(
     new_files: Sequence[NewFile] = (),
 ) -> Invoice:
     """Create or update a draft: nothing is checked but the shape of the values."""
+    return _save_draft(
+        user=user,
+        supplier=supplier,
+        data=data,
+        lines=lines,
+        invoice=invoice,
+        deposit_mode=deposit_mode,
+        new_files=new_files,
+    )
+
+
+def _save_draft(
+    *,
+    user: User,
+    supplier: Structure,
+    data: InvoiceInput,
+    lines: Sequence[LineInput],
+    invoice: Invoice | None,
+    deposit_mode: str,
+    new_files: Sequence[NewFile],
+) -> Invoice:
+    """``invoice_save_draft`` inside the caller's transaction; the draft it returns is locked
+    (updated) or new (created) in that transaction."""
     if not may_modify_for(user, supplier):
         raise InvoiceError({"supplier": [_("Vous ne pouvez pas facturer pour cette structure.")]})
     created = invoice is None
@@ -178,10 +201,11 @@ def invoice_save_draft(
     with files_removed_on_failure() as stored:
         # A draft's header is rewritten as a whole; its status and deposit data never are here.
         invoice.save(update_fields=None if created else DRAFT_FIELDS)
-        invoice.lines.all().delete()
+        if not created:
+            invoice.lines.all().delete()
         InvoiceLine.objects.bulk_create(built)
         if created:
-            history_append(invoice, from_status="", actor=user)
+            history_append(invoice, from_status="", first=True, actor=user)
         for new in new_files:
             attach(
                 invoice,
@@ -211,7 +235,11 @@ def _save_deposit(invoice: Invoice) -> None:
 @transaction.atomic
 def invoice_deposit(*, user: User, invoice: Invoice, new_files: Sequence[NewFile] = ()) -> Invoice:
     """Send a draft: every check of the deposit, then DEPOSEE, its certificate, and routing."""
-    invoice = locked(invoice)
+    return _deposit(user=user, invoice=locked(invoice), new_files=new_files)
+
+
+def _deposit(*, user: User, invoice: Invoice, new_files: Sequence[NewFile]) -> Invoice:
+    """``invoice_deposit`` of a draft already locked (or created) in the caller's transaction."""
     if not invoice.is_draft:
         raise InvoiceStateError()
     errors = checks.deposit_errors(invoice, user=user)
@@ -251,16 +279,18 @@ def invoice_submit(
     deposit_mode: str = DepositMode.SAISIE_WEB,
     new_files: Sequence[NewFile] = (),
 ) -> Invoice:
-    """Save and deposit at once ("Valider et envoyer"); a refusal leaves nothing behind."""
-    draft = invoice_save_draft(
+    """Save and deposit at once ("Valider et envoyer"); a refusal leaves nothing behind. One
+    transaction: the draft is not read again nor locked twice (it is new, or locked already)."""
+    draft = _save_draft(
         user=user,
         supplier=supplier,
         data=data,
         lines=lines,
         invoice=invoice,
         deposit_mode=deposit_mode,
+        new_files=(),
     )
-    return invoice_deposit(user=user, invoice=draft, new_files=new_files)
+    return _deposit(user=user, invoice=draft, new_files=new_files)
 
 
 @transaction.atomic

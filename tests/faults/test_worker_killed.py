@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from itertools import groupby
 
@@ -58,6 +59,36 @@ def made_available(ids: list[int]) -> int:
     return Invoice.objects.filter(pk__in=ids, status=Status.MISE_A_DISPOSITION).count()
 
 
+def wait_for_routing_and_e_mails(ids: list[int], process: subprocess.Popen) -> None:
+    workers.wait_until(
+        lambda: made_available(ids) == len(ids),
+        timeout=RECOVERY_BOUND,
+        what="every invoice to be routed after the restart",
+        process=process,
+        interval=0.5,
+    )
+    workers.wait_until(
+        lambda: not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists(),
+        timeout=60,
+        what="every e-mail of the routing to be sent",
+        process=process,
+        interval=0.5,
+    )
+
+
+def assert_routed_once(ids: list[int]) -> None:
+    """Exactly one history row per routing step, each chain intact."""
+    rows = StatusChange.objects.filter(invoice_id__in=ids).order_by("invoice_id", "id")
+    for invoice_id, history in groupby(rows, key=lambda row: row.invoice_id):
+        history = list(history)
+        assert [row.to_status for row in history] == [
+            Status.DEPOSEE,
+            Status.EN_COURS_ACHEMINEMENT,
+            Status.MISE_A_DISPOSITION,
+        ], f"invoice {invoice_id} was routed twice or not at all"
+        assert integrity.chain_problems(history) == []
+
+
 def test_a_worker_killed_mid_routing_loses_and_doubles_nothing(stack, personas):
     require_postgresql()
     require_redis()
@@ -79,32 +110,9 @@ def test_a_worker_killed_mid_routing_loses_and_doubles_nothing(stack, personas):
         assert at_kill < COUNT, "the worker finished before it could be killed"
         restarted = time.monotonic()
         with stack.worker(probe=False, **ENV) as survivor:
-            workers.wait_until(
-                lambda: made_available(ids) == COUNT,
-                timeout=RECOVERY_BOUND,
-                what="every invoice to be routed after the restart",
-                process=survivor,
-                interval=0.5,
-            )
+            wait_for_routing_and_e_mails(ids, survivor)
             recovery = time.monotonic() - restarted
-            workers.wait_until(
-                lambda: (
-                    not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
-                ),
-                timeout=60,
-                what="every e-mail of the routing to be sent",
-                process=survivor,
-                interval=0.5,
-            )
-    rows = StatusChange.objects.filter(invoice_id__in=ids).order_by("invoice_id", "id")
-    for invoice_id, history in groupby(rows, key=lambda row: row.invoice_id):
-        history = list(history)
-        assert [row.to_status for row in history] == [
-            Status.DEPOSEE,
-            Status.EN_COURS_ACHEMINEMENT,
-            Status.MISE_A_DISPOSITION,
-        ], f"invoice {invoice_id} was routed twice or not at all"
-        assert integrity.chain_problems(history) == []
+    assert_routed_once(ids)
     # Two changes told to Acme's two users, and the arrival told to the service's agent.
     assert OutgoingEmail.objects.count() == COUNT * 5
     print(  # the report reads it: pytest -s
@@ -151,30 +159,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_it_whole_for_the_next(s
         assert made_available(ids) == 0, "the batch committed before the worker was killed"
         assert not StatusChange.objects.filter(invoice_id__in=ids, actor_system="routage").exists()
         with stack.worker(probe=False, **env) as survivor:
-            workers.wait_until(
-                lambda: made_available(ids) == BATCH,
-                timeout=RECOVERY_BOUND,
-                what="every invoice of the batch to be routed after the restart",
-                process=survivor,
-                interval=0.5,
-            )
-            workers.wait_until(
-                lambda: (
-                    not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
-                ),
-                timeout=60,
-                what="every e-mail of the batch to be sent",
-                process=survivor,
-                interval=0.5,
-            )
-    rows = StatusChange.objects.filter(invoice_id__in=ids).order_by("invoice_id", "id")
-    for invoice_id, history in groupby(rows, key=lambda row: row.invoice_id):
-        history = list(history)
-        assert [row.to_status for row in history] == [
-            Status.DEPOSEE,
-            Status.EN_COURS_ACHEMINEMENT,
-            Status.MISE_A_DISPOSITION,
-        ], f"invoice {invoice_id} was routed twice or not at all"
-        assert integrity.chain_problems(history) == []
+            wait_for_routing_and_e_mails(ids, survivor)
+    assert_routed_once(ids)
     # One batch: a digest per event for each of Acme's two users, one for the service's agent.
     assert OutgoingEmail.objects.count() == 5

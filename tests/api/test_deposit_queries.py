@@ -1,0 +1,43 @@
+"""What one deposit through the API costs the database: a fixed number of queries, whatever the
+number of lines (issue 15 §3). The certificate is rendered after the commit, so a deposit renders
+no PDF either (tests/invoices/test_deposit.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.api.test_writes import invoice_body
+
+pytestmark = pytest.mark.django_db
+
+# Pinned: a change that adds a query to every deposit must say why here.
+API_DEPOSIT_QUERIES = 30  # was 43 before issue 15 §3
+
+
+def api_lines(count: int) -> list[dict[str, str]]:
+    return [
+        {"description": f"Ligne {n}", "quantity": "1", "unit_price": "10.00", "vat_rate": "20"}
+        for n in range(count)
+    ]
+
+
+def api_deposit_queries(client: Any, personas: Any, number: str, lines: int) -> int:
+    body = invoice_body(personas, number=number, lines=api_lines(lines))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/invoices/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return len(queries.captured_queries)
+
+
+def test_one_api_deposit_takes_a_fixed_number_of_queries_whatever_its_lines(personas, client_for):
+    client = client_for(personas.supplier_principal)
+    api_deposit_queries(client, personas, "Q-WARM", 1)  # the token's first use, caches
+    one = api_deposit_queries(client, personas, "Q-1", 1)
+    many = api_deposit_queries(client, personas, "Q-40", 40)
+    print(f"\nAPI deposit: {one} queries with 1 line, {many} with 40")  # pytest -s
+    assert many == one
+    assert one <= API_DEPOSIT_QUERIES
