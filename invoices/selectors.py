@@ -237,14 +237,6 @@ def invoice_visible_to(user: User, pk: int) -> Invoice:
     return invoice
 
 
-def certificate_of(invoice: Invoice) -> Attachment | None:
-    return (
-        invoice.attachments.filter(kind=Attachment.Kind.CERTIFICATE)
-        .order_by("-uploaded_at", "-id")
-        .first()
-    )
-
-
 def reasons_for(status: str) -> list[RejectionReason]:
     """Active reasons that may justify this status, in catalogue order."""
     return [

@@ -70,6 +70,6 @@ def test_status_changes_enqueue_their_e_mails_once_committed(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         deposited(personas)
-    # Routing, the e-mail of the deposit and the Factur-X rendering wait for the commit (a
-    # rollback sends nothing).
-    assert len(callbacks) == 3
+    # Routing, the e-mail of the deposit, the certificate and the Factur-X rendering wait for the
+    # commit (a rollback sends nothing).
+    assert len(callbacks) == 4
