@@ -370,6 +370,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoices.workflow.Status",
+        "FluxStatusEnum": "flux.models.Flux.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
     # Swagger UI from the installed drf-spectacular-sidecar: no CDN (strict CSP, no internet).
