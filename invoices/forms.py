@@ -150,6 +150,14 @@ class HeaderForm(RecipientFields):
         data["prepaid_amount"] = data.get("prepaid_amount") or Decimal("0")
         return InvoiceInput(**data)
 
+    def well_typed_input(self) -> InvoiceInput:
+        """The header made of the fields that passed their own checks (the others keep their
+        default), for the deposit's checks on a form that cannot be saved
+        (``invoices.services.invoice_deposit_errors``)."""
+        names = InvoiceInput.__dataclass_fields__
+        data = {k: v for k, v in self.cleaned_data.items() if k in names and v is not None}
+        return InvoiceInput(**data)
+
 
 VAT_CHOICES = [(str(rate), f"{rate} %".replace(".", ",")) for rate in VAT_RATES]
 
@@ -216,7 +224,8 @@ class UploadForm(HeaderForm):
     total_incl_tax = AmountField(label=_("Total TTC"), required=False, **MONEY)
 
     field_order = ["supplier", "main_file", "number", "issue_date"]
-    PDF_HEADER_REQUIRED = ("recipient_siret", "total_excl_tax", "total_vat", "total_incl_tax")
+    TOTALS = ("total_excl_tax", "total_vat", "total_incl_tax")
+    PDF_HEADER_REQUIRED = ("recipient_siret", *TOTALS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -225,9 +234,17 @@ class UploadForm(HeaderForm):
     def require_pdf_header(self) -> bool:
         """For a plain PDF: the fields a PDF alone does not carry; whether they are all given."""
         for name in self.PDF_HEADER_REQUIRED:
-            if self.cleaned_data.get(name) in (None, ""):
+            if name not in self.errors and self.cleaned_data.get(name) in (None, ""):
                 self.add_error(name, _("Ce champ est obligatoire pour une facture PDF simple."))
         return not self.errors
+
+    def totals_well_typed(self) -> bool:
+        """Whether every amount was typed and read: else what the totals' checks say (the TTC
+        is not the HT plus the VAT…) would not be the cause."""
+        return "prepaid_amount" not in self.errors and all(
+            name not in self.errors and self.cleaned_data.get(name) is not None
+            for name in self.TOTALS
+        )
 
 
 class ValidateForm(forms.Form):

@@ -1,12 +1,14 @@
-"""Finding a structure by any word of its name, accents and case aside.
+"""Finding a structure by any word of its name, accents and case aside, closest names first.
 
 One SQL function, ``chorus_search_text(text)``, gives the form a name is compared in (lower
 case, without accents). On PostgreSQL it is ``lower(unaccent(…))`` declared IMMUTABLE by the
-migration ``0004_structure_name_search``, which also indexes it with a trigram GIN index
-(pg_trgm): ``LIKE '%word%'`` on it is answered from the index. On SQLite the same function is
-registered in Python on each connection (``register_sqlite``): the same results, without
-the index. A query's words are put through the same function in SQL, so both sides always
-agree (ligatures included on PostgreSQL).
+migration ``0004_structure_name_search``; ``0006_structure_name_search_gist`` indexes it with a
+trigram GiST index (pg_trgm), which answers both ``LIKE '%word%'`` and the ordering by
+trigram distance (``<->``, a nearest-first index scan): a search for a common word stops after
+the first rows instead of sorting every match. On SQLite the same two functions are registered
+in Python on each connection (``register_sqlite``): the same results, without the index. A
+query's words are put through the same function in SQL, so both sides always agree
+(ligatures included on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.db.models import Func, QuerySet, TextField, Value
+from django.db.models import FloatField, Func, QuerySet, TextField, Value
 
 FUNCTION = "chorus_search_text"
+DISTANCE_FUNCTION = "chorus_trigram_distance"  # SQLite's stand-in for pg_trgm's ``<->``
 
 
 class SearchText(Func):
@@ -24,6 +27,26 @@ class SearchText(Func):
 
     function = FUNCTION
     output_field = TextField()
+
+
+class TrigramDistance(Func):
+    """``a <-> b``: pg_trgm's distance, 1 − the share of trigrams the two texts have in common
+    (0 for the same words); ``trigram_distance`` on SQLite."""
+
+    function = ""
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function=DISTANCE_FUNCTION,
+            arg_joiner=", ",
+            template="%(function)s(%(expressions)s)",
+            **extra,
+        )
 
 
 def search_text(value: str | None) -> str | None:
@@ -34,10 +57,33 @@ def search_text(value: str | None) -> str | None:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+def trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams of a text: each word, two spaces before and one after, cut in threes."""
+    found: set[str] = set()
+    for word in words_of(text.lower()):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def trigram_distance(first: str | None, second: str | None) -> float | None:
+    """SQLite's ``chorus_trigram_distance``: what pg_trgm's ``first <-> second`` gives."""
+    if first is None or second is None:
+        return None
+    ours, theirs = trigrams(first), trigrams(second)
+    if not ours or not theirs:
+        return 1.0
+    common = len(ours & theirs)
+    return 1.0 - common / (len(ours) + len(theirs) - common)
+
+
 def register_sqlite(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """``connection_created`` receiver: the search function on every SQLite connection."""
+    """``connection_created`` receiver: the search functions on every SQLite connection."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(FUNCTION, 1, search_text, deterministic=True)
+        connection.connection.create_function(
+            DISTANCE_FUNCTION, 2, trigram_distance, deterministic=True
+        )
 
 
 def words_of(query: str) -> list[str]:
@@ -52,3 +98,11 @@ def with_every_word(queryset: QuerySet, field: str, words: list[str]) -> QuerySe
     for word in words:
         queryset = queryset.filter(_search__contains=SearchText(Value(word)))
     return queryset
+
+
+def closest_first(queryset: QuerySet, field: str, text: str) -> QuerySet:
+    """The rows ordered by the trigram distance of ``field`` to ``text`` (accents and case
+    aside), closest first: on PostgreSQL the GiST index yields them in that order, so a LIMIT
+    stops the scan. Rows at the same distance come in the index's order."""
+    distance = TrigramDistance(SearchText(field), SearchText(Value(text)))
+    return queryset.annotate(_distance=distance).order_by("_distance")

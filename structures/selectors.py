@@ -201,9 +201,13 @@ SIRET_PREFIX_MIN = 3
 
 
 def structure_search(query: str) -> QuerySet[Structure]:
-    """Structures to join: by SIREN or SIRET (its first 3 digits or more, spaces ignored), or
-    by every word typed, found anywhere in the name, accents and case aside
-    (``structures/search.py``: a trigram index on PostgreSQL)."""
+    """Structures to join: by SIREN or SIRET (its first 3 digits or more, spaces ignored), in
+    the order of their names; or by every word typed, found anywhere in the name, accents and
+    case aside, the names closest to what was typed first (trigram distance), then by name
+    (``structures/search.py``: a trigram GiST index on PostgreSQL).
+
+    The 20 closest are chosen by the index, in a subquery that stops after them; only those
+    are sorted, however many names hold the words."""
     compact = "".join(query.split())
     structures = Structure.objects.filter(is_active=True)
     words = search.words_of(query)
@@ -213,11 +217,14 @@ def structure_search(query: str) -> QuerySet[Structure]:
         found = structures.filter(
             identifier_type=Structure.IdentifierType.SIRET, identifier__startswith=compact
         )
-    elif words:
-        found = search.with_every_word(structures, "name", words)
-    else:
+        return found.order_by("name", "identifier")[:SEARCH_LIMIT]
+    if not words:
         return structures.none()
-    return found.order_by("name", "identifier")[:SEARCH_LIMIT]
+    typed = " ".join(words)
+    matching = search.with_every_word(structures, "name", words)
+    closest = search.closest_first(matching, "name", typed)[:SEARCH_LIMIT]
+    chosen = structures.filter(pk__in=closest.values("pk"))
+    return search.closest_first(chosen, "name", typed).order_by("_distance", "name", "identifier")
 
 
 def structure_by_siret(siret: str) -> Structure | None:

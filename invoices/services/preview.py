@@ -1,8 +1,8 @@
 """What a deposit would say of an input, without writing anything.
 
-The entry page asks for it when some fields are badly typed: the form cannot be saved, yet
-the supplier must learn at once of every other problem (an unknown recipient, a bad BIC, a
-number already used), not one round of corrections after another.
+The entry and the PDF deposit pages ask for it when some fields are badly typed: the form
+cannot be saved, yet the supplier must learn at once of every other problem (an unknown
+recipient, a bad BIC, a number already used), not one round of corrections after another.
 """
 
 from __future__ import annotations
@@ -24,10 +24,16 @@ NEED_ALL_LINES = ("lines", "total_excl_tax", "total_vat", "total_incl_tax", "amo
 
 
 def invoice_deposit_errors(
-    *, user: User, supplier: Structure, data: InvoiceInput, lines: Sequence[LineInput]
+    *,
+    user: User,
+    supplier: Structure,
+    data: InvoiceInput,
+    lines: Sequence[LineInput] = (),
+    deposit_mode: str = DepositMode.SAISIE_WEB,
 ) -> checks.Errors:
-    """The deposit's checks on an invoice built in memory from ``data`` and ``lines``."""
-    invoice = Invoice(supplier=supplier, created_by=user, deposit_mode=DepositMode.SAISIE_WEB)
+    """The deposit's checks on an invoice built in memory from ``data`` and ``lines`` (none for
+    a deposited PDF, ``deposit_mode=DepositMode.DEPOT_PDF_WEB``, whose totals are typed)."""
+    invoice = Invoice(supplier=supplier, created_by=user, deposit_mode=deposit_mode)
     apply_header(invoice, data)
     apply_amounts(invoice, data, lines)
     try:

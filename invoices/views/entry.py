@@ -20,7 +20,7 @@ from invoices.forms import (
     show_errors,
 )
 from invoices.models import Invoice
-from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceInput
+from invoices.services import InvoiceAccessDenied, InvoiceError
 from invoices.services.preview import NEED_ALL_LINES
 from structures.models import Structure
 
@@ -90,13 +90,11 @@ def _deposit_errors_too(
     supplier = form.cleaned_data.get("supplier")
     if _saves_a_draft(request) or supplier is None:
         return []
-    names = InvoiceInput.__dataclass_fields__
-    data = {k: v for k, v in form.cleaned_data.items() if k in names and v is not None}
     line_forms = [line for line in kept_line_forms(formset) if not line.errors]
     errors = services.invoice_deposit_errors(
         user=request.user,
         supplier=supplier,
-        data=InvoiceInput(**data),
+        data=form.well_typed_input(),
         lines=[line.to_input() for line in line_forms],
     )
     if any(line.errors for line in formset.forms):

@@ -71,20 +71,47 @@ def _structured(request: HttpRequest, form: UploadForm, content: bytes) -> HttpR
     return redirect("invoices:upload_review", pk=invoice.pk)
 
 
-def _plain_pdf(request: HttpRequest, form: UploadForm) -> HttpResponse:
-    # The file and the header a PDF needs are checked together: every error at once.
-    try:
-        services.check_upload(form.cleaned_data["main_file"], field="main_file", must_be_pdf=True)
-    except InvoiceError as error:
-        show_errors(error, form)
+# What only all the amounts together can tell: with one of them missing or badly typed, what
+# the checks say of the totals is not the cause.
+TOTALS_CHECKED = ("total_excl_tax", "total_vat", "total_incl_tax", "amount_due", "prepaid_amount")
+
+
+def _deposit_errors_too(request: HttpRequest, form: UploadForm) -> list[str]:
+    """Some fields are wrong, so nothing is deposited; the deposit's checks still run on the
+    well-typed rest (recipient, service code, engagement, BIC…), so that every problem is
+    reported in one round (docs/architecture.md, rule 9). Nothing is written."""
+    supplier = form.cleaned_data.get("supplier")
+    if supplier is None:
+        return []
+    errors = services.invoice_deposit_errors(
+        user=request.user,
+        supplier=supplier,
+        data=form.well_typed_input(),
+        deposit_mode=DepositMode.DEPOT_PDF_WEB,
+    )
+    if not form.totals_well_typed():
+        errors = {k: v for k, v in errors.items() if k not in TOTALS_CHECKED}
+    return show_errors(InvoiceError(errors), form)
+
+
+def _plain_pdf(request: HttpRequest, form: UploadForm, *, status: int = 200) -> HttpResponse:
+    """A plain PDF (or a file not read): the file, the header a PDF needs and the deposit's
+    checks, every error at once."""
+    main_file = form.cleaned_data.get("main_file")
+    if main_file is not None and "main_file" not in form.errors:
+        try:
+            services.check_upload(main_file, field="main_file", must_be_pdf=True)
+        except InvoiceError as error:
+            show_errors(error, form)
     if not form.require_pdf_header():
-        return _page(request, form)
+        problems = _deposit_errors_too(request, form)
+        return _page(request, form, problems=problems, status=status)
     try:
         invoice = services.invoice_upload_pdf(
             user=request.user,
             supplier=form.cleaned_data["supplier"],
             data=form.to_input(),
-            main_file=form.cleaned_data["main_file"],
+            main_file=main_file,
             attachments=form.cleaned_data["attachments"],
         )
     except InvoiceError as error:
@@ -102,18 +129,23 @@ def upload(request: HttpRequest) -> HttpResponse:
         form = UploadForm(initial={"issue_date": timezone.localdate()}, suppliers=suppliers)
         return _page(request, form)
     form = UploadForm(request.POST, request.FILES, suppliers=suppliers)
-    if not form.is_valid():
-        return _page(request, form)
-    main_file = form.cleaned_data["main_file"]
+    valid = form.is_valid()  # whatever it says, the other checks run too (rule 9)
+    main_file = form.cleaned_data.get("main_file")
+    if main_file is None:
+        return _plain_pdf(request, form)
     try:
         content = services.read_invoice_upload(main_file)
         structured = services.is_structured_file(content, main_file.name)
     except InvoiceFileError as error:
         form.add_error("main_file", error.message)
-        return _page(request, form, status=error.http_status)
-    if structured:
-        return _structured(request, form, content)
-    return _plain_pdf(request, form)
+        if not main_file.name.lower().endswith(".pdf"):  # not a plain PDF: no header to check
+            return _page(request, form, status=error.http_status)
+        return _plain_pdf(request, form, status=error.http_status)
+    if not structured:
+        return _plain_pdf(request, form)
+    if not valid:  # a structured file carries the header: the typed fields are not read
+        return _page(request, form)
+    return _structured(request, form, content)
 
 
 def _review_page(request: HttpRequest, invoice: Invoice, problems: list[Problem]) -> HttpResponse:

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from itertools import count
@@ -168,6 +170,12 @@ def entry_form(personas, **changes: str) -> dict[str, str]:  # type: ignore[no-u
 
 
 # --- files -------------------------------------------------------------------------------------
+def errors_of(page: str) -> dict[str, str]:
+    """Each field's error text on a rendered form page, by the field's id."""
+    found = re.findall(r'<p id="id_([\w-]+)-error" class="fr-error-text">([^<]*)</p>', page)
+    return {field: html.unescape(text) for field, text in found}
+
+
 def pdf_bytes(*, pages: int = 1, password: str | None = None, signed: bool = False) -> bytes:
     writer = PdfWriter()
     for _ in range(pages):

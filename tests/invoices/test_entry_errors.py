@@ -10,15 +10,9 @@ import pytest
 from django.urls import reverse
 
 from invoices.models import Invoice
-from tests.invoices.factories import entry_form
+from tests.invoices.factories import entry_form, errors_of
 
 pytestmark = pytest.mark.django_db
-
-
-def errors_of(page: str) -> dict[str, str]:
-    """Each field's error text, by the field's id."""
-    found = re.findall(r'<p id="id_([\w-]+)-error" class="fr-error-text">([^<]*)</p>', page)
-    return {field: html.unescape(text) for field, text in found}
 
 
 def post(client, personas, **changes: str) -> str:  # type: ignore[no-untyped-def]

@@ -18,7 +18,15 @@ from invoices import services
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
 from tests.factories import StructureFactory
-from tests.invoices.factories import deposited, draft, invoice_in, pdf_bytes, rendered, upload
+from tests.invoices.factories import (
+    deposited,
+    draft,
+    errors_of,
+    invoice_in,
+    pdf_bytes,
+    rendered,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +192,37 @@ def test_a_bad_pdf_is_refused_next_to_the_file_field(personas, as_user):
     assert 'id="id_main_file-error"' in page and "pas un PDF" in page
     assert not Invoice.objects.exists()
     assert not Attachment.objects.exists()
+
+
+def test_a_pdf_deposit_reports_every_error_in_one_round_under_its_field(personas, as_user):
+    """A badly typed amount does not hide the deposit's checks on the rest: the unknown
+    recipient and the bad BIC are said in the same round, each under its field."""
+    client = as_user(personas.supplier_principal)
+    post = _upload_post(
+        personas,
+        upload("facture.pdf", pdf_bytes()),
+        total_vat="vingt",
+        recipient_siret="999 999 999 00001",
+        bic="PASUNBIC",
+    )
+    page = client.post(reverse("invoices:upload"), post).content.decode()
+    errors = errors_of(page)
+    assert errors["total_vat"] == "Saisissez un nombre."
+    assert errors["recipient_siret"] == "Aucune structure n'est enregistrée sous ce SIRET."
+    assert errors["bic"] == "Ce BIC n'est pas valide."
+    # The amounts cannot be compared while one is unread: no word on them but the format's.
+    assert "total_incl_tax" not in errors and "prepaid_amount" not in errors
+    assert not Invoice.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_pdf_deposit_without_its_file_still_checks_the_header(personas, as_user):
+    client = as_user(personas.supplier_principal)
+    post = _upload_post(personas, "", total_incl_tax="130", service_code="")
+    errors = errors_of(client.post(reverse("invoices:upload"), post).content.decode())
+    assert "main_file" in errors
+    assert errors["total_incl_tax"] == "Le total TTC doit être égal au total HT plus la TVA."
+    assert "service_code" in errors  # the State requires a service code
+    assert not Invoice.objects.exists()
 
 
 # --- supplier follow-up --------------------------------------------------------------------------

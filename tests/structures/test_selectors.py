@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import factory
 import pytest
 
 from structures.models import MandateSignature, Membership
@@ -108,3 +109,57 @@ def test_the_word_search_is_answered_from_its_index_on_postgresql(personas):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "structure_name_search" in plan, plan
+
+
+def test_the_word_search_puts_the_names_closest_to_the_words_first():
+    """Not the alphabet: the name that is the word itself, then the shortest around it."""
+    long_name = StructureFactory(name="Atelier Informatique Bretonne")
+    exact = StructureFactory(name="Informatique")
+    shorter = StructureFactory(name="Informatique Générale")
+    assert list(structure_search("INFORMATIQUE")) == [exact, shorter, long_name]
+    twins = [StructureFactory(name="Zinc Menuiserie"), StructureFactory(name="Alto Menuiserie")]
+    assert list(structure_search("menuiserie")) == sorted(twins, key=lambda s: s.name)  # ties
+
+
+def test_the_word_search_keeps_the_20_closest_of_many_matches():
+    StructureFactory.create_batch(22, name=factory.Sequence(lambda n: f"Conseil Audit {n}"))
+    closest = StructureFactory(name="Conseil")
+    found = list(structure_search("conseil"))
+    assert len(found) == 20 and found[0] == closest
+
+
+def test_sqlite_s_trigram_distance_is_pg_trgm_s():
+    from django.db import connection
+
+    from structures.search import trigram_distance
+
+    if connection.vendor != "postgresql":
+        pytest.skip("compared with pg_trgm")
+    pairs = [
+        ("informatique", "societe bretonne d'informatique generale"),
+        ("batiment numerique", "numerique batiment conseil 12"),
+        ("audit", "audit"),
+        ("x", "plomberie"),
+        ("conseil 2026", "conseil-2026 a b"),
+    ]
+    with connection.cursor() as cursor:
+        for first, second in pairs:
+            cursor.execute("SELECT %s <-> %s", [first, second])
+            assert trigram_distance(first, second) == pytest.approx(cursor.fetchone()[0], abs=1e-6)
+
+
+def test_the_word_search_takes_its_20_from_the_index_in_distance_order(personas):
+    """The index yields the closest names first (a nearest-first scan, "Order By" in the plan),
+    so the LIMIT stops it: no sort of every match."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index is PostgreSQL's; SQLite sorts the matches")
+    sql, params = structure_search("informatique").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using structure_name_search" in plan, plan
+    assert "Order By: (chorus_search_text" in plan, plan
