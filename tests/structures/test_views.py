@@ -10,6 +10,7 @@ from django.urls import reverse
 from structures.models import MandateSignature, MandateVersion, Membership, Structure
 from tests.factories import MembershipFactory, StructureFactory, UserFactory, sign_mandate
 from tests.structures.factories import SireneEstablishmentFactory
+from tests.utils.two_factor import log_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def refused(personas):
 
 
 def as_user(client, user):
-    client.force_login(user)
+    log_in_as(client, user)  # staff pass the second factor they always owe
     return client
 
 
