@@ -371,6 +371,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoices.workflow.Status",
         "FluxStatusEnum": "flux.models.Flux.Status",
+        "LifecycleCodeEnum": "invoices.workflow.ReformCode",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
     # Swagger UI from the installed drf-spectacular-sidecar: no CDN (strict CSP, no internet).

@@ -198,7 +198,7 @@ def test_an_accepted_version_refuses_any_edit_but_a_new_version_is_free(client):
 
 
 def test_the_admin_shows_an_accepted_version_read_only_and_cannot_delete_it(client, personas):
-    client.force_login(personas.admin)
+    verified_login(client, personas.admin)  # staff always give a second factor
     accepted = selectors.current_terms()
     url = reverse("admin:accounts_termsversion_change", args=[accepted.pk])
 

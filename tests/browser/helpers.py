@@ -54,6 +54,19 @@ def log_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:  # type:
         page.locator("main button[type=submit]").click()
 
 
+def log_in_with_second_factor(page, user) -> None:  # type: ignore[no-untyped-def]
+    """``log_in``, then the code step that staff always pass (their authenticator made if none)."""
+    from tests.accounts.factories import totp_code
+    from tests.utils.two_factor import enrolled_device
+
+    device = enrolled_device(user)
+    log_in(page, user.email)
+    assert page.url.endswith("/compte/connexion/code/"), page.url
+    page.fill("#id_otp_token", totp_code(device))
+    with page.expect_navigation():
+        page.locator("main button[type=submit]").click()
+
+
 def e_mailed_path(to: str, pattern: str) -> str:
     """The path of the first link matching ``pattern`` in the last e-mail sent to ``to``.
 

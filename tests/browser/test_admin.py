@@ -8,7 +8,7 @@ import pytest
 
 from invoices.workflow import Status
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in_with_second_factor
 from tests.invoices.factories import invoice_in
 
 pytestmark = [
@@ -23,7 +23,7 @@ NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 @pytest.fixture
 def admin_page(page, personas):  # type: ignore[no-untyped-def]
     page.set_viewport_size({"width": 1280, "height": 900})
-    log_in(page, personas.admin.email)
+    log_in_with_second_factor(page, personas.admin)
     return page
 
 
