@@ -144,7 +144,7 @@ def test_no_document_points_at_a_sibling_folder():
     [
         'Path(__file__).resolve().parents[3] / "data"',
         "os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))",
-        'Path(__file__).parent / ".." / ".." / ".." / "shared"',
+        'Path(__file__).parent / ".." / ".." / ".." / "elsewhere"',
         'open("../notes.txt")',
     ],
 )
