@@ -192,6 +192,29 @@ def emails_release_stale(*, now: datetime | None = None) -> int:
     return released
 
 
+def keys_starting_with(*key_prefixes: str) -> Q:
+    """The e-mails queued under any of these key prefixes (the e-mails of one or more events)."""
+    match = Q(pk__in=[])
+    for prefix in key_prefixes:
+        match |= Q(key__startswith=prefix)
+    return match
+
+
+def deliver_after_commit(key_prefix: str) -> None:
+    """Once the transaction commits, send the e-mails it queued under ``key_prefix`` from a
+    worker. A broker that does not answer must not undo the event: the outbox sweep sends them."""
+
+    def send() -> None:
+        from chorus.tasks import deliver_queued_emails
+
+        try:
+            deliver_queued_emails.delay([key_prefix])
+        except Exception:
+            logger.warning("e-mails %s left to the outbox sweep", key_prefix, exc_info=True)
+
+    transaction.on_commit(send)
+
+
 def emails_deliver_due(*, limit: int = 500) -> int:
     """Send the e-mails that are due (new ones whose task was lost, retries); how many sent."""
     emails_release_stale()

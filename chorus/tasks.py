@@ -19,6 +19,14 @@ def purge_idempotency_keys() -> int:
     return idempotency_keys_purge()
 
 
+@shared_task(name="chorus.deliver_queued_emails", acks_late=True)
+def deliver_queued_emails(key_prefixes: list[str]) -> int:
+    """Send the e-mails queued under these key prefixes (``outbox.deliver_after_commit``)."""
+    from chorus import outbox
+
+    return outbox.emails_deliver(matching=outbox.keys_starting_with(*key_prefixes))
+
+
 @shared_task(name="chorus.deliver_emails", acks_late=True)
 def deliver_emails(email_ids: list[int]) -> int:
     """Send queued e-mails now (enqueued once the event's transaction committed)."""

@@ -7,7 +7,6 @@ exists exactly when that event does, once; sent by a task after the commit.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -38,16 +37,5 @@ def queue_flux_done(flux: Flux) -> bool:
     queued = outbox.email_queue(
         key=key, to=user.contact_email or user.email, subject=subject, body=body, html=html
     )
-    transaction.on_commit(lambda: _send_after_commit(done_key(flux)))
+    outbox.deliver_after_commit(done_key(flux))
     return queued
-
-
-def _send_after_commit(key_prefix: str) -> None:
-    from invoices.tasks import notify_queued
-
-    try:
-        notify_queued.apply_async(([key_prefix],))
-    except Exception:  # the outbox's sweep sends it all the same
-        import logging
-
-        logging.getLogger(__name__).exception("could not enqueue the e-mail %s", key_prefix)

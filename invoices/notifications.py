@@ -61,15 +61,12 @@ def _queued(key_prefix: str) -> bool:
     return OutgoingEmail.objects.filter(key__startswith=key_prefix).exists()
 
 
-def _keys(*key_prefixes: str) -> Q:
-    match = Q()
-    for prefix in key_prefixes:
-        match |= Q(key__startswith=prefix)
-    return match
-
-
 def _deliver(*key_prefixes: str) -> int:
-    return outbox.emails_deliver(matching=_keys(*key_prefixes)) if key_prefixes else 0
+    return (
+        outbox.emails_deliver(matching=outbox.keys_starting_with(*key_prefixes))
+        if key_prefixes
+        else 0
+    )
 
 
 def send_queued(key_prefixes: list[str]) -> int:

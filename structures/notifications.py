@@ -7,18 +7,15 @@ that fails is logged: the decision is already recorded and must not turn into an
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
 from chorus import outbox
 from chorus.emails import render_email
-from chorus.models import OutgoingEmail
 from structures import selectors
 from structures.models import MandateEvent, Membership
 
@@ -130,17 +127,4 @@ def mandate_revoked_queue(event: MandateEvent) -> None:
             )
         )
     outbox.emails_queue_new(emails)
-    transaction.on_commit(partial(_deliver, f"mandate-revoked:{event.pk}:"))
-
-
-def _deliver(key_prefix: str) -> None:
-    from chorus.tasks import deliver_emails
-
-    ids = list(
-        OutgoingEmail.objects.filter(key__startswith=key_prefix).values_list("id", flat=True)
-    )
-    if ids:
-        try:
-            deliver_emails.delay(ids)
-        except Exception:  # broker down: the outbox sweep sends them
-            logger.warning("e-mails %s left to the outbox sweep", key_prefix, exc_info=True)
+    outbox.deliver_after_commit(f"mandate-revoked:{event.pk}:")
