@@ -17,47 +17,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from invoices.formats.rulebook.catalogue import shipped_rules
-from invoices.formats.rulebook.paths import cii_term, steps
+from invoices.formats.rulebook.paths import cii_term
+from invoices.formats.rulebook.structure import facturx_params
 
 OUTPUT = Path(__file__).resolve().parent.parent / "invoices/formats/rulebook/tables.py"
-_BRACKET = re.compile(r"^\[([A-Z][A-Za-z0-9-]+)\]")
-_UBL_UNUSED = re.compile(r"A UBL invoice should not include the (.+?)\s*$")
-_CII_TEXT = re.compile(r"^\[[^\]]+\]\s*-?\s*(\S+) (.*)$")
-_FX = (
-    ("exactly", re.compile(r"^Element '([^']+)' must occur exactly 1 times\.$")),
-    ("at_least", re.compile(r"^Element '([^']+)' must occur at least 1 times\.$")),
-    ("at_most", re.compile(r"^Element '([^']+)' may occur at maximum 1 times\.$")),
-    ("at_most", re.compile(r"^Element variant '([^'\[]+)\[.*' may occur at maximum 1 times\.$")),
-    ("value", re.compile(r"^Value of '([^']+)' is not allowed\.$")),
-    ("attribute", re.compile(r"^Attribute '@?([^']+)' is required in this context\.$")),
+_UBL_UNUSED = re.compile(
+    r"A UBL (?:invoice|credit note) (?:should|shall) not include (?:the )?(.+?)\s*$"
 )
+_CII_TEXT = re.compile(r"^\[[^\]]+\]\s*-?\s*(\S+) (.*)$")
 _CII_KINDS = (
     ("unused", ("should not be present", "shall not be used", "not be present")),
     ("once", ("maximum once", "at most once")),
     ("exactly", ("exactly once",)),
 )
-
-
-def _element(name: str) -> str:
-    return steps(name.split("[", 1)[0]).strip("/")
-
-
-def _facturx(rule_id: str, context: str, text: str) -> tuple[str, ...] | None:
-    bracket = _BRACKET.match(text)
-    if bracket:
-        return ("rule", bracket.group(1))
-    for kind, pattern in _FX:
-        match = pattern.match(text)
-        if match:
-            element = _element(match.group(1))
-            if kind == "attribute":
-                term = cii_term(context)
-            elif kind == "value":
-                term = cii_term(f"{context}/{element}") or cii_term(context)
-            else:
-                term = cii_term(f"{context}/{element}")
-            return (kind, element, term or "", cii_term(context) or "")
-    return None
 
 
 def _cii(text: str, context: str) -> tuple[str, ...] | None:
@@ -95,7 +67,7 @@ def build() -> dict[str, dict[str, tuple[str, ...] | str]]:
         if rule.rule_id.startswith("FX-SCH-"):
             # One generated id may name different checks in different profiles: keep the
             # structural one, a restatement being resolved from its text at run time.
-            found = _facturx(rule.rule_id, rule.context, rule.text)
+            found = facturx_params(rule.text, rule.context)
             known = facturx.get(rule.rule_id)
             if found and (known is None or (known[0] == "rule" and found[0] != "rule")):
                 facturx[rule.rule_id] = found

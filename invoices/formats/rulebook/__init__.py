@@ -55,12 +55,13 @@ def _unused_in_profile(rule_text: str) -> RuleHelp:
     )
 
 
-def lookup(rule_id: str, rule_text: str = "") -> RuleHelp | None:
+def lookup(rule_id: str, rule_text: str = "", location: str = "") -> RuleHelp | None:
     """The French help of a rule, or None for an id no shipped schematron has.
 
     A Factur-X check (``FX-SCH-A-…``) that restates a named rule (its text starts with
     ``[BR-CO-24]``…) takes that rule's help; its text decides, the same generated id naming
-    different checks in different profiles.
+    different checks in different profiles; its location (the element the check ran on)
+    names the field.
     """
     if rule_id.startswith("FX-SCH-"):
         bracket = _BRACKET.match(rule_text)
@@ -68,7 +69,7 @@ def lookup(rule_id: str, rule_text: str = "") -> RuleHelp | None:
             named = lookup(bracket.group(1))
             if named is not None:
                 return named
-        found = structure.facturx_check(rule_id)
+        found = structure.facturx_check(rule_id, rule_text, location)
         return lookup(found) if isinstance(found, str) else found
     if rule_id in RULES:
         return RULES[rule_id]

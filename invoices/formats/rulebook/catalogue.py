@@ -28,6 +28,7 @@ class ShippedRule:
     flag: str | None
     text: str
     context: str  # the rule's context (the template's match)
+    test: str  # the assertion's XPath test
     french_rules: bool  # from the French 2026 reform stylesheets
 
 
@@ -63,6 +64,7 @@ def _rules_of(path: Path, relative: str, french: bool) -> Iterator[ShippedRule]:
             flag=_attribute(element, "flag"),
             text=text,
             context=template.get("match", "") if template is not None else "",
+            test=element.get("test", ""),
             french_rules=french,
         )
 

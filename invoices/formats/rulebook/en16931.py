@@ -14,7 +14,7 @@ from invoices.formats.rulebook.base import (
     missing,
     one_of,
 )
-from invoices.formats.rulebook.terms import field
+from invoices.formats.rulebook.terms import cap, field
 
 _TOTALS = (
     "Recalculez les totaux à partir des lignes, en arrondissant chaque montant au centime, puis "
@@ -40,12 +40,11 @@ RULES: dict[str, RuleHelp] = {
     "BR-03": missing("BT-2"),
     "BR-04": RuleHelp(
         "BT-3",
-        f"{field('BT-3').capitalize()} est absent : indiquez 380 pour une facture ou 381 pour "
-        "un avoir.",
+        f"{cap(field('BT-3'))} est absent : indiquez 380 pour une facture ou 381 pour un avoir.",
     ),
     "BR-05": RuleHelp(
         "BT-5",
-        f"{field('BT-5').capitalize()} est absent : indiquez le code ISO 4217 de la devise (EUR).",
+        f"{cap(field('BT-5'))} est absent : indiquez le code ISO 4217 de la devise (EUR).",
     ),
     "BR-06": missing("BT-27", fix="Indiquez votre raison sociale."),
     "BR-07": missing("BT-44", fix="Indiquez le nom de l'entité publique facturée."),
@@ -59,8 +58,8 @@ RULES: dict[str, RuleHelp] = {
     "BR-15": missing("BT-115", "dans les totaux de la facture", _TOTALS),
     "BR-16": RuleHelp(
         "BG-25",
-        "La facture ne contient aucune ligne. Le profil EN 16931 exige au moins une ligne ; "
-        "sans lignes, déposez-la au profil MINIMUM ou BASIC WL avec son PDF.",
+        "La facture ne contient aucune ligne (BG-25). Le profil EN 16931 exige au moins une "
+        "ligne ; sans lignes, déposez-la au profil MINIMUM ou BASIC WL avec son PDF.",
     ),
     "BR-17": missing(
         "BT-59",
@@ -78,12 +77,12 @@ RULES: dict[str, RuleHelp] = {
     "BR-26": missing("BT-146", _LINE),
     "BR-27": RuleHelp(
         "BT-146",
-        f"{field('BT-146').capitalize()} d'une ligne est négatif : le prix doit être positif ou "
+        f"{cap(field('BT-146'))} d'une ligne est négatif : le prix doit être positif ou "
         "nul. Pour une reprise ou un retour, mettez une quantité négative.",
     ),
     "BR-28": RuleHelp(
         "BT-148",
-        f"{field('BT-148').capitalize()} d'une ligne est négatif : il doit être positif ou nul.",
+        f"{cap(field('BT-148'))} d'une ligne est négatif : il doit être positif ou nul.",
     ),
     "BR-29": RuleHelp(
         "BT-74",
@@ -110,7 +109,8 @@ RULES: dict[str, RuleHelp] = {
     "BR-47": missing(
         "BT-118",
         "dans le récapitulatif de TVA (BG-23)",
-        "Indiquez S (taux normal), Z (taux zéro), E (exonéré), AE (autoliquidation)…",
+        "Indiquez S (taux normal), Z (taux zéro), E (exonéré), AE (autoliquidation) ou une "
+        "autre catégorie de la liste.",
     ),
     "BR-48": missing(
         "BT-119",
@@ -130,7 +130,7 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-51": RuleHelp(
         "BT-87",
-        f"{field('BT-87').capitalize()} est complet : pour la sécurité des paiements, n'indiquez "
+        f"{cap(field('BT-87'))} est complet : pour la sécurité des paiements, n'indiquez "
         "au plus que les 6 premiers et les 4 derniers chiffres de la carte.",
     ),
     "BR-52": missing("BT-122", "dans une pièce justificative jointe (BG-24)"),
@@ -154,28 +154,28 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-62": RuleHelp(
         "BT-34",
-        f"{field('BT-34').capitalize()} n'a pas de type (attribut schemeID) : indiquez 0009 "
+        f"{cap(field('BT-34'))} n'a pas de type (attribut schemeID) : indiquez 0009 "
         "pour un SIRET, 0225 pour un SIREN ou EM pour une adresse e-mail.",
     ),
     "BR-63": RuleHelp(
         "BT-49",
-        f"{field('BT-49').capitalize()} n'a pas de type (attribut schemeID) : indiquez 0009 "
+        f"{cap(field('BT-49'))} n'a pas de type (attribut schemeID) : indiquez 0009 "
         "pour un SIRET, 0225 pour un SIREN ou EM pour une adresse e-mail.",
     ),
     "BR-64": RuleHelp(
         "BT-157",
-        f"{field('BT-157').capitalize()} n'a pas de type (attribut schemeID) : indiquez par "
+        f"{cap(field('BT-157'))} n'a pas de type (attribut schemeID) : indiquez par "
         "exemple 0160 pour un GTIN (code EAN).",
     ),
     "BR-65": RuleHelp(
         "BT-158",
-        f"{field('BT-158').capitalize()} n'a pas de type (attribut listID) : indiquez la "
+        f"{cap(field('BT-158'))} n'a pas de type (attribut listID) : indiquez la "
         "nomenclature utilisée (UNTDID 7143, par exemple STI pour le CPV).",
     ),
     # --- Calculations and consistency ---
     "BR-CO-03": RuleHelp(
         "BT-7",
-        f"{field('BT-7').capitalize()} et {field('BT-8')} sont donnés tous les deux : gardez "
+        f"{cap(field('BT-7'))} et {field('BT-8')} sont donnés tous les deux : gardez "
         "l'un ou l'autre.",
     ),
     "BR-CO-04": missing(
@@ -209,37 +209,40 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-CO-10": RuleHelp(
         "BT-106",
-        "Le total des lignes n'est pas égal à la somme des montants nets des lignes (BT-131). "
-        + _TOTALS,
+        "La somme des montants nets des lignes (BT-106) n'est pas égale à celle des montants "
+        "nets de chaque ligne (BT-131). " + _TOTALS,
     ),
     "BR-CO-11": RuleHelp(
         "BT-107",
-        f"{field('BT-107').capitalize()} n'est pas égal à la somme des montants des remises au "
+        f"{cap(field('BT-107'))} n'est pas égal à la somme des montants des remises au "
         "niveau de la facture (BT-92) : corrigez-le.",
     ),
     "BR-CO-12": RuleHelp(
         "BT-108",
-        f"{field('BT-108').capitalize()} n'est pas égal à la somme des montants des frais au "
+        f"{cap(field('BT-108'))} n'est pas égal à la somme des montants des frais au "
         "niveau de la facture (BT-99) : corrigez-le.",
     ),
     "BR-CO-13": RuleHelp(
         "BT-109",
-        "Le total HT de la facture doit valoir la somme des lignes, moins les remises et plus "
-        "les frais de pied de facture. " + _TOTALS,
+        "Le total HT de la facture (BT-109) doit valoir la somme des lignes, moins les remises "
+        "et plus les frais de pied de facture. " + _TOTALS,
     ),
     "BR-CO-14": RuleHelp(
         "BT-110",
-        "Le total de TVA n'est pas égal à la somme des montants de TVA du récapitulatif par "
+        "Le total de TVA (BT-110) n'est pas égal à la somme des montants de TVA du récapitulatif "
+        "par "
         "taux (BT-117). Corrigez le montant de TVA du taux concerné ou le total de TVA.",
     ),
     "BR-CO-15": RuleHelp(
         "BT-112",
-        "Le total TTC doit être exactement le total HT (BT-109) plus le total de TVA (BT-110). "
+        "Le total TTC (BT-112) doit être exactement le total HT (BT-109) plus le total de TVA "
+        "(BT-110). "
         "Corrigez le total TTC (souvent une erreur d'arrondi d'un centime).",
     ),
     "BR-CO-16": RuleHelp(
         "BT-115",
-        "Le net à payer doit valoir le total TTC (BT-112) moins le montant déjà payé (BT-113), "
+        "Le net à payer (BT-115) doit valoir le total TTC (BT-112) moins le montant déjà payé "
+        "(BT-113), "
         "plus l'éventuel arrondi (BT-114). Corrigez le net à payer.",
     ),
     "BR-CO-17": RuleHelp(
@@ -271,6 +274,19 @@ RULES: dict[str, RuleHelp] = {
         "Le net à payer (BT-115) est positif mais la facture ne donne ni "
         f"{field('BT-9')} ni {field('BT-20')} : ajoutez l'échéance ou les conditions de "
         "paiement.",
+    ),
+    "BR-CO-27": RuleHelp(
+        "BT-84",
+        "Le compte à créditer (BT-84, « IBAN » dans le formulaire de saisie) doit être donné "
+        "soit par son IBAN, soit par un identifiant de compte propriétaire : donnez l'un des "
+        "deux (l'IBAN pour un virement SEPA).",
+    ),
+    "BR-FX-EN-04": RuleHelp(
+        "BT-72",
+        "Pour un acheteur allemand, une facture autre qu'une facture d'acompte (386) doit dater "
+        f"la livraison ou la prestation : donnez {field('BT-72')}, la période de facturation "
+        "(BG-14) ou une période sur chaque ligne (BG-26) ; sans date de livraison, indiquez au "
+        "moins le code pays de livraison (BT-80).",
     ),
     "BR-CO-26": RuleHelp(
         "BT-30",
@@ -353,7 +369,8 @@ RULES.update(
         ),
         "BR-CL-11": RuleHelp(
             "BT-30",
-            "Le type de l'identifiant légal (attribut schemeID) n'appartient pas à la liste "
+            "Le type de l'identifiant légal (BT-30, attribut schemeID) n'appartient pas à la "
+            "liste "
             "ISO 6523. Pour un SIRET, indiquez le schéma 0009 ; pour un SIREN, le schéma 0002.",
         ),
         "BR-CL-13": code_list(
@@ -378,14 +395,15 @@ RULES.update(
             "(prélèvement) ou 48 (carte)",
         ),
         "BR-CL-17": code_list(
-            "BT-151",
-            "La catégorie de TVA d'une ligne ou d'une remise / de frais",
+            "BT-95",
+            "La catégorie de TVA d'une remise (BT-95), de frais (BT-102) ou du récapitulatif de "
+            "TVA",
             "utilisez S (taux normal), Z (taux zéro), E (exonéré), AE (autoliquidation), K "
             "(livraison intracommunautaire), G (export hors UE), O (hors champ), L ou M",
         ),
         "BR-CL-18": code_list(
-            "BT-118",
-            field("BT-118"),
+            "BT-151",
+            "La catégorie de TVA d'une ligne (BT-151) ou du récapitulatif de TVA (BT-118)",
             "utilisez S (taux normal), Z (taux zéro), E (exonéré), AE (autoliquidation), K "
             "(livraison intracommunautaire), G (export hors UE), O (hors champ), L ou M",
         ),
@@ -406,7 +424,8 @@ RULES.update(
         ),
         "BR-CL-22": RuleHelp(
             "BT-121",
-            "Le code du motif d'exonération de TVA n'appartient pas à la liste VATEX (par "
+            "Le code du motif d'exonération de TVA (BT-121) n'appartient pas à la liste VATEX "
+            "(par "
             "exemple VATEX-EU-132 ou VATEX-FR-FRANCHISE) : corrigez-le, ou ne donnez que le "
             "motif en texte.",
         ),
@@ -424,7 +443,8 @@ RULES.update(
         ),
         "BR-CL-25": RuleHelp(
             "BT-34",
-            "Le type de l'adresse électronique n'appartient pas à la liste EAS : utilisez 0009 "
+            "Le type de l'adresse électronique (BT-34 ou BT-49, attribut schemeID) n'appartient "
+            "pas à la liste EAS : utilisez 0009 "
             "pour un SIRET, 0225 pour un SIREN ou EM pour une adresse e-mail, ou retirez "
             "l'adresse électronique.",
         ),
@@ -656,12 +676,14 @@ RULES.update(
         "BR-B-01": RuleHelp(
             "BT-151",
             "La catégorie « split payment » (B) est réservée aux factures domestiques "
-            "italiennes : utilisez une autre catégorie de TVA (BT-151, BT-95 ou BT-102).",
+            "italiennes : donnez une autre catégorie de TVA aux lignes (BT-151), remises (BT-95) "
+            "et frais (BT-102).",
         ),
         "BR-B-02": RuleHelp(
             "BT-151",
             "Une facture en « split payment » (catégorie B) ne peut pas contenir de ligne, "
-            "remise ou frais au taux normal (catégorie S) : corrigez les catégories de TVA.",
+            "remise ou frais au taux normal (catégorie S) : corrigez les catégories de TVA "
+            "(BT-151, BT-95, BT-102).",
         ),
     }
 )

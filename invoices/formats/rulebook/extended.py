@@ -109,13 +109,13 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-FREXT-05": code_list(
         "BG-25",
-        cap(_SUBTYPE),
+        f"{cap(_SUBTYPE)} d'une ligne (BG-25)",
         "utilisez DETAIL, GROUP ou INFORMATION",
     ),
     "BR-FXEXT-06": RuleHelp(
         "BG-25",
-        f"Une ligne indique {_PARENT} sans {_SUBTYPE} : précisez le sous-type (DETAIL, GROUP "
-        "ou INFORMATION).",
+        f"Une ligne (BG-25) indique {_PARENT} sans {_SUBTYPE} : précisez le sous-type (DETAIL, "
+        "GROUP ou INFORMATION).",
     ),
     "BR-FXEXT-08": RuleHelp(
         "BT-131",
@@ -143,18 +143,18 @@ RULES: dict[str, RuleHelp] = {
         "avec unité (BT-X-12), pas les deux ni aucune.",
     ),
     "BR-FREXT-CL-19-GP": code_list(
-        "BT-147",
+        None,
         "Le code du motif d'un rabais sur le prix brut",
         "utilisez un code UNTDID 5189, par exemple 95 (remise)",
     ),
     "BR-FREXT-CL-20-LISTID": code_list(
         "BT-105",
-        "La liste du code du motif de frais (attribut listID)",
+        "La liste du code du motif de frais (BT-105, attribut listID)",
         "indiquez 7161 (frais) ou 5153 (taxe autre que la TVA), ou retirez l'attribut",
     ),
     "BR-FREXT-CL-20-TAX": code_list(
         "BT-105",
-        "Le code d'une taxe autre que la TVA",
+        "Le code d'une taxe autre que la TVA (BT-105)",
         "utilisez un code UNTDID 5153 autre que VAT",
     ),
     "BR-FREXT-CL-27": code_list(
@@ -202,12 +202,12 @@ RULES: dict[str, RuleHelp] = {
         "(DeliveryTypeCode) et le nom du lieu : retirez le reste.",
     ),
     "CII-FREXT-SR-366": RuleHelp(
-        "BT-6",
+        None,
         "Le change de la devise de TVA (TaxApplicableTradeCurrencyExchange) porte une donnée "
         "que la norme n'utilise pas : retirez-la (simple avertissement).",
     ),
     "CII-FREXT-CR-490": RuleHelp(
-        "BT-6",
+        None,
         "Le change de la devise de TVA porte une donnée que la norme n'utilise pas : "
         "retirez-la (simple avertissement).",
     ),

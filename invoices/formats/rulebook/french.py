@@ -60,9 +60,10 @@ RULES: dict[str, RuleHelp] = {
         "champ porte le cadre de facturation de Chorus Pro (A1, A2…) : gardez-le tel quel.",
     ),
     "BR-FR-09": _fr(
-        "BT-30",
-        "Un SIRET n'a pas 14 chiffres ou ne commence pas par le SIREN de l'entreprise : "
-        "vérifiez l'identifiant légal (BT-30 pour le vendeur, BT-47 pour l'acheteur).",
+        "BT-29",
+        "Un SIRET donné comme identifiant (du vendeur BT-29, de l'acheteur BT-46, du "
+        "bénéficiaire BT-60, du lieu de livraison BT-71…) n'a pas 14 chiffres ou ne commence "
+        "pas par le SIREN de l'entreprise : corrigez-le.",
     ),
     "BR-FR-10": _fr(
         "BT-30",
@@ -123,12 +124,12 @@ RULES: dict[str, RuleHelp] = {
     "BR-FR-23": _fr(
         "BT-34",
         "Une adresse électronique (vendeur BT-34 ou acheteur BT-49) contient des caractères non "
-        "admis : n'utilisez que des lettres, des chiffres et - _ .",
+        "admis : n'utilisez que des lettres, des chiffres, le tiret, le tiret bas et le point.",
     ),
     "BR-FR-24": _fr(
         "BT-29",
         "Un identifiant (vendeur BT-29, acheteur BT-46…) contient des caractères non admis : "
-        "n'utilisez que des lettres, des chiffres et - _ .",
+        "n'utilisez que des lettres, des chiffres, le tiret, le tiret bas et le point.",
     ),
     "BR-FR-25": _fr(
         "BT-34",
@@ -165,7 +166,7 @@ RULES: dict[str, RuleHelp] = {
         "une seule valeur.",
     ),
     "BR-FR-32": _fr(
-        "BT-30",
+        None,
         "Un identifiant légal de type 0002 (SIREN) n'a pas exactement 9 chiffres : corrigez-le, "
         "ou utilisez le type 0009 pour un SIRET (14 chiffres).",
     ),
@@ -226,8 +227,8 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-FR-DEC-01": _fr(
         "BT-92",
-        "Un montant a plus de 2 décimales, une virgule au lieu d'un point ou plus de 19 "
-        "chiffres : écrivez-le au centime avec un point (1234.56).",
+        "Un montant (remise BT-92, frais BT-99, total…) a plus de 2 décimales, une virgule au "
+        "lieu d'un point ou plus de 19 chiffres : écrivez-le au centime avec un point (1234.56).",
     ),
     "BR-FR-DEC-02": _fr(
         "BT-129",
@@ -247,36 +248,46 @@ RULES: dict[str, RuleHelp] = {
     ),
 }
 
-_MULTI_VENDOR = {
-    "BR-FR-MV-01": ("BG-25", "chaque ligne doit porter un sous-type (DETAIL, GROUP…)."),
-    "BR-FR-MV-02": ("BG-25", "la facture doit avoir au moins une ligne GROUP sans parent."),
-    "BR-FR-BD-02": ("BG-25", "la facture doit avoir exactement deux lignes GROUP sans parent."),
-    "BR-FR-MV-03": ("BT-27", "chaque ligne GROUP sans parent doit donner le nom du vendeur."),
+_MULTI_VENDOR: dict[str, tuple[str | None, str]] = {
+    "BR-FR-MV-01": ("BG-25", "chaque ligne (BG-25) doit porter un sous-type (DETAIL, GROUP…)."),
+    "BR-FR-MV-02": (
+        "BG-25",
+        "la facture doit avoir au moins une ligne (BG-25) GROUP sans parent.",
+    ),
+    "BR-FR-BD-02": (
+        "BG-25",
+        "la facture doit avoir exactement deux lignes (BG-25) GROUP sans parent.",
+    ),
+    "BR-FR-MV-03": (
+        None,
+        "chaque ligne GROUP sans parent doit donner son vendeur (nom, identifiants, adresse), "
+        "son numéro de facture et ses montants.",
+    ),
     "BR-FR-MV-05": (
         "BT-131",
-        "le montant net d'une ligne GROUP doit être la somme de ceux de ses sous-lignes.",
+        "le montant net (BT-131) d'une ligne GROUP doit être la somme de ceux de ses sous-lignes.",
     ),
     "BR-FR-MV-06": (
-        "BT-30",
+        None,
         "chaque ligne doit donner l'identifiant légal de son vendeur, le même que sa ligne "
         "parente.",
     ),
     "BR-FR-MV-07": (
         "BT-128",
-        "chaque ligne doit donner son numéro de facture (schéma AFL), le même que sa ligne "
-        "parente.",
+        "chaque ligne doit donner son numéro de facture (BT-128, schéma AFL), le même que sa "
+        "ligne parente.",
     ),
     "BR-FR-MV-08": (
         "BT-128",
         "le motif d'exonération de chaque ligne doit commencer par son numéro de sous-facture "
-        "entre #.",
+        "(BT-128) entre #.",
     ),
     "BR-FR-MV-09": (
-        "BT-110",
+        None,
         "le total de TVA d'une ligne GROUP doit être la somme de la TVA de ses sous-lignes.",
     ),
     "BR-FR-MV-10": (
-        "BT-112",
+        None,
         "le total TTC d'une ligne GROUP doit valoir son montant HT plus sa TVA.",
     ),
     "BR-FR-MV-11": (
@@ -286,17 +297,17 @@ _MULTI_VENDOR = {
     ),
     "BR-FR-MV-12": (
         "BT-128",
-        "les numéros de facture des lignes GROUP sans parent doivent être différents.",
+        "les numéros de facture (BT-128) des lignes GROUP sans parent doivent être différents.",
     ),
     "BR-FR-MV-13": ("BT-3", "le type de facture (BT-3) ne peut pas être une autofacture."),
     "BR-FR-BD-13": ("BT-3", "le type de facture (BT-3) doit être une autofacture."),
     "BR-FR-MV-14": (
-        "BT-25",
+        None,
         "pour un avoir ou une facture rectificative, chaque ligne GROUP sans parent doit "
         "donner la facture antérieure et sa date.",
     ),
     "BR-FR-BD-14": (
-        "BT-25",
+        None,
         "pour un avoir ou une facture rectificative, chaque ligne GROUP sans parent doit "
         "donner la facture antérieure et sa date.",
     ),

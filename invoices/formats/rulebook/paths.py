@@ -201,6 +201,129 @@ CII_TERMS: dict[str, str] = {
     "SpecifiedLineTradeSettlement/ReceivableSpecifiedTradeAccountingAccount/ID": "BT-133",
 }
 
+# The same for UBL 2.1 (the EN 16931 UBL binding).
+UBL_TERMS: dict[str, str] = {
+    "Invoice/ID": "BT-1",
+    "CreditNote/ID": "BT-1",
+    "IssueDate": "BT-2",
+    "InvoiceTypeCode": "BT-3",
+    "CreditNoteTypeCode": "BT-3",
+    "DocumentCurrencyCode": "BT-5",
+    "TaxCurrencyCode": "BT-6",
+    "TaxPointDate": "BT-7",
+    "InvoicePeriod/DescriptionCode": "BT-8",
+    "DueDate": "BT-9",
+    "PaymentDueDate": "BT-9",
+    "BuyerReference": "BT-10",
+    "ProjectReference/ID": "BT-11",
+    "ContractDocumentReference/ID": "BT-12",
+    "OrderReference/ID": "BT-13",
+    "OrderReference/SalesOrderID": "BT-14",
+    "ReceiptDocumentReference/ID": "BT-15",
+    "DespatchDocumentReference/ID": "BT-16",
+    "OriginatorDocumentReference/ID": "BT-17",
+    "AccountingCost": "BT-19",
+    "PaymentTerms/Note": "BT-20",
+    "PaymentTerms": "BT-20",
+    "Note": "BT-22",
+    "ProfileID": "BT-23",
+    "CustomizationID": "BT-24",
+    "BillingReference": "BG-3",
+    "BillingReference/InvoiceDocumentReference/ID": "BT-25",
+    "BillingReference/InvoiceDocumentReference/IssueDate": "BT-26",
+    "AccountingSupplierParty/Party/EndpointID": "BT-34",
+    "AccountingSupplierParty/Party/PartyIdentification/ID": "BT-29",
+    "AccountingSupplierParty/Party/PartyName/Name": "BT-28",
+    "AccountingSupplierParty/Party/PostalAddress": "BG-5",
+    "AccountingSupplierParty/Party/PostalAddress/Country/IdentificationCode": "BT-40",
+    "AccountingSupplierParty/Party/PartyTaxScheme": "BT-31",
+    "AccountingSupplierParty/Party/PartyTaxScheme/CompanyID": "BT-31",
+    "AccountingSupplierParty/Party/PartyLegalEntity/RegistrationName": "BT-27",
+    "AccountingSupplierParty/Party/PartyLegalEntity/CompanyID": "BT-30",
+    "AccountingSupplierParty/Party/PartyLegalEntity/CompanyLegalForm": "BT-33",
+    "AccountingSupplierParty/Party/Contact": "BG-6",
+    "AccountingCustomerParty/Party/EndpointID": "BT-49",
+    "AccountingCustomerParty/Party/PartyIdentification/ID": "BT-46",
+    "AccountingCustomerParty/Party/PartyName/Name": "BT-45",
+    "AccountingCustomerParty/Party/PostalAddress": "BG-8",
+    "AccountingCustomerParty/Party/PostalAddress/Country/IdentificationCode": "BT-55",
+    "AccountingCustomerParty/Party/PartyTaxScheme/CompanyID": "BT-48",
+    "AccountingCustomerParty/Party/PartyLegalEntity/RegistrationName": "BT-44",
+    "AccountingCustomerParty/Party/PartyLegalEntity/CompanyID": "BT-47",
+    "AccountingCustomerParty/Party/Contact": "BG-9",
+    "PayeeParty/PartyName/Name": "BT-59",
+    "PayeeParty/PartyIdentification/ID": "BT-60",
+    "PayeeParty/PartyLegalEntity/CompanyID": "BT-61",
+    "TaxRepresentativeParty/PartyName/Name": "BT-62",
+    "TaxRepresentativeParty/PartyTaxScheme/CompanyID": "BT-63",
+    "TaxRepresentativeParty/PostalAddress": "BG-12",
+    "Delivery": "BG-13",
+    "Delivery/DeliveryParty/PartyName/Name": "BT-70",
+    "Delivery/DeliveryLocation/ID": "BT-71",
+    "Delivery/ActualDeliveryDate": "BT-72",
+    "Delivery/DeliveryLocation/Address": "BG-15",
+    "InvoicePeriod": "BG-14",
+    "PaymentMeans": "BG-16",
+    "PaymentMeans/PaymentMeansCode": "BT-81",
+    "PaymentMeans/PaymentMeansCode/name": "BT-82",
+    "PaymentMeans/PaymentID": "BT-83",
+    "PaymentMeans/PayeeFinancialAccount/ID": "BT-84",
+    "PaymentMeans/PayeeFinancialAccount/Name": "BT-85",
+    "FinancialInstitutionBranch/ID": "BT-86",
+    "PaymentMeans/CardAccount": "BG-18",
+    "PaymentMeans/PaymentMandate": "BG-19",
+    "PaymentMeans/PaymentMandate/ID": "BT-89",
+    "PartyIdentification/ID[@schemeID='SEPA']": "BT-90",
+    "AllowanceCharge/AllowanceChargeReason": "BT-97",
+    "AllowanceCharge/Amount": "BT-92",
+    "TaxTotal/TaxSubtotal": "BG-23",
+    "TaxSubtotal/TaxCategory/TaxExemptionReason": "BT-120",
+    "TaxSubtotal/TaxCategory/TaxExemptionReasonCode": "BT-121",
+    "AdditionalDocumentReference": "BG-24",
+    "AdditionalDocumentReference/ID": "BT-122",
+    "AdditionalDocumentReference/DocumentDescription": "BT-123",
+    "EmbeddedDocumentBinaryObject": "BT-125",
+    "InvoiceLine": "BG-25",
+    "InvoiceLine/Note": "BT-127",
+    "InvoiceLine/DocumentReference/ID": "BT-128",
+    "InvoiceLine/OrderLineReference/LineID": "BT-132",
+    "InvoiceLine/InvoicePeriod": "BG-26",
+    "Price/AllowanceCharge/Amount": "BT-147",
+    "Item/ClassifiedTaxCategory": "BT-151",
+    "Item/Description": "BT-154",
+    "OriginCountry/IdentificationCode": "BT-159",
+    "StandardItemIdentification/ID": "BT-157",
+    "CommodityClassification/ItemClassificationCode": "BT-158",
+    "InvoicedQuantity": "BT-129",
+    "InvoicedQuantity/unitCode": "BT-130",
+    "CreditedQuantity/unitCode": "BT-130",
+    "TaxSubtotal/TaxCategory/ID": "BT-118",
+    "ClassifiedTaxCategory/ID": "BT-151",
+    "InvoiceLine/DocumentReference": "BT-128",
+}
+CII_TERMS["SpecifiedLineTradeSettlement/AdditionalReferencedDocument"] = "BT-128"
+
+# Elements whose business term depends on a sibling (an allowance or a charge, a document's
+# type code…): every term they may carry, for ``terms_at``.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "SpecifiedTradeAllowanceCharge/ReasonCode": ("BT-98", "BT-105", "BT-140", "BT-145"),
+    "SpecifiedTradeAllowanceCharge/Reason": ("BT-97", "BT-104", "BT-139", "BT-144"),
+    "SpecifiedTradeAllowanceCharge/ActualAmount": ("BT-92", "BT-99", "BT-136", "BT-141"),
+    "SpecifiedTradeAllowanceCharge/CategoryTradeTax/CategoryCode": ("BT-95", "BT-102"),
+    "AllowanceCharge/AllowanceChargeReasonCode": ("BT-98", "BT-105", "BT-140", "BT-145"),
+    "AllowanceCharge/AllowanceChargeReason": ("BT-97", "BT-104", "BT-139", "BT-144"),
+    "AllowanceCharge/TaxCategory/ID": ("BT-95", "BT-102"),
+    "AdditionalReferencedDocument": ("BG-24", "BT-17", "BT-18"),
+    "AdditionalReferencedDocument/IssuerAssignedID": ("BT-122", "BT-17", "BT-18"),
+    "AdditionalReferencedDocument/ReferenceTypeCode": ("BT-18",),
+    "AdditionalDocumentReference": ("BG-24", "BT-17", "BT-18"),
+    "AdditionalDocumentReference/ID": ("BT-122", "BT-17", "BT-18"),
+    "PaymentMeans/PaymentMeansCode": ("BT-81", "BT-82"),
+    "PartyTaxScheme/CompanyID": ("BT-31", "BT-32", "BT-48", "BT-63"),
+    "InvoicePeriod/DescriptionCode": ("BT-8", "BT-7"),
+    "Note": ("BT-22", "BT-21"),
+}
+
 # The top UBL aggregates, for the UBL elements EN 16931 does not use (UBL-CR rules).
 UBL_GROUPS: dict[str, str] = {
     "AccountingSupplierParty": "BG-4",
@@ -239,3 +362,16 @@ def cii_term(path: str) -> str | None:
         if (path == tail or path.endswith("/" + tail)) and (best is None or len(tail) > best[0]):
             best = (len(tail), term)
     return best[1] if best else None
+
+
+def terms_at(path: str) -> set[str]:
+    """Every business term an element at ``path`` may carry, CII or UBL: the path may be
+    relative (a rule's context ``ram:CountryID`` is the seller's, the buyer's or another's)."""
+    path = steps(path).strip("/()")
+    found: set[str] = set()
+    for table in (CII_TERMS, UBL_TERMS, ALTERNATIVES):
+        for tail, terms in table.items():
+            tail = steps(tail)
+            if path and (path == tail or path.endswith("/" + tail) or tail.endswith("/" + path)):
+                found.update((terms,) if isinstance(terms, str) else terms)
+    return found

@@ -9,8 +9,10 @@ schematrons); the rules that say something of their own are written out below.
 
 from __future__ import annotations
 
+import re
+
 from invoices.formats.rulebook.base import WARNING_ONLY, RuleHelp, at_most_once, missing
-from invoices.formats.rulebook.paths import UBL_GROUPS
+from invoices.formats.rulebook.paths import UBL_GROUPS, cii_term, steps
 from invoices.formats.rulebook.tables import CII_STRUCTURE, FACTURX
 from invoices.formats.rulebook.terms import TERMS, cap, field
 
@@ -76,6 +78,14 @@ def _exactly_once(element: str, term: str, group: str) -> RuleHelp:
     )
 
 
+def _at_most_twice(element: str, term: str, group: str) -> RuleHelp:
+    return RuleHelp(
+        term or None,
+        f"{cap(_thing(element, term))} figure plus de deux fois{_where(group)} : gardez-en au "
+        "plus deux (par exemple un numéro de TVA et un identifiant fiscal).",
+    )
+
+
 def _at_least_once(element: str, term: str, group: str) -> RuleHelp:
     return RuleHelp(
         term or None,
@@ -85,6 +95,14 @@ def _at_least_once(element: str, term: str, group: str) -> RuleHelp:
 
 
 def _value(element: str, term: str, group: str) -> RuleHelp:
+    if term == "BT-24":
+        return RuleHelp(
+            "BT-24",
+            "L'identifiant du profil (BT-24) n'est pas un profil Factur-X. Chorus accepte les "
+            "profils Factur-X (MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED) ; un fichier "
+            "XRechnung (norme allemande) doit être régénéré au profil EN 16931 "
+            "(urn:cen.eu:en16931:2017).",
+        )
     return RuleHelp(
         term or group or None,
         f"La valeur de {_thing(element, term)}{_where(group)} n'appartient pas à la liste de "
@@ -109,6 +127,7 @@ _RENDER = {
     "unused": lambda element, term, group: _unused(element, group),
     "once": _at_most_once,
     "at_most": _at_most_once,
+    "at_most_twice": _at_most_twice,
     "exactly": _exactly_once,
     "at_least": _at_least_once,
     "value": _value,
@@ -124,10 +143,54 @@ def cii_structure(rule_id: str) -> RuleHelp | None:
     return _RENDER[kind](element, term, group)
 
 
-def facturx_check(rule_id: str) -> RuleHelp | str | None:
+_BRACKET = re.compile(r"^\[([A-Z][A-Za-z0-9-]+)\]")
+_FACTURX_TEXTS = (
+    ("exactly", re.compile(r"^Element '([^']+)' must occur exactly 1 times\.$")),
+    ("at_least", re.compile(r"^Element '([^']+)' must occur at least 1 times\.$")),
+    ("at_most", re.compile(r"^Element '([^']+)' may occur at maximum 1 times\.$")),
+    ("at_most", re.compile(r"^Element variant '([^'\[]+)\[.*' may occur at maximum 1 times\.$")),
+    (
+        "at_most_twice",
+        re.compile(r"^Element(?: variant)? '([^'\[]+).*' may occur at maximum 2 times\.$"),
+    ),
+    ("value", re.compile(r"^Value of '([^']+)' is not allowed\.$")),
+    ("attribute", re.compile(r"^Attribute '@?([^']+)' is required in this context\.$")),
+)
+
+
+def facturx_params(text: str, context: str) -> tuple[str, ...] | None:
+    """What a Factur-X check's text says, with the business terms its context gives:
+    ``(kind, element, term, parent's term)``, or ``("rule", id)`` for a restated rule."""
+    bracket = _BRACKET.match(text)
+    if bracket:
+        return ("rule", bracket.group(1))
+    for kind, pattern in _FACTURX_TEXTS:
+        match = pattern.match(text)
+        if match:
+            element = steps(match.group(1).split("[", 1)[0]).strip("/")
+            if kind == "attribute":
+                term = cii_term(context)
+            elif kind == "value":
+                term = cii_term(f"{context}/{element}") or cii_term(context)
+            else:
+                term = cii_term(f"{context}/{element}")
+            return (kind, element, term or "", cii_term(context) or "")
+    return None
+
+
+def facturx_check(rule_id: str, text: str = "", location: str = "") -> RuleHelp | str | None:
     """The help of a Factur-X check, or the id of the rule it restates (resolved by the
-    caller), or None when the id is unknown."""
-    params = FACTURX.get(rule_id)
+    caller), or None when the id is unknown.
+
+    The generated ids are per profile: the same id names different checks in different
+    profiles, so the check's text and location decide when given; ``tables`` gives the
+    default of an id alone.
+    """
+    params = facturx_params(text, location) if text and location else None
+    if params is None:
+        params = FACTURX.get(rule_id)
+    if params is None:
+        params = facturx_params(text, "") if text else None
     if params is None:
         return None
     if params[0] == "rule":
@@ -230,17 +293,17 @@ RULES.update(
             "unitaires peuvent en avoir davantage).",
         ),
         "UBL-DT-06": RuleHelp(
-            "BT-125",
+            None,
             "Une pièce jointe au fichier n'a pas de type (attribut mimeCode) : indiquez par "
             "exemple application/pdf.",
         ),
         "UBL-DT-07": RuleHelp(
-            "BT-125",
+            None,
             "Une pièce jointe au fichier n'a pas de nom de fichier (attribut filename) : "
             "ajoutez-le.",
         ),
         "CII-DT-037": RuleHelp(
-            "BT-118",
+            None,
             "Le type d'une taxe (TypeCode) doit être VAT : la norme EN 16931 ne décrit que la "
             "TVA. Corrigez la valeur.",
         ),
@@ -279,9 +342,9 @@ RULES.update(
         "CII-SR-452": at_most_once("BT-20"),
         "CII-SR-453": at_most_once("BT-20"),
         "CII-SR-454": RuleHelp(
-            "BT-151",
-            "Une ligne a plusieurs taxes (ApplicableTradeTax) : donnez-lui une seule catégorie "
-            f"de TVA ({field('BT-151')}).",
+            "BG-30",
+            f"Une ligne a plusieurs blocs de TVA ({field('BG-30')}, ApplicableTradeTax) : "
+            "donnez-lui une seule catégorie et un seul taux de TVA.",
         ),
         "CII-SR-455": at_most_once("BG-6"),
         "CII-SR-456": at_most_once("BG-9"),
@@ -298,13 +361,13 @@ RULES.update(
         "CII-SR-464": at_most_once("BT-86"),
         "CII-SR-465": RuleHelp(
             "BT-41",
-            "Le contact du fournisseur doit être soit une personne, soit un service : gardez le "
-            "nom de la personne ou celui du service, pas les deux.",
+            "Le contact du fournisseur (BT-41) doit être soit une personne, soit un service : "
+            "gardez le nom de la personne ou celui du service, pas les deux.",
         ),
         "CII-SR-466": RuleHelp(
             "BT-56",
-            "Le contact de l'acheteur doit être soit une personne, soit un service : gardez le "
-            "nom de la personne ou celui du service, pas les deux.",
+            "Le contact de l'acheteur (BT-56) doit être soit une personne, soit un service : "
+            "gardez le nom de la personne ou celui du service, pas les deux.",
         ),
         "CII-SR-467": RuleHelp(
             "BT-81",
@@ -335,8 +398,8 @@ RULES.update(
         ),
         "CII-SR-473": RuleHelp(
             "BT-92",
-            "Une remise (BG-20) ou des frais (BG-21) ont plusieurs montants (ActualAmount) : "
-            "gardez-en un seul.",
+            "Une remise (BG-20) ou des frais (BG-21) ont plusieurs montants (BT-92 ou BT-99, "
+            "ActualAmount) : gardez-en un seul.",
         ),
         "CII-SR-474": at_most_once("BT-128"),
         "CII-SR-475": at_most_once("BT-123"),
@@ -358,4 +421,40 @@ RULES["UBL-CR-665"] = RuleHelp(
     "Une pièce justificative (AdditionalDocumentReference) porte un type d'identifiant "
     "(attribut schemeID) alors qu'elle n'est pas l'identifiant de l'objet facturé (BT-18, code "
     f"de document 130) : retirez l'attribut. {WARNING_ONLY}",
+)
+
+# UBL attributes EN 16931 does not use (warnings): the rule → the attribute.
+_UBL_DT_UNUSED = {
+    "UBL-DT-08": "schemeName",
+    "UBL-DT-09": "schemeAgencyName",
+    "UBL-DT-10": "schemeDataURI",
+    "UBL-DT-11": "schemeURI",
+    "UBL-DT-12": "format",
+    "UBL-DT-13": "unitCodeListIdentifier",
+    "UBL-DT-14": "unitCodeListAgencyIdentifier",
+    "UBL-DT-15": "unitCodeListAgencyName",
+    "UBL-DT-16": "listAgencyName",
+    "UBL-DT-17": "listName",
+    "UBL-DT-18": "name",
+    "UBL-DT-19": "languageID",
+    "UBL-DT-20": "listURI",
+    "UBL-DT-21": "listSchemeURI",
+    "UBL-DT-22": "languageLocaleID",
+    "UBL-DT-23": "uri",
+    "UBL-DT-24": "currencyCodeListVersionID",
+    "UBL-DT-25": "characterSetCode",
+    "UBL-DT-26": "encodingCode",
+    "UBL-DT-27": "schemeAgencyID",
+    "UBL-DT-28": "listAgencyID",
+}
+RULES.update(
+    {
+        rule: RuleHelp(
+            None,
+            f"Un élément du fichier UBL porte l'attribut {attribute}, que la norme EN 16931 "
+            f"n'utilise pas : son contenu ne sera pas pris en compte. {WARNING_ONLY} "
+            f"{_SOFTWARE}",
+        )
+        for rule, attribute in _UBL_DT_UNUSED.items()
+    }
 )
