@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from invoices.formats.rulebook.terms import cap, field
 
 WARNING_ONLY = "Simple avertissement : la facture reste recevable."
-REGENERATE = "Corrigez-le dans votre logiciel de facturation puis régénérez le fichier."
+REGENERATE = "Complétez la facture dans votre logiciel de facturation, puis régénérez le fichier."
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,10 @@ class RuleHelp:
 
 
 def missing(term: str, where: str = "", fix: str = "") -> RuleHelp:
-    """A required field is absent (BR-02, BR-21…)."""
+    """A required field is absent (BR-02, BR-21…); ``where`` says of what (``d'une ligne de
+    facture (BG-25)``) or when (``alors que…``)."""
     place = f" {where}" if where else ""
-    return RuleHelp(
-        term, f"{cap(field(term))} est absent{place} : renseignez-le. {fix or REGENERATE}".strip()
-    )
+    return RuleHelp(term, f"{cap(field(term))} est absent{place} : ajoutez-le. {fix or REGENERATE}")
 
 
 def one_of(term: str, other: str, where: str = "") -> RuleHelp:

@@ -20,7 +20,12 @@ _TOTALS = (
     "Recalculez les totaux à partir des lignes, en arrondissant chaque montant au centime, puis "
     "régénérez le fichier."
 )
-_LINE = "dans une ligne de facture (BG-25)"
+# Where a field is missing from (``missing``), and where one of two fields is (``one_of``).
+_OF_LINE = "d'une ligne de facture (BG-25)"
+_OF_ALLOWANCE = "d'une remise au niveau de la facture (BG-20)"
+_OF_CHARGE = "de frais au niveau de la facture (BG-21)"
+_OF_LINE_ALLOWANCE = "d'une remise sur une ligne (BG-27)"
+_OF_LINE_CHARGE = "de frais sur une ligne (BG-28)"
 _ALLOWANCE = "dans une remise au niveau de la facture (BG-20)"
 _CHARGE = "dans des frais au niveau de la facture (BG-21)"
 _LINE_ALLOWANCE = "dans une remise sur une ligne (BG-27)"
@@ -48,14 +53,22 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-06": missing("BT-27", fix="Indiquez votre raison sociale."),
     "BR-07": missing("BT-44", fix="Indiquez le nom de l'entité publique facturée."),
-    "BR-08": missing("BG-5", fix="Ajoutez l'adresse du vendeur, avec au moins son code pays."),
-    "BR-09": missing("BT-40", "dans l'adresse du vendeur", "Indiquez FR pour la France."),
-    "BR-10": missing("BG-8", fix="Ajoutez l'adresse de l'acheteur, avec au moins son code pays."),
-    "BR-11": missing("BT-55", "dans l'adresse de l'acheteur", "Indiquez FR pour la France."),
-    "BR-12": missing("BT-106", "dans les totaux de la facture", _TOTALS),
-    "BR-13": missing("BT-109", "dans les totaux de la facture", _TOTALS),
-    "BR-14": missing("BT-112", "dans les totaux de la facture", _TOTALS),
-    "BR-15": missing("BT-115", "dans les totaux de la facture", _TOTALS),
+    "BR-08": RuleHelp(
+        "BG-5",
+        "L'adresse postale du vendeur (BG-5) est absente : ajoutez-la, avec au moins son code "
+        "pays (BT-40, FR pour la France).",
+    ),
+    "BR-09": missing("BT-40", "de l'adresse du vendeur", "Indiquez FR pour la France."),
+    "BR-10": RuleHelp(
+        "BG-8",
+        "L'adresse postale de l'acheteur (BG-8) est absente : ajoutez-la, avec au moins son code "
+        "pays (BT-55, FR pour la France).",
+    ),
+    "BR-11": missing("BT-55", "de l'adresse de l'acheteur", "Indiquez FR pour la France."),
+    "BR-12": missing("BT-106", "des totaux de la facture", _TOTALS),
+    "BR-13": missing("BT-109", "des totaux de la facture", _TOTALS),
+    "BR-14": missing("BT-112", "des totaux de la facture", _TOTALS),
+    "BR-15": missing("BT-115", "des totaux de la facture", _TOTALS),
     "BR-16": RuleHelp(
         "BG-25",
         "La facture ne contient aucune ligne (BG-25). Le profil EN 16931 exige au moins une "
@@ -67,14 +80,20 @@ RULES: dict[str, RuleHelp] = {
         "Indiquez son nom, ou retirez le bénéficiaire s'il s'agit du vendeur lui-même.",
     ),
     "BR-18": missing("BT-62", "alors qu'un représentant fiscal du vendeur (BG-11) est donné"),
-    "BR-19": missing("BG-12", "alors qu'un représentant fiscal du vendeur (BG-11) est donné"),
-    "BR-20": missing("BT-69", "dans l'adresse du représentant fiscal du vendeur"),
-    "BR-21": missing("BT-126", _LINE, "Numérotez chaque ligne (1, 2, 3…)."),
-    "BR-22": missing("BT-129", _LINE),
-    "BR-23": missing("BT-130", _LINE, "Indiquez par exemple C62 (unité), HUR (heure), DAY."),
-    "BR-24": missing("BT-131", _LINE, "Il vaut quantité × prix unitaire net, au centime."),
-    "BR-25": missing("BT-153", _LINE),
-    "BR-26": missing("BT-146", _LINE),
+    "BR-19": RuleHelp(
+        "BG-12",
+        "Un représentant fiscal du vendeur (BG-11) est donné sans son adresse postale (BG-12) : "
+        "ajoutez-la, avec au moins son code pays (BT-69).",
+    ),
+    "BR-20": missing("BT-69", "de l'adresse du représentant fiscal du vendeur"),
+    "BR-21": missing("BT-126", _OF_LINE, "Numérotez chaque ligne (1, 2, 3…)."),
+    "BR-22": missing("BT-129", _OF_LINE),
+    "BR-23": missing(
+        "BT-130", _OF_LINE, "Indiquez par exemple C62 (unité), HUR (heure) ou DAY (jour)."
+    ),
+    "BR-24": missing("BT-131", _OF_LINE, "Il vaut quantité × prix unitaire net, au centime."),
+    "BR-25": missing("BT-153", _OF_LINE),
+    "BR-26": missing("BT-146", _OF_LINE),
     "BR-27": RuleHelp(
         "BT-146",
         f"{cap(field('BT-146'))} d'une ligne est négatif : le prix doit être positif ou "
@@ -86,41 +105,41 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-29": RuleHelp(
         "BT-74",
-        f"La période de facturation (BG-14) se termine avant de commencer : "
-        f"{field('BT-74')} doit être égal ou postérieur à {field('BT-73')}.",
+        "La période de facturation (BG-14) se termine avant de commencer : sa date de fin "
+        "(BT-74) doit être égale ou postérieure à sa date de début (BT-73).",
     ),
     "BR-30": RuleHelp(
         "BT-135",
-        f"La période d'une ligne (BG-26) se termine avant de commencer : {field('BT-135')} doit "
-        f"être égal ou postérieur à {field('BT-134')}.",
+        "La période d'une ligne (BG-26) se termine avant de commencer : sa date de fin (BT-135) "
+        "doit être égale ou postérieure à sa date de début (BT-134).",
     ),
-    "BR-31": missing("BT-92", _ALLOWANCE),
-    "BR-32": missing("BT-95", _ALLOWANCE, "Indiquez la catégorie de TVA (S, Z, E…)."),
+    "BR-31": missing("BT-92", _OF_ALLOWANCE),
+    "BR-32": missing("BT-95", _OF_ALLOWANCE, "Indiquez la catégorie de TVA (S, Z, E…)."),
     "BR-33": one_of("BT-97", "BT-98", _ALLOWANCE),
-    "BR-36": missing("BT-99", _CHARGE),
-    "BR-37": missing("BT-102", _CHARGE, "Indiquez la catégorie de TVA (S, Z, E…)."),
+    "BR-36": missing("BT-99", _OF_CHARGE),
+    "BR-37": missing("BT-102", _OF_CHARGE, "Indiquez la catégorie de TVA (S, Z, E…)."),
     "BR-38": one_of("BT-104", "BT-105", _CHARGE),
-    "BR-41": missing("BT-136", _LINE_ALLOWANCE),
+    "BR-41": missing("BT-136", _OF_LINE_ALLOWANCE),
     "BR-42": one_of("BT-139", "BT-140", _LINE_ALLOWANCE),
-    "BR-43": missing("BT-141", _LINE_CHARGE),
+    "BR-43": missing("BT-141", _OF_LINE_CHARGE),
     "BR-44": one_of("BT-144", "BT-145", _LINE_CHARGE),
-    "BR-45": missing("BT-116", "dans le récapitulatif de TVA (BG-23)"),
-    "BR-46": missing("BT-117", "dans le récapitulatif de TVA (BG-23)"),
+    "BR-45": missing("BT-116", "du récapitulatif de TVA (BG-23)"),
+    "BR-46": missing("BT-117", "du récapitulatif de TVA (BG-23)"),
     "BR-47": missing(
         "BT-118",
-        "dans le récapitulatif de TVA (BG-23)",
+        "du récapitulatif de TVA (BG-23)",
         "Indiquez S (taux normal), Z (taux zéro), E (exonéré), AE (autoliquidation) ou une "
         "autre catégorie de la liste.",
     ),
     "BR-48": missing(
         "BT-119",
-        "dans le récapitulatif de TVA (BG-23)",
+        "du récapitulatif de TVA (BG-23)",
         "Indiquez le taux (20, 10, 5.5… ou 0), sauf pour une facture hors du champ de la TVA "
         "(catégorie O).",
     ),
     "BR-49": missing(
         "BT-81",
-        "dans les instructions de paiement (BG-16)",
+        "des instructions de paiement (BG-16)",
         "Indiquez par exemple 30 (virement) ou 58 (virement SEPA).",
     ),
     "BR-50": RuleHelp(
@@ -130,10 +149,10 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-51": RuleHelp(
         "BT-87",
-        f"{cap(field('BT-87'))} est complet : pour la sécurité des paiements, n'indiquez "
-        "au plus que les 6 premiers et les 4 derniers chiffres de la carte.",
+        f"{cap(field('BT-87'))} contient le numéro complet de la carte : pour la sécurité des "
+        "paiements, n'en indiquez au plus que les 6 premiers et les 4 derniers chiffres.",
     ),
-    "BR-52": missing("BT-122", "dans une pièce justificative jointe (BG-24)"),
+    "BR-52": missing("BT-122", "d'une pièce justificative jointe (BG-24)"),
     "BR-53": missing(
         "BT-111",
         "alors qu'une devise de comptabilisation de la TVA (BT-6) est indiquée",
@@ -144,12 +163,12 @@ RULES: dict[str, RuleHelp] = {
         f"Un attribut d'article (BG-32) est incomplet : renseignez {field('BT-160')} et "
         f"{field('BT-161')}.",
     ),
-    "BR-55": missing("BT-25", "dans la référence à une facture antérieure (BG-3)"),
+    "BR-55": missing("BT-25", "de la référence à une facture antérieure (BG-3)"),
     "BR-56": missing("BT-63", "alors qu'un représentant fiscal du vendeur (BG-11) est donné"),
-    "BR-57": missing("BT-80", "dans l'adresse de livraison (BG-15)", "Indiquez FR pour la France."),
+    "BR-57": missing("BT-80", "de l'adresse de livraison (BG-15)", "Indiquez FR pour la France."),
     "BR-61": RuleHelp(
         "BT-84",
-        "Le paiement est demandé par virement (code 30, 58 ou 42) mais l'IBAN du compte à "
+        "Le paiement est demandé par virement (code 30 ou 58) mais l'IBAN du compte à "
         "créditer (BT-84, « IBAN » dans le formulaire de saisie) est absent : ajoutez-le.",
     ),
     "BR-62": RuleHelp(
@@ -169,8 +188,8 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-65": RuleHelp(
         "BT-158",
-        f"{cap(field('BT-158'))} n'a pas de type (attribut listID) : indiquez la "
-        "nomenclature utilisée (UNTDID 7143, par exemple STI pour le CPV).",
+        f"{cap(field('BT-158'))} n'a pas de type (attribut listID) : indiquez de quelle "
+        "nomenclature vient le code, par un code de la liste UNTDID 7143.",
     ),
     # --- Calculations and consistency ---
     "BR-CO-03": RuleHelp(
@@ -179,7 +198,7 @@ RULES: dict[str, RuleHelp] = {
         "l'un ou l'autre.",
     ),
     "BR-CO-04": missing(
-        "BT-151", _LINE, "Indiquez la catégorie de TVA de la ligne (S, Z, E, AE…)."
+        "BT-151", _OF_LINE, "Indiquez la catégorie de TVA de la ligne (S, Z, E, AE…)."
     ),
     "BR-CO-05": RuleHelp(
         "BT-98",
@@ -349,12 +368,14 @@ RULES.update(
         "BR-CL-06": code_list(
             "BT-8",
             field("BT-8"),
-            "utilisez 3 (date de la facture), 35 (date de livraison) ou 432 (date de paiement)",
+            "en CII, utilisez 5 (date de facture), 29 (date de livraison) ou 72 (date de "
+            "paiement) ; en UBL, 3, 35 ou 432",
         ),
         "BR-CL-07": code_list(
             "BT-18",
             "Le type de l'identifiant de l'objet facturé (BT-18, attribut schemeID)",
-            "utilisez un code de la liste UNTDID 1153 (par exemple AFL, AWV…)",
+            "utilisez un code de la liste UNTDID 1153, qui dit de quel référentiel vient "
+            "l'identifiant",
         ),
         "BR-CL-08": code_list(
             "BT-21",
@@ -376,7 +397,8 @@ RULES.update(
         "BR-CL-13": code_list(
             "BT-158",
             "Le type du code de classification de l'article (BT-158, attribut listID)",
-            "utilisez un code de la liste UNTDID 7143, par exemple STI pour le CPV",
+            "utilisez un code de la liste UNTDID 7143, qui dit de quelle nomenclature vient le "
+            "code",
         ),
         "BR-CL-14": code_list(
             "BT-40",
@@ -459,75 +481,92 @@ RULES.update(
 # --- VAT categories: the same ten rules for each category, the category as parameter --------
 
 _CATEGORIES = {
-    # prefix: (code, French name, its VAT number requirement, what the rate must be)
-    "S": ("S", "taux normal", "taux supérieur à zéro"),
-    "Z": ("Z", "taux zéro", "taux égal à 0"),
-    "E": ("E", "exonération", "taux égal à 0"),
-    "AE": ("AE", "autoliquidation", "taux égal à 0"),
-    "IC": ("K", "livraison intracommunautaire", "taux égal à 0"),
-    "G": ("G", "exportation hors de l'Union européenne", "taux égal à 0"),
-    "O": ("O", "hors du champ de la TVA", "aucun taux"),
-    "AF": ("L", "IGIC (îles Canaries)", "taux égal ou supérieur à 0"),
-    "AG": ("M", "IPSI (Ceuta et Melilla)", "taux égal ou supérieur à 0"),
+    # rule prefix: (category code, its French name, what the rate must be)
+    "S": ("S", "taux normal", "être supérieur à zéro"),
+    "Z": ("Z", "taux zéro", "être 0"),
+    "E": ("E", "exonération", "être 0"),
+    "AE": ("AE", "autoliquidation", "être 0"),
+    "IC": ("K", "livraison intracommunautaire", "être 0"),
+    "G": ("G", "exportation hors de l'Union européenne", "être 0"),
+    "O": ("O", "hors du champ de la TVA", "être absent"),
+    "AF": ("L", "IGIC des îles Canaries", "être égal ou supérieur à 0"),
+    "AG": ("M", "IPSI de Ceuta et Melilla", "être égal ou supérieur à 0"),
+}
+# Categories with several rates (one breakdown per rate) and a tax to compute.
+_TAXED = ("S", "AF", "AG")
+# What the exemption reason of an exempt category says (BT-120 text, BT-121 VATEX code).
+_REASONS = {
+    "E": "par exemple « Exonération de TVA, article 261 du CGI »",
+    "AE": "« Autoliquidation » ou le code VATEX-EU-AE",
+    "IC": "par exemple « Exonération de TVA, article 262 ter I du CGI » ou le code VATEX-EU-IC",
+    "G": "par exemple « Exonération de TVA, article 262 I du CGI » ou le code VATEX-EU-G",
+    "O": "par exemple « Hors du champ de la TVA » ou le code VATEX-EU-O",
 }
 _SELLER_VAT = (
     "le numéro de TVA intracommunautaire du vendeur (BT-31), son identifiant fiscal (BT-32) ou "
     "celui de son représentant fiscal (BT-63)"
+)
+_SELLER_VAT_ONLY = (
+    "le numéro de TVA intracommunautaire du vendeur (BT-31) ou celui de son représentant "
+    "fiscal (BT-63)"
 )
 
 
 def _category_rules(prefix: str) -> dict[str, RuleHelp]:
     code, label, rate = _CATEGORIES[prefix]
     cat = f"la catégorie de TVA {code} ({label})"
+    seller_vat = _SELLER_VAT_ONLY if prefix == "G" else _SELLER_VAT
+    how_many = "une" if prefix in _TAXED else "une et une seule"
+    per_rate = " (et de ce taux)" if prefix in _TAXED else ""
     rules = {
         "01": RuleHelp(
             "BG-23",
             f"La facture a une ligne, une remise ou des frais dans {cat}, mais son "
             f"récapitulatif de TVA (BG-23) n'a pas de ligne avec le code de catégorie {code} "
-            f"(BT-118) : ajoutez-la (une seule pour les catégories autres que S).",
+            f"(BT-118) : ajoutez-en {how_many}.",
         ),
         "02": RuleHelp(
             "BT-31",
-            f"Une ligne relève de {cat} mais la facture ne donne pas {_SELLER_VAT} : ajoutez "
+            f"Une ligne relève de {cat} mais la facture ne donne pas {seller_vat} : ajoutez "
             "votre numéro de TVA (FR suivi de 11 caractères).",
         ),
         "03": RuleHelp(
             "BT-31",
             f"Une remise au niveau de la facture relève de {cat} mais la facture ne donne pas "
-            f"{_SELLER_VAT} : ajoutez votre numéro de TVA.",
+            f"{seller_vat} : ajoutez votre numéro de TVA.",
         ),
         "04": RuleHelp(
             "BT-31",
             f"Des frais au niveau de la facture relèvent de {cat} mais la facture ne donne pas "
-            f"{_SELLER_VAT} : ajoutez votre numéro de TVA.",
+            f"{seller_vat} : ajoutez votre numéro de TVA.",
         ),
         "05": RuleHelp(
             "BT-152",
             f"Une ligne relève de {cat} : son taux de TVA (BT-152, « TVA » dans le formulaire "
-            f"de saisie) doit avoir un {rate}. Corrigez le taux ou la catégorie.",
+            f"de saisie) doit {rate}. Corrigez le taux ou la catégorie.",
         ),
         "06": RuleHelp(
             "BT-96",
             f"Une remise au niveau de la facture relève de {cat} : son taux de TVA (BT-96) doit "
-            f"avoir un {rate}. Corrigez le taux ou la catégorie.",
+            f"{rate}. Corrigez le taux ou la catégorie.",
         ),
         "07": RuleHelp(
             "BT-103",
             f"Des frais au niveau de la facture relèvent de {cat} : leur taux de TVA (BT-103) "
-            f"doit avoir un {rate}. Corrigez le taux ou la catégorie.",
+            f"doit {rate}. Corrigez le taux ou la catégorie.",
         ),
         "08": RuleHelp(
             "BT-116",
             f"Dans le récapitulatif de TVA, la base HT (BT-116) de {cat} n'est pas la somme "
-            "des montants nets des lignes de cette catégorie (et de ce taux), moins les "
-            "remises et plus les frais de pied de facture de la même catégorie : recalculez-la.",
+            f"des montants nets des lignes de cette catégorie{per_rate}, moins les remises et "
+            "plus les frais de pied de facture de la même catégorie : recalculez-la.",
         ),
         "09": RuleHelp(
             "BT-117",
             f"Dans le récapitulatif de TVA, le montant de TVA (BT-117) de {cat} est faux : il "
             + (
                 "doit valoir la base HT (BT-116) × le taux (BT-119) / 100, arrondi au centime."
-                if prefix in ("S", "AF", "AG")
+                if prefix in _TAXED
                 else "doit être 0, aucune TVA n'étant due dans cette catégorie."
             ),
         ),
@@ -539,7 +578,7 @@ def _category_rules(prefix: str) -> dict[str, RuleHelp]:
                 if prefix in ("S", "Z", "AF", "AG")
                 else "doit porter le motif d'exonération, en texte (BT-120, « Motif "
                 "d'exonération » dans le formulaire de saisie) ou en code VATEX (BT-121) : "
-                "ajoutez-le."
+                f"ajoutez-le ({_REASONS.get(prefix, '')})."
             ),
         ),
     }

@@ -14,33 +14,58 @@ import re
 from invoices.formats.rulebook.base import WARNING_ONLY, RuleHelp, at_most_once, missing
 from invoices.formats.rulebook.paths import UBL_GROUPS, cii_term, steps
 from invoices.formats.rulebook.tables import CII_STRUCTURE, FACTURX
-from invoices.formats.rulebook.terms import TERMS, cap, field
+from invoices.formats.rulebook.terms import TERMS, cap, field, of
 
 _SOFTWARE = "Faites-le retirer par votre logiciel de facturation, puis régénérez le fichier."
 _ATTRIBUTES = {
     "currencyID": "la devise du montant, EUR par exemple",
     "format": "le format de la date, 102 pour AAAAMMJJ",
     "schemeID": "le type de l'identifiant, par exemple 0009 pour un SIRET",
-    "unitCode": "l'unité, par exemple C62 (unité) ou HUR (heure)",
+    "unitCode": "l'unité, par exemple C62 pour une unité ou HUR pour une heure",
     "listID": "la liste de codes utilisée",
     "mimeCode": "le type du fichier joint, par exemple application/pdf",
     "filename": "le nom du fichier joint",
 }
 
 
-def _thing(element: str, term: str) -> str:
-    if term and term in TERMS:
-        return f"{field(term)[:-1]}, élément {element})"
-    return f"l'élément {element}"
-
-
-def _where(group: str) -> str:
-    return f" dans {field(group)}" if group and group in TERMS else ""
-
-
 def _kind(path: str) -> str:
     last = path.rsplit("/", 1)[-1]
     return "l'attribut" if last.startswith("@") or last[:1].islower() else "l'élément"
+
+
+def _thing(element: str, term: str) -> str:
+    if term and term in TERMS:
+        if _kind(element) == "l'attribut":
+            return f"l'attribut {element} {of(field(term))}"
+        return f"{field(term)[:-1]}, élément {element})"
+    return f"{_kind(element)} {element}"
+
+
+def _where(group: str, term: str = "") -> str:
+    if not group or group not in TERMS or group == term:
+        return ""
+    return f" dans {field(group)}"
+
+
+# What a code of each element must be, for the Factur-X code-list checks.
+_CODES = {
+    "CountryID": "un code pays ISO 3166-1 à deux lettres (FR pour la France)",
+    "InvoiceCurrencyCode": "un code de devise ISO 4217 (EUR)",
+    "TaxCurrencyCode": "un code de devise ISO 4217 (EUR)",
+    "SourceCurrencyCode": "un code de devise ISO 4217 (EUR)",
+    "TargetCurrencyCode": "un code de devise ISO 4217 (EUR)",
+    "currencyID": "un code de devise ISO 4217 (EUR)",
+    "CategoryCode": "une catégorie de TVA (S, Z, E, AE, K, G, O, L ou M)",
+    "unitCode": "un code d'unité de la recommandation 20 de l'UN/ECE (C62, HUR, DAY…)",
+    "format": "le format de date 102 (AAAAMMJJ)",
+    "schemeID": "un type d'identifiant de la liste ISO 6523 ou EAS (0009 pour un SIRET)",
+    "TypeCode": "un code de la liste UNTDID imposée pour ce type (380 pour une facture…)",
+    "ReasonCode": "un code de motif UNTDID 5189 (remise) ou 7161 (frais)",
+    "ExemptionReasonCode": "un code VATEX (VATEX-EU-AE, VATEX-EU-IC…)",
+    "DueDateTypeCode": "5 (date de facture), 29 (date de livraison) ou 72 (date de paiement)",
+    "SubjectCode": "un code de sujet UNTDID 4451 (AAI, PMT, PMD, AAB…)",
+    "mimeCode": "un type MIME admis (application/pdf, image/png, image/jpeg, text/csv…)",
+}
 
 
 def ubl_unused(path: str) -> RuleHelp:
@@ -56,7 +81,7 @@ def ubl_unused(path: str) -> RuleHelp:
 def _unused(element: str, group: str) -> RuleHelp:
     return RuleHelp(
         None,
-        f"Le fichier contient l'élément ou l'attribut {element}{_where(group)}, que la norme "
+        f"Le fichier contient {_kind(element)} {element}{_where(group)}, que la norme "
         f"EN 16931 n'utilise pas à cet endroit : son contenu ne serait pas pris en compte. "
         f"{_SOFTWARE}",
     )
@@ -65,7 +90,8 @@ def _unused(element: str, group: str) -> RuleHelp:
 def _at_most_once(element: str, term: str, group: str) -> RuleHelp:
     return RuleHelp(
         term or None,
-        f"{cap(_thing(element, term))} figure plusieurs fois{_where(group)} alors qu'il ne peut "
+        f"{cap(_thing(element, term))} figure plusieurs fois{_where(group, term)} alors qu'il "
+        "ne peut "
         "y figurer qu'une fois : gardez-en un seul.",
     )
 
@@ -73,7 +99,8 @@ def _at_most_once(element: str, term: str, group: str) -> RuleHelp:
 def _exactly_once(element: str, term: str, group: str) -> RuleHelp:
     return RuleHelp(
         term or None,
-        f"{cap(_thing(element, term))} doit figurer exactement une fois{_where(group)} : il est "
+        f"{cap(_thing(element, term))} doit figurer exactement une fois{_where(group, term)} : "
+        "il est "
         "absent ou répété. Ajoutez-le, ou retirez le doublon.",
     )
 
@@ -81,7 +108,8 @@ def _exactly_once(element: str, term: str, group: str) -> RuleHelp:
 def _at_most_twice(element: str, term: str, group: str) -> RuleHelp:
     return RuleHelp(
         term or None,
-        f"{cap(_thing(element, term))} figure plus de deux fois{_where(group)} : gardez-en au "
+        f"{cap(_thing(element, term))} figure plus de deux fois{_where(group, term)} : gardez-en "
+        "au "
         "plus deux (par exemple un numéro de TVA et un identifiant fiscal).",
     )
 
@@ -103,19 +131,23 @@ def _value(element: str, term: str, group: str) -> RuleHelp:
             "XRechnung (norme allemande) doit être régénéré au profil EN 16931 "
             "(urn:cen.eu:en16931:2017).",
         )
+    expected = _CODES.get(element, "un code de la liste officielle que le profil impose")
     return RuleHelp(
         term or group or None,
-        f"La valeur de {_thing(element, term)}{_where(group)} n'appartient pas à la liste de "
-        "codes que le profil Factur-X autorise (pays ISO 3166, devise ISO 4217, unité UN/ECE, "
-        "catégorie de TVA, type de document…) : remplacez-la par un code de la liste "
-        "officielle.",
+        f"La valeur {of(_thing(element, term))}{_where(group, term)} n'est pas admise par le "
+        f"profil Factur-X du fichier : indiquez {expected}.",
     )
 
 
 def _attribute(attribute: str, term: str, group: str) -> RuleHelp:
     hint = _ATTRIBUTES.get(attribute)
     what = f" ({hint})" if hint else ""
-    owner = f"{cap(field(term))}" if term and term in TERMS else "Un élément"
+    if term and term in TERMS:
+        owner = cap(field(term))
+    elif group and group in TERMS:
+        owner = f"Un élément {of(field(group))}"
+    else:
+        owner = "Un élément (voir l'emplacement)"
     return RuleHelp(
         term or None,
         f"{owner} n'a pas l'attribut {attribute}{what}, que le profil Factur-X exige à cet "
@@ -251,7 +283,7 @@ _UBL_SR_ONCE: dict[str, tuple[str, str]] = {
 RULES: dict[str, RuleHelp] = {rule: at_most_once(term) for rule, (term, _) in _UBL_SR_ONCE.items()}
 RULES.update(
     {
-        "UBL-SR-07": missing("BT-25", "dans la référence à une facture antérieure (BG-3)"),
+        "UBL-SR-07": missing("BT-25", "de la référence à une facture antérieure (BG-3)"),
         "UBL-SR-42": RuleHelp(
             "BT-31",
             "Le vendeur a plus de deux enregistrements fiscaux (PartyTaxScheme) : gardez au "
@@ -265,18 +297,19 @@ RULES.update(
         ),
         "UBL-SR-44": RuleHelp(
             "BT-83",
-            f"La facture donne plusieurs {field('BT-83')} différentes : une seule référence de "
-            "paiement est admise, répétée à l'identique dans chaque moyen de paiement.",
+            "La facture donne plusieurs références de paiement (BT-83) différentes : une seule "
+            "est admise, répétée à l'identique dans chaque moyen de paiement.",
         ),
         "UBL-SR-47": RuleHelp(
             "BT-81",
-            f"Les moyens de paiement n'ont pas tous {field('BT-81')} identique : donnez le "
-            "même code à chacun, ou un seul moyen de paiement.",
+            "Les moyens de paiement n'ont pas tous le même code (BT-81, « Mode de paiement » "
+            "dans le formulaire de saisie) : donnez le même code à chacun, ou un seul moyen de "
+            "paiement.",
         ),
         "UBL-SR-48": RuleHelp(
             "BT-151",
-            f"Une ligne n'a pas exactement une catégorie de TVA : donnez à chaque ligne une et "
-            f"une seule catégorie ({field('BT-151')}).",
+            "Une ligne n'a pas exactement une catégorie de TVA : donnez à chaque ligne une et "
+            "une seule catégorie de TVA (BT-151).",
         ),
         "UBL-SR-51": RuleHelp(
             None,
@@ -285,7 +318,7 @@ RULES.update(
         "UBL-SR-53": RuleHelp(
             "BT-31",
             "Un enregistrement fiscal (PartyTaxScheme) n'a pas de numéro (CompanyID) : "
-            f"indiquez {field('BT-31')} ou retirez l'enregistrement.",
+            "indiquez le numéro de TVA intracommunautaire (BT-31) ou retirez l'enregistrement.",
         ),
         "UBL-DT-01": RuleHelp(
             None,
@@ -325,7 +358,7 @@ RULES.update(
         "CII-SR-119": RuleHelp(
             "BT-147",
             "Le prix brut d'une ligne porte autre chose qu'une remise : seul un rabais sur le "
-            f"prix ({field('BT-147')}) y est admis. Retirez les frais du prix brut.",
+            "prix unitaire (BT-147) y est admis. Retirez les frais du prix brut.",
         ),
         "CII-SR-449": RuleHelp(
             "BT-71",
@@ -343,7 +376,7 @@ RULES.update(
         "CII-SR-453": at_most_once("BT-20"),
         "CII-SR-454": RuleHelp(
             "BG-30",
-            f"Une ligne a plusieurs blocs de TVA ({field('BG-30')}, ApplicableTradeTax) : "
+            "Une ligne a plusieurs blocs de TVA de la ligne (BG-30, ApplicableTradeTax) : "
             "donnez-lui une seule catégorie et un seul taux de TVA.",
         ),
         "CII-SR-455": at_most_once("BG-6"),
@@ -371,13 +404,13 @@ RULES.update(
         ),
         "CII-SR-467": RuleHelp(
             "BT-81",
-            f"Les moyens de paiement n'ont pas tous {field('BT-81')} identique : donnez le "
-            "même code à chacun.",
+            "Les moyens de paiement n'ont pas tous le même code (BT-81, « Mode de paiement » "
+            "dans le formulaire de saisie) : donnez le même code à chacun.",
         ),
         "CII-SR-468": RuleHelp(
             "BT-82",
-            f"Les moyens de paiement n'ont pas tous {field('BT-82')} identique : donnez le "
-            "même libellé à chacun.",
+            "Les moyens de paiement n'ont pas tous le même libellé (BT-82) : donnez le même "
+            "libellé à chacun.",
         ),
         "CII-SR-469": at_most_once("BT-83"),
         "CII-SR-470": RuleHelp(
@@ -388,12 +421,12 @@ RULES.update(
         ),
         "CII-SR-471": missing(
             "BT-95",
-            "dans une remise (BG-20) ou des frais (BG-21)",
+            "d'une remise (BG-20) ou de frais (BG-21)",
             "Indiquez la catégorie de TVA (S, Z, E…).",
         ),
         "CII-SR-472": missing(
             "BT-96",
-            "dans une remise (BG-20) ou des frais (BG-21)",
+            "d'une remise (BG-20) ou de frais (BG-21)",
             "Indiquez le taux de TVA de la remise ou des frais.",
         ),
         "CII-SR-473": RuleHelp(

@@ -255,3 +255,12 @@ def field(term: str) -> str:
 
 def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def of(phrase: str) -> str:
+    """``le champ …`` → ``du champ …``; ``l'élément …`` → ``de l'élément …``."""
+    if phrase.startswith("le "):
+        return "du " + phrase[3:]
+    if phrase.startswith("les "):
+        return "des " + phrase[4:]
+    return "de " + phrase
