@@ -10,12 +10,15 @@ sentence saying so; the few of their own are written out.
 from __future__ import annotations
 
 from invoices.formats.rulebook.base import RuleHelp, at_most_once, code_list
-from invoices.formats.rulebook.terms import cap, field
+from invoices.formats.rulebook.terms import cap
 
 _EXTENDED = (
     "Profil EXTENDED, règle {base} appliquée aux seules lignes de détail (sous-type DETAIL ou "
-    "non précisé), à un centime près par montant additionné : "
+    "non précisé){tolerance}. "
 )
+_TOLERANCE = ", à un centime près par montant additionné"
+# The restated rules that add amounts up (the others say a field is missing or wrong).
+_SUMS = ("BR-CO-1", "-08", "-09")
 _WITH_REASONS = (
     " Depuis 2026, la base se calcule aussi par motif d'exonération : les lignes, remises et "
     "frais dont le motif (BT-120, BT-121) diffère vont dans des récapitulatifs distincts."
@@ -72,7 +75,9 @@ RESTATED.update(
 
 def restated(rule_id: str, base: RuleHelp) -> RuleHelp:
     """The explanation of an extension rule that restates the EN 16931 rule ``base``."""
-    text = _EXTENDED.format(base=RESTATED[rule_id]) + base.text[:1].lower() + base.text[1:]
+    base_id = RESTATED[rule_id]
+    tolerance = _TOLERANCE if any(part in base_id for part in _SUMS) else ""
+    text = _EXTENDED.format(base=base_id, tolerance=tolerance) + base.text
     if rule_id.endswith(("rev", "b")) and "-08" in rule_id:
         text += _WITH_REASONS
     return RuleHelp(base.business_term, text)
@@ -84,13 +89,13 @@ _PARENT = "l'identifiant de la ligne parente (BT-X-304 / EXT-FR-FE-162)"
 RULES: dict[str, RuleHelp] = {
     "BR-FXEXT-01": RuleHelp(
         "BT-21",
-        f"Une note a {field('BT-21')} sans texte : donnez son contenu (BT-22) ou son texte "
-        "codé (BT-X-5), ou retirez la note.",
+        "Une note a un code de sujet (BT-21) sans texte : donnez son contenu (BT-22) ou son "
+        "texte codé (BT-X-5), ou retirez la note.",
     ),
     "BR-FXEXT-02": RuleHelp(
         "BT-127",
         "Une note de ligne a un code de sujet (BT-X-10) sans texte : donnez son contenu "
-        f"({field('BT-127')}) ou son texte codé (BT-X-9).",
+        "(BT-127) ou son texte codé (BT-X-9).",
     ),
     "BR-FXEXT-03": RuleHelp(
         None,
@@ -134,13 +139,12 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-FXEXT-BR-54-1": RuleHelp(
         "BG-32",
-        f"Un attribut d'article (BG-32) n'a ni nom ({field('BT-160')}) ni code (BT-X-11) : "
-        "ajoutez-en un.",
+        "Un attribut d'article (BG-32) n'a ni nom (BT-160) ni code (BT-X-11) : ajoutez-en un.",
     ),
     "BR-FXEXT-BR-54-2": RuleHelp(
         "BT-161",
-        f"Un attribut d'article doit avoir soit une valeur ({field('BT-161')}), soit une valeur "
-        "avec unité (BT-X-12), pas les deux ni aucune.",
+        "Un attribut d'article doit avoir soit une valeur (BT-161), soit une valeur avec unité "
+        "(BT-X-12), pas les deux ni aucune.",
     ),
     "BR-FREXT-CL-19-GP": code_list(
         None,

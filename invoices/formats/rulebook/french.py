@@ -16,8 +16,8 @@ _WARNING = (
     "avertissement, la facture reste recevable par Chorus."
 )
 _GROUPS = (
-    "Ne concerne que les factures multi-vendeurs (cadres de facturation S8, B8, M8, S9, B9, "
-    "M9), que Chorus ne reçoit pas : "
+    "Ne concerne que les factures multi-vendeurs de la réforme (cadres de facturation S8, B8, "
+    "M8, S9, B9, M9) : "
 )
 
 
@@ -42,17 +42,17 @@ RULES: dict[str, RuleHelp] = {
         f"{cap(field('BT-3'))} n'est pas dans la liste de la réforme : utilisez par exemple "
         "380 (facture), 381 (avoir), 384 (facture rectificative) ou 386 (facture d'acompte).",
     ),
-    "BR-FR-05": RuleHelp(
+    "BR-FR-05": _fr(
         "BT-22",
         "Ajoutez en notes de facture (BT-22, « Commentaire » dans le formulaire de saisie) les "
         "trois mentions de paiement obligatoires en France : indemnité forfaitaire de "
         "recouvrement de 40 € (code PMT), pénalités ou intérêts de retard (code PMD), escompte "
-        "ou son absence (code AAB). Simple avertissement.",
+        "ou son absence (code AAB).",
     ),
     "BR-FR-06": _fr(
         "BT-21",
-        f"Une même mention ({field('BT-21')} PMT, PMD, AAB, TXD…) figure dans plusieurs notes : "
-        "gardez une seule note par code.",
+        "Une même mention (code de sujet BT-21 : PMT, PMD, AAB, TXD…) figure dans plusieurs "
+        "notes : gardez une seule note par code.",
     ),
     "BR-FR-08": _fr(
         "BT-23",
@@ -93,13 +93,13 @@ RULES: dict[str, RuleHelp] = {
     "BR-FR-16": _fr(
         "BT-152",
         "Un taux de TVA (d'une ligne BT-152, d'une remise BT-96 ou de frais BT-103) n'est pas "
-        "un taux français admis ou est écrit avec « % » : écrivez le nombre seul (20, 10, 5.5, "
-        "2.1 ou 0).",
+        "un taux français admis ou est écrit avec « % » : écrivez le nombre seul, par exemple "
+        "20, 10, 5.5 ou 2.1.",
     ),
     "BR-FR-17": _fr(
         "BT-123",
         f"{cap(field('BT-123'))} n'est pas un code de la liste de la réforme (par exemple "
-        "LISIBLE pour la version lisible de la facture) : corrigez-la.",
+        "LISIBLE pour la version lisible de la facture) : corrigez-le.",
     ),
     "BR-FR-18": _fr(
         "BT-123",
@@ -143,12 +143,12 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-FR-27": _fr(
         "BG-32",
-        f"Un attribut d'article (BG-32) n'a ni nom ({field('BT-160')}) ni code : ajoutez-en un.",
+        "Un attribut d'article (BG-32) n'a ni nom (BT-160) ni code : ajoutez-en un.",
     ),
     "BR-FR-28": _fr(
         "BT-161",
-        f"Un attribut d'article doit avoir soit une valeur ({field('BT-161')}), soit une valeur "
-        "avec unité de mesure, pas les deux ni aucune.",
+        "Un attribut d'article doit avoir soit une valeur (BT-161), soit une valeur avec unité "
+        "de mesure, pas les deux ni aucune.",
     ),
     "BR-FR-29": _fr(
         "BT-18",
@@ -190,8 +190,8 @@ RULES: dict[str, RuleHelp] = {
     ),
     "BR-FR-CO-07": _fr(
         "BT-9",
-        f"{cap(field('BT-9'))} est antérieure à la date de facture (BT-2) : corrigez-la (sauf "
-        "facture d'acompte ou facture déjà payée).",
+        "La date d'échéance du paiement (BT-9) est antérieure à la date de facture (BT-2) : "
+        "corrigez-la (sauf facture d'acompte ou facture déjà payée).",
     ),
     "BR-FR-CO-08": _fr(
         "BT-3",
@@ -202,7 +202,8 @@ RULES: dict[str, RuleHelp] = {
     "BR-FR-CO-09": _fr(
         "BT-113",
         "Pour une facture déjà payée (cadre B2, S2 ou M2), le montant déjà payé (BT-113, "
-        "« Montant déjà payé » dans le formulaire de saisie) doit égaler le total TTC (BT-112).",
+        "« Montant déjà payé » dans le formulaire de saisie) doit égaler le total TTC (BT-112), "
+        "le net à payer (BT-115) être 0 et la date d'échéance (BT-9) être la date du paiement.",
     ),
     "BR-FR-CO-10": _fr(
         "BT-29",
