@@ -170,3 +170,35 @@ def test_the_generated_tables_are_those_of_the_shipped_stylesheets():
     assert built["UBL_UNUSED"] == tables.UBL_UNUSED
     assert built["CII_STRUCTURE"] == tables.CII_STRUCTURE
     assert built["FACTURX"] == tables.FACTURX
+
+
+def test_a_factur_x_check_is_read_from_its_text_and_location_not_its_id_alone():
+    # The generated ids are per profile: this one is the invoice number's check in one profile
+    # and the seller's VAT number's in another; the location says which field it is.
+    seller_vat = (
+        "/CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeAgreement"
+        "/SellerTradeParty/SpecifiedTaxRegistration[2]"
+    )
+    text = "Element 'ram:ID' must occur exactly 1 times."
+    help_ = lookup("FX-SCH-A-000019", text, seller_vat)
+    assert help_ is not None and help_.business_term == "BT-31"
+    assert "numéro de TVA intracommunautaire du vendeur" in help_.text
+
+
+def test_a_real_file_gets_the_field_of_its_factur_x_check():
+    from invoices.formats.facturx import build_cii
+    from invoices.formats.validation import validate_file
+
+    from .samples import CII_NS, invoice, mutate_xml, remove
+
+    xml = mutate_xml(
+        build_cii(invoice()),
+        CII_NS,
+        remove("//ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CountryID"),
+    )
+    report = validate_file(xml, "facture.xml")
+    [check] = [f for f in report.errors if f.rule_id.startswith("FX-SCH-")]
+    assert check.business_term == "BT-55"
+    assert check.explanation and "code pays de l'acheteur" in check.explanation
+    assert "adresse postale de l'acheteur" in check.explanation
+    assert {f.rule_id for f in report.errors} >= {"BR-11", "XSD"}
