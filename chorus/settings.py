@@ -449,6 +449,9 @@ SUPPORT = {
     # Who hears of tickets sent to the portal's support; empty: every active staff user.
     "TEAM_EMAILS": env_list("SUPPORT_TEAM_EMAILS", []),
     "PHONE": env_str("SUPPORT_PHONE", ""),
+    # The ministry's dematerialisation team, for general questions on e-invoicing (not on the
+    # portal): shown on the "Qui contacter ?" help page when set (chorus-demat@interieur.gouv.fr).
+    "DEMATERIALISATION_EMAIL": env_str("SUPPORT_DEMATERIALISATION_EMAIL", ""),
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
 }
 
