@@ -214,6 +214,7 @@ MATRIX: dict[str, Route] = {
         PUBLIC, args=lambda w: [w.visitor.follow_token, w.visitor_file.pk]
     ),
     # --- help pages ---
+    "help:guide": Route(PUBLIC, args=lambda w: ["mandat"]),
     **{
         f"help:{name}": Route(PUBLIC)
         for name in (
