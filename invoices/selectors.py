@@ -459,9 +459,7 @@ def supplier_changes_between(structure_id: int, start: datetime, end: datetime) 
     """The status changes of a supplier's invoices in [start, end), oldest first: what its
     members who chose a digest did not hear of one by one (a draft's creation is nobody's news)."""
     return (
-        StatusChange.objects.filter(
-            invoice__supplier_id=structure_id, at__gte=start, at__lt=end
-        )
+        StatusChange.objects.filter(invoice__supplier_id=structure_id, at__gte=start, at__lt=end)
         .exclude(from_status="")
         .select_related("invoice", "reason")
         .order_by("at", "id")
