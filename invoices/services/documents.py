@@ -93,6 +93,8 @@ def issue_documents(
 ) -> None:
     """A typed invoice's CII (its Factur-X PDF follows), then the deposit's digest; the
     certificate is rendered once committed (``invoice_render_certificate``)."""
+    from invoices import tasks  # here: the tasks call the services
+
     if invoice.is_typed:
         xml = attach(
             invoice,
@@ -104,10 +106,10 @@ def issue_documents(
             change=change,
             stored=stored,
         )
-        after_commit("render_facturx", xml.pk)
+        after_commit(tasks.render_facturx, xml.pk)
     invoice.deposit_sha256, _listed = deposit_manifest(invoice, change_id=change.pk)
     invoice.save(update_fields=["deposit_sha256"])
-    after_commit("render_certificate", change.pk)
+    after_commit(tasks.render_certificate, change.pk)
 
 
 # --- the deposit certificate ---------------------------------------------------------------------
