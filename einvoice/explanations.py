@@ -152,11 +152,11 @@ LOCATION_TERMS: tuple[tuple[str, str], ...] = (
 
 def explain(rule_id: str, rule_text: str = "", location: str = "") -> RuleHelp | None:
     """The French help for a rule: its own entry, its family's, or its kind of Factur-X check."""
-    if rule_id in EXPLANATIONS:
-        return EXPLANATIONS[rule_id]
     found = rulebook.lookup(rule_id, rule_text, location)  # every shipped rule has one
     if found is not None:
         return found
+    if rule_id in EXPLANATIONS:
+        return EXPLANATIONS[rule_id]
     for prefix, help_ in FAMILIES:
         if rule_id.startswith(prefix):
             return help_
@@ -178,7 +178,7 @@ def _term_at(location: str) -> str | None:
 def business_term(rule_id: str, rule_text: str, location: str = "") -> str | None:
     """The business term a finding concerns: the explained one, the first named in the rule's
     text, the one at the finding's location, or its family's."""
-    help_ = EXPLANATIONS.get(rule_id) or rulebook.lookup(rule_id, rule_text, location)
+    help_ = rulebook.lookup(rule_id, rule_text, location) or EXPLANATIONS.get(rule_id)
     if help_ and help_.business_term:
         return help_.business_term
     match = _TERM.search(rule_text)

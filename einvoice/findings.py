@@ -94,7 +94,7 @@ def portal_finding(
     rule_id: str, message: str, *, source: str, severity: str = FATAL, location: str | None = None
 ) -> Finding:
     """A finding that is not a schematron assertion: XSD error, unknown profile…"""
-    help_ = explain(rule_id)
+    help_ = explain(rule_id, message, location or "")
     return Finding(
         rule_id=rule_id,
         severity=severity,

@@ -300,6 +300,36 @@ UBL_TERMS: dict[str, str] = {
     "TaxSubtotal/TaxCategory/ID": "BT-118",
     "ClassifiedTaxCategory/ID": "BT-151",
     "InvoiceLine/DocumentReference": "BT-128",
+    "LegalMonetaryTotal": "BG-22",
+    "LegalMonetaryTotal/LineExtensionAmount": "BT-106",
+    "LegalMonetaryTotal/AllowanceTotalAmount": "BT-107",
+    "LegalMonetaryTotal/ChargeTotalAmount": "BT-108",
+    "LegalMonetaryTotal/TaxExclusiveAmount": "BT-109",
+    "LegalMonetaryTotal/TaxInclusiveAmount": "BT-112",
+    "LegalMonetaryTotal/PrepaidAmount": "BT-113",
+    "LegalMonetaryTotal/PayableRoundingAmount": "BT-114",
+    "LegalMonetaryTotal/PayableAmount": "BT-115",
+    "TaxTotal/TaxAmount": "BT-110",
+    "TaxSubtotal/TaxableAmount": "BT-116",
+    "TaxSubtotal/TaxAmount": "BT-117",
+    "TaxSubtotal/TaxCategory/Percent": "BT-119",
+    "InvoiceLine/ID": "BT-126",
+    "CreditNoteLine/ID": "BT-126",
+    "CreditedQuantity": "BT-129",
+    "InvoiceLine/LineExtensionAmount": "BT-131",
+    "CreditNoteLine/LineExtensionAmount": "BT-131",
+    "Price/PriceAmount": "BT-146",
+    "Price/BaseQuantity": "BT-149",
+    "Item/Name": "BT-153",
+    "Item/SellersItemIdentification/ID": "BT-155",
+    "Item/BuyersItemIdentification/ID": "BT-156",
+    "ClassifiedTaxCategory/Percent": "BT-152",
+    "AccountingSupplierParty/Party/PostalAddress/StreetName": "BT-35",
+    "AccountingSupplierParty/Party/PostalAddress/CityName": "BT-37",
+    "AccountingSupplierParty/Party/PostalAddress/PostalZone": "BT-38",
+    "AccountingCustomerParty/Party/PostalAddress/StreetName": "BT-50",
+    "AccountingCustomerParty/Party/PostalAddress/CityName": "BT-52",
+    "AccountingCustomerParty/Party/PostalAddress/PostalZone": "BT-53",
 }
 CII_TERMS["SpecifiedLineTradeSettlement/AdditionalReferencedDocument"] = "BT-128"
 
@@ -354,14 +384,23 @@ def steps(path: str) -> str:
     return _PREFIX.sub("", path).replace("@", "")
 
 
-def cii_term(path: str) -> str | None:
-    """The business term of the element at a CII path, by the longest known tail."""
+def _longest_tail(path: str, table: dict[str, str]) -> str | None:
     path = steps(path)
     best: tuple[int, str] | None = None
-    for tail, term in CII_TERMS.items():
+    for tail, term in table.items():
         if (path == tail or path.endswith("/" + tail)) and (best is None or len(tail) > best[0]):
             best = (len(tail), term)
     return best[1] if best else None
+
+
+def cii_term(path: str) -> str | None:
+    """The business term of the element at a CII path, by the longest known tail."""
+    return _longest_tail(path, CII_TERMS)
+
+
+def term_at(path: str) -> str | None:
+    """The business term of the element at a CII or UBL path (``/*/cac:A/cbc:B`` for UBL)."""
+    return cii_term(path) or _longest_tail(path, UBL_TERMS)
 
 
 def terms_at(path: str) -> set[str]:

@@ -202,3 +202,55 @@ def test_a_real_file_gets_the_field_of_its_factur_x_check():
     assert check.explanation and "code pays de l'acheteur" in check.explanation
     assert "adresse postale de l'acheteur" in check.explanation
     assert {f.rule_id for f in report.errors} >= {"BR-11", "XSD"}
+
+
+@pytest.mark.parametrize(
+    ("syntax", "change", "term", "explained"),
+    [
+        (
+            "cii",
+            (
+                "set_text",
+                "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount",
+            ),
+            "BT-112",
+            "La valeur du champ « total TTC » (BT-112, élément GrandTotalAmount) n'a pas la forme "
+            "attendue : écrivez un montant avec un point décimal",
+        ),
+        (
+            "cii",
+            ("remove", "//ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID"),
+            "BT-40",
+            "est incomplet : il y manque le champ « code pays du vendeur » (BT-40",
+        ),
+        (
+            "ubl",
+            ("set_text", "cac:LegalMonetaryTotal/cbc:PayableAmount"),
+            "BT-115",
+            "La valeur du champ « net à payer » (BT-115, élément PayableAmount)",
+        ),
+        (
+            "ubl",
+            ("remove", "cbc:IssueDate"),
+            None,
+            "un élément obligatoire manque avant lui, ou il est mal placé (attendu ici : "
+            "CopyIndicator, UUID, IssueDate)",
+        ),
+    ],
+)
+def test_an_xsd_error_names_its_field_and_what_is_wrong(syntax, change, term, explained):
+    from einvoice.facturx import build_cii, build_ubl
+    from einvoice.validation import validate_file
+
+    from .samples import CII_NS, UBL_NS, invoice, mutate_xml, remove, set_text
+
+    how, xpath = change
+    edit = set_text(xpath, lambda _: "beaucoup") if how == "set_text" else remove(xpath)
+    if syntax == "cii":
+        xml = mutate_xml(build_cii(invoice()), CII_NS, edit)
+    else:
+        xml = mutate_xml(build_ubl(invoice()), UBL_NS, edit)
+    [error] = [f for f in validate_file(xml, "facture.xml").errors if f.rule_id == "XSD"]
+    assert error.business_term == term
+    assert error.explanation and explained in error.explanation
+    assert error.message.startswith("Ligne ")  # libxml2's own words stay the message
