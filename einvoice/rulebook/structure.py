@@ -491,3 +491,15 @@ RULES.update(
         for rule, attribute in _UBL_DT_UNUSED.items()
     }
 )
+RULES["UBL-CR-666"] = RuleHelp(
+    "BT-18",
+    "Une même référence de document (AdditionalDocumentReference) est à la fois l'identifiant "
+    "de l'objet facturé (BT-18, code 130) et une pièce jointe (BT-125) : séparez-les en deux "
+    "références.",
+)
+RULES["UBL-CR-673"] = RuleHelp(
+    "BT-18",
+    "Une même référence de document (AdditionalDocumentReference) est à la fois l'identifiant "
+    "de l'objet facturé (BT-18, code 130) et une pièce justificative décrite (BT-123) : "
+    "retirez la description, ou séparez-les en deux références.",
+)

@@ -143,6 +143,18 @@ def test_each_explanation_says_its_business_term_in_its_text():
     assert not wrong, sorted(set(wrong))
 
 
+def test_only_a_warning_is_explained_as_a_warning():
+    # "Simple avertissement" on a fatal rule would tell a supplier a refused invoice passes.
+    wrong = set()
+    for rule in _rules():
+        rule_id = reported_id(rule)
+        help_ = lookup(rule_id, rule.text, rule.context.split("|")[0].strip())
+        warning = rule.french_rules or rule.flag in ("warning", "information")
+        if help_ and "avertissement" in help_.text.lower() and not warning:
+            wrong.add((rule_id, rule.stylesheet))
+    assert not wrong, sorted(wrong)
+
+
 def test_explanations_are_french_sentences_that_say_what_to_change():
     texts = {help_.text for help_ in RULES.values()}
     texts |= {lookup(rule_id).text for rule_id in FACTURX}
