@@ -20,7 +20,12 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import CountedPaginator, documents_context, querystring_without
+from invoices.views.common import (
+    CountedPaginator,
+    credit_context,
+    documents_context,
+    querystring_without,
+)
 from invoices.workflow import Status
 
 PAGE_SIZE = 25
@@ -137,6 +142,7 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
         if invoice.status in (Status.A_RECYCLER, Status.SUSPENDUE, Status.REJETEE)
         else None,
         "may_act": selectors.may_modify_for(request.user, invoice.supplier),
+        **credit_context(invoice, selectors.sent_invoices_for(request.user), "invoices:detail"),
     }
 
 
