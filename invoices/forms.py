@@ -416,3 +416,13 @@ def show_errors(
             else:
                 leftover.append(message)
     return leftover
+
+
+class DuplicateForm(forms.Form):
+    """The new invoice a copy becomes: its own number (dated today, the rest copied)."""
+
+    number = forms.CharField(
+        label=_("Numéro de la nouvelle facture"),
+        max_length=NUMBER_MAX_LENGTH,
+        help_text=_("20 caractères au plus, unique dans l'année."),
+    )

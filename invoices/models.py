@@ -100,7 +100,8 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     # recipient (checks.check_credit_note): the number above is what the supplier gave (BT-25).
     credited_invoice = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        # The legal purge may remove an invoice before its credit note: the number stays.
+        on_delete=models.SET_NULL,
         related_name="credit_notes",
         null=True,
         blank=True,
