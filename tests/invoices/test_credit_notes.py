@@ -341,3 +341,26 @@ def test_the_migration_links_the_credit_notes_already_deposited(personas):
 
     note.refresh_from_db()
     assert note.credited_invoice == original
+
+
+def test_the_agents_e_mail_says_it_is_a_credit_note_and_on_which_invoice(personas):
+    from django.core import mail
+
+    from invoices import notifications
+
+    original = invoice_in(personas, Status.MISE_A_DISPOSITION, number="F-MAIL")
+    note = invoice_in(
+        personas,
+        Status.MISE_A_DISPOSITION,
+        number="AV-MAIL",
+        invoice_type="AVOIR",
+        original_invoice_number="F-MAIL",
+        credited_invoice=original,
+    )
+
+    assert notifications.send_to_agents(note.pk) == 1
+
+    message = mail.outbox[0]
+    assert message.subject.startswith("Avoir AV-MAIL de Acme")
+    assert "C’est un avoir sur la facture F-MAIL." in message.body
+    assert "C’est un avoir sur la facture F-MAIL." in message.alternatives[0][0]
