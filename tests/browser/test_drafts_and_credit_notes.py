@@ -38,6 +38,7 @@ def test_a_draft_is_found_in_its_tab_and_deleted_after_a_confirmation(page, pers
     page.get_by_role("link", name="À envoyer — brouillons (2)").click()
     expect(page.locator("table")).to_contain_text("F-DOOMED")
     assert violations(page) == []
+    screenshot(page, "sent-list-drafts-tab")
     page.get_by_role("link", name="F-DOOMED").click()
     page.get_by_role("link", name="Supprimer le brouillon").click()
 
