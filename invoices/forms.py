@@ -165,24 +165,30 @@ class HeaderForm(RecipientFields):
 
     def _offer_credited_invoices(self, suppliers: QuerySet[Structure]) -> None:
         """The list a credit note's invoice is chosen in: the structures' deposited invoices
-        (the service checks the choice: same structure and recipient, amount left)."""
+        (the service checks the choice: same structure and recipient, amount left). Read only
+        when the list is shown: a form that is posted does not need it."""
         field = self.fields["original_invoice_number"]
-        candidates = credit_notes.creditable_invoices(suppliers.values("pk"))
-        shown = list(candidates[: credit_notes.CHOICES_SHOWN])
+        widget = field.widget
         kept = self.initial.get("original_invoice_number")
-        if kept and all(invoice.pk != kept for invoice in shown):
-            # A draft's choice older than the list: still offered, so that it stays selected.
-            shown += list(candidates.filter(pk=kept))
-        field.choices = [("", _("— Choisir la facture d’origine —"))] + [  # type: ignore[attr-defined]
-            (invoice.pk, credit_notes.choice_label(invoice)) for invoice in shown
-        ]
-        field.widget.option_data = {  # type: ignore[attr-defined]
-            str(invoice.pk): {
-                "data-supplier": str(invoice.supplier_id),
-                "data-recipient": invoice.recipient_siret,
+
+        def choices() -> list[tuple[Any, str]]:
+            candidates = credit_notes.creditable_invoices(suppliers.values("pk"))
+            shown = list(candidates[: credit_notes.CHOICES_SHOWN])
+            if kept and all(invoice.pk != kept for invoice in shown):
+                # A draft's choice older than the list: still offered, so that it stays chosen.
+                shown += list(candidates.filter(pk=kept))
+            widget.option_data = {  # type: ignore[attr-defined]
+                str(invoice.pk): {
+                    "data-supplier": str(invoice.supplier_id),
+                    "data-recipient": invoice.recipient_siret,
+                }
+                for invoice in shown
             }
-            for invoice in shown
-        }
+            return [("", _("— Choisir la facture d’origine —"))] + [
+                (invoice.pk, credit_notes.choice_label(invoice)) for invoice in shown
+            ]
+
+        field.choices = choices  # type: ignore[attr-defined]
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
         """Star the recipient fields that this recipient requires (the page's script does it

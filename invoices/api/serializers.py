@@ -213,8 +213,9 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_credit_notes(self, invoice: Invoice) -> list[int]:
-        notes = invoice.credit_notes.exclude(status=Status.BROUILLON).order_by("id")
-        return list(notes.values_list("pk", flat=True))
+        # Prefetched by the API's selectors (deposited ones only); checked again here.
+        notes = invoice.credit_notes.all()
+        return sorted(note.pk for note in notes if note.status != Status.BROUILLON)
 
     @extend_schema_field(VatBreakdownSerializer(many=True))
     def get_vat_breakdown(self, invoice: Invoice) -> list:
