@@ -56,7 +56,9 @@ def _deposited_count(counts: dict[str, int]) -> int:
 
 
 def _filters(request: HttpRequest, tab: str = DEPOSITED_TAB) -> tuple[InvoiceFilterForm, dict]:
-    statuses = [] if tab == DRAFTS_TAB else [s for s in Status.values if s != Status.BROUILLON]
+    # (The drafts' tab takes ``status=BROUILLON`` too: the dashboard's links name the status.)
+    drafts = tab == DRAFTS_TAB
+    statuses = [s for s in Status.values if (s == Status.BROUILLON) == drafts]
     form = InvoiceFilterForm(
         request.GET or None,
         statuses=statuses,

@@ -317,6 +317,17 @@ def test_with_drafts_only_the_list_opens_on_them(client, personas):
     assert "F-ONLY" in _rows(page) and 'aria-current="page" data-tab="brouillons"' in page
 
 
+def test_the_dashboard_s_link_to_the_drafts_opens_their_tab(client, personas):
+    deposited(personas, number="F-LINK-SENT")
+    draft(personas, number="F-LINK-DRAFT")
+    client.force_login(personas.supplier_principal)
+
+    page = client.get(reverse("invoices:sent"), {"status": "BROUILLON"}).content.decode()
+
+    assert "F-LINK-DRAFT" in _rows(page) and "F-LINK-SENT" not in _rows(page)
+    assert "fr-error-text" not in page
+
+
 def test_the_drafts_tab_points_out_those_older_than_30_days(client, personas):
     old = draft(personas, number="F-OLD")
     Invoice.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
