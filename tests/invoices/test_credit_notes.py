@@ -164,6 +164,7 @@ def test_the_cii_written_for_a_credit_note_carries_bt_25(personas):
     data = parse_file(stored_bytes(certified_xml(note)), "avoir.xml")
 
     assert (data.type_code, data.preceding_invoice) == (TYPE_CREDIT_NOTE, "F-2026-0007")
+    assert data.preceding_invoice_date == original.issue_date  # BT-26, from the invoice linked
 
 
 # --- a structured credit note: BT-25 matched the same way ---------------------------------------
