@@ -266,6 +266,30 @@ def test_the_entry_form_says_under_the_list_what_does_not_fit(client, personas):
     assert not Invoice.objects.filter(number="AV-BIG").exists()
 
 
+def test_a_plain_pdf_credit_note_chooses_its_invoice_in_the_same_list(client, personas):
+    from tests.invoices.factories import upload
+
+    original = deposited(personas)
+    client.force_login(personas.supplier_principal)
+    form = entry_form(
+        personas,
+        number="AV-PDF",
+        invoice_type="AVOIR",
+        original_invoice_number=str(original.pk),
+        total_excl_tax="100",
+        total_vat="20",
+        total_incl_tax="120",
+        main_file=upload("avoir.pdf"),
+    )
+
+    assert f'value="{original.pk}"' in client.get(reverse("invoices:upload")).content.decode()
+    response = client.post(reverse("invoices:upload"), form)
+
+    note = Invoice.objects.get(number="AV-PDF")
+    assert response.status_code == 302
+    assert (note.status, note.credited_invoice) == (Status.DEPOSEE, original)
+
+
 def test_both_supplier_pages_link_the_invoice_and_its_credit_note(client, personas):
     original = deposited(personas, number="F-ORIG")
     note = services.invoice_deposit(
