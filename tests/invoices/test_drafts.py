@@ -394,3 +394,17 @@ def test_membership_roles_used_here_are_the_personas(personas):
     # The personas' member may modify: the rights above are those of the house.
     member = Membership.objects.get(user=personas.supplier_member)
     assert member.can_modify and member.status == Membership.Status.APPROVED
+
+
+def test_the_dashboard_s_figures_forget_a_deleted_draft(personas):
+    from dashboards import selectors as dashboard_selectors
+    from dashboards import summaries
+
+    draft(personas)
+    doomed = draft(personas)
+    assert summaries.enabled()  # the figures come from the summary rows the triggers keep
+
+    services.invoice_delete_draft(user=personas.supplier_principal, invoice=doomed)
+
+    by_status = dashboard_selectors.sent_by_status(personas.supplier_principal)
+    assert by_status == {Status.BROUILLON: 1}
