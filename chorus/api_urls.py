@@ -80,6 +80,11 @@ urlpatterns = [
         name="invoice-attachment",
     ),
     path("invoices/<id:pk>/submit/", actions.InvoiceSubmitApi.as_view(), name="invoice-submit"),
+    path(
+        "invoices/<id:pk>/duplicate/",
+        invoices.InvoiceDuplicateApi.as_view(),
+        name="invoice-duplicate",
+    ),
     path("invoices/<id:pk>/recycle/", actions.InvoiceRecycleApi.as_view(), name="invoice-recycle"),
     path(
         "invoices/<id:pk>/complete/",

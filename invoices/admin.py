@@ -64,7 +64,7 @@ class InvoiceAdmin(ReadOnlyModelAdmin):
                      "recipient_siret", "service_code", "engagement_number"]  # fmt: skip
     date_hierarchy = "created_at"
     list_select_related = ["supplier", "recipient"]
-    raw_id_fields = ["supplier", "recipient", "service", "created_by"]
+    raw_id_fields = ["supplier", "recipient", "service", "created_by", "credited_invoice"]
     inlines = [LineInline, AttachmentInline, StatusChangeInline]
 
     @admin.display(description=gettext_lazy("statut"), ordering="status")

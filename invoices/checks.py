@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
-from invoices.models import Invoice, InvoiceLine, InvoiceType, PaymentMethod, VatRegime
+from invoices import credit_notes
+from invoices.models import Invoice, InvoiceLine, PaymentMethod, VatRegime
 from invoices.totals import ZERO, LineAmounts, compute_totals, is_french_vat_rate
 from invoices.workflow import Status
 from structures.models import Service
@@ -51,11 +52,13 @@ def check_header(invoice: Invoice, out: _Collector, today: date) -> None:
         out.add("issue_date", _("La date de facture ne peut pas être dans le futur."))
     elif invoice.issue_date < EARLIEST_ISSUE_DATE:
         out.add("issue_date", _("La date de facture est antérieure à l’an 2000 : vérifiez-la."))
-    if invoice.invoice_type == InvoiceType.AVOIR and not invoice.original_invoice_number.strip():
-        out.add(
-            "original_invoice_number",
-            _("Un avoir doit indiquer le numéro de la facture d'origine."),
-        )
+
+
+def check_credit_note(invoice: Invoice, out: _Collector) -> None:
+    """A credit note refers to a deposited invoice of its structure and recipient, and credits
+    no more than what is left of it (invoices/credit_notes.py)."""
+    for message in credit_notes.credit_note_errors(invoice):
+        out.add(credit_notes.FIELD, message)
 
 
 def check_duplicate(invoice: Invoice, out: _Collector) -> None:
@@ -222,6 +225,7 @@ def deposit_errors(  # type: ignore[no-untyped-def]
     check_supplier(invoice, user, out)
     check_header(invoice, out, today)
     check_duplicate(invoice, out)
+    check_credit_note(invoice, out)
     check_recipient(invoice, out)
     check_service_and_engagement(invoice, out, today)
     if invoice.is_typed:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from invoices import credit_notes
 from invoices.models import (
     NUMBER_MAX_LENGTH,
     BillingFrame,
@@ -61,6 +62,31 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in items]
 
 
+class CreditedInvoiceSelect(forms.Select):
+    """A select whose options say their invoice's supplier and recipient, so that the entry
+    page's script offers only the invoices of the supplier and recipient typed."""
+
+    option_data: dict[str, dict[str, str]] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"].update(self.option_data.get(str(value), {}))
+        return option
+
+
+class CreditedInvoiceField(forms.TypedChoiceField):
+    """The id of the invoice a credit note refers to. Any id passes here: the service looks it
+    up among the structure's deposited invoices (a draft may keep one no longer listed)."""
+
+    widget = CreditedInvoiceSelect
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, coerce=int, empty_value=None, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
 def _siret(value: str) -> str:
     return value.replace(" ", "").strip()
 
@@ -102,10 +128,11 @@ class HeaderForm(RecipientFields):
     )
     billing_frame = forms.ChoiceField(label=_("Cadre de facturation"), choices=BillingFrame)
     invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType)
-    original_invoice_number = forms.CharField(
-        label=_("Numéro de la facture d'origine (avoir)"),
-        max_length=NUMBER_MAX_LENGTH,
-        required=False,
+    # A credit note's invoice, chosen in the list of the structures' deposited invoices (its
+    # id); the name is the reference's everywhere (API, files), so its errors land here.
+    original_invoice_number = CreditedInvoiceField(
+        label=_("Facture d'origine (avoir)"),
+        help_text=_("Pour un avoir : la facture déposée qu'il annule ou réduit."),
     )
     market_number = forms.CharField(label=_("Numéro de marché"), max_length=50, required=False)
     currency = forms.ChoiceField(label=_("Devise"), choices=Currency)
@@ -132,8 +159,36 @@ class HeaderForm(RecipientFields):
         kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+        self._offer_credited_invoices(suppliers)
         for name in self.REQUIRED_TO_SEND:
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
+
+    def _offer_credited_invoices(self, suppliers: QuerySet[Structure]) -> None:
+        """The list a credit note's invoice is chosen in: the structures' deposited invoices
+        (the service checks the choice: same structure and recipient, amount left). Read only
+        when the list is shown: a form that is posted does not need it."""
+        field = self.fields["original_invoice_number"]
+        widget = field.widget
+        kept = self.initial.get("original_invoice_number")
+
+        def choices() -> list[tuple[Any, str]]:
+            candidates = credit_notes.creditable_invoices(suppliers.values("pk"))
+            shown = list(candidates[: credit_notes.CHOICES_SHOWN])
+            if kept and all(invoice.pk != kept for invoice in shown):
+                # A draft's choice older than the list: still offered, so that it stays chosen.
+                shown += list(candidates.filter(pk=kept))
+            widget.option_data = {  # type: ignore[attr-defined]
+                str(invoice.pk): {
+                    "data-supplier": str(invoice.supplier_id),
+                    "data-recipient": invoice.recipient_siret,
+                }
+                for invoice in shown
+            }
+            return [("", _("— Choisir la facture d’origine —"))] + [
+                (invoice.pk, credit_notes.choice_label(invoice)) for invoice in shown
+            ]
+
+        field.choices = choices  # type: ignore[attr-defined]
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
         """Star the recipient fields that this recipient requires (the page's script does it
@@ -148,7 +203,7 @@ class HeaderForm(RecipientFields):
         names = InvoiceInput.__dataclass_fields__
         data = {k: v for k, v in self.cleaned_data.items() if k in names}
         data["prepaid_amount"] = data.get("prepaid_amount") or Decimal("0")
-        return InvoiceInput(**data)
+        return InvoiceInput(**_credited_choice(data))
 
     def well_typed_input(self) -> InvoiceInput:
         """The header made of the fields that passed their own checks (the others keep their
@@ -156,7 +211,14 @@ class HeaderForm(RecipientFields):
         (``invoices.services.invoice_deposit_errors``)."""
         names = InvoiceInput.__dataclass_fields__
         data = {k: v for k, v in self.cleaned_data.items() if k in names and v is not None}
-        return InvoiceInput(**data)
+        return InvoiceInput(**_credited_choice(data))
+
+
+def _credited_choice(data: dict[str, Any]) -> dict[str, Any]:
+    """The list's choice (an invoice's id) as the services take it."""
+    data["credited_invoice_id"] = data.pop("original_invoice_number", None)
+    data["original_invoice_number"] = ""
+    return data
 
 
 VAT_CHOICES = [(str(rate), f"{rate} %".replace(".", ",")) for rate in VAT_RATES]
@@ -360,3 +422,13 @@ def show_errors(
             else:
                 leftover.append(message)
     return leftover
+
+
+class DuplicateForm(forms.Form):
+    """The new invoice a copy becomes: its own number (dated today, the rest copied)."""
+
+    number = forms.CharField(
+        label=_("Numéro de la nouvelle facture"),
+        max_length=NUMBER_MAX_LENGTH,
+        help_text=_("20 caractères au plus, unique dans l'année."),
+    )

@@ -96,6 +96,17 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     original_invoice_number = models.CharField(
         _("numéro de la facture d'origine"), max_length=NUMBER_MAX_LENGTH, blank=True
     )
+    # A credit note's invoice, resolved among the supplier's deposited invoices to the same
+    # recipient (checks.check_credit_note): the number above is what the supplier gave (BT-25).
+    credited_invoice = models.ForeignKey(
+        "self",
+        # The legal purge may remove an invoice before its credit note: the number stays.
+        on_delete=models.SET_NULL,
+        related_name="credit_notes",
+        null=True,
+        blank=True,
+        verbose_name=_("facture d'origine"),
+    )
     supplier = models.ForeignKey(
         Structure,
         on_delete=models.PROTECT,

@@ -131,6 +131,19 @@ def status_counts(invoices: QuerySet[Invoice]) -> dict[str, int]:
     return counts
 
 
+# Drafts kept longer than this are pointed out: most likely "Enregistrer" taken for "Valider
+# et envoyer", an invoice the supplier believes sent.
+OLD_DRAFT_DAYS = 30
+
+
+def old_drafts(invoices: QuerySet[Invoice], *, now: datetime | None = None) -> QuerySet[Invoice]:
+    """The drafts among ``invoices`` created more than ``OLD_DRAFT_DAYS`` days ago, oldest first."""
+    limit = (now or timezone.now()) - timedelta(days=OLD_DRAFT_DAYS)
+    return invoices.filter(status=Status.BROUILLON, created_at__lt=limit).order_by(
+        "created_at", "id"
+    )
+
+
 # --- recipient side --------------------------------------------------------------------------
 def received_invoices_for(user: User, scope: AgentScope | None = None) -> QuerySet[Invoice]:
     """Invoices that reached the user's services: made available at least once. ``scope``:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices.views import entry, files, received, sent, upload, validate
+from invoices.views import drafts, entry, files, received, sent, upload, validate
 
 app_name = "invoices"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/", sent.detail, name="detail"),
     path("<int:pk>/modifier/", entry.edit, name="edit"),
     path("<int:pk>/verifier-et-deposer/", upload.upload_review, name="upload_review"),
+    path("<int:pk>/supprimer/", drafts.delete, name="delete"),
+    path("<int:pk>/dupliquer/", drafts.duplicate, name="duplicate"),
     path("<int:pk>/recycler/", sent.recycle, name="recycle"),
     path("<int:pk>/completer/", sent.complete, name="complete"),
     path("<int:pk>/rejet-pris-en-compte/", sent.acknowledge, name="acknowledge"),

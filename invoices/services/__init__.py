@@ -35,6 +35,7 @@ from invoices.services.documents import (
     invoice_render_facturx,
     renderings_sweep,
 )
+from invoices.services.drafts import invoice_delete_draft, invoice_duplicate
 from invoices.services.preview import invoice_deposit_errors
 from invoices.services.processing import invoice_process
 from invoices.services.registers import engagement_record_upsert
@@ -80,10 +81,12 @@ __all__ = [
     "invoice_acknowledge_rejection",
     "invoice_certificate",
     "invoice_complete",
+    "invoice_delete_draft",
     "invoice_deposit",
     "invoice_deposit_errors",
     "invoice_deposit_structured_file",
     "invoice_draft_structured_file",
+    "invoice_duplicate",
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",

@@ -14,7 +14,12 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import InvoiceFilterForm, ProcessForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import CountedPaginator, documents_context, querystring_without
+from invoices.views.common import (
+    CountedPaginator,
+    credit_context,
+    documents_context,
+    querystring_without,
+)
 from invoices.workflow import REASON_REQUIRED, Status, agent_targets
 
 PAGE_SIZE = 25
@@ -106,6 +111,9 @@ def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invoices/received_detail.html",
         {
             "invoice": invoice,
+            **credit_context(
+                invoice, selectors.received_invoices_for(request.user), "invoices:received_detail"
+            ),
             "history": selectors.history_of(invoice),
             **documents_context(invoice),
             "lines": invoice.lines.order_by("position"),

@@ -14,7 +14,7 @@ OPERATIONS = [
     (path, method, operation)
     for path, item in openapi()["paths"].items()
     for method, operation in item.items()
-    if method in ("get", "post")
+    if method in ("get", "post", "delete")
 ]
 
 
@@ -48,6 +48,8 @@ def test_every_operation_of_the_issue_is_documented():
         ("POST", "/api/v1/invoices/upload/"),
         ("POST", "/api/v1/invoices/validate/"),
         ("GET", "/api/v1/invoices/{id}/"),
+        ("DELETE", "/api/v1/invoices/{id}/"),
+        ("POST", "/api/v1/invoices/{id}/duplicate/"),
         ("GET", "/api/v1/invoices/{id}/history/"),
         ("GET", "/api/v1/invoices/{id}/pdf/"),
         ("GET", "/api/v1/invoices/{id}/certificate/"),
