@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.models import (
+    MANAGER_ROLES,
+    BankAccount,
     MandateSignature,
     MandateVersion,
     Membership,
     Service,
     SireneEstablishment,
     Structure,
+    StructureEvent,
 )
 
 
@@ -152,13 +157,37 @@ def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped
     )
 
 
+def is_manager(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    """Principal or secondary manager of the structure (requests, profile, bank accounts)."""
+    return approved_memberships(user).filter(structure=structure, role__in=MANAGER_ROLES).exists()
+
+
+def structure_managers(structure: Structure) -> QuerySet[Membership]:
+    """The approved principal and secondary managers, principal first."""
+    return (
+        Membership.objects.filter(
+            structure=structure, status=Membership.Status.APPROVED, role__in=MANAGER_ROLES
+        )
+        .select_related("user")
+        .order_by(_ROLE_ORDER, "user__email")
+    )
+
+
+_ROLE_ORDER = Case(
+    When(role=Membership.Role.PRINCIPAL, then=Value(0)),
+    When(role=Membership.Role.SECONDARY, then=Value(1)),
+    default=Value(2),
+)
+
+
 def structure_members(structure: Structure) -> QuerySet[Membership]:
-    """Approved members, principal manager first, with their services (agents)."""
+    """Approved members, principal manager first, then secondary managers, with their
+    services (agents)."""
     return (
         Membership.objects.filter(structure=structure, status=Membership.Status.APPROVED)
         .select_related("user")
         .prefetch_related("services")
-        .order_by("role", "user__last_name", "user__first_name", "user__email")
+        .order_by(_ROLE_ORDER, "user__last_name", "user__first_name", "user__email")
     )
 
 
@@ -193,6 +222,125 @@ def mandate_last_revocation(structure: Structure) -> MandateSignature | None:
         .filter(structure=structure, revoked_at__isnull=False)
         .order_by("-revoked_at", "-id")
         .first()
+    )
+
+
+# --- Profile and bank accounts --------------------------------------------------------------
+def bank_accounts(structure: Structure) -> QuerySet[BankAccount]:
+    """Every account of the structure, default first, then active ones (the profile page)."""
+    return BankAccount.objects.filter(structure=structure).order_by(
+        "-is_default", "-is_active", "label", "pk"
+    )
+
+
+def active_bank_accounts_of(user) -> QuerySet[BankAccount]:  # type: ignore[no-untyped-def]
+    """The active accounts of the user's supplier structures (the invoice forms' select)."""
+    return (
+        BankAccount.objects.filter(structure__in=supplier_structures_of(user), is_active=True)
+        .select_related("structure")
+        .order_by("structure__name", "structure_id", "-is_default", "label", "pk")
+    )
+
+
+def iban_is_known(structure: Structure, iban: str) -> bool:
+    """Whether the IBAN (spaces and case aside) is one of the structure's accounts, active or
+    not: a structured file carrying another one gets a warning."""
+    compact = "".join(iban.split()).upper()
+    return BankAccount.objects.filter(structure=structure, iban=compact).exists()
+
+
+def has_bank_accounts(structure: Structure) -> bool:
+    return BankAccount.objects.filter(structure=structure).exists()
+
+
+def used_ibans(structure: Structure) -> set[str]:
+    """The IBANs of the structure's accounts that an invoice of the structure carries (those
+    accounts are never deleted), in one query."""
+    from django.apps import apps
+
+    invoice = apps.get_model("invoices", "Invoice")
+    ibans = BankAccount.objects.filter(structure=structure).values("iban")
+    return set(
+        invoice.objects.filter(supplier=structure, iban__in=ibans)
+        .values_list("iban", flat=True)
+        .distinct()
+    )
+
+
+def structure_events(structure: Structure, limit: int = 50) -> QuerySet[StructureEvent]:
+    return StructureEvent.objects.filter(structure=structure).select_related("user", "member")[
+        :limit
+    ]
+
+
+# --- A principal manager who left -----------------------------------------------------------
+UNANSWERED_DAYS = 15
+
+
+@dataclass(frozen=True)
+class PrincipalAbsence:
+    """Why the structure's members may ask support for a new principal manager: ``NONE`` (no
+    principal manager at all), ``INACTIVE`` (their account is closed), ``SILENT`` (a request
+    has waited ``UNANSWERED_DAYS`` days)."""
+
+    reason: str
+    principal: Membership | None = None
+
+
+def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None:  # type: ignore[no-untyped-def]
+    """Whether the principal manager has left, as far as the portal can tell; None if not."""
+    principal = (
+        Membership.objects.select_related("user")
+        .filter(
+            structure=structure,
+            role=Membership.Role.PRINCIPAL,
+            status=Membership.Status.APPROVED,
+        )
+        .first()
+    )
+    if principal is None:
+        return PrincipalAbsence("NONE")
+    if not principal.user.is_active:
+        return PrincipalAbsence("INACTIVE", principal)
+    since = (now or timezone.now()) - timedelta(days=UNANSWERED_DAYS)
+    if Membership.objects.filter(
+        structure=structure, status=Membership.Status.PENDING, requested_at__lte=since
+    ).exists():
+        return PrincipalAbsence("SILENT", principal)
+    return None
+
+
+def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    """An approved member, or a requester whose own request waited ``UNANSWERED_DAYS`` days,
+    may ask support for a new principal manager once the principal has left."""
+    if structure.is_public:
+        return False
+    membership = user_membership(user, structure)
+    if membership is None or membership.is_principal:
+        return False
+    if membership.status == Membership.Status.APPROVED:
+        return principal_absence(structure) is not None
+    if membership.status != Membership.Status.PENDING:
+        return False
+    absence = principal_absence(structure)
+    if absence is None:
+        return False
+    waited = timezone.now() - membership.requested_at >= timedelta(days=UNANSWERED_DAYS)
+    return absence.reason != "SILENT" or waited
+
+
+def appointable_members(structure: Structure) -> QuerySet[Membership]:
+    """Whom an administrator may name principal manager: approved members, and requesters
+    waiting for an answer (their request is then approved)."""
+    return (
+        Membership.objects.filter(
+            structure=structure,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+            user__is_active=True,
+        )
+        .exclude(role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED)
+        .select_related("user")
+        .order_by("status", "user__email")
     )
 
 
