@@ -101,6 +101,14 @@ def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def
                     revoked_at__isnull=True,
                 )
             ),
+            principal_is_active=Exists(
+                Membership.objects.filter(
+                    structure=OuterRef("structure"),
+                    role=Membership.Role.PRINCIPAL,
+                    status=Membership.Status.APPROVED,
+                    user__is_active=True,
+                )
+            ),
         )
         .order_by("structure__name", "structure__pk")
     )
@@ -308,6 +316,15 @@ def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None
     ).exists():
         return PrincipalAbsence("SILENT", principal)
     return None
+
+
+def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ignore[no-untyped-def]
+    """For a row of ``memberships_of``: a pending request to a company whose principal manager
+    left, or that waited ``UNANSWERED_DAYS`` days — its author may ask support (no query)."""
+    if membership.status != Membership.Status.PENDING or membership.structure.is_public:
+        return False
+    since = (now or timezone.now()) - timedelta(days=UNANSWERED_DAYS)
+    return not membership.principal_is_active or membership.requested_at <= since
 
 
 def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]

@@ -31,12 +31,9 @@ def _member_structure(request: HttpRequest, pk: int) -> Structure:
 @login_required
 def structure_list(request: HttpRequest) -> HttpResponse:
     memberships = list(selectors.memberships_of(request.user))
-    # A request left unanswered for long: its page offers to ask support (a few rows at most).
+    # A request left unanswered: the row offers to ask support for a new principal manager.
     for membership in memberships:
-        membership.may_ask_support = (
-            membership.status == Membership.Status.PENDING
-            and selectors.may_ask_for_a_principal(request.user, membership.structure)
-        )
+        membership.may_ask_support = selectors.request_left_waiting(membership)
     return render(request, "structures/list.html", {"memberships": memberships})
 
 
