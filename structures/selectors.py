@@ -241,20 +241,40 @@ def bank_accounts(structure: Structure) -> QuerySet[BankAccount]:
     )
 
 
-def active_bank_accounts_of(user) -> QuerySet[BankAccount]:  # type: ignore[no-untyped-def]
-    """The active accounts of the user's supplier structures (the invoice forms' select)."""
+def active_bank_accounts_in(structures: QuerySet[Structure]) -> QuerySet[BankAccount]:
+    """The active accounts of these structures (the invoice forms' select), by structure."""
     return (
-        BankAccount.objects.filter(structure__in=supplier_structures_of(user), is_active=True)
+        BankAccount.objects.filter(structure__in=structures, is_active=True)
         .select_related("structure")
         .order_by("structure__name", "structure_id", "-is_default", "label", "pk")
     )
 
 
-def iban_is_known(structure: Structure, iban: str) -> bool:
-    """Whether the IBAN (spaces and case aside) is one of the structure's accounts, active or
-    not: a structured file carrying another one gets a warning."""
+def iban_warning(structure: Structure, iban: str) -> str | None:
+    """What to tell the depositor of a structured file whose IBAN is not an active account of
+    the supplier structure (a changed IBAN is how invoice fraud begins); None when it is one,
+    or when the file carries no IBAN. A warning only: the deposit stays possible."""
     compact = "".join(iban.split()).upper()
-    return BankAccount.objects.filter(structure=structure, iban=compact).exists()
+    if not compact:
+        return None
+    account = BankAccount.objects.filter(structure=structure, iban=compact).first()
+    if account is not None and account.is_active:
+        return None
+    if account is not None:
+        return gettext(
+            "L’IBAN de ce fichier (%(iban)s) est celui d’un compte désactivé de « %(name)s » : "
+            "vérifiez-le avant de déposer la facture."
+        ) % {"iban": account.iban_display, "name": structure.name}
+    text = gettext(
+        "L’IBAN de ce fichier (%(iban)s) n’est pas un compte bancaire enregistré de "
+        "« %(name)s » : vérifiez-le avant de déposer la facture."
+    ) % {"iban": compact, "name": structure.name}
+    if not has_bank_accounts(structure):
+        text += " " + gettext(
+            "Les gestionnaires de la structure enregistrent ses comptes sur sa page « Profil et "
+            "comptes bancaires »."
+        )
+    return text
 
 
 def has_bank_accounts(structure: Structure) -> bool:
