@@ -185,7 +185,11 @@ def principal_appoint_from_ticket(*, ticket: Ticket, by: User, membership_id: in
     principal managers), and the ticket is answered, which e-mails its sender."""
     from structures import services as structure_services
 
-    ticket = Ticket.objects.select_for_update().select_related("sender_structure").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("sender_structure")
+        .get(pk=ticket.pk)
+    )
     if (
         ticket.category,
         ticket.subcategory,
