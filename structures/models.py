@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -308,6 +309,21 @@ class StructureEvent(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.structure} — {self.get_action_display()}"
+
+    @property
+    def detail_display(self) -> str:
+        """The detail as people read it: a profile change names the fields by their labels
+        (the row keeps their stable names)."""
+        if self.action != self.Action.PROFILE_UPDATED:
+            return self.detail
+        names = [name.strip() for name in self.detail.split(",") if name.strip()]
+        labels = []
+        for name in names:
+            try:
+                labels.append(str(Structure._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:
+                labels.append(name)
+        return ", ".join(labels)
 
 
 class MandateVersion(FrozenOnceAccepted, models.Model):

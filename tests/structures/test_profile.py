@@ -67,6 +67,7 @@ def test_a_manager_changes_the_profile_and_the_audit_trail_names_the_fields(pers
     event = StructureEvent.objects.get(structure=acme)
     assert event.action == "PROFILE_UPDATED" and event.user == personas.supplier_principal
     assert "vat_number" in event.detail and "contact_phone" in event.detail
+    assert "numéro de TVA intracommunautaire" in event.detail_display
     # The same values again: nothing changed, nothing recorded.
     services_profile.structure_profile_update(
         structure=acme, by=personas.supplier_principal, **profile_values(vat_number=vat)
