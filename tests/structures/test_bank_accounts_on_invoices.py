@@ -50,7 +50,7 @@ def selected_account(page: str) -> str | None:
 
 
 def test_the_entry_form_preselects_the_default_account(client, personas, accounts):
-    main, other = accounts
+    main, _other = accounts
     client.force_login(personas.supplier_principal)
     page = client.get(reverse("invoices:create")).content.decode()
     assert selected_account(page) == str(main.pk)
