@@ -1,6 +1,7 @@
 """Demo data for structures: the sample SIRENE directory, a few public bodies, the supplier's
-company with its mandate signed and its bank account, the State's agent on two services, and a colleague's request
-waiting for the supplier to approve it. Runs after ``accounts.demo``; idempotent."""
+company with its mandate signed and its bank account, the State's agent on two services, and a
+colleague's request waiting for the supplier to approve it. Runs after ``accounts.demo``;
+idempotent."""
 
 from __future__ import annotations
 
