@@ -20,6 +20,15 @@ from structures.models import Membership, Structure
 from structures.views import _member_structure
 
 
+def _company(request: HttpRequest, pk: int) -> Structure:
+    """A company the user is a member of: a public structure has no profile page here (its
+    administrators keep it), so it is a 404 like a structure of others."""
+    structure = _member_structure(request, pk)
+    if structure.is_public:
+        raise Http404
+    return structure
+
+
 def _put_back(form: Form, error: ValidationError) -> None:
     """A service's field errors shown next to their fields (others above the form)."""
     if hasattr(error, "error_dict"):
@@ -58,7 +67,7 @@ def _profile_page(
 @login_required
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     """Every member reads the profile and accounts; managers change them."""
-    structure = _member_structure(request, pk)
+    structure = _company(request, pk)
     if request.method != "POST":
         return _profile_page(request, structure)
     form = ProfileForm(request.POST)
@@ -81,7 +90,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def account_add(request: HttpRequest, pk: int) -> HttpResponse:
-    structure = _member_structure(request, pk)
+    structure = _company(request, pk)
     form = BankAccountForm(request.POST)
     if form.is_valid():
         try:
@@ -104,7 +113,7 @@ def account_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def account_action(request: HttpRequest, pk: int) -> HttpResponse:
-    structure = _member_structure(request, pk)
+    structure = _company(request, pk)
     form = BankAccountActionForm(request.POST)
     if not form.is_valid():
         raise Http404

@@ -296,3 +296,8 @@ def test_outsiders_see_nor_change_a_structure_s_accounts(client, personas, who):
         {"account": account.pk, "action": "delete"},
     )
     assert response.status_code == 404 and BankAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_a_public_structure_has_no_profile_page_here(client, personas):
+    log_in_as(client, personas.agent)
+    assert client.get(reverse("structures:profile", args=[personas.state.pk])).status_code == 404
