@@ -145,3 +145,32 @@ def test_a_structured_file_with_a_registered_iban_is_not_warned_of(client, perso
     client.force_login(personas.supplier_principal)
     page = _upload_cii(client, personas)
     assert 'id="iban-warning"' not in page
+
+
+def test_a_plain_pdf_deposit_takes_the_chosen_account_too(client, personas, accounts):
+    from tests.invoices.factories import pdf_bytes
+
+    _main, other = accounts
+    client.force_login(personas.supplier_principal)
+    page = client.get(reverse("invoices:upload")).content.decode()
+    assert 'name="bank_account"' in page
+    data = {
+        "supplier": personas.acme.pk,
+        "billing_frame": "A1",
+        "invoice_type": "FACTURE",
+        "currency": "EUR",
+        "vat_regime": "DEBITS",
+        "payment_method": "VIREMENT",
+        "number": "PDF-1",
+        "issue_date": "2026-01-15",
+        "recipient_siret": "11000201100044",
+        "service_code": "FACTURES_PUBLIQUES",
+        "bank_account": str(other.pk),
+        "total_excl_tax": "100",
+        "total_vat": "20",
+        "total_incl_tax": "120",
+        "main_file": SimpleUploadedFile("facture.pdf", pdf_bytes()),
+    }
+    response = client.post(reverse("invoices:upload"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Invoice.objects.get().iban == OTHER_IBAN
