@@ -66,6 +66,22 @@ def _siret(value: str) -> str:
     return value.replace(" ", "").strip()
 
 
+class AccountSelect(forms.Select):
+    """Each account's option names its structure (``data-structure``) and marks the default
+    (``data-default``): the page's script picks the default of the supplier chosen."""
+
+    accounts: dict[str, BankAccount] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        account = self.accounts.get(str(value))
+        if account is not None:
+            option["attrs"]["data-structure"] = str(account.structure_id)
+            if account.is_default:
+                option["attrs"]["data-default"] = ""
+        return option
+
+
 class RecipientFields(forms.Form):
     recipient_siret = forms.CharField(
         label=_("SIRET du destinataire"),
@@ -119,6 +135,7 @@ class HeaderForm(RecipientFields):
     bank_account = forms.ChoiceField(
         label=_("Compte bancaire à créditer"),
         required=False,
+        widget=AccountSelect,
         error_messages={
             "invalid_choice": _("Ce compte n'est plus proposé : choisissez-en un autre.")
         },
@@ -164,6 +181,7 @@ class HeaderForm(RecipientFields):
                 (str(account.pk), label)
             )
         field = self.fields["bank_account"]
+        field.widget.accounts = self.bank_accounts  # type: ignore[attr-defined]
         field.choices = [  # type: ignore[attr-defined]
             ("", _("Aucun : IBAN saisi ci-dessous, ou paiement sans virement")),
             *groups.values(),

@@ -94,3 +94,26 @@ def test_the_principal_keeps_the_profile_and_accounts_then_invoices_use_them(pag
     assert StructureEvent.objects.filter(
         structure=company.structure, action="PRINCIPAL_HANDED_OVER"
     ).exists()
+
+
+def test_the_account_select_follows_the_supplier_chosen(page, company):  # type: ignore[no-untyped-def]
+    from structures import services_profile
+
+    second = StructureFactory(name="Seconde Société")
+    MembershipFactory(user=company.principal, structure=second, role="PRINCIPAL")
+    sign_mandate(second, company.principal)
+    add = services_profile.bank_account_add
+    first_account = add(
+        structure=company.structure, by=company.principal, label="Premier", iban=IBAN
+    )
+    second_account = add(structure=second, by=company.principal, label="Second", iban=OTHER_IBAN)
+
+    log_in(page, company.principal.email)
+    page.goto("/factures/saisie/")
+    supplier = page.locator("#id_supplier")
+    account = page.locator("#id_bank_account")
+    supplier.select_option(str(second.pk))
+    assert account.input_value() == str(second_account.pk)
+    supplier.select_option(str(company.structure.pk))
+    assert account.input_value() == str(first_account.pk)
+    assert violations(page) == []
