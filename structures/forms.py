@@ -134,17 +134,3 @@ class BankAccountActionForm(forms.Form):
             (DELETE, DELETE),
         ]
     )
-
-
-class PrincipalHelpForm(forms.Form):
-    """A member asks the portal's support for a new principal manager."""
-
-    description = forms.CharField(
-        label=_("Votre message au support"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "Dites ce que vous savez : départ du gestionnaire principal, demandes restées sans "
-            "réponse, et qui, dans la structure, peut reprendre le rôle."
-        ),
-    )

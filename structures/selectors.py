@@ -366,6 +366,21 @@ def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore
     return absence.reason != "SILENT" or waited
 
 
+def own_attachment(user, structure_id: int) -> Membership | None:  # type: ignore[no-untyped-def]
+    """The user's approved or pending attachment to this company, with the structure; None
+    for a public structure or one the user never asked to join (a 404)."""
+    return (
+        Membership.objects.select_related("structure")
+        .filter(
+            user=user,
+            structure_id=structure_id,
+            structure__is_public=False,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+        )
+        .first()
+    )
+
+
 def appointable_members(structure: Structure) -> QuerySet[Membership]:
     """Whom an administrator may name principal manager: approved members, and requesters
     waiting for an answer (their request is then approved)."""

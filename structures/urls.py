@@ -15,7 +15,6 @@ urlpatterns = [
     path("<int:pk>/membres/transmettre/", views.principal_transfer, name="transfer"),
     path("<int:pk>/membres/droits/", views.member_rights, name="rights"),
     path("<int:pk>/membres/secondaire/", views.member_secondary, name="secondary"),
-    path("<int:pk>/gestionnaire-absent/", views_profile.principal_help, name="principal_help"),
     path("<int:pk>/profil/", views_profile.profile, name="profile"),
     path("<int:pk>/profil/comptes/", views_profile.account_add, name="account_add"),
     path("<int:pk>/profil/comptes/action/", views_profile.account_action, name="account_action"),

@@ -1,6 +1,5 @@
-"""The structure's profile and bank accounts, and a member's request to support when the
-principal manager has left. Reads through selectors, writes through services; a structure
-the user is not a member of is a 404."""
+"""The structure's profile and bank accounts. Reads through selectors, writes through
+services; a structure the user is not a member of is a 404."""
 
 from __future__ import annotations
 
@@ -9,14 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from structures import selectors, services_profile
 from structures.errors import StructureError
-from structures.forms import BankAccountActionForm, BankAccountForm, PrincipalHelpForm, ProfileForm
-from structures.models import Membership, Structure
+from structures.forms import BankAccountActionForm, BankAccountForm, ProfileForm
+from structures.models import Structure
 from structures.views import _member_structure
 
 
@@ -135,52 +134,3 @@ def account_action(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, said)
     return redirect("structures:profile", pk=structure.pk)
-
-
-@login_required
-def principal_help(request: HttpRequest, pk: int) -> HttpResponse:
-    """A member (or a requester left waiting) asks the portal's support for a new principal
-    manager; the ticket carries the structure, from which an administrator names one."""
-    from support import services as support_services
-
-    structure = get_object_or_404(Structure, pk=pk, is_public=False)
-    membership = selectors.user_membership(request.user, structure)
-    if membership is None or membership.status not in {
-        Membership.Status.APPROVED,
-        Membership.Status.PENDING,
-    }:
-        raise Http404
-    allowed = selectors.may_ask_for_a_principal(request.user, structure)
-    form = PrincipalHelpForm(request.POST if request.method == "POST" and allowed else None)
-    if form.is_bound and form.is_valid():
-        try:
-            ticket = support_services.principal_replacement_request(
-                sender=request.user,
-                structure=structure,
-                description=form.cleaned_data["description"],
-            )
-        except StructureError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Sollicitation %(number)s envoyée au support du portail : un administrateur "
-                    "nommera un nouveau gestionnaire principal et vous répondra."
-                )
-                % {"number": ticket.number},
-            )
-            return redirect("support:detail", pk=ticket.pk)
-    return render(
-        request,
-        "structures/principal_help.html",
-        {
-            "structure": structure,
-            "membership": membership,
-            "allowed": allowed,
-            "absence": selectors.principal_absence(structure),
-            "days": selectors.UNANSWERED_DAYS,
-            "form": form,
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )

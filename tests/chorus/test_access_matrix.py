@@ -159,7 +159,7 @@ MATRIX: dict[str, Route] = {
         body=lambda w: {"membership": w.pending_membership.pk, "secondary": "on"},
         notes="a pending requester is no member: nothing changes",
     ),
-    "structures:principal_help": Route(
+    "support:principal_help": Route(
         SCOPED,
         args=lambda w: [w.acme.pk],
         allowed=SUPPLIER | {"pending"},

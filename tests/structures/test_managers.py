@@ -248,7 +248,7 @@ def test_who_may_ask_support_for_a_new_principal(personas):
 def test_a_member_asks_support_from_the_structure_page(client, personas, mailoutbox):
     log_in_as(client, personas.supplier_member)
     detail = reverse("structures:detail", args=[personas.acme.pk])
-    help_url = reverse("structures:principal_help", args=[personas.acme.pk])
+    help_url = reverse("support:principal_help", args=[personas.acme.pk])
     assert help_url not in client.get(detail).content.decode()
     refused = client.post(help_url, {"description": "Parti."})
     assert refused.status_code == 200 and "est joignable" in refused.content.decode()
@@ -266,7 +266,7 @@ def test_a_member_asks_support_from_the_structure_page(client, personas, mailout
 
 
 def test_a_requester_left_waiting_asks_from_my_structures(client, personas):
-    help_url = reverse("structures:principal_help", args=[personas.acme.pk])
+    help_url = reverse("support:principal_help", args=[personas.acme.pk])
     log_in_as(client, personas.pending_requester)
     assert help_url not in client.get(reverse("structures:list")).content.decode()
     age_request(personas, 16)
@@ -281,6 +281,6 @@ def test_outsiders_cannot_ask_for_another_structure(client, personas):
     close_principal(personas)
     log_in_as(client, personas.outsider)
     response = client.post(
-        reverse("structures:principal_help", args=[personas.acme.pk]), {"description": "x"}
+        reverse("support:principal_help", args=[personas.acme.pk]), {"description": "x"}
     )
     assert response.status_code == 404 and not Ticket.objects.exists()
