@@ -17,7 +17,7 @@ from accounts.models import User
 from chorus import outbox
 from chorus.emails import render_email
 from structures import selectors
-from structures.models import BankAccount, MandateEvent, Membership
+from structures.models import BankAccount, MandateEvent, Membership, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,10 @@ def request_received(membership_id: int) -> None:
     membership = _membership(membership_id)
     if membership is None or membership.status != Membership.Status.PENDING:
         return
-    for manager in selectors.structure_managers(membership.structure):
+    managers = selectors.structure_managers(membership.structure).filter(
+        selectors.notified_at_once(Topic.REQUESTS)
+    )
+    for manager in managers:
         if not manager.user.is_active:
             continue
         _send(
