@@ -8,7 +8,12 @@ from invoices.api import actions
 from invoices.api import views as invoices
 from invoices.api.seals import SealDetailApi, SealLatestApi
 from invoices.api.validation import InvoiceValidateApi
-from structures.api import StructureDetailApi, StructureListApi, StructureServicesApi
+from structures.api import (
+    StructureBankAccountsApi,
+    StructureDetailApi,
+    StructureListApi,
+    StructureServicesApi,
+)
 
 
 class IdConverter:
@@ -50,6 +55,11 @@ urlpatterns = [
     path("seals/<id:sequence>/", SealDetailApi.as_view(), name="seal-detail"),
     path("structures/", StructureListApi.as_view(), name="structure-list"),
     path("structures/<siret:siret>/", StructureDetailApi.as_view(), name="structure-detail"),
+    path(
+        "structures/<siret:siret>/bank-accounts/",
+        StructureBankAccountsApi.as_view(),
+        name="structure-bank-accounts",
+    ),
     path(
         "structures/<siret:siret>/services/",
         StructureServicesApi.as_view(),

@@ -26,7 +26,8 @@ from invoices.models import (
 from invoices.services import InvoiceError, InvoiceInput, LineInput
 from invoices.totals import VAT_RATES
 from invoices.workflow import Status
-from structures.models import Structure
+from structures.models import BankAccount, Structure
+from structures.selectors import active_bank_accounts_in
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -91,6 +92,22 @@ def _siret(value: str) -> str:
     return value.replace(" ", "").strip()
 
 
+class AccountSelect(forms.Select):
+    """Each account's option names its structure (``data-structure``) and marks the default
+    (``data-default``): the page's script picks the default of the supplier chosen."""
+
+    accounts: dict[str, BankAccount] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        account = self.accounts.get(str(value))
+        if account is not None:
+            option["attrs"]["data-structure"] = str(account.structure_id)
+            if account.is_default:
+                option["attrs"]["data-default"] = ""
+        return option
+
+
 class RecipientFields(forms.Form):
     recipient_siret = forms.CharField(
         label=_("SIRET du destinataire"),
@@ -141,6 +158,15 @@ class HeaderForm(RecipientFields):
         label=_("Motif d'exonération"), max_length=255, required=False
     )
     payment_method = forms.ChoiceField(label=_("Mode de paiement"), choices=PaymentMethod)
+    # Offered only when the user's structures have active accounts (``_offer_bank_accounts``).
+    bank_account = forms.ChoiceField(
+        label=_("Compte bancaire à créditer"),
+        required=False,
+        widget=AccountSelect,
+        error_messages={
+            "invalid_choice": _("Ce compte n'est plus proposé : choisissez-en un autre.")
+        },
+    )
     iban = forms.CharField(label=_("IBAN"), max_length=40, required=False)
     bic = forms.CharField(label=_("BIC"), max_length=15, required=False)
     prepaid_amount = AmountField(label=_("Montant déjà payé"), required=False, min_value=0, **MONEY)
@@ -160,6 +186,7 @@ class HeaderForm(RecipientFields):
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
         self._offer_credited_invoices(suppliers)
+        self._offer_bank_accounts(suppliers)
         for name in self.REQUIRED_TO_SEND:
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
 
@@ -189,6 +216,82 @@ class HeaderForm(RecipientFields):
             ]
 
         field.choices = choices  # type: ignore[attr-defined]
+
+    def _offer_bank_accounts(self, suppliers: QuerySet[Structure]) -> None:
+        """The supplier structures' active accounts in a select, grouped by structure, the
+        default one preselected: the IBAN is chosen, not typed again. Typing one stays possible
+        for a structure that has no account (the choice "none")."""
+        accounts = list(active_bank_accounts_in(suppliers))
+        self.bank_accounts: dict[str, BankAccount] = {str(a.pk): a for a in accounts}
+        self.structures_with_accounts = {a.structure_id for a in accounts}
+        if not accounts:
+            del self.fields["bank_account"]
+            return
+        groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+        for account in accounts:
+            label = f"{account.label} — {account.iban_display}"
+            if account.is_default:
+                label += " " + str(_("(par défaut)"))
+            groups.setdefault(account.structure_id, (account.structure.name, []))[1].append(
+                (str(account.pk), label)
+            )
+        field = self.fields["bank_account"]
+        field.widget.accounts = self.bank_accounts  # type: ignore[attr-defined]
+        field.choices = [  # type: ignore[attr-defined]
+            ("", _("Aucun : IBAN saisi ci-dessous, ou paiement sans virement")),
+            *groups.values(),
+        ]
+        field.help_text = _(
+            "Les comptes enregistrés par les gestionnaires de la structure ; l'IBAN ne se saisit "
+            "que pour une structure qui n'en a aucun."
+        )
+        self.fields["iban"].help_text = _("Seulement si la structure n'a aucun compte enregistré.")
+        if not self.is_bound:
+            self.initial.setdefault("bank_account", self._initial_account(suppliers, accounts))
+
+    def _initial_account(self, suppliers: QuerySet[Structure], accounts: list[BankAccount]) -> str:
+        """A draft's own IBAN if it is an account, else the supplier's default account."""
+        supplier_id = self.initial.get("supplier")
+        if supplier_id is None:
+            first = suppliers.first()
+            supplier_id = first.pk if first else None
+        typed = str(self.initial.get("iban") or "")
+        if typed:
+            same = [a for a in accounts if a.structure_id == supplier_id and a.iban == typed]
+            return str(same[0].pk) if same else ""
+        default = [a for a in accounts if a.structure_id == supplier_id and a.is_default]
+        return str(default[0].pk) if default else ""
+
+    def apply_bank_account(self) -> None:
+        """The chosen account's IBAN and BIC become the invoice's; a typed IBAN is refused for a
+        structure that has accounts (choose one). Errors go next to the fields."""
+        if "bank_account" not in self.fields:
+            return
+        chosen = self.cleaned_data.get("bank_account")
+        supplier = self.cleaned_data.get("supplier")
+        if chosen:
+            account = self.bank_accounts[chosen]
+            if supplier is not None and account.structure_id != supplier.pk:
+                self.add_error(
+                    "bank_account",
+                    _("Ce compte est celui de « %(name)s », pas de la structure fournisseur.")
+                    % {"name": account.structure.name},
+                )
+                return
+            self.cleaned_data["iban"], self.cleaned_data["bic"] = account.iban, account.bic
+        elif (
+            supplier is not None
+            and supplier.pk in self.structures_with_accounts
+            and self.cleaned_data.get("iban")
+        ):
+            self.add_error(
+                "bank_account",
+                _(
+                    "Choisissez l'un des comptes bancaires de la structure plutôt que de saisir un "
+                    "IBAN ; ses gestionnaires peuvent en ajouter un sur sa page « Profil et "
+                    "comptes bancaires »."
+                ),
+            )
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
         """Star the recipient fields that this recipient requires (the page's script does it
@@ -268,6 +371,11 @@ class InvoiceEntryForm(HeaderForm):
         help_text=_("Moins de 10 Mo chacune, 50 caractères au plus pour le nom."),
     )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.apply_bank_account()
+        return cleaned
+
 
 class UploadForm(HeaderForm):
     """The deposit of a file. A structured file (Factur-X, CII, UBL) carries the invoice's
@@ -298,6 +406,7 @@ class UploadForm(HeaderForm):
         for name in self.PDF_HEADER_REQUIRED:
             if name not in self.errors and self.cleaned_data.get(name) in (None, ""):
                 self.add_error(name, _("Ce champ est obligatoire pour une facture PDF simple."))
+        self.apply_bank_account()  # a structured file carries its own IBAN
         return not self.errors
 
     def totals_well_typed(self) -> bool:

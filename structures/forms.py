@@ -54,6 +54,15 @@ class DecisionForm(forms.Form):
         },
     )
     decision = forms.ChoiceField(choices=[(APPROVE, _("Accepter")), (REFUSE, _("Refuser"))])
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Obligatoire pour refuser : le demandeur le lit sur le portail et par courriel."
+        ),
+    )
 
     def __init__(self, *args: object, pending: QuerySet[Membership], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -61,7 +70,67 @@ class DecisionForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    """Names one member of the structure (detach, transfer, rights)."""
+    """Names one member of the structure (detach, transfer, rights, secondary manager)."""
 
-    membership = forms.IntegerField(widget=forms.HiddenInput)
+    membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
     can_modify = forms.BooleanField(required=False)
+    secondary = forms.BooleanField(required=False)
+    confirm = forms.BooleanField(required=False)
+
+
+class ProfileForm(forms.Form):
+    """The structure's profile; the services check and normalise the VAT number and phone."""
+
+    address = forms.CharField(label=_("Adresse"), max_length=255, required=False)
+    postal_code = forms.CharField(label=_("Code postal"), max_length=10, required=False)
+    city = forms.CharField(label=_("Commune"), max_length=100, required=False)
+    vat_number = forms.CharField(
+        label=_("Numéro de TVA intracommunautaire"),
+        max_length=20,
+        required=False,
+        help_text=_("Par exemple FR40 303 265 045 ; vérifié avec le SIREN de la structure."),
+    )
+    contact_name = forms.CharField(label=_("Nom du contact"), max_length=150, required=False)
+    contact_email = forms.EmailField(
+        label=_("Adresse électronique du contact"), max_length=254, required=False
+    )
+    contact_phone = forms.CharField(label=_("Téléphone du contact"), max_length=30, required=False)
+
+
+class BankAccountForm(forms.Form):
+    label = forms.CharField(
+        label=_("Libellé"),
+        max_length=100,
+        help_text=_(
+            "Pour le reconnaître dans la liste : « Compte principal », « Agence de Lyon »."
+        ),
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        help_text=_("Tel qu’il figure sur le RIB, espaces acceptés."),
+    )
+    bic = forms.CharField(
+        label=_("BIC (facultatif)"),
+        max_length=15,
+        required=False,
+        help_text=_("8 ou 11 caractères."),
+    )
+    default = forms.BooleanField(label=_("En faire le compte par défaut"), required=False)
+
+
+class BankAccountActionForm(forms.Form):
+    DEFAULT = "default"
+    DEACTIVATE = "deactivate"
+    REACTIVATE = "reactivate"
+    DELETE = "delete"
+
+    account = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    action = forms.ChoiceField(
+        choices=[
+            (DEFAULT, DEFAULT),
+            (DEACTIVATE, DEACTIVATE),
+            (REACTIVATE, REACTIVATE),
+            (DELETE, DELETE),
+        ]
+    )

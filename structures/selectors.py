@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.models import (
+    MANAGER_ROLES,
+    BankAccount,
     Frequency,
     MandateSignature,
     MandateVersion,
@@ -22,6 +25,7 @@ from structures.models import (
     Service,
     SireneEstablishment,
     Structure,
+    StructureEvent,
     Topic,
 )
 
@@ -100,6 +104,14 @@ def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def
                     revoked_at__isnull=True,
                 )
             ),
+            principal_is_active=Exists(
+                Membership.objects.filter(
+                    structure=OuterRef("structure"),
+                    role=Membership.Role.PRINCIPAL,
+                    status=Membership.Status.APPROVED,
+                    user__is_active=True,
+                )
+            ),
         )
         .order_by("structure__name", "structure__pk")
     )
@@ -156,13 +168,37 @@ def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped
     )
 
 
+def is_manager(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    """Principal or secondary manager of the structure (requests, profile, bank accounts)."""
+    return approved_memberships(user).filter(structure=structure, role__in=MANAGER_ROLES).exists()
+
+
+def structure_managers(structure: Structure) -> QuerySet[Membership]:
+    """The approved principal and secondary managers, principal first."""
+    return (
+        Membership.objects.filter(
+            structure=structure, status=Membership.Status.APPROVED, role__in=MANAGER_ROLES
+        )
+        .select_related("user")
+        .order_by(_ROLE_ORDER, "user__email")
+    )
+
+
+_ROLE_ORDER = Case(
+    When(role=Membership.Role.PRINCIPAL, then=Value(0)),
+    When(role=Membership.Role.SECONDARY, then=Value(1)),
+    default=Value(2),
+)
+
+
 def structure_members(structure: Structure) -> QuerySet[Membership]:
-    """Approved members, principal manager first, with their services (agents)."""
+    """Approved members, principal manager first, then secondary managers, with their
+    services (agents)."""
     return (
         Membership.objects.filter(structure=structure, status=Membership.Status.APPROVED)
         .select_related("user")
         .prefetch_related("services")
-        .order_by("role", "user__last_name", "user__first_name", "user__email")
+        .order_by(_ROLE_ORDER, "user__last_name", "user__first_name", "user__email")
     )
 
 
@@ -197,6 +233,169 @@ def mandate_last_revocation(structure: Structure) -> MandateSignature | None:
         .filter(structure=structure, revoked_at__isnull=False)
         .order_by("-revoked_at", "-id")
         .first()
+    )
+
+
+# --- Profile and bank accounts --------------------------------------------------------------
+def bank_accounts(structure: Structure) -> QuerySet[BankAccount]:
+    """Every account of the structure, default first, then active ones (the profile page)."""
+    return BankAccount.objects.filter(structure=structure).order_by(
+        "-is_default", "-is_active", "label", "pk"
+    )
+
+
+def active_bank_accounts_in(structures: QuerySet[Structure]) -> QuerySet[BankAccount]:
+    """The active accounts of these structures (the invoice forms' select), by structure."""
+    return (
+        BankAccount.objects.filter(structure__in=structures, is_active=True)
+        .select_related("structure")
+        .order_by("structure__name", "structure_id", "-is_default", "label", "pk")
+    )
+
+
+def iban_warning(structure: Structure, iban: str) -> str | None:
+    """What to tell the depositor of a structured file whose IBAN is not an active account of
+    the supplier structure (a changed IBAN is how invoice fraud begins); None when it is one,
+    or when the file carries no IBAN. A warning only: the deposit stays possible."""
+    compact = "".join(iban.split()).upper()
+    if not compact:
+        return None
+    account = BankAccount.objects.filter(structure=structure, iban=compact).first()
+    if account is not None and account.is_active:
+        return None
+    if account is not None:
+        return gettext(
+            "L’IBAN de ce fichier (%(iban)s) est celui d’un compte désactivé de « %(name)s » : "
+            "vérifiez-le avant de déposer la facture."
+        ) % {"iban": account.iban_display, "name": structure.name}
+    text = gettext(
+        "L’IBAN de ce fichier (%(iban)s) n’est pas un compte bancaire enregistré de "
+        "« %(name)s » : vérifiez-le avant de déposer la facture."
+    ) % {"iban": compact, "name": structure.name}
+    if not has_bank_accounts(structure):
+        text += " " + gettext(
+            "Les gestionnaires de la structure enregistrent ses comptes sur sa page « Profil et "
+            "comptes bancaires »."
+        )
+    return text
+
+
+def has_bank_accounts(structure: Structure) -> bool:
+    return BankAccount.objects.filter(structure=structure).exists()
+
+
+def used_ibans(structure: Structure) -> set[str]:
+    """The IBANs of the structure's accounts that an invoice of the structure carries (those
+    accounts are never deleted), in one query."""
+    from django.apps import apps
+
+    invoice = apps.get_model("invoices", "Invoice")
+    ibans = BankAccount.objects.filter(structure=structure).values("iban")
+    return set(
+        invoice.objects.filter(supplier=structure, iban__in=ibans)
+        .values_list("iban", flat=True)
+        .distinct()
+    )
+
+
+def structure_events(structure: Structure, limit: int = 50) -> QuerySet[StructureEvent]:
+    return StructureEvent.objects.filter(structure=structure).select_related("user", "member")[
+        :limit
+    ]
+
+
+# --- A principal manager who left -----------------------------------------------------------
+UNANSWERED_DAYS = 15
+
+
+@dataclass(frozen=True)
+class PrincipalAbsence:
+    """Why the structure's members may ask support for a new principal manager: ``NONE`` (no
+    principal manager at all), ``INACTIVE`` (their account is closed), ``SILENT`` (a request
+    has waited ``UNANSWERED_DAYS`` days)."""
+
+    reason: str
+    principal: Membership | None = None
+
+
+def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None:  # type: ignore[no-untyped-def]
+    """Whether the principal manager has left, as far as the portal can tell; None if not."""
+    principal = (
+        Membership.objects.select_related("user")
+        .filter(
+            structure=structure,
+            role=Membership.Role.PRINCIPAL,
+            status=Membership.Status.APPROVED,
+        )
+        .first()
+    )
+    if principal is None:
+        return PrincipalAbsence("NONE")
+    if not principal.user.is_active:
+        return PrincipalAbsence("INACTIVE", principal)
+    since = (now or timezone.now()) - timedelta(days=UNANSWERED_DAYS)
+    if Membership.objects.filter(
+        structure=structure, status=Membership.Status.PENDING, requested_at__lte=since
+    ).exists():
+        return PrincipalAbsence("SILENT", principal)
+    return None
+
+
+def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ignore[no-untyped-def]
+    """For a row of ``memberships_of``: a pending request to a company whose principal manager
+    left, or that waited ``UNANSWERED_DAYS`` days — its author may ask support (no query)."""
+    if membership.status != Membership.Status.PENDING or membership.structure.is_public:
+        return False
+    since = (now or timezone.now()) - timedelta(days=UNANSWERED_DAYS)
+    return not membership.principal_is_active or membership.requested_at <= since
+
+
+def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    """An approved member, or a requester whose own request waited ``UNANSWERED_DAYS`` days,
+    may ask support for a new principal manager once the principal has left."""
+    if structure.is_public:
+        return False
+    membership = user_membership(user, structure)
+    if membership is None or membership.is_principal:
+        return False
+    if membership.status == Membership.Status.APPROVED:
+        return principal_absence(structure) is not None
+    if membership.status != Membership.Status.PENDING:
+        return False
+    absence = principal_absence(structure)
+    if absence is None:
+        return False
+    waited = timezone.now() - membership.requested_at >= timedelta(days=UNANSWERED_DAYS)
+    return absence.reason != "SILENT" or waited
+
+
+def own_attachment(user, structure_id: int) -> Membership | None:  # type: ignore[no-untyped-def]
+    """The user's approved or pending attachment to this company, with the structure; None
+    for a public structure or one the user never asked to join (a 404)."""
+    return (
+        Membership.objects.select_related("structure")
+        .filter(
+            user=user,
+            structure_id=structure_id,
+            structure__is_public=False,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+        )
+        .first()
+    )
+
+
+def appointable_members(structure: Structure) -> QuerySet[Membership]:
+    """Whom an administrator may name principal manager: approved members, and requesters
+    waiting for an answer (their request is then approved)."""
+    return (
+        Membership.objects.filter(
+            structure=structure,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+            user__is_active=True,
+        )
+        .exclude(role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED)
+        .select_related("user")
+        .order_by("status", "user__email")
     )
 
 
@@ -407,8 +606,6 @@ def deferred_preferences(frequency: Frequency) -> QuerySet[NoticePreference]:
 
 
 def manages_requests(membership: Membership) -> bool:
-    """Whether this member decides on the structure's attachment requests."""
-    return membership.status == Membership.Status.APPROVED and membership.role in MANAGER_ROLES
-
-
-MANAGER_ROLES = frozenset({Membership.Role.PRINCIPAL})
+    """Whether this member decides on the structure's attachment requests (principal and
+    secondary managers)."""
+    return membership.is_manager

@@ -30,11 +30,11 @@ def _member_structure(request: HttpRequest, pk: int) -> Structure:
 @require_GET
 @login_required
 def structure_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "structures/list.html",
-        {"memberships": selectors.memberships_of(request.user)},
-    )
+    memberships = list(selectors.memberships_of(request.user))
+    # A request left unanswered: the row offers to ask support for a new principal manager.
+    for membership in memberships:
+        membership.may_ask_support = selectors.request_left_waiting(membership)
+    return render(request, "structures/list.html", {"memberships": memberships})
 
 
 # --- Creating a structure from its SIRET -------------------------------------------------
@@ -117,7 +117,8 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     membership = selectors.membership_in(request.user, structure)
     is_principal = membership is not None and membership.is_principal
-    pending = selectors.pending_requests(structure) if is_principal else None
+    is_manager = membership is not None and membership.is_manager
+    pending = selectors.pending_requests(structure) if is_manager else None
     return render(
         request,
         "structures/detail.html",
@@ -125,6 +126,9 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "structure": structure,
             "membership": membership,
             "is_principal": is_principal,
+            "is_manager": is_manager,
+            "may_ask_support": not is_principal
+            and selectors.may_ask_for_a_principal(request.user, structure),
             "members": selectors.structure_members(structure),
             "pending": pending,
             "decision_form": DecisionForm(pending=pending) if pending is not None else None,
@@ -147,9 +151,18 @@ def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("structures:detail", pk=structure.pk)
     ids = [m.pk for m in form.cleaned_data["requests"]]
     approve = form.cleaned_data["decision"] == DecisionForm.APPROVE
-    decide = services.attachment_request_approve if approve else services.attachment_request_refuse
     try:
-        decided = decide(structure=structure, decided_by=request.user, membership_ids=ids)
+        if approve:
+            decided = services.attachment_request_approve(
+                structure=structure, decided_by=request.user, membership_ids=ids
+            )
+        else:
+            decided = services.attachment_request_refuse(
+                structure=structure,
+                decided_by=request.user,
+                membership_ids=ids,
+                reason=form.cleaned_data["reason"],
+            )
     except StructureError as exc:
         messages.error(request, exc.message)
     else:
@@ -188,6 +201,8 @@ def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str
 
 
 def _transfer(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    if not form.cleaned_data["confirm"]:
+        raise StructureError(_("Cochez la case pour confirmer la transmission de votre rôle."))
     target = services.principal_transfer(
         structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
     )
@@ -204,16 +219,51 @@ def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str
     return _("Droits de %(user)s modifiés.") % {"user": changed.user}
 
 
+def _secondary(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    changed = services.secondary_manager_set(
+        structure=structure,
+        by=request.user,
+        membership_id=form.cleaned_data["membership"],
+        secondary=form.cleaned_data["secondary"],
+    )
+    if changed.role == Membership.Role.SECONDARY:
+        return _("%(user)s est gestionnaire secondaire.") % {"user": changed.user}
+    return _("%(user)s n’est plus gestionnaire secondaire.") % {"user": changed.user}
+
+
+@require_POST
+@login_required
+def member_secondary(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, _secondary)
+
+
 @require_POST
 @login_required
 def member_detach(request: HttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _detach)
 
 
-@require_POST
 @login_required
 def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    return _member_action(request, pk, _transfer)
+    """GET: the confirmation page for handing the role to ``?membership=``; POST: the hand-over,
+    once the box is ticked."""
+    if request.method == "POST":
+        return _member_action(request, pk, _transfer)
+    structure = _member_structure(request, pk)
+    if not selectors.is_principal(request.user, structure):
+        messages.error(
+            request, _("Seul le gestionnaire principal de la structure peut faire cette opération.")
+        )
+        return redirect("structures:detail", pk=structure.pk)
+    raw = request.GET.get("membership", "")
+    target = (
+        selectors.structure_members(structure).filter(pk=int(raw)).first()
+        if raw.isascii() and raw.isdigit() and len(raw) < 10
+        else None
+    )
+    if target is None or target.user_id == request.user.pk:
+        raise Http404
+    return render(request, "structures/transfer.html", {"structure": structure, "target": target})
 
 
 @require_POST

@@ -245,3 +245,17 @@ class ReceivedFilterForm(forms.Form):
         if not self.is_valid():
             return selectors.ReceivedFilters()
         return selectors.ReceivedFilters(**self.cleaned_data)
+
+
+class PrincipalHelpForm(forms.Form):
+    """A member asks the portal's support for a new principal manager."""
+
+    description = forms.CharField(
+        label=_("Votre message au support"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Dites ce que vous savez : départ du gestionnaire principal, demandes restées sans "
+            "réponse, et qui, dans la structure, peut reprendre le rôle."
+        ),
+    )

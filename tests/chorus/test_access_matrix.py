@@ -152,6 +152,36 @@ MATRIX: dict[str, Route] = {
         method="post",
         body=lambda w: {"membership": w.pending_membership.pk, "can_modify": "on"},
     ),
+    "structures:secondary": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        body=lambda w: {"membership": w.pending_membership.pk, "secondary": "on"},
+        notes="a pending requester is no member: nothing changes",
+    ),
+    "support:principal_help": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER | {"pending"},
+        notes="members and requesters; the form shows only once the principal has left",
+    ),
+    "structures:profile": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
+    "structures:account_add": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        notes="empty: the form's errors (400); managers only write",
+    ),
+    "structures:account_action": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        body=lambda w: {"account": 1, "action": "default"},
+        notes="an account of no structure: a message, nothing changes",
+    ),
     "structures:mandate": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
     "structures:mandate_revoke": Route(
         SCOPED,
@@ -240,6 +270,9 @@ MATRIX: dict[str, Route] = {
     "api:structure-list": Route(API_LOGIN),
     "api:structure-detail": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:structure-services": Route(API_LOGIN, args=lambda w: [w.state.siret]),
+    "api:structure-bank-accounts": Route(
+        API_SCOPED, args=lambda w: [w.acme.siret], allowed=SUPPLIER, notes="members only"
+    ),
     "api:structure-engagements": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:rejection-reasons": Route(API_LOGIN),
     "api:invoice-list": Route(API_LOGIN),

@@ -88,7 +88,7 @@ def test_a_simple_member_cannot_decide_requests(client, personas):
         {"requests": [pending.pk], "decision": "approve"},
         follow=True,
     )
-    assert "Seul le gestionnaire principal" in " ".join(messages_of(response))
+    assert "Seuls les gestionnaires" in " ".join(messages_of(response))
     pending.refresh_from_db()
     assert pending.status == "PENDING"
 
@@ -284,7 +284,7 @@ def test_the_principal_manager_refuses_detaches_and_hands_over_from_the_page(cli
     pending = Membership.objects.get(user=personas.pending_requester)
     client.post(
         reverse("structures:decide", args=[personas.acme.pk]),
-        {"requests": [pending.pk], "decision": "refuse"},
+        {"requests": [pending.pk], "decision": "refuse", "reason": "Inconnu chez nous."},
     )
     assert Membership.objects.get(pk=pending.pk).status == "REFUSED"
     extra = MembershipFactory(structure=personas.acme)
@@ -293,7 +293,10 @@ def test_the_principal_manager_refuses_detaches_and_hands_over_from_the_page(cli
     client.post(reverse("structures:detach", args=[personas.acme.pk]), {"membership": extra.pk})
     assert Membership.objects.get(pk=extra.pk).status == "DETACHED"
     member = Membership.objects.get(user=personas.supplier_member)
-    client.post(reverse("structures:transfer", args=[personas.acme.pk]), {"membership": member.pk})
+    client.post(
+        reverse("structures:transfer", args=[personas.acme.pk]),
+        {"membership": member.pk, "confirm": "on"},
+    )
     assert Membership.objects.get(pk=member.pk).is_principal
 
 
