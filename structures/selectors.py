@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
@@ -235,6 +236,22 @@ def structure_by_siret(siret: str) -> Structure | None:
 
 def directory_establishment(siret: str) -> SireneEstablishment | None:
     return SireneEstablishment.objects.filter(siret=siret).first()
+
+
+def structures_changed_in_directory(*, since: datetime) -> QuerySet[Structure]:
+    """The SIRET structures whose establishment an import wrote since ``since``, each with
+    ``directory_name`` and ``directory_active``: one index lookup per structure (there are
+    far fewer structures than establishments), never a scan of the directory."""
+    fresh = SireneEstablishment.objects.filter(siret=OuterRef("identifier"), updated_at__gte=since)
+    return (
+        Structure.objects.filter(identifier_type=Structure.IdentifierType.SIRET)
+        .annotate(
+            directory_name=Subquery(fresh.values("name")[:1]),
+            directory_active=Subquery(fresh.values("is_active")[:1]),
+        )
+        .filter(directory_active__isnull=False)
+        .order_by("pk")
+    )
 
 
 # --- Creating a structure: what stands in the way -------------------------------------------
