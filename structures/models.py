@@ -60,6 +60,8 @@ class SireneLegalUnit(models.Model):
     legal_category = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
     is_public_body = models.BooleanField(_("personne morale de droit public"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # The head office's NIC (nicSiegeUniteLegale): the search offers this establishment first.
+    head_office_nic = models.CharField(_("NIC du siège"), max_length=5, blank=True)
 
     class Meta:
         verbose_name = _("unité légale SIRENE")

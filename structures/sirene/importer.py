@@ -25,7 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from structures.sirene import staging
-from structures.sirene.legal_units import LegalUnitReader, LegalUnitStagingImport, reader_for
+from structures.sirene.legal_units import (
+    LegalUnit,
+    LegalUnitReader,
+    LegalUnitStagingImport,
+    reader_for,
+)
 from structures.sirene.reader import (
     Record,
     Rejection,
@@ -257,6 +262,7 @@ def _import_rows(
 ) -> None:
     """The Python path: parse, check and transform each row, write in batches."""
     legal_units = isinstance(reader, LegalUnitReader)
+    kind = LegalUnit if legal_units else Record
     writer = _writer(with_category=legal_units or _with_category(reader), legal_units=legal_units)
     # A dict, so that a SIRET twice in one batch is written once (the last row wins):
     # PostgreSQL refuses to update the same row twice in one statement.
@@ -264,7 +270,7 @@ def _import_rows(
     read = summary.read  # a local: this loop runs 40 million times
     try:
         for read, item in enumerate(reader, start=summary.read + 1):
-            if type(item) is Record:
+            if type(item) is kind:
                 batch[item[0]] = item  # by SIRET
                 if len(batch) >= batch_size:
                     summary.imported += len(batch)

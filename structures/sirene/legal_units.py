@@ -46,6 +46,7 @@ OPTIONAL_COLUMNS = (
     "prenom1UniteLegale",
     "prenomUsuelUniteLegale",
     "categorieJuridiqueUniteLegale",
+    "nicSiegeUniteLegale",
 )
 TABLE = SireneLegalUnit._meta.db_table
 ESTABLISHMENTS = SireneEstablishment._meta.db_table
@@ -60,6 +61,7 @@ class LegalUnit(NamedTuple):
     legal_category: str
     is_public_body: bool
     is_active: bool
+    head_office_nic: str
 
 
 COLUMNS = LegalUnit._fields
@@ -133,7 +135,7 @@ class LegalUnitReader:
                 continue
             row.append("")
             (siren, state, legal, acronym, last, usage, first, usual_first,
-             category) = fields(row)  # fmt: skip
+             category, head_office) = fields(row)  # fmt: skip
             if (state != "A" and state != "C") or not is_valid_siren_fast(siren):
                 reason = rejection_reason({SIREN_COLUMN: siren, STATE_COLUMN: state})
                 yield Rejection(reader.line_num, reason)
@@ -146,6 +148,7 @@ class LegalUnitReader:
                     category[:4],
                     category[:1] in public,
                     state == "A",
+                    head_office[:5],
                 )
             )
 
@@ -183,7 +186,8 @@ def source_sql(c: Columns, table: str) -> tuple[str, str]:
         # Generated column names and constants only: nothing from the file reaches the SQL.
         f"SELECT DISTINCT ON ({siren}) {siren} AS siren, left({name}, 255) AS name, "  # noqa: S608
         f"left({acronym}, 40) AS acronym, left({category}, 4) AS legal_category, "
-        f"{public_category_sql(category)} AS is_public_body, {state} = 'A' AS is_active "
+        f"{public_category_sql(category)} AS is_public_body, {state} = 'A' AS is_active, "
+        f"left({c['nicSiegeUniteLegale']}, 5) AS head_office_nic "
         f"FROM {table} WHERE valid ORDER BY {siren}, n DESC"
     )
     return select, valid
@@ -255,7 +259,8 @@ def upsert(records: Sequence[LegalUnit]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TEMPORARY TABLE IF NOT EXISTS sirene_unit_batch (siren text, name text, "
-                "acronym text, legal_category text, is_public_body boolean, is_active boolean)"
+                "acronym text, legal_category text, is_public_body boolean, is_active boolean, "
+                "head_office_nic text)"
             )
             cursor.execute("TRUNCATE sirene_unit_batch")
             with cursor.copy(f"COPY sirene_unit_batch ({', '.join(COLUMNS)}) FROM STDIN") as copy:

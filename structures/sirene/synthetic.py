@@ -227,7 +227,7 @@ def legal_unit_rows(count: int, *, seed: int = 2027, renamed: bool = False) -> I
             categorieJuridiqueUniteLegale=category,
             activitePrincipaleUniteLegale="62.02A",
             nomenclatureActivitePrincipaleUniteLegale="NAFRev2",
-            nicSiegeUniteLegale="00013",
+            nicSiegeUniteLegale="0001" + luhn.calc_check_digit(siren_for(n) + "0001"),
             caractereEmployeurUniteLegale="N",
         )
         words = f"{rng.choice(_WORDS)} {rng.choice(_WORDS)}"
