@@ -7,8 +7,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext
 
 from structures import search
@@ -257,7 +257,9 @@ def directory_search(query: str) -> list[SireneLegalUnit]:
         candidates = units.filter(search.directory_match(words)).values("pk")
         matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
     else:
-        matching = search.with_every_word(units, "name", words)
+        # Development's fallback (SQLite): the words anywhere in the name or acronym, scanned.
+        text = Concat("name", Value(" "), "acronym", output_field=CharField())
+        matching = search.with_every_word(units, text, words)  # type: ignore[arg-type]
     closest = search.closest_first(matching, "name", typed)
     return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
 
@@ -278,7 +280,7 @@ class DirectoryHit:
             self.structure is None
             and office is not None
             and office.is_active
-            and not office.is_public_body
+            and not (office.is_public_body or self.unit.is_public_body)
         )
 
 
