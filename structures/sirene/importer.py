@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from structures.sirene.legal_units import (
     LegalUnitReader,
     LegalUnitStagingImport,
     reader_for,
+    search_index_after_first_load,
 )
 from structures.sirene.reader import (
     Record,
@@ -233,11 +235,12 @@ def _import_file_staged(
 
         _import_rows(reader, path.name, summary, batch_size, None, shifted)
 
-    with open_stock_bytes(path) as stream:
+    with open_stock_bytes(path) as stream, ExitStack() as stack:
         header_line, reader = staging.read_header(stream)
-        kind = (
-            LegalUnitStagingImport if isinstance(reader, LegalUnitReader) else staging.StagingImport
-        )
+        kind = staging.StagingImport
+        if isinstance(reader, LegalUnitReader):
+            kind = LegalUnitStagingImport
+            stack.enter_context(search_index_after_first_load())
         kind(
             name=path.name,
             with_category=_with_category(reader),

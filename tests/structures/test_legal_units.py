@@ -246,3 +246,30 @@ def test_the_directory_index_exists_on_postgresql():
         )
         (definition,) = cursor.fetchone()
     assert "chorus_directory_words" in definition and "WHERE is_active" in definition
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_load_builds_the_search_index_at_the_end(pair):
+    """Outside a transaction (as the command runs), into an empty table: the index is dropped,
+    the rows loaded, the index built once; a re-import keeps it."""
+    require_postgresql()
+    units, establishments = pair
+    seen: list[bool] = []
+
+    def index_exists() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('sirene_legal_unit_words') IS NOT NULL")
+            return cursor.fetchone()[0]
+
+    def on_rejection(_name: str, _rejection: Rejection) -> None:
+        seen.append(index_exists())
+
+    broken = units.with_name("broken.csv")
+    broken.write_text(units.read_text() + "123,A\n".replace(",A", "," * 19 + "A" + "," * 13))
+    import_files([broken, establishments], on_rejection=on_rejection)
+
+    assert seen == [False]  # during the first load, no index to maintain
+    assert index_exists()
+    assert SireneLegalUnit.objects.count() == UNITS
+    import_files([units])
+    assert index_exists()
