@@ -6,19 +6,41 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts import services as account_services
 from invoices.models import Invoice
 from structures.models import Structure
 from structures.selectors import can_deposit_for, deposit_refusal_reason
 from structures.siret import format_siret
-from tests.api.conftest import CheckedClient, token_for
-from tests.api.test_writes import invoice_body
 from tests.factories import UserFactory
-from tests.invoices.factories import entry_form
+from tests.invoices.factories import GOOD_IBAN, entry_form
 from tests.structures.factories import SireneEstablishmentFactory
 from tests.utils.two_factor import log_in_as
 
 pytestmark = pytest.mark.django_db
+
+
+def api_client(user) -> APIClient:  # type: ignore[no-untyped-def]
+    _token, key = account_services.api_token_create(user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def invoice_body(personas) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {
+        "supplier_siret": personas.acme.identifier,
+        "number": "API-0001",
+        "issue_date": timezone.localdate().isoformat(),
+        "recipient_siret": personas.state.identifier,
+        "service_code": "FACTURES_PUBLIQUES",
+        "iban": GOOD_IBAN,
+        "lines": [
+            {"description": "Conseil", "quantity": "2", "unit_price": "150.00", "vat_rate": "20"}
+        ],
+    }
 
 
 @pytest.fixture
@@ -66,7 +88,7 @@ def test_the_entry_page_refuses_the_deposit_with_the_reason(client, personas, cl
 
 
 def test_the_api_answers_a_structured_error(personas, closed_acme):
-    client = CheckedClient().as_token(token_for(personas.supplier_member))
+    client = api_client(personas.supplier_member)
 
     response = client.post("/api/v1/invoices/", invoice_body(personas), format="json")
 
@@ -81,7 +103,7 @@ def test_the_api_answers_a_structured_error(personas, closed_acme):
 def test_a_closed_recipient_is_refused_under_its_field(personas):
     personas.state.is_closed = True
     personas.state.save(update_fields=["is_closed"])
-    client = CheckedClient().as_token(token_for(personas.supplier_member))
+    client = api_client(personas.supplier_member)
 
     response = client.post("/api/v1/invoices/", invoice_body(personas), format="json")
 
