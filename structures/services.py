@@ -69,7 +69,7 @@ def structures_follow_directory(*, since: datetime) -> int:
     state (closed or open again) and, for a company, its new name (a public structure keeps
     the name its administrators gave it). Returns how many structures changed."""
     changed = []
-    for structure in selectors.structures_changed_in_directory(since=since):
+    for structure in selectors.structures_changed_in_directory(since=since).iterator(2000):
         closed = not structure.directory_active
         renamed = (
             not structure.is_public
