@@ -93,6 +93,14 @@ def check_recipient(invoice: Invoice, out: _Collector) -> None:
         out.add("recipient_siret", _("Ce destinataire n'est pas une structure publique."))
     elif not recipient.is_active:
         out.add("recipient_siret", _("Ce destinataire n'est plus actif."))
+    elif recipient.is_closed:
+        out.add(
+            "recipient_siret",
+            _(
+                "L’établissement destinataire est fermé selon le répertoire SIRENE de l’INSEE : "
+                "adressez la facture à l’établissement qui lui succède."
+            ),
+        )
 
 
 def _service_usable(service: Service, today: date) -> bool:

@@ -21,6 +21,7 @@ from structures.models import (
     Membership,
     Service,
     SireneEstablishment,
+    SireneLegalUnit,
     Structure,
     StructureEvent,
 )
@@ -56,6 +57,15 @@ class SireneEstablishmentAdmin(admin.ModelAdmin):
     # Exact numbers and a name prefix: a substring search would scan 40 million rows.
     search_fields = ["=siret", "=siren", "^name"]
     readonly_fields = ["updated_at"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+
+@admin.register(SireneLegalUnit)
+class SireneLegalUnitAdmin(admin.ModelAdmin):
+    list_display = ["siren", "name", "acronym", "legal_category", "is_active", "is_public_body"]
+    list_filter = ["is_active", "is_public_body"]
+    search_fields = ["=siren", "^name"]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
@@ -124,12 +134,30 @@ class BankAccountInline(admin.TabularInline):
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
     list_display = ["name", "identifier_type", "identifier", "city", "is_public", "is_active"]
-    list_filter = ["is_public", "is_active", "identifier_type", "service_code_required"]
+    list_filter = [
+        "is_public",
+        "is_active",
+        "is_closed",
+        "identifier_type",
+        "service_code_required",
+    ]
     search_fields = ["identifier", "name"]
     readonly_fields = ["created_at"]
     inlines = [ServiceInline, MembershipInline, BankAccountInline]
     fieldsets = [
-        (None, {"fields": ["identifier_type", "identifier", "name", "is_public", "is_active"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "identifier_type",
+                    "identifier",
+                    "name",
+                    "is_public",
+                    "is_active",
+                    "is_closed",
+                ]
+            },
+        ),
         (_("Adresse"), {"fields": ["address", "postal_code", "city", "country", "vat_number"]}),
         (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         (

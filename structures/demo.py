@@ -18,6 +18,7 @@ from structures.sirene.importer import import_files
 
 DATA = Path(__file__).resolve().parent / "data"
 SIRENE_SAMPLE = DATA / "sirene_sample.csv"
+SIRENE_UNITS_SAMPLE = DATA / "sirene_legal_units_sample.csv"
 PUBLIC_SAMPLE = DATA / "public_structures_sample.csv"
 SUPPLIER_SIRET = "81234567600017"  # ATELIER DUPONT, Lyon, in the sample
 AGENT_SERVICES = ["FACTURES_PUBLIQUES", "SFACT_MIN_ECO"]
@@ -26,7 +27,7 @@ DEMO_IBAN = "FR7630006000011234567890189"  # the demo invoices' (invoices/demo.p
 
 
 def seed(*, password: str) -> list[str]:
-    summary = import_files([SIRENE_SAMPLE])
+    summary = import_files([SIRENE_UNITS_SAMPLE, SIRENE_SAMPLE])
     import_public_structures(PUBLIC_SAMPLE)
     supplier = demo_user("fournisseur@demo.chorus.test")
     company = _supplier_company(supplier)
@@ -49,7 +50,8 @@ def seed(*, password: str) -> list[str]:
     }:
         membership = services.attachment_request(user=colleague, structure=company)
     return [
-        f"{summary.imported} établissements SIRENE de démonstration ({SIRENE_SAMPLE.name})",
+        f"{summary.imported} unités légales et établissements SIRENE de démonstration "
+        f"({SIRENE_UNITS_SAMPLE.name}, {SIRENE_SAMPLE.name})",
         f"{company.name} (SIRET {company.identifier}) : fournisseur@demo.chorus.test "
         "gestionnaire principal, mandat signé, compte bancaire par défaut",
         f"agent@demo.chorus.test : agent de l'État, services {', '.join(AGENT_SERVICES)}",

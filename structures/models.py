@@ -31,7 +31,8 @@ class SireneEstablishment(models.Model):
         _("personne morale de droit public"),
         default=False,
         help_text=_(
-            "Indice tiré de la catégorie juridique (7xxx : personne morale de droit public)."
+            "Tiré de la catégorie juridique de l’unité légale : 4xxx (personne morale de droit "
+            "public soumise au droit commercial) ou 7xxx (personne morale de droit administratif)."
         ),
     )
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
@@ -43,6 +44,32 @@ class SireneEstablishment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.siret} {self.name}"
+
+
+class SireneLegalUnit(models.Model):
+    """One legal unit (company, sole trader, public body) of INSEE's SIRENE directory
+    (``StockUniteLegale``), one row per SIREN: where the establishments' names and legal
+    categories come from, and what the directory search looks through (``directory_search``).
+
+    Kept narrow on purpose (about 25 million rows): no timestamps, no address (the
+    establishments have theirs). The search index is an expression index built by the
+    migration ``0007_sirene_legal_units`` (full-text GIN, PostgreSQL only)."""
+
+    siren = models.CharField(_("SIREN"), max_length=9, primary_key=True)
+    name = models.CharField(_("dénomination"), max_length=255, blank=True)
+    acronym = models.CharField(_("sigle"), max_length=40, blank=True)
+    legal_category = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
+    is_public_body = models.BooleanField(_("personne morale de droit public"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The head office's NIC (nicSiegeUniteLegale): the search offers this establishment first.
+    head_office_nic = models.CharField(_("NIC du siège"), max_length=5, blank=True)
+
+    class Meta:
+        verbose_name = _("unité légale SIRENE")
+        verbose_name_plural = _("unités légales SIRENE")
+
+    def __str__(self) -> str:
+        return f"{self.siren} {self.name}"
 
 
 class Structure(models.Model):
@@ -76,6 +103,13 @@ class Structure(models.Model):
     contact_phone = models.CharField(_("téléphone du contact"), max_length=30, blank=True)
     is_public = models.BooleanField(_("structure publique"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Carried from the directory by each import (``etatAdministratifEtablissement = F``): a
+    # closed establishment deposits nothing; its members still read what it sent.
+    is_closed = models.BooleanField(
+        _("établissement fermé (SIRENE)"),
+        default=False,
+        help_text=_("Selon le répertoire SIRENE ; mis à jour à chaque import."),
+    )
     # Settings of a recipient for the invoices it receives (Chorus Pro's names).
     service_code_required = models.BooleanField(_("code service obligatoire"), default=False)
     engagement_required = models.BooleanField(_("numéro d'engagement obligatoire"), default=False)

@@ -6,8 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -24,6 +36,7 @@ from structures.models import (
     NoticePreference,
     Service,
     SireneEstablishment,
+    SireneLegalUnit,
     Structure,
     StructureEvent,
     Topic,
@@ -430,6 +443,81 @@ def structure_search(query: str) -> QuerySet[Structure]:
     return search.closest_first(chosen, "name", typed).order_by("_distance", "name", "identifier")
 
 
+DIRECTORY_CANDIDATES = 200
+
+
+def directory_search(query: str) -> list[SireneLegalUnit]:
+    """Active companies of the SIRENE directory (legal units, one per SIREN): by a SIREN or
+    SIRET (spaces ignored: its SIREN's company), or by every word typed, each found at the
+    start of a word of the name or acronym, accents and case aside.
+
+    On PostgreSQL the full-text GIN index (migration 0007) gives at most
+    ``DIRECTORY_CANDIDATES`` matches, in no order, without sorting every match of a common
+    word; those are ranked by trigram distance to what was typed and the closest 20 kept. A
+    search for one very common word therefore shows close names, not necessarily the very
+    closest of the directory: a second word narrows it."""
+    compact = "".join(query.split())
+    units = SireneLegalUnit.objects.filter(is_active=True)
+    if compact.isascii() and compact.isdigit():
+        if len(compact) not in (9, 14):
+            return []
+        return list(units.filter(siren=compact[:9]))
+    words = search.words_of(query)
+    if not words:
+        return []
+    typed = " ".join(words)
+    if connection.vendor == "postgresql":
+        candidates = units.filter(search.directory_match(words)).values("pk")
+        matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
+    else:
+        # Development's fallback (SQLite): the words anywhere in the name or acronym, scanned.
+        text = Concat("name", Value(" "), "acronym", output_field=CharField())
+        matching = search.with_every_word(units, text, words)  # type: ignore[arg-type]
+    closest = search.closest_first(matching, "name", typed)
+    return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+
+
+@dataclass(frozen=True)
+class DirectoryHit:
+    """A company found in the directory, its head office, and that establishment's structure
+    on the portal when it has one (the user then asks to join it instead of creating it)."""
+
+    unit: SireneLegalUnit
+    head_office: SireneEstablishment | None
+    structure: Structure | None
+
+    @property
+    def creatable(self) -> bool:
+        office = self.head_office
+        return (
+            self.structure is None
+            and office is not None
+            and office.is_active
+            and not (office.is_public_body or self.unit.is_public_body)
+        )
+
+
+def directory_hits(query: str) -> list[DirectoryHit]:
+    """``directory_search`` with each company's head office and its structure: three queries."""
+    units = directory_search(query)
+    sirets = [u.siren + u.head_office_nic for u in units if len(u.head_office_nic) == 5]
+    offices = SireneEstablishment.objects.in_bulk(sirets)
+    structures = {
+        s.identifier: s
+        for s in Structure.objects.filter(
+            identifier_type=Structure.IdentifierType.SIRET, identifier__in=sirets
+        )
+    }
+    return [
+        DirectoryHit(
+            unit,
+            offices.get(unit.siren + unit.head_office_nic),
+            structures.get(unit.siren + unit.head_office_nic),
+        )
+        for unit in units
+    ]
+
+
 def structure_by_siret(siret: str) -> Structure | None:
     return Structure.objects.filter(
         identifier_type=Structure.IdentifierType.SIRET, identifier=siret
@@ -438,6 +526,22 @@ def structure_by_siret(siret: str) -> Structure | None:
 
 def directory_establishment(siret: str) -> SireneEstablishment | None:
     return SireneEstablishment.objects.filter(siret=siret).first()
+
+
+def structures_changed_in_directory(*, since: datetime) -> QuerySet[Structure]:
+    """The SIRET structures whose establishment an import wrote since ``since``, each with
+    ``directory_name`` and ``directory_active``: one index lookup per structure (there are
+    far fewer structures than establishments), never a scan of the directory."""
+    fresh = SireneEstablishment.objects.filter(siret=OuterRef("identifier"), updated_at__gte=since)
+    return (
+        Structure.objects.filter(identifier_type=Structure.IdentifierType.SIRET)
+        .annotate(
+            directory_name=Subquery(fresh.values("name")[:1]),
+            directory_active=Subquery(fresh.values("is_active")[:1]),
+        )
+        .filter(directory_active__isnull=False)
+        .order_by("pk")
+    )
 
 
 # --- Creating a structure: what stands in the way -------------------------------------------
@@ -476,7 +580,11 @@ def establishment_to_create(siret: str) -> SireneEstablishment:
         )
     if not establishment.is_active:
         raise StructureError(
-            gettext("L’établissement %(siret)s est fermé selon le répertoire SIRENE.")
+            gettext(
+                "L’établissement %(siret)s est fermé selon le répertoire SIRENE de l’INSEE : "
+                "on ne peut pas créer sa structure ni déposer de facture en son nom. Choisissez "
+                "un établissement ouvert de votre entreprise (son siège, par exemple)."
+            )
             % {"siret": shown}
         )
     if establishment.is_public_body:
@@ -500,6 +608,8 @@ def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: i
         return gettext("Vous n’êtes pas rattaché à cette structure.")
     if not structure.is_active:
         return gettext("Cette structure est inactive.")
+    if structure.is_closed:
+        return closed_establishment_reason(structure)
     if not membership.can_modify and not membership.is_principal:
         return gettext(
             "Vous avez un droit de consultation seulement sur cette structure : demandez à son "
@@ -511,6 +621,15 @@ def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: i
             "principal doit le signer avant tout dépôt de facture."
         )
     return None
+
+
+def closed_establishment_reason(structure: Structure) -> str:
+    """What a structure whose establishment closed (SIRENE) is told when it would deposit."""
+    return gettext(
+        "L’établissement %(siret)s est fermé selon le répertoire SIRENE de l’INSEE : aucune "
+        "facture ne peut plus être déposée en son nom. Si votre entreprise a un autre "
+        "établissement ouvert, créez ou rejoignez sa structure."
+    ) % {"siret": siret_numbers.format_siret(structure.identifier)}
 
 
 def can_deposit_for(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ Rules decided here (issue 3):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -43,7 +43,8 @@ from structures.models import (
     Structure,
     StructureEvent,
 )
-from structures.sirene import loader
+from structures.sirene import legal_units, loader
+from structures.sirene.legal_units import LegalUnit
 from structures.sirene.reader import Record
 
 PUBLIC_STRUCTURE_REFUSAL = gettext_lazy(
@@ -59,6 +60,36 @@ PUBLIC_STRUCTURE_REFUSAL = gettext_lazy(
 def sirene_establishments_upsert(*, records: Sequence[Record], with_category: bool = True) -> int:
     """Writes one batch of the directory import (insert or update by SIRET)."""
     return loader.upsert(records, with_category=with_category)
+
+
+@transaction.atomic
+def sirene_legal_units_upsert(*, records: Sequence[LegalUnit]) -> int:
+    """Writes one batch of legal units (insert or update by SIREN); their establishments
+    follow."""
+    return legal_units.upsert(records)
+
+
+@transaction.atomic
+def structures_follow_directory(*, since: datetime) -> int:
+    """After an import: the structures whose establishment changed since ``since`` take its
+    state (closed or open again) and, for a company, its new name (a public structure keeps
+    the name its administrators gave it). Returns how many structures changed."""
+    changed = []
+    for structure in selectors.structures_changed_in_directory(since=since).iterator(2000):
+        closed = not structure.directory_active
+        renamed = (
+            not structure.is_public
+            and structure.directory_name
+            and structure.directory_name != structure.name
+        )
+        if closed == structure.is_closed and not renamed:
+            continue
+        structure.is_closed = closed
+        if renamed:
+            structure.name = structure.directory_name
+        changed.append(structure)
+    Structure.objects.bulk_update(changed, ["is_closed", "name"], batch_size=500)
+    return len(changed)
 
 
 # --- Creating a structure -------------------------------------------------------------------

@@ -80,6 +80,8 @@ def structure_search(request: HttpRequest) -> HttpResponse:
         context["results"] = [(structure, statuses.get(structure.pk)) for structure in found]
         if not found:
             context["creatable"] = selectors.creatable_establishment(query)
+        # The companies of the SIRENE directory, structure or not yet: one's own may be there.
+        context["directory"] = selectors.directory_hits(query)
     return render(request, "structures/search.html", context)
 
 
