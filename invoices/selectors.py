@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
-from invoices.workflow import Status
+from invoices.workflow import BULK_ONLY_REASONS, Status
 from structures.models import Membership, Service, Structure
 from structures.selectors import agent_services, structures_of
 
@@ -237,12 +237,13 @@ def invoice_visible_to(user: User, pk: int) -> Invoice:
     return invoice
 
 
-def reasons_for(status: str) -> list[RejectionReason]:
-    """Active reasons that may justify this status, in catalogue order."""
+def reasons_for(status: str, *, bulk: bool = False) -> list[RejectionReason]:
+    """Active reasons that may justify this status, in catalogue order; those reserved to bulk
+    decisions only for one (``bulk``)."""
     return [
         reason
         for reason in RejectionReason.objects.filter(is_active=True).order_by("position", "code")
-        if status in reason.allowed_statuses
+        if status in reason.allowed_statuses and (bulk or reason.code not in BULK_ONLY_REASONS)
     ]
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/completer/", sent.complete, name="complete"),
     path("<int:pk>/rejet-pris-en-compte/", sent.acknowledge, name="acknowledge"),
     path("recues/", received.received_list, name="received"),
+    path("recues/export.csv", received.received_export, name="received_export"),
     path("recues/<int:pk>/", received.received_detail, name="received_detail"),
     path("pieces/<int:pk>/", files.download, name="download"),
     path("pieces/<int:pk>/apercu/", files.preview, name="preview"),

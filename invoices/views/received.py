@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +15,7 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import InvoiceFilterForm, ProcessForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
+from invoices.views import exports
 from invoices.views.common import CountedPaginator, documents_context, querystring_without
 from invoices.workflow import REASON_REQUIRED, Status, agent_targets
 
@@ -32,16 +34,20 @@ RECEIVED_STATUSES = [
 ]
 
 
-@login_required
-def received_list(request: HttpRequest) -> HttpResponse:
-    scope = selectors.agent_scope(request.user)
-    base = selectors.received_invoices_for(request.user, scope)
+def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
     form = InvoiceFilterForm(
         request.GET or None,
         statuses=RECEIVED_STATUSES,
         party_label=gettext_lazy("Fournisseur (nom ou SIRET)"),
     )
-    filters = form.cleaned_data if form.is_valid() else {}
+    return form, form.cleaned_data if form.is_valid() else {}
+
+
+@login_required
+def received_list(request: HttpRequest) -> HttpResponse:
+    scope = selectors.agent_scope(request.user)
+    base = selectors.received_invoices_for(request.user, scope)
+    form, filters = _filters(request)
     invoices = selectors.filter_invoices(base, filters, party="supplier")
     counts = selectors.received_status_counts(scope)
     total = None if selectors.narrows(filters) else sum(counts.values())
@@ -58,6 +64,16 @@ def received_list(request: HttpRequest) -> HttpResponse:
             "is_agent": scope.is_agent,
         },
     )
+
+
+@login_required
+def received_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list of received invoices as CSV, in the supplier's columns."""
+    _form, filters = _filters(request)
+    invoices = selectors.filter_invoices(
+        selectors.received_invoices_for(request.user), filters, party="supplier"
+    )
+    return exports.invoices_csv(invoices, f"factures-recues-{timezone.localdate():%Y%m%d}.csv")
 
 
 def _process_form(invoice: Invoice, data: dict | None = None) -> ProcessForm | None:

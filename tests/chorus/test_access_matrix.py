@@ -162,6 +162,7 @@ MATRIX: dict[str, Route] = {
     # --- invoices ---
     "invoices:sent": Route(LOGIN),
     "invoices:sent_export": Route(LOGIN),
+    "invoices:received_export": Route(LOGIN),
     "invoices:create": Route(LOGIN),
     "invoices:upload": Route(LOGIN),
     "flux:list": Route(LOGIN),
