@@ -306,9 +306,9 @@ class IdListField(forms.TypedMultipleChoiceField):
         return str(value).isdigit() and len(str(value)) < 19
 
 
-class BulkDecisionForm(forms.Form):
-    """One decision for many received invoices: the ticked ones (``invoices``), or every one
-    that matches the list's filters (``selection`` = "all", the filters in the query string)."""
+class InvoiceSelectionForm(forms.Form):
+    """Several received invoices: the ticked ones (``invoices``), or every one that matches the
+    list's filters (``selection`` = "all", the filters in the query string)."""
 
     SELECTED, ALL = "selected", "all"
 
@@ -316,9 +316,15 @@ class BulkDecisionForm(forms.Form):
         label=_("Factures concernées"),
         choices=[(SELECTED, _("Les factures cochées")), (ALL, _("Toutes celles des filtres"))],
         initial=SELECTED,
+        required=False,  # the ticked ones
         widget=forms.RadioSelect,
     )
     invoices = IdListField(required=False)
+
+
+class BulkDecisionForm(InvoiceSelectionForm):
+    """One decision for several received invoices (``InvoiceSelectionForm``)."""
+
     target = forms.ChoiceField(
         label=_("Décision"), choices=[("", "—")] + [(t, Status(t).label) for t in BULK_TARGETS]
     )

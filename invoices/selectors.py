@@ -169,6 +169,16 @@ def received_invoice_for(user: User, pk: int) -> Invoice:
         raise Http404 from None
 
 
+def received_attachments_of(user: User, invoice_ids: list[int]) -> QuerySet[Attachment]:
+    """The files of those of ``invoice_ids`` the user receives, invoice by invoice."""
+    invoices = received_invoices_for(user).filter(pk__in=invoice_ids)
+    return (
+        Attachment.objects.filter(invoice__in=invoices)
+        .select_related("invoice")
+        .order_by("invoice_id", "uploaded_at", "id")
+    )
+
+
 def services_handled_by(user: User) -> QuerySet[Service]:
     return agent_services(user).select_related("structure").order_by("code")
 

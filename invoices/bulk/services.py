@@ -46,17 +46,19 @@ def _unique(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def too_many_message(count: int) -> str:
+    return _(
+        "%(count)s factures sélectionnées : une décision groupée en traite %(limit)s au plus. "
+        "Affinez les filtres."
+    ) % {"count": count, "limit": settings.BULK_DECISION_MAX_INVOICES}
+
+
 def _selection_errors(user: User, ids: list[int]) -> tuple[dict[str, list[str]], dict[int, str]]:
     """The selection's problems, and the status of each selected invoice the agent receives."""
     if not ids:
         return {"invoices": [_("Cochez au moins une facture.")]}, {}
-    limit = settings.BULK_DECISION_MAX_INVOICES
-    if len(ids) > limit:
-        message = _(
-            "%(count)s factures sélectionnées : une décision groupée en traite %(limit)s au "
-            "plus. Affinez les filtres."
-        ) % {"count": len(ids), "limit": limit}
-        return {"invoices": [message]}, {}
+    if len(ids) > settings.BULK_DECISION_MAX_INVOICES:
+        return {"invoices": [too_many_message(len(ids))]}, {}
     found = dict(
         selectors.received_invoices_for(user).filter(pk__in=ids).values_list("pk", "status")
     )

@@ -75,6 +75,10 @@ def _after_a_seal(w: Any) -> list[Any]:
     return []
 
 
+def _bulk(w: Any) -> list[Any]:
+    return [w.bulk_decision.pk]
+
+
 def _flux(w: Any) -> list[Any]:
     return [w.flux.pk]
 
@@ -163,6 +167,11 @@ MATRIX: dict[str, Route] = {
     "invoices:sent": Route(LOGIN),
     "invoices:sent_export": Route(LOGIN),
     "invoices:received_export": Route(LOGIN),
+    "invoices:received_zip": Route(
+        LOGIN, method="post", notes="nothing ticked: back to the list with a message"
+    ),
+    "invoices:bulk_decision": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
+    "invoices:bulk_progress": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "invoices:create": Route(LOGIN),
     "invoices:upload": Route(LOGIN),
     "flux:list": Route(LOGIN),
@@ -314,6 +323,14 @@ class World:
         for status in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
             invoice_services.invoice_route(invoice_id=invoice.pk, expected_status=status)
         return invoice
+
+    @cached_property
+    def bulk_decision(self) -> Any:
+        from invoices.bulk.services import bulk_decision_submit
+
+        return bulk_decision_submit(
+            user=self.personas.agent, invoice_ids=[self.invoice.pk], target=Status.COMPTABILISEE
+        )
 
     @cached_property
     def flux(self) -> Any:
