@@ -254,6 +254,10 @@ MATRIX: dict[str, Route] = {
     "api:flux-list": Route(API_LOGIN),
     "api:flux-detail": Route(API_SCOPED, args=_flux, allowed=SUPPLIER),
     "api:invoice-upload": Route(API_LOGIN, method="post"),
+    "api:bulk-decision-list": Route(
+        API_LOGIN, method="post", notes="an empty body: the 400 of its fields, nothing decided"
+    ),
+    "api:bulk-decision-detail": Route(API_SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "api:invoice-validate": Route(API_LOGIN, method="post"),
     "api:invoice-detail": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
     "api:invoice-history": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
