@@ -147,7 +147,7 @@ def received_export(request: HttpRequest) -> StreamingHttpResponse:
 
 @login_required
 @require_POST
-def received_zip(request: HttpRequest) -> HttpResponse:
+def received_zip(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The files of the selected invoices as one ZIP, streamed; bounded in number of invoices
     and in bytes (``BULK_ZIP_MAX_*``), with a message beyond."""
     form = InvoiceSelectionForm(request.POST)

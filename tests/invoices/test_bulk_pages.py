@@ -208,3 +208,24 @@ def test_a_zip_beyond_its_bounds_or_of_another_service_is_refused_in_french(
         response = client.post(ZIP, data, follow=True)
         assert response.redirect_chain[-1][0].startswith(LIST)
         assert message.replace("'", "&#x27;") in response.content.decode(), message
+
+
+def test_the_result_page_s_query_count_does_not_grow_with_the_invoices(personas, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from invoices.bulk.services import bulk_decision_submit
+
+    client = as_user(personas.agent)
+
+    def queries(count: int) -> int:
+        invoices = [invoice_in(personas, Status.MISE_A_DISPOSITION) for _ in range(count)]
+        invoices.append(invoice_in(personas, Status.REJETEE))
+        bulk = bulk_decision_submit(
+            user=personas.agent, invoice_ids=[i.pk for i in invoices], target=Status.COMPTABILISEE
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("invoices:bulk_decision", args=[bulk.pk])).status_code == 200
+        return len(captured)
+
+    assert queries(1) == queries(8)
