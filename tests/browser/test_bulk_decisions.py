@@ -30,8 +30,14 @@ def test_the_agent_ticks_invoices_decides_and_follows_the_progress(page, persona
     log_in(page, personas.agent.email)
     page.goto("/factures/recues/")
     ready(page)
+    page.get_by_label("Cocher toutes les factures de la page").check(force=True)
     for invoice in [*invoices, rejected]:
-        page.locator(f"#select-{invoice.pk}").check(force=True)
+        assert page.locator(f"#select-{invoice.pk}").is_checked()
+    page.locator(f"#select-{rejected.pk}").uncheck(force=True)
+    assert page.get_by_label("Cocher toutes les factures de la page").evaluate(
+        "box => box.indeterminate && !box.checked"
+    )
+    page.locator(f"#select-{rejected.pk}").check(force=True)
     page.select_option("#id_target", Status.COMPTABILISEE)
     assert page.locator("#id_reason").is_hidden()  # no reason for this decision
     held = invoices[1]  # the list shows the newest first: B-REJ, B-5, B-4, B-3, B-2, then B-1
