@@ -96,3 +96,18 @@ def test_an_agent_cannot_decide_on_or_read_another_service_s_batch(personas, cli
     )
     for user in (personas.other_agent, personas.supplier_principal):
         assert client_for(user).get(done.json()["url"]).status_code == 404
+
+
+def test_only_a_token_with_the_process_scope_decides_in_bulk(personas):
+    from accounts import services as account_services
+    from tests.api.conftest import CheckedClient
+
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION)
+    body = {"invoice_ids": [invoice.pk], "status": "COMPTABILISEE"}
+    for scopes, expected in ((["read", "deposit"], 403), (["process"], 200)):
+        _token, key = account_services.api_token_create(
+            user=personas.agent, name="t", scopes=scopes
+        )
+        response = CheckedClient().as_token(key).post(URL, body, format="json")
+        assert response.status_code == expected
+    assert _status(invoice) == Status.COMPTABILISEE

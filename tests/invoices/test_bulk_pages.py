@@ -229,3 +229,11 @@ def test_the_result_page_s_query_count_does_not_grow_with_the_invoices(personas,
         return len(captured)
 
     assert queries(1) == queries(8)
+
+
+def test_the_bulk_deletion_reason_is_offered_in_bulk_only(personas, as_user):
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION)
+    client = as_user(personas.agent)
+    assert "Suppression en masse" in client.get(LIST).content.decode()
+    detail = client.get(reverse("invoices:received_detail", args=[invoice.pk]))
+    assert "Suppression en masse" not in detail.content.decode()
