@@ -21,6 +21,7 @@ urlpatterns = [
     path("recues/", received.received_list, name="received"),
     path("recues/pieces.zip", received.received_zip, name="received_zip"),
     path("recues/export.csv", received.received_export, name="received_export"),
+    path("recues/decisions/", bulk_views.bulk_list, name="bulk_decisions"),
     path("recues/decisions/<int:pk>/", bulk_views.detail, name="bulk_decision"),
     path("recues/decisions/<int:pk>/avancement/", bulk_views.progress, name="bulk_progress"),
     path("recues/<int:pk>/", received.received_detail, name="received_detail"),

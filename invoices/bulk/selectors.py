@@ -22,6 +22,19 @@ def bulk_decisions_for(user: User) -> QuerySet[BulkDecision]:
     return BulkDecision.objects.filter(agent=user)
 
 
+def bulk_decisions_listed_for(user: User) -> QuerySet[BulkDecision]:
+    """The user's batches, newest first, each with its counts (one query for the page)."""
+    return (
+        bulk_decisions_for(user)
+        .select_related("reason")
+        .annotate(
+            done_count=Count("items", filter=Q(items__result=Result.DONE)),
+            refused_count=Count("items", filter=Q(items__result=Result.REFUSED)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
 def bulk_decision_for(user: User, pk: int) -> BulkDecision:
     """One of the user's batches; 404 for any other (nobody learns it exists)."""
     bulk = bulk_decisions_for(user).select_related("reason").filter(pk=pk).first()

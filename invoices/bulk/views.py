@@ -1,15 +1,28 @@
-"""The page of a bulk decision: its progress while a worker runs it, then what was done and
+"""The agent's bulk decisions (a list), and the page of one: its progress while a worker runs it, then what was done and
 what was refused (and why); and the progress alone, as JSON, for the page's script."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from invoices.bulk import selectors
 from invoices.bulk.models import BulkDecisionItem
+
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def bulk_list(request: HttpRequest) -> HttpResponse:
+    """The agent's bulk decisions, newest first: where to find a result page again."""
+    found = selectors.bulk_decisions_listed_for(request.user)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "invoices/bulk_decision_list.html", {"page": page, "query": ""})
 
 
 @login_required

@@ -170,6 +170,7 @@ MATRIX: dict[str, Route] = {
     "invoices:received_zip": Route(
         LOGIN, method="post", notes="nothing ticked: back to the list with a message"
     ),
+    "invoices:bulk_decisions": Route(LOGIN, notes="the user's own bulk decisions only"),
     "invoices:bulk_decision": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "invoices:bulk_progress": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "invoices:create": Route(LOGIN),

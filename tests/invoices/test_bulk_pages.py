@@ -237,3 +237,19 @@ def test_the_bulk_deletion_reason_is_offered_in_bulk_only(personas, as_user):
     assert "Suppression en masse" in client.get(LIST).content.decode()
     detail = client.get(reverse("invoices:received_detail", args=[invoice.pk]))
     assert "Suppression en masse" not in detail.content.decode()
+
+
+def test_the_agent_finds_their_bulk_decisions_again_and_no_one_else_s(personas, as_user):
+    from invoices.bulk.services import bulk_decision_submit
+
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION)
+    bulk = bulk_decision_submit(
+        user=personas.agent, invoice_ids=[invoice.pk], target=Status.COMPTABILISEE
+    )
+    url = reverse("invoices:bulk_decisions")
+    mine = as_user(personas.agent).get(url).content.decode()
+    assert reverse("invoices:bulk_decision", args=[bulk.pk]) in mine
+    assert "Décisions groupées : 1" in mine
+    theirs = as_user(personas.other_agent).get(url).content.decode()
+    assert "Décisions groupées : 0" in theirs
+    assert reverse("invoices:bulk_decision", args=[bulk.pk]) not in theirs
