@@ -1,5 +1,6 @@
-"""The agent's bulk decisions (a list), and the page of one: its progress while a worker runs it, then what was done and
-what was refused (and why); and the progress alone, as JSON, for the page's script."""
+"""The agent's bulk decisions (a list), and the page of one: its progress while a worker runs
+it, then what was done and what was refused (and why); and the progress alone, as JSON, for the
+page's script."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from django.views.decorators.http import require_GET
 
 from invoices.bulk import selectors
 from invoices.bulk.models import BulkDecisionItem
-
 
 PAGE_SIZE = 25
 
