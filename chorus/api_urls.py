@@ -8,6 +8,7 @@ from invoices.api import actions
 from invoices.api import views as invoices
 from invoices.api.seals import SealDetailApi, SealLatestApi
 from invoices.api.validation import InvoiceValidateApi
+from invoices.bulk import api as bulk
 from structures.api import (
     StructureBankAccountsApi,
     StructureDetailApi,
@@ -76,6 +77,16 @@ urlpatterns = [
     path("invoices/", invoices.InvoicesApi.as_view(), name="invoice-list"),
     path("invoices/upload/", actions.InvoiceUploadApi.as_view(), name="invoice-upload"),
     path("invoices/validate/", InvoiceValidateApi.as_view(), name="invoice-validate"),
+    path(
+        "invoices/bulk-decisions/",
+        bulk.BulkDecisionCreateApi.as_view(),
+        name="bulk-decision-list",
+    ),
+    path(
+        "invoices/bulk-decisions/<id:pk>/",
+        bulk.BulkDecisionDetailApi.as_view(),
+        name="bulk-decision-detail",
+    ),
     path("invoices/<id:pk>/", invoices.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<id:pk>/history/", invoices.InvoiceHistoryApi.as_view(), name="invoice-history"),
     path("invoices/<id:pk>/pdf/", invoices.InvoicePdfApi.as_view(), name="invoice-pdf"),

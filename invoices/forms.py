@@ -25,7 +25,7 @@ from invoices.models import (
 )
 from invoices.services import InvoiceError, InvoiceInput, LineInput
 from invoices.totals import VAT_RATES
-from invoices.workflow import Status
+from invoices.workflow import BULK_ONLY_REASONS, BULK_TARGETS, Status
 from structures.models import BankAccount, Structure
 from structures.selectors import active_bank_accounts_in
 
@@ -445,7 +445,7 @@ class ProcessForm(forms.Form):
     target = forms.ChoiceField(label=_("Décision"))
     reason = forms.ModelChoiceField(
         label=_("Motif"),
-        queryset=RejectionReason.objects.filter(is_active=True),
+        queryset=RejectionReason.objects.filter(is_active=True).exclude(code__in=BULK_ONLY_REASONS),
         required=False,
         help_text=_("Obligatoire pour un rejet, une suspension ou un renvoi à recycler."),
     )
@@ -462,6 +462,59 @@ class ProcessForm(forms.Form):
     def __init__(self, *args: Any, targets: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [(t, Status(t).label) for t in targets]  # type: ignore[attr-defined]
+        self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
+
+
+class IdListField(forms.TypedMultipleChoiceField):
+    """Ids ticked in a list: any number is taken here (the service keeps only the invoices the
+    user may act on, and names the others); anything else is the field's error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit() and len(str(value)) < 19
+
+
+class InvoiceSelectionForm(forms.Form):
+    """Several received invoices: the ticked ones (``invoices``), or every one that matches the
+    list's filters (``selection`` = "all", the filters in the query string)."""
+
+    SELECTED, ALL = "selected", "all"
+
+    selection = forms.ChoiceField(
+        label=_("Factures concernées"),
+        choices=[(SELECTED, _("Les factures cochées")), (ALL, _("Toutes celles des filtres"))],
+        initial=SELECTED,
+        required=False,  # the ticked ones
+        widget=forms.RadioSelect,
+    )
+    invoices = IdListField(required=False)
+
+
+class BulkDecisionForm(InvoiceSelectionForm):
+    """One decision for several received invoices (``InvoiceSelectionForm``)."""
+
+    target = forms.ChoiceField(
+        label=_("Décision"), choices=[("", "—")] + [(t, Status(t).label) for t in BULK_TARGETS]
+    )
+    reason = forms.ModelChoiceField(
+        label=_("Motif"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Obligatoire pour un rejet, une suspension ou un renvoi à recycler."),
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire pour un rejet ou une suspension ; le même pour chaque facture."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
 
 

@@ -609,3 +609,9 @@ class SealedRemoval(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_id}"
+
+
+# The bulk decisions' models live with the rest of the feature (invoices/bulk/); Django finds
+# an app's models when its ``models`` module is imported.
+from invoices.bulk.models import BulkDecision as BulkDecision  # noqa: E402
+from invoices.bulk.models import BulkDecisionItem as BulkDecisionItem  # noqa: E402

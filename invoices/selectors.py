@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
-from invoices.workflow import Status
+from invoices.workflow import BULK_ONLY_REASONS, Status
 from structures.models import Membership, Service, Structure, Topic
 from structures.selectors import agent_services, notified_at_once, structures_of
 
@@ -182,6 +182,16 @@ def received_invoice_for(user: User, pk: int) -> Invoice:
         raise Http404 from None
 
 
+def received_attachments_of(user: User, invoice_ids: list[int]) -> QuerySet[Attachment]:
+    """The files of those of ``invoice_ids`` the user receives, invoice by invoice."""
+    invoices = received_invoices_for(user).filter(pk__in=invoice_ids)
+    return (
+        Attachment.objects.filter(invoice__in=invoices)
+        .select_related("invoice")
+        .order_by("invoice_id", "uploaded_at", "id")
+    )
+
+
 def services_handled_by(user: User) -> QuerySet[Service]:
     return agent_services(user).select_related("structure").order_by("code")
 
@@ -250,12 +260,13 @@ def invoice_visible_to(user: User, pk: int) -> Invoice:
     return invoice
 
 
-def reasons_for(status: str) -> list[RejectionReason]:
-    """Active reasons that may justify this status, in catalogue order."""
+def reasons_for(status: str, *, bulk: bool = False) -> list[RejectionReason]:
+    """Active reasons that may justify this status, in catalogue order; those reserved to bulk
+    decisions only for one (``bulk``)."""
     return [
         reason
         for reason in RejectionReason.objects.filter(is_active=True).order_by("position", "code")
-        if status in reason.allowed_statuses
+        if status in reason.allowed_statuses and (bulk or reason.code not in BULK_ONLY_REASONS)
     ]
 
 

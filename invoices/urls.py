@@ -1,5 +1,6 @@
 from django.urls import path
 
+from invoices.bulk import views as bulk_views
 from invoices.views import drafts, entry, files, received, sent, upload, validate
 
 app_name = "invoices"
@@ -20,6 +21,11 @@ urlpatterns = [
     path("<int:pk>/completer/", sent.complete, name="complete"),
     path("<int:pk>/rejet-pris-en-compte/", sent.acknowledge, name="acknowledge"),
     path("recues/", received.received_list, name="received"),
+    path("recues/pieces.zip", received.received_zip, name="received_zip"),
+    path("recues/export.csv", received.received_export, name="received_export"),
+    path("recues/decisions/", bulk_views.bulk_list, name="bulk_decisions"),
+    path("recues/decisions/<int:pk>/", bulk_views.detail, name="bulk_decision"),
+    path("recues/decisions/<int:pk>/avancement/", bulk_views.progress, name="bulk_progress"),
     path("recues/<int:pk>/", received.received_detail, name="received_detail"),
     path("pieces/<int:pk>/", files.download, name="download"),
     path("pieces/<int:pk>/apercu/", files.preview, name="preview"),

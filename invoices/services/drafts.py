@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoices.models import Attachment, DepositMode, Invoice, StatusChange
+from invoices.selectors import may_modify_for
 from invoices.services.common import (
     InvoiceAccessDenied,
     InvoiceError,
@@ -29,7 +30,7 @@ from invoices.services.common import (
 )
 from invoices.services.deposit import _save_draft
 from invoices.services.seals import seal_record_removal
-from invoices.workflow import Status, can_act_for_supplier
+from invoices.workflow import Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -52,7 +53,7 @@ def invoice_delete_draft(*, user: User, invoice: Invoice) -> None:
     removal record first, as the legal purge does, so that the seals keep verifying. The
     files leave the storage once the transaction has committed."""
     invoice = locked(invoice)
-    if not can_act_for_supplier(user, invoice):
+    if not may_modify_for(user, invoice.supplier):
         raise InvoiceAccessDenied
     if not invoice.is_draft:
         raise InvoiceStateError(
@@ -142,7 +143,7 @@ def invoice_duplicate(*, user: User, invoice: Invoice, number: str) -> Invoice:
     today: its header and lines. Files are the invoice's own (a deposited PDF or structured
     file names the old number, the portal's renderings and certificate are of the old deposit):
     only a typed invoice's additional documents are copied, as new files."""
-    if not can_act_for_supplier(user, invoice):
+    if not may_modify_for(user, invoice.supplier):
         raise InvoiceAccessDenied
     number = number.strip()
     errors = _number_errors(invoice, number)

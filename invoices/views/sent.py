@@ -3,9 +3,6 @@ the answers to the recipient (correct and resend, complete, acknowledge a reject
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -21,6 +18,7 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
+from invoices.views import exports
 from invoices.views.common import (
     CountedPaginator,
     credit_context,
@@ -108,67 +106,15 @@ def sent_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-CSV_COLUMNS = [
-    (gettext_lazy("Numéro"), lambda i: i.number),
-    (gettext_lazy("Type"), lambda i: i.invoice_type),
-    (gettext_lazy("Date de facture"), lambda i: i.issue_date.isoformat() if i.issue_date else ""),
-    (gettext_lazy("Fournisseur"), lambda i: i.supplier.name),
-    (gettext_lazy("SIRET fournisseur"), lambda i: i.supplier.identifier),
-    (gettext_lazy("Destinataire"), lambda i: i.recipient.name if i.recipient else ""),
-    (gettext_lazy("SIRET destinataire"), lambda i: i.recipient_siret),
-    (gettext_lazy("Code service"), lambda i: i.service_code),
-    (gettext_lazy("Numéro d'engagement"), lambda i: i.engagement_number),
-    (gettext_lazy("Total HT"), lambda i: str(i.total_excl_tax)),
-    (gettext_lazy("Total TVA"), lambda i: str(i.total_vat)),
-    (gettext_lazy("Total TTC"), lambda i: str(i.total_incl_tax)),
-    (gettext_lazy("Net à payer"), lambda i: str(i.amount_due)),
-    (gettext_lazy("Devise"), lambda i: i.currency),
-    (gettext_lazy("Statut"), lambda i: i.status),
-    (gettext_lazy("Code réforme"), lambda i: str(i.reform_code or "")),
-    (gettext_lazy("Mode de dépôt"), lambda i: i.deposit_mode),
-    (
-        gettext_lazy("Déposée le"),
-        lambda i: timezone.localtime(i.deposited_at).isoformat() if i.deposited_at else "",
-    ),
-]
-
-
-def _cell(value: str) -> str:
-    # A cell starting like a formula would be run by a spreadsheet (CSV injection).
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _csv_rows(invoices) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    yield [str(title) for title, _value in CSV_COLUMNS]
-    for invoice in invoices.iterator(chunk_size=500):
-        yield [_cell(value(invoice)) for _title, value in CSV_COLUMNS]
-
-
 @login_required
 def sent_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered list as CSV (``;``, UTF-8 with a BOM so that spreadsheets read accents);
-    status codes stay the stable Chorus Pro codes."""
+    """The filtered list as CSV (see ``exports.invoices_csv``)."""
     tab = _tab(request)
     _form, filters = _filters(request, tab)
     invoices = selectors.filter_invoices(
         _in_tab(selectors.sent_invoices_for(request.user), tab), filters, party="recipient"
     )
-    writer = csv.writer(_Echo(), delimiter=";")
-    lines = (writer.writerow(row) for row in _csv_rows(invoices))
-    response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
-    name = f"factures-emises-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _with_bom(lines: Iterator[str]) -> Iterator[str]:
-    yield "\ufeff"
-    yield from lines
+    return exports.invoices_csv(invoices, f"factures-emises-{timezone.localdate():%Y%m%d}.csv")
 
 
 @login_required

@@ -61,6 +61,8 @@ def test_every_operation_of_the_issue_is_documented():
         ("POST", "/api/v1/invoices/{id}/complete/"),
         ("POST", "/api/v1/invoices/{id}/acknowledge-rejection/"),
         ("POST", "/api/v1/invoices/{id}/process/"),
+        ("POST", "/api/v1/invoices/bulk-decisions/"),
+        ("GET", "/api/v1/invoices/bulk-decisions/{id}/"),
     }
 
 

@@ -75,6 +75,10 @@ def _after_a_seal(w: Any) -> list[Any]:
     return []
 
 
+def _bulk(w: Any) -> list[Any]:
+    return [w.bulk_decision.pk]
+
+
 def _flux(w: Any) -> list[Any]:
     return [w.flux.pk]
 
@@ -193,6 +197,13 @@ MATRIX: dict[str, Route] = {
     # --- invoices ---
     "invoices:sent": Route(LOGIN),
     "invoices:sent_export": Route(LOGIN),
+    "invoices:received_export": Route(LOGIN),
+    "invoices:received_zip": Route(
+        LOGIN, method="post", notes="nothing ticked: back to the list with a message"
+    ),
+    "invoices:bulk_decisions": Route(LOGIN, notes="the user's own bulk decisions only"),
+    "invoices:bulk_decision": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
+    "invoices:bulk_progress": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "invoices:create": Route(LOGIN),
     "invoices:upload": Route(LOGIN),
     "flux:list": Route(LOGIN),
@@ -279,6 +290,10 @@ MATRIX: dict[str, Route] = {
     "api:flux-list": Route(API_LOGIN),
     "api:flux-detail": Route(API_SCOPED, args=_flux, allowed=SUPPLIER),
     "api:invoice-upload": Route(API_LOGIN, method="post"),
+    "api:bulk-decision-list": Route(
+        API_LOGIN, method="post", notes="an empty body: the 400 of its fields, nothing decided"
+    ),
+    "api:bulk-decision-detail": Route(API_SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "api:invoice-validate": Route(API_LOGIN, method="post"),
     "api:invoice-detail": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
     "api:invoice-history": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
@@ -348,6 +363,14 @@ class World:
         for status in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
             invoice_services.invoice_route(invoice_id=invoice.pk, expected_status=status)
         return invoice
+
+    @cached_property
+    def bulk_decision(self) -> Any:
+        from invoices.bulk.services import bulk_decision_submit
+
+        return bulk_decision_submit(
+            user=self.personas.agent, invoice_ids=[self.invoice.pk], target=Status.COMPTABILISEE
+        )
 
     @cached_property
     def flux(self) -> Any:

@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from invoices import services
 from einvoice.data import TYPE_CREDIT_NOTE
 from einvoice.parse import parse_file
+from invoices import services
 from invoices.models import Invoice
 from invoices.services import InvoiceError, StructuredFileRefused
 from invoices.workflow import Status
+from tests.einvoice.samples import line as file_line
 from tests.factories import PublicStructureFactory
 from tests.invoices.factories import (
     certified_xml,
@@ -26,7 +27,6 @@ from tests.invoices.factories import (
     line,
     stored_bytes,
 )
-from tests.einvoice.samples import line as file_line
 from tests.invoices.structured_files import facturx_to_the_state
 
 pytestmark = pytest.mark.django_db
