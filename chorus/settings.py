@@ -522,6 +522,12 @@ CELERY_BEAT_SCHEDULE["flux-sweep"] = {
     "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
 
+# --- EJ registers (files of legal commitments uploaded by agents) ---------------------------
+ENGAGEMENT_FILE_MAX_BYTES = env_int("ENGAGEMENT_FILE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Register rows written per transaction; each commit moves the page's progress bar, and a worker
+# killed resumes after the last one.
+ENGAGEMENT_CHUNK_SIZE = env_int("ENGAGEMENT_CHUNK_SIZE", 500, minimum=1)
+
 # --- Retention ------------------------------------------------------------------------------
 # Invoices, their files and their history are kept this many years after the end of the year
 # of their deposit (the French commercial code's 10 years for accounting records), then purged

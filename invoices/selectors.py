@@ -11,11 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
+from invoices.models import (
+    Attachment,
+    EngagementImport,
+    EngagementRecord,
+    Invoice,
+    RejectionReason,
+    StatusChange,
+)
 from invoices.workflow import Status
 from structures.models import Membership, Service, Structure
 from structures.selectors import agent_services, structures_of
@@ -171,6 +179,97 @@ def received_invoice_for(user: User, pk: int) -> Invoice:
 
 def services_handled_by(user: User) -> QuerySet[Service]:
     return agent_services(user).select_related("structure").order_by("code")
+
+
+# --- EJ registers ------------------------------------------------------------------------------
+def register_structure_for(user: User, pk: int) -> Structure:
+    """A public structure the user is an approved member of (its register page); else 404."""
+    structure = structures_of(user).filter(pk=pk, is_public=True).first()
+    if structure is None:
+        raise Http404
+    return structure
+
+
+def register_structures_of(user: User) -> QuerySet[Structure]:
+    return structures_of(user).filter(is_public=True).order_by("name", "pk")
+
+
+def engagements_of(
+    user: User, structure: Structure, filters: dict, scope: AgentScope | None = None
+) -> QuerySet[EngagementRecord]:
+    """The structure's register, searched by number, supplier (SIRET prefix or name) and
+    state, each row with its supplier's name (when the portal knows it) and how many received
+    invoices the user sees cite it."""
+    records = EngagementRecord.objects.filter(recipient=structure)
+    if filters.get("number"):
+        records = records.filter(number__icontains=filters["number"].strip())
+    supplier = (filters.get("supplier") or "").strip()
+    if supplier:
+        digits = "".join(supplier.split())
+        if digits.isascii() and digits.isdigit():
+            records = records.filter(supplier_siret__startswith=digits)
+        else:
+            named = Structure.objects.filter(
+                identifier_type=Structure.IdentifierType.SIRET, name__icontains=supplier
+            )
+            records = records.filter(supplier_siret__in=named.values("identifier"))
+    if filters.get("state"):
+        records = records.filter(state=filters["state"])
+    names = Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=OuterRef("supplier_siret")
+    )
+    used = (
+        received_invoices_for(user, scope)
+        .filter(recipient_id=structure.pk, engagement_number=OuterRef("number"))
+        .order_by()
+        .values("engagement_number")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return records.annotate(
+        supplier_name=Subquery(names.values("name")[:1]),
+        invoice_count=Coalesce(Subquery(used), 0),
+    ).order_by("number", "pk")
+
+
+def engagement_for(structure: Structure, pk: int) -> EngagementRecord:
+    names = Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=OuterRef("supplier_siret")
+    )
+    record = (
+        EngagementRecord.objects.filter(recipient=structure, pk=pk)
+        .annotate(supplier_name=Subquery(names.values("name")[:1]))
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+def engagement_invoices(user: User, record: EngagementRecord) -> QuerySet[Invoice]:
+    """The received invoices citing the EJ, among those the user sees (their services)."""
+    return (
+        received_invoices_for(user)
+        .filter(recipient_id=record.recipient_id, engagement_number=record.number)
+        .select_related("supplier", "service")
+        .order_by(F("deposited_at").desc(nulls_last=True), "-id")
+    )
+
+
+def engagement_imports_of(structure: Structure) -> QuerySet[EngagementImport]:
+    return (
+        EngagementImport.objects.filter(recipient=structure)
+        .select_related("uploaded_by")
+        .defer("content")
+        .order_by("-created_at", "-id")
+    )
+
+
+def engagement_import_for(structure: Structure, pk: int) -> EngagementImport:
+    job = engagement_imports_of(structure).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
 
 
 # --- both ------------------------------------------------------------------------------------

@@ -150,3 +150,10 @@ def seal_audit_trail() -> int | None:
         logger.warning("audit trail not sealed this time: its tables stayed locked", exc_info=True)
         return None
     return seal.sequence if seal else None
+
+
+@shared_task(name="invoices.engagement_import_run", acks_late=True)
+def engagement_import_run(import_id: int) -> str | None:
+    """Load an EJ file uploaded on a register page (``services.engagement_import_run``)."""
+    job = services.engagement_import_run(import_id=import_id)
+    return job.status if job else None

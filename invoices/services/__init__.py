@@ -37,7 +37,13 @@ from invoices.services.documents import (
 )
 from invoices.services.preview import invoice_deposit_errors
 from invoices.services.processing import invoice_process
-from invoices.services.registers import engagement_record_upsert
+from invoices.services.registers import (
+    RegisterError,
+    engagement_import_receive,
+    engagement_import_run,
+    engagement_record_upsert,
+    engagement_set_state,
+)
 from invoices.services.structured import (
     Problem,
     StructuredFilePreview,
@@ -71,10 +77,14 @@ __all__ = [
     "LineInput",
     "NewFile",
     "Problem",
+    "RegisterError",
     "StructuredFilePreview",
     "StructuredFileRefused",
     "check_upload",
+    "engagement_import_receive",
+    "engagement_import_run",
     "engagement_record_upsert",
+    "engagement_set_state",
     "findings_as_problems",
     "invoice_acknowledge_rejection",
     "invoice_certificate",
