@@ -30,7 +30,7 @@ class EngagementSearchForm(forms.Form):
     state = forms.ChoiceField(
         label=gettext_lazy("État"),
         required=False,
-        choices=[("", gettext_lazy("Tous"))] + list(EngagementRecord.State.choices),
+        choices=[("", gettext_lazy("Tous")), *EngagementRecord.State.choices],
     )
 
 
