@@ -137,9 +137,7 @@ def engagement_state(request: HttpRequest, structure_pk: int, pk: int) -> HttpRe
 def import_detail(request: HttpRequest, structure_pk: int, pk: int) -> HttpResponse:
     structure = selectors.register_structure_for(request.user, structure_pk)
     job = selectors.engagement_import_for(structure, pk)
-    return render(
-        request, "invoices/registers/import.html", {"structure": structure, "job": job}
-    )
+    return render(request, "invoices/registers/import.html", {"structure": structure, "job": job})
 
 
 @require_GET
