@@ -6,12 +6,12 @@
    its status line follow, and the page is reloaded once the task is done, to show its outcome.
    After a few failed polls in a row it stops and says so.
 
-   The texts come from the data attributes of this script's tag (the template translates them):
-   data-text ("{done} / {total}"), data-failed. */
+   The texts come from the box's data attributes (the template translates them): data-text
+   ("{done} / {total}"), data-failed. They are not on the script's tag: after an upload,
+   upload_progress.js puts the answer's page in place and runs its scripts again by their
+   address alone. */
 (function () {
   "use strict";
-  const script = document.currentScript;
-  const texts = script ? script.dataset : {};
   const INTERVAL = 1000;
   const MAX_FAILURES = 5;
 
@@ -25,6 +25,7 @@
     const bar = box.querySelector("progress");
     const status = box.querySelector("[data-progress-text]");
     const hint = box.querySelector("[data-progress-hint]");
+    const texts = box.dataset;
     if (hint) hint.hidden = true;
     let failures = 0;
 
@@ -61,5 +62,10 @@
     window.setTimeout(poll, INTERVAL);
   }
 
-  document.querySelectorAll("[data-progress-url]").forEach(follow);
+  document.querySelectorAll("[data-progress-url]:not([data-progress-followed])").forEach(
+    function (box) {
+      box.setAttribute("data-progress-followed", "");
+      follow(box);
+    }
+  );
 })();
