@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/membres/detacher/", views.member_detach, name="detach"),
     path("<int:pk>/membres/transmettre/", views.principal_transfer, name="transfer"),
     path("<int:pk>/membres/droits/", views.member_rights, name="rights"),
+    path(
+        "<int:pk>/membres/<int:membership_pk>/services/",
+        views.member_services,
+        name="member_services",
+    ),
     path("<int:pk>/mandat/", views.mandate, name="mandate"),
     path("<int:pk>/mandat/revoquer/", views.mandate_revoke, name="mandate_revoke"),
 ]

@@ -152,6 +152,12 @@ MATRIX: dict[str, Route] = {
         method="post",
         body=lambda w: {"membership": w.pending_membership.pk, "can_modify": "on"},
     ),
+    "structures:member_services": Route(
+        SCOPED,
+        args=lambda w: [w.state.pk, w.agent_membership.pk],
+        allowed=frozenset(),
+        notes="the public structure's principal manager only (no persona is)",
+    ),
     "structures:mandate": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
     "structures:mandate_revoke": Route(
         SCOPED,
@@ -395,6 +401,10 @@ class World:
         return ticket_to_service(
             self.personas.supplier_principal, self.personas.service, send=False
         )
+
+    @cached_property
+    def agent_membership(self) -> Membership:
+        return Membership.objects.get(user=self.personas.agent)
 
     @cached_property
     def engagement(self) -> Any:
