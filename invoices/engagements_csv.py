@@ -133,6 +133,20 @@ def parse(text: str) -> ParsedFile:
         return parsed
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
     reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        _read(reader, parsed)
+    except csv.Error:  # a quote never closed, a field beyond the csv module's limit
+        parsed.add_error(
+            reader.line_num or 1,
+            _(
+                "cette ligne n’est pas du CSV lisible : un guillemet n’y est pas fermé, ou un "
+                "champ dépasse la taille permise."
+            ),
+        )
+    return parsed
+
+
+def _read(reader, parsed: ParsedFile) -> None:  # type: ignore[no-untyped-def]
     columns = _columns(next(reader))
     missing = [name for name in ("number", "supplier_siret") if name not in columns]
     if missing:
@@ -144,9 +158,10 @@ def parse(text: str) -> ParsedFile:
             )
             % {"missing": ", ".join(missing)},
         )
-        return parsed
+        return
     seen: dict[str, int] = {}
-    for line, cells in enumerate(reader, start=2):
+    for cells in reader:
+        line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
         row = _row(line, cells, columns, parsed)
@@ -161,7 +176,6 @@ def parse(text: str) -> ParsedFile:
             )
             continue
         parsed.rows.append(row)
-    return parsed
 
 
 def _row(

@@ -81,6 +81,13 @@ def test_the_reader_asks_for_the_two_columns_it_needs():
     assert "supplier_siret" in parsed.errors[0].message
 
 
+def test_an_unreadable_csv_line_is_an_error_not_a_crash():
+    parsed = engagements_csv.parse(f"number;supplier_siret\nEJ-1;{'x' * 200_000}\n")
+    assert [error.line for error in parsed.errors] == [2]
+    assert "pas du CSV lisible" in parsed.errors[0].message
+    assert not parsed.rows
+
+
 def test_a_spreadsheets_windows_1252_file_is_read():
     text = engagements_csv.decode(f"number;supplier_siret\nÉJ-1;{SUPPLIER}\n".encode("cp1252"))
     assert engagements_csv.parse(text).rows[0].number == "ÉJ-1"
