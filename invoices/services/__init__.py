@@ -41,6 +41,7 @@ from invoices.services.registers import (
     RegisterError,
     engagement_import_receive,
     engagement_import_run,
+    engagement_imports_sweep,
     engagement_record_upsert,
     engagement_set_state,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "check_upload",
     "engagement_import_receive",
     "engagement_import_run",
+    "engagement_imports_sweep",
     "engagement_record_upsert",
     "engagement_set_state",
     "findings_as_problems",

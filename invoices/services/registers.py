@@ -12,6 +12,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -263,3 +264,15 @@ def engagement_set_state(
         record.state = state
         record.save(update_fields=["state", "updated_at"])
     return record
+
+
+def engagement_imports_sweep(*, stuck_after: timedelta) -> list[int]:
+    """The uploads still waiting for a worker after ``stuck_after``: their message was lost (a
+    broker down at the upload). The caller enqueues them again; a second delivery of one that
+    did start finds it done, or resumes it chunk by chunk without doing a chunk twice."""
+    limit = timezone.now() - stuck_after
+    return list(
+        EngagementImport.objects.filter(
+            status=EngagementImport.Status.PENDING, created_at__lt=limit
+        ).values_list("pk", flat=True)[:100]
+    )

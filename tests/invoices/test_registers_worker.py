@@ -46,3 +46,19 @@ def test_the_worker_loads_an_uploaded_file_and_a_second_upload_changes_nothing(
     second = _upload_and_wait(client, personas)
     assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 2)
     assert EngagementRecord.objects.count() == 2
+
+
+def test_the_sweep_loads_a_file_whose_message_was_lost(celery_worker, personas):
+    from invoices import tasks
+
+    # Stored as the upload stores it, but its message never reached the broker.
+    job = EngagementImport.objects.create(
+        recipient=personas.state, original_name="ej.csv", sha256="0" * 64, content=TEXT
+    )
+    tasks.sweep_engagement_imports.apply_async(kwargs={"stuck_after": 0})
+    workers.wait_until(
+        lambda: EngagementImport.objects.filter(pk=job.pk, status="DONE").exists(),
+        timeout=60,
+        what="the sweep to have the lost file loaded",
+    )
+    assert EngagementRecord.objects.filter(recipient=personas.state).count() == 2
