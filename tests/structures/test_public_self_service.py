@@ -228,6 +228,14 @@ def test_a_scoped_agent_sees_their_services_invoices_only_everywhere(
     assert numbers == ["F-MINE"]
     for invisible in (other, none):
         assert api.get(f"/api/v1/invoices/{invisible.pk}/").status_code == 404
+        answer = api.post(
+            f"/api/v1/invoices/{invisible.pk}/process/",
+            {"status": Status.SERVICE_FAIT},
+            format="json",
+        )
+        assert answer.status_code == 404
+        invisible.refresh_from_db()
+        assert invisible.status == Status.MISE_A_DISPOSITION
 
 
 @pytest.mark.parametrize("summaries", [True, False])
