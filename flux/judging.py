@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from chorus.api.errors import flatten
+from einvoice.errors import InvoiceFileError
 from flux.container import Container, EntryRefused
 from flux.models import Flux
 from invoices import services
 from invoices.api.serializers import HeaderInputSerializer, LineInputSerializer
-from invoices.formats.errors import InvoiceFileError
 from invoices.inputs import InvoiceInput, LineInput
 from invoices.models import DepositMode, Invoice
 from invoices.services.structured import PORTAL_RULE, is_structured_file

@@ -26,8 +26,8 @@ from invoices.models import (
     StatusChange,
 )
 from invoices.workflow import Status
-from structures.models import Membership, Service, Structure
-from structures.selectors import agent_services, structures_of
+from structures.models import Membership, Service, Structure, Topic
+from structures.selectors import agent_services, notified_at_once, structures_of
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -109,17 +109,20 @@ def agent_scope(user: User) -> AgentScope:
         return AgentScope(services=[], structures=[])
     # One filter() call: the same membership row is the user's, approved, and of the service's
     # own structure.
-    services = Service.objects.filter(
-        agents__user=user,
-        agents__status=Membership.Status.APPROVED,
-        agents__structure_id=F("structure_id"),
-        structure__is_public=True,
+    named_ids = (
+        Service.objects.filter(
+            agents__user=user,
+            agents__status=Membership.Status.APPROVED,
+            agents__structure_id=F("structure_id"),
+            structure__is_public=True,
+        )
+        .order_by()
+        .values_list("pk", flat=True)
     )
-    services = services.order_by().values_list("pk")
     if whole:
-        in_whole = Service.objects.filter(structure_id__in=whole).order_by().values_list("pk")
-        services = services.union(in_whole)
-    return AgentScope(services=[pk for (pk,) in services], structures=whole, member_of=member_of)
+        in_whole = Service.objects.filter(structure_id__in=whole).order_by()
+        named_ids = named_ids.union(in_whole.values_list("pk", flat=True))
+    return AgentScope(services=list(named_ids), structures=whole, member_of=member_of)
 
 
 def is_agent_of(user: User, invoice: Invoice) -> bool:
@@ -456,33 +459,34 @@ def agents_to_notify(invoice: Invoice) -> QuerySet:
     from accounts.models import User
 
     whole = _whole_structure_agents().filter(structure_id=invoice.recipient_id)
-    members = Membership.objects.filter(pk__in=whole.values("pk"))
+    receive = Q(pk__in=whole.values("pk"))
     if invoice.service_id is not None:
-        members = Membership.objects.filter(
-            Q(pk__in=whole.values("pk"))
-            | Q(
-                status=Membership.Status.APPROVED,
-                services=invoice.service_id,
-                structure_id=invoice.recipient_id,
-            )
+        receive |= Q(
+            status=Membership.Status.APPROVED,
+            services=invoice.service_id,
+            structure_id=invoice.recipient_id,
         )
+    members = Membership.objects.filter(receive).filter(notified_at_once(Topic.INVOICES))
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
 def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
     from accounts.models import User
 
-    return User.objects.filter(
-        is_active=True,
-        memberships__structure_id=invoice.supplier_id,
-        memberships__status=Membership.Status.APPROVED,
-    ).distinct()
+    members = Membership.objects.filter(
+        notified_at_once(Topic.INVOICES),
+        structure_id=invoice.supplier_id,
+        status=Membership.Status.APPROVED,
+    )
+    return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
 def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
-    """The active users of each structure, in one query (the routing batch's e-mails)."""
+    """The active users of each structure who hear of each invoice event at once, in one query
+    (the routing batch's e-mails; the others read it in their digest)."""
     members = (
         Membership.objects.filter(
+            notified_at_once(Topic.INVOICES),
             structure_id__in=structure_ids,
             status=Membership.Status.APPROVED,
             user__is_active=True,
@@ -497,10 +501,12 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
 
 
 def agents_by_service(service_ids: set[int]) -> dict[int, list]:
-    """The active agents of each service, in two queries (see ``agents_to_notify``): those
-    whose membership names it, and those of its structure scoped to no service."""
+    """The active agents of each service who hear of each invoice at once, in two queries (see
+    ``agents_to_notify``): those whose membership names it, and those of its structure scoped
+    to no service."""
     links = (
         Membership.services.through.objects.filter(
+            notified_at_once(Topic.INVOICES, through="membership__"),
             service_id__in=service_ids,
             membership__status=Membership.Status.APPROVED,
             membership__structure_id=F("service__structure_id"),
@@ -523,10 +529,12 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list]:
 
 
 def agents_by_structure(structure_ids: set[int]) -> dict[int, list]:
-    """The active agents of each public structure scoped to no service, in one query: those who
-    receive its invoices addressed to no service (see ``agents_to_notify``)."""
+    """The active agents of each public structure scoped to no service who hear of each invoice
+    at once, in one query: those who receive its invoices addressed to no service (see
+    ``agents_to_notify``)."""
     members = (
         _whole_structure_agents()
+        .filter(notified_at_once(Topic.INVOICES))
         .filter(structure_id__in=structure_ids, user__is_active=True)
         .select_related("user")
         .order_by("structure_id", "user_id")
@@ -609,4 +617,33 @@ def active_services_of(recipient: Structure) -> QuerySet[Service]:
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .order_by("code")
+    )
+
+
+# --- digests -------------------------------------------------------------------------------------
+def supplier_changes_between(structure_id: int, start: datetime, end: datetime) -> QuerySet:
+    """The status changes of a supplier's invoices in [start, end), oldest first: what its
+    members who chose a digest did not hear of one by one (a draft's creation is nobody's news)."""
+    return (
+        StatusChange.objects.filter(invoice__supplier_id=structure_id, at__gte=start, at__lt=end)
+        .exclude(from_status="")
+        .select_related("invoice", "reason")
+        .order_by("at", "id")
+    )
+
+
+def received_between(membership: Membership, start: datetime, end: datetime) -> QuerySet:
+    """The invoices made available in [start, end) to the agent of this membership: those of
+    the services it names, or all of its structure's when it names none (``agent_scope``)."""
+    services = list(membership.services.values_list("pk", flat=True))
+    if services:
+        reached = Q(invoice__service_id__in=services, invoice__recipient_id=membership.structure_id)
+    else:
+        reached = Q(invoice__recipient_id=membership.structure_id)
+    return (
+        StatusChange.objects.filter(
+            reached, to_status=Status.MISE_A_DISPOSITION, at__gte=start, at__lt=end
+        )
+        .select_related("invoice__supplier")
+        .order_by("at", "id")
     )

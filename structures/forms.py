@@ -67,12 +67,12 @@ class MemberForm(forms.Form):
     can_modify = forms.BooleanField(required=False)
 
 
-class AgentServicesField(forms.ModelMultipleChoiceField):
+class AgentServicesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Services of a public structure, as checkboxes labelled « CODE — name »."""
 
     widget = forms.CheckboxSelectMultiple
 
-    def label_from_instance(self, obj: Service) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Service) -> str:
         return f"{obj.code} — {obj.name}"
 
 

@@ -9,7 +9,6 @@ Loading is an upsert by EJ number: a file loaded twice changes nothing the secon
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,12 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from invoices import engagements_csv
 from invoices.engagements_csv import EngagementRow
 from invoices.models import EngagementImport, EngagementRecord
+from invoices.services.common import after_commit
 from structures.models import Membership, Structure
-
-logger = logging.getLogger(__name__)
 
 
 class RegisterError(Exception):
@@ -118,7 +117,7 @@ def engagement_rows_load(*, recipient: Structure, rows: Sequence[EngagementRow])
 
 
 # --- The register page --------------------------------------------------------------------
-def _check_may_modify(user, recipient: Structure) -> None:  # type: ignore[no-untyped-def]
+def _check_may_modify(user: User, recipient: Structure) -> None:
     """Approved members of the public structure with the right of modification."""
     if not recipient.is_public:
         raise RegisterError(_("Seule une structure publique tient un registre des engagements."))
@@ -138,8 +137,8 @@ def _check_may_modify(user, recipient: Structure) -> None:  # type: ignore[no-un
 
 
 def engagement_import_receive(
-    *, user, recipient: Structure, upload: UploadedFile
-) -> EngagementImport:  # type: ignore[no-untyped-def]
+    *, user: User, recipient: Structure, upload: UploadedFile[bytes]
+) -> EngagementImport:
     """Stores an uploaded EJ file and asks a worker to load it once committed."""
     _check_may_modify(user, recipient)
     limit = settings.ENGAGEMENT_FILE_MAX_BYTES
@@ -158,6 +157,8 @@ def engagement_import_receive(
         raise RegisterError(_("Le fichier est vide."))
     if b"\x00" in data:
         raise RegisterError(_("Ce fichier n’est pas un fichier CSV (texte)."))
+    from invoices import tasks
+
     with transaction.atomic():
         job = EngagementImport.objects.create(
             recipient=recipient,
@@ -166,18 +167,9 @@ def engagement_import_receive(
             sha256=hashlib.sha256(data).hexdigest(),
             content=engagements_csv.decode(data),
         )
-        transaction.on_commit(lambda: enqueue_import(job.pk))
+        # A broker down is logged; the beat's sweep enqueues the file again.
+        after_commit(tasks.engagement_import_run, job.pk)
     return job
-
-
-def enqueue_import(import_id: int) -> None:
-    """Ask a worker to load the file; a broker down is logged (the page offers to retry)."""
-    from invoices import tasks
-
-    try:
-        tasks.engagement_import_run.apply_async((import_id,))
-    except Exception:
-        logger.exception("could not enqueue the EJ import %s", import_id)
 
 
 def _judge(job: EngagementImport) -> engagements_csv.ParsedFile:
@@ -246,8 +238,8 @@ def _load_chunk(import_id: int, rows: Sequence[EngagementRow], start: int) -> No
 
 @transaction.atomic
 def engagement_set_state(
-    *, user, recipient: Structure, record_id: int, state: str
-) -> EngagementRecord:  # type: ignore[no-untyped-def]
+    *, user: User, recipient: Structure, record_id: int, state: str
+) -> EngagementRecord:
     """Closes (or opens again) one EJ of the register: a closed EJ takes no new invoice, at
     the deposit (``checks``) and at routing."""
     _check_may_modify(user, recipient)
