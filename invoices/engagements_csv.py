@@ -110,6 +110,11 @@ def _columns(header: list[str]) -> dict[str, int]:
     return found
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A cell's value quoted in a message: a misread file's long cell is cut short."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _digits(text: str) -> str:
     return "".join(text.split()).replace(".", "")
 
@@ -197,7 +202,7 @@ def _row(
     if not (supplier.isascii() and supplier.isdigit() and len(supplier) == 14):
         problems.append(
             _("le SIRET du fournisseur « %(value)s » doit compter 14 chiffres.")
-            % {"value": cell("supplier_siret")}
+            % {"value": _shown(cell("supplier_siret"))}
         )
     amount = None
     if cell("amount"):
@@ -206,13 +211,13 @@ def _row(
         except InvalidOperation:
             problems.append(
                 _("le montant « %(value)s » n’est pas un nombre (par exemple 1234,56).")
-                % {"value": cell("amount")}
+                % {"value": _shown(cell("amount"))}
             )
         else:
             if amount < 0 or amount > AMOUNT_MAX or amount.as_tuple().exponent < -2:  # type: ignore[operator]
                 problems.append(
                     _("le montant « %(value)s » doit être positif, avec deux décimales au plus.")
-                    % {"value": cell("amount")}
+                    % {"value": _shown(cell("amount"))}
                 )
     state = None
     if cell("state"):
@@ -220,13 +225,13 @@ def _row(
         if state is None:
             problems.append(
                 _("l’état « %(value)s » est inconnu : ouvert ou clos (OPEN ou CLOSED).")
-                % {"value": cell("state")}
+                % {"value": _shown(cell("state"))}
             )
     recipient = _digits(cell("recipient_siret"))
     if recipient and not (recipient.isascii() and recipient.isdigit() and len(recipient) == 14):
         problems.append(
             _("le SIRET du destinataire « %(value)s » doit compter 14 chiffres.")
-            % {"value": cell("recipient_siret")}
+            % {"value": _shown(cell("recipient_siret"))}
         )
     for problem in problems:
         parsed.add_error(line, problem)

@@ -4,6 +4,7 @@ EJ to the agent's services), closing an EJ and what the deposit says of a closed
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 import pytest
@@ -82,10 +83,22 @@ def test_the_reader_asks_for_the_two_columns_it_needs():
 
 
 def test_an_unreadable_csv_line_is_an_error_not_a_crash():
-    parsed = engagements_csv.parse(f"number;supplier_siret\nEJ-1;{'x' * 200_000}\n")
+    # The csv module's field limit is process-wide (another module may have raised it).
+    previous = csv.field_size_limit(1000)
+    try:
+        parsed = engagements_csv.parse(f"number;supplier_siret\nEJ-1;{'x' * 2000}\n")
+    finally:
+        csv.field_size_limit(previous)
     assert [error.line for error in parsed.errors] == [2]
     assert "pas du CSV lisible" in parsed.errors[0].message
     assert not parsed.rows
+
+
+def test_a_long_wrong_value_is_cut_short_in_its_message():
+    parsed = engagements_csv.parse(f"number;supplier_siret\nEJ-1;{'7' * 500}\n")
+    assert parsed.errors[0].message == (
+        f"le SIRET du fournisseur « {'7' * 40}… » doit compter 14 chiffres."
+    )
 
 
 def test_a_spreadsheets_windows_1252_file_is_read():
