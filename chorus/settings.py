@@ -543,6 +543,18 @@ CELERY_BEAT_SCHEDULE["flux-sweep"] = {
     "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
 
+# --- EJ registers (files of legal commitments uploaded by agents) ---------------------------
+ENGAGEMENT_FILE_MAX_BYTES = env_int("ENGAGEMENT_FILE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Register rows written per transaction; each commit moves the page's progress bar, and a worker
+# killed resumes after the last one.
+ENGAGEMENT_CHUNK_SIZE = env_int("ENGAGEMENT_CHUNK_SIZE", 500, minimum=1)
+# An upload whose message was lost (a broker down) is enqueued again by the routing's sweep
+# period, once INVOICE_ROUTING_STUCK_AFTER has passed.
+CELERY_BEAT_SCHEDULE["invoices-sweep-engagement-imports"] = {
+    "task": "invoices.sweep_engagement_imports",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
+
 # --- Retention ------------------------------------------------------------------------------
 # Invoices, their files and their history are kept this many years after the end of the year
 # of their deposit (the French commercial code's 10 years for accounting records), then purged

@@ -15,10 +15,16 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
 from invoices import credit_notes
-from invoices.models import Invoice, InvoiceLine, PaymentMethod, VatRegime
+from invoices.models import (
+    EngagementRecord,
+    Invoice,
+    InvoiceLine,
+    PaymentMethod,
+    VatRegime,
+)
 from invoices.totals import ZERO, LineAmounts, compute_totals, is_french_vat_rate
 from invoices.workflow import Status
-from structures.models import Service
+from structures.models import Service, Structure
 from structures.selectors import deposit_refusal_reason
 
 Errors = dict[str, list[str]]
@@ -136,6 +142,26 @@ def check_service_and_engagement(invoice: Invoice, out: _Collector, today: date)
         message = _("Ce destinataire exige un code service ou un numéro d'engagement.")
         out.add("service_code", message)
         out.add("engagement_number", message)
+    if invoice.engagement_number and recipient.keeps_engagement_register:
+        check_engagement_open(recipient, invoice.engagement_number, out)
+
+
+def check_engagement_open(recipient: Structure, number: str, out: _Collector) -> None:
+    """A closed EJ of the recipient's register takes no new invoice: said at the deposit, where
+    the supplier can change the number, rather than by a send-back after routing. An EJ the
+    register does not know is left to routing (the register may be loaded meanwhile)."""
+    closed = EngagementRecord.objects.filter(
+        recipient=recipient, number=number.strip(), state=EngagementRecord.State.CLOSED
+    ).exists()
+    if closed:
+        out.add(
+            "engagement_number",
+            _(
+                "L’engagement juridique %(number)s est clos chez ce destinataire : il ne reçoit "
+                "plus de facture. Demandez à votre client public le numéro d’un engagement ouvert."
+            )
+            % {"number": number.strip()},
+        )
 
 
 def check_lines(lines: list[InvoiceLine], out: _Collector) -> None:

@@ -549,6 +549,69 @@ class EngagementRecord(models.Model):
         return f"{self.number} ({self.supplier_siret})"
 
 
+class EngagementImport(models.Model):
+    """One EJ file an agent uploaded to their structure's register, loaded by a worker
+    (``services.engagement_import_run``): its progress, its outcome and, when the file is
+    wrong, every problem by line number (nothing of such a file is loaded)."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("En attente")
+        RUNNING = "RUNNING", _("En cours de chargement")
+        DONE = "DONE", _("Chargé")
+        FAILED = "FAILED", _("Refusé")
+
+    recipient = models.ForeignKey(
+        Structure,
+        on_delete=models.CASCADE,
+        related_name="engagement_imports",
+        verbose_name=_("structure publique"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # The file's text (bounded by ENGAGEMENT_FILE_MAX_BYTES): the worker reads it from here.
+    content = models.TextField(_("contenu"))
+    status = models.CharField(
+        _("état"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("lignes"), default=0)
+    processed_rows = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    created_count = models.PositiveIntegerField(_("EJ créés"), default=0)
+    updated_count = models.PositiveIntegerField(_("EJ modifiés"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("EJ inchangés"), default=0)
+    # [{"line": 3, "message": "…"}], in French (the worker's language).
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    more_errors = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chargement d'engagements juridiques")
+        verbose_name_plural = _("chargements d'engagements juridiques")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_done:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+
 class Seal(AppendOnly, models.Model):
     """One link of the audit trail's global seal chain (``invoices/seals.py``).
 

@@ -170,3 +170,22 @@ def sweep_bulk_decisions(stuck_after: float | None = None) -> int:
     if stuck:
         logger.warning("re-enqueued %d bulk decision(s) left half-way", len(stuck))
     return len(stuck)
+
+
+@shared_task(name="invoices.engagement_import_run", acks_late=True)
+def engagement_import_run(import_id: int) -> str | None:
+    """Load an EJ file uploaded on a register page (``services.engagement_import_run``)."""
+    job = services.engagement_import_run(import_id=import_id)
+    return job.status if job else None
+
+
+@shared_task(name="invoices.sweep_engagement_imports", acks_late=True)
+def sweep_engagement_imports(stuck_after: float | None = None) -> int:
+    """Enqueue again the EJ files whose loading never started (their message was lost)."""
+    seconds = settings.INVOICE_ROUTING_STUCK_AFTER if stuck_after is None else stuck_after
+    stuck = services.engagement_imports_sweep(stuck_after=timedelta(seconds=seconds))
+    for import_id in stuck:
+        engagement_import_run.delay(import_id)
+    if stuck:
+        logger.warning("re-enqueued %d EJ file(s)", len(stuck))
+    return len(stuck)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from invoices.bulk import views as bulk_views
-from invoices.views import drafts, entry, files, received, sent, upload, validate
+from invoices.views import drafts, entry, files, received, registers, sent, upload, validate
 
 app_name = "invoices"
 
@@ -30,4 +30,26 @@ urlpatterns = [
     path("pieces/<int:pk>/", files.download, name="download"),
     path("pieces/<int:pk>/apercu/", files.preview, name="preview"),
     path("<int:pk>/ubl/", files.ubl, name="ubl"),
+    path("engagements/", registers.register_index, name="registers"),
+    path("engagements/<int:structure_pk>/", registers.register, name="register"),
+    path(
+        "engagements/<int:structure_pk>/<int:pk>/",
+        registers.engagement_detail,
+        name="register_engagement",
+    ),
+    path(
+        "engagements/<int:structure_pk>/<int:pk>/etat/",
+        registers.engagement_state,
+        name="register_engagement_state",
+    ),
+    path(
+        "engagements/<int:structure_pk>/chargements/<int:pk>/",
+        registers.import_detail,
+        name="register_import",
+    ),
+    path(
+        "engagements/<int:structure_pk>/chargements/<int:pk>/avancement/",
+        registers.import_progress,
+        name="register_import_progress",
+    ),
 ]

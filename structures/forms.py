@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from structures.fields import SiretField
-from structures.models import Membership
+from structures.models import Membership, Service
 from structures.selectors import SIRET_PREFIX_MIN
 
 
@@ -134,3 +134,58 @@ class BankAccountActionForm(forms.Form):
             (DELETE, DELETE),
         ]
     )
+
+
+class AgentServicesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Services of a public structure, as checkboxes labelled « CODE — name »."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Service) -> str:
+        return f"{obj.code} — {obj.name}"
+
+
+class AgentJoinForm(forms.Form):
+    """An agent's request to join a public structure, with the services they work for."""
+
+    services = AgentServicesField(
+        queryset=Service.objects.none(),
+        required=False,
+        label=_("Services pour lesquels vous travaillez"),
+        help_text=_(
+            "Vous ne verrez que les factures des services cochés. Sans service coché, vous "
+            "verrez toutes les factures de la structure, si son gestionnaire principal l’accepte."
+        ),
+        error_messages={"invalid_choice": _("Un des services cochés n’existe plus.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("Je suis agent de cette structure publique, et non l’un de ses fournisseurs."),
+        error_messages={
+            "required": _(
+                "Cochez la case pour confirmer que vous êtes agent de cette structure publique."
+            )
+        },
+    )
+
+    def __init__(self, *args: object, services: QuerySet[Service], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["services"].queryset = services  # type: ignore[attr-defined]
+
+
+class MemberServicesForm(forms.Form):
+    """The services the principal manager scopes a member to."""
+
+    services = AgentServicesField(
+        queryset=Service.objects.none(),
+        required=False,
+        label=_("Services"),
+        help_text=_(
+            "Le membre ne voit et ne traite que les factures des services cochés ; sans service "
+            "coché, il voit toutes les factures de la structure."
+        ),
+        error_messages={"invalid_choice": _("Un des services cochés n’existe plus.")},
+    )
+
+    def __init__(self, *args: object, services: QuerySet[Service], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["services"].queryset = services  # type: ignore[attr-defined]

@@ -219,6 +219,7 @@ def pending_requests(structure: Structure) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(structure=structure, status=Membership.Status.PENDING)
         .select_related("user")
+        .prefetch_related("services")
         .order_by("requested_at", "pk")
     )
 

@@ -7,8 +7,13 @@ Rules decided here (issue 3):
   manager at once, as if they had created it. A structure that still has approved members but
   lost its principal manager gets a new one through support (an administrator, in the admin's
   membership inline), as on Chorus Pro; requests meanwhile wait.
-- Nobody asks to join a public structure: suppliers must join their own company, and agents are
-  attached by an administrator (``agent_attach``, the admin's membership inline).
+- An agent asks to join a public structure as a supplier joins theirs, naming the services they
+  work for (none: the whole structure); its principal manager approves or refuses, and may later
+  change the services a member is scoped to (``membership_set_services``). A public structure's
+  first requester is never made its principal manager at once (an administrator names it, in
+  the admin's membership inline, as for ``agent_attach``). A request to join a public structure
+  says it is an agent's (``as_agent``): a supplier asking to join their public client is told to
+  join their own company instead.
 - A refused or detached user may ask again; the request goes back to pending.
 - Secondary managers (issue 17) take the same decisions as the principal manager on
   attachment requests and keep the profile and bank accounts (``services_profile``); the
@@ -50,8 +55,8 @@ from structures.sirene.reader import Record
 PUBLIC_STRUCTURE_REFUSAL = gettext_lazy(
     "« %(name)s » est une structure publique, destinataire de vos factures : on ne s’y rattache "
     "pas. Rattachez-vous à la structure de votre propre entreprise, celle qui émet les factures, "
-    "et non à celle de votre client public. Les agents des entités publiques sont rattachés par "
-    "l’administrateur du portail."
+    "et non à celle de votre client public. Si vous êtes agent de cette structure publique, "
+    "confirmez-le sur sa page de demande de rattachement."
 )
 
 
@@ -132,23 +137,51 @@ def _locked(structure: Structure) -> Structure:
     return Structure.objects.select_for_update().get(pk=structure.pk)
 
 
+def _requested_services(
+    structure: Structure, services: Iterable[Service], *, active_only: bool = True
+) -> list[Service]:
+    """The services an agent asks for (active ones) or is scoped to: the structure's own, of a
+    public structure only."""
+    wanted = list(services)
+    if wanted and not structure.is_public:
+        raise StructureError(_("Seule une structure publique a des services."))
+    for service in wanted:
+        if service.structure_id != structure.pk or (active_only and not service.is_active):
+            raise StructureError(
+                _("« %(code)s » n’est pas un service actif de cette structure.")
+                % {"code": service.code}
+            )
+    return wanted
+
+
 @transaction.atomic
-def attachment_request(*, user: User, structure: Structure) -> Membership:
-    """Asks to join a private structure; the first member of an empty structure is approved as
-    its principal manager at once, everyone else waits for the principal manager."""
+def attachment_request(
+    *,
+    user: User,
+    structure: Structure,
+    services: Iterable[Service] = (),
+    as_agent: bool = False,
+) -> Membership:
+    """Asks to join a structure. A private structure's first member is approved as its principal
+    manager at once; everyone else waits for the principal manager. An agent asking to join a
+    public structure (``as_agent``) names the services they work for (none: all of them)."""
     structure = _locked(structure)
-    if structure.is_public:
+    if structure.is_public and not as_agent:
         raise StructureError(PUBLIC_STRUCTURE_REFUSAL % {"name": structure.name})
     if not structure.is_active:
         raise StructureError(_("Cette structure est inactive."))
+    wanted = _requested_services(structure, services)
     membership = Membership.objects.filter(user=user, structure=structure).first()
     if membership is not None and membership.status == Membership.Status.APPROVED:
         raise StructureError(_("Vous êtes déjà rattaché à cette structure."))
     if membership is not None and membership.status == Membership.Status.PENDING:
         raise StructureError(_("Votre demande de rattachement est déjà en attente."))
-    first = not Membership.objects.filter(
-        structure=structure, status=Membership.Status.APPROVED
-    ).exists()
+    first = (
+        not structure.is_public
+        and not Membership.objects.filter(
+            structure=structure, status=Membership.Status.APPROVED
+        ).exists()
+    )
     membership = membership or Membership(user=user, structure=structure)
     try:
         with transaction.atomic():
@@ -164,6 +197,8 @@ def attachment_request(*, user: User, structure: Structure) -> Membership:
             return current
         membership = current or Membership(user=user, structure=structure)
         _ask(membership, user=user, as_principal=False)
+    if structure.is_public:
+        membership.services.set(wanted)
     if membership.status == Membership.Status.PENDING:
         transaction.on_commit(partial(notifications.request_received, membership.pk))
     return membership
@@ -456,6 +491,20 @@ def principal_appoint(
     if former is not None:
         transaction.on_commit(partial(notifications.principal_replaced, former.pk, target.pk))
     return target
+
+
+@transaction.atomic
+def membership_set_services(
+    *, structure: Structure, by: User, membership_id: int, services: Iterable[Service]
+) -> Membership:
+    """The principal manager scopes an agent to some services of the public structure (they see
+    only those services' invoices), or to none (the whole structure's)."""
+    structure = _lock_as_principal(structure, by)
+    if not structure.is_public:
+        raise StructureError(_("Seule une structure publique a des services."))
+    membership = _approved_member(structure, membership_id)
+    membership.services.set(_requested_services(structure, services, active_only=False))
+    return membership
 
 
 # --- Billing mandate ------------------------------------------------------------------------

@@ -18,6 +18,11 @@ urlpatterns = [
     path("<int:pk>/profil/", views_profile.profile, name="profile"),
     path("<int:pk>/profil/comptes/", views_profile.account_add, name="account_add"),
     path("<int:pk>/profil/comptes/action/", views_profile.account_action, name="account_action"),
+    path(
+        "<int:pk>/membres/<int:membership_pk>/services/",
+        views.member_services,
+        name="member_services",
+    ),
     path("<int:pk>/mandat/", views.mandate, name="mandate"),
     path("<int:pk>/mandat/revoquer/", views.mandate_revoke, name="mandate_revoke"),
 ]

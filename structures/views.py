@@ -10,13 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus import clients
 from structures import selectors, services
 from structures.errors import StructureAlreadyExists, StructureError
-from structures.forms import DecisionForm, MemberForm, SiretForm, StructureSearchForm
+from structures.forms import (
+    AgentJoinForm,
+    DecisionForm,
+    MemberForm,
+    MemberServicesForm,
+    SiretForm,
+    StructureSearchForm,
+)
 from structures.models import Membership, Structure
 
 
@@ -85,15 +93,40 @@ def structure_search(request: HttpRequest) -> HttpResponse:
     return render(request, "structures/search.html", context)
 
 
-@require_POST
 @login_required
 def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks to join a structure. A private one: a button on the search's results. A public
+    one: a page where the agent names the services they work for and confirms being an agent
+    (a supplier is told to join their own company)."""
     structure = get_object_or_404(Structure, pk=pk, is_active=True)
+    search_url = f"{reverse('structures:search')}?q={structure.identifier}"
+    form = None
+    services_asked: list = []
+    if structure.is_public:
+        form = AgentJoinForm(
+            request.POST if request.method == "POST" else None,
+            services=selectors.services_open_today(structure, timezone.localdate()),
+        )
+        if request.method != "POST" or not form.is_valid():
+            return render(
+                request,
+                "structures/join.html",
+                {"structure": structure, "form": form},
+                status=400 if form.is_bound else 200,
+            )
+        services_asked = list(form.cleaned_data["services"])
+    elif request.method != "POST":
+        return redirect(search_url)
     try:
-        membership = services.attachment_request(user=request.user, structure=structure)
+        membership = services.attachment_request(
+            user=request.user,
+            structure=structure,
+            services=services_asked,
+            as_agent=structure.is_public,
+        )
     except StructureError as exc:
         messages.error(request, exc.message)
-        return redirect(f"{reverse('structures:search')}?q={structure.identifier}")
+        return redirect(search_url)
     if membership.status == Membership.Status.APPROVED:
         messages.success(
             request,
@@ -272,6 +305,43 @@ def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_rights(request: HttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _rights)
+
+
+@login_required
+def member_services(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """The principal manager of a public structure scopes a member to some of its services."""
+    structure = _member_structure(request, pk)
+    if not structure.is_public or not selectors.is_principal(request.user, structure):
+        raise Http404
+    member = selectors.structure_members(structure).filter(pk=membership_pk).first()
+    if member is None:
+        raise Http404
+    form = MemberServicesForm(
+        request.POST if request.method == "POST" else None,
+        services=selectors.structure_services(structure),
+        initial={"services": list(member.services.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_set_services(
+                structure=structure,
+                by=request.user,
+                membership_id=member.pk,
+                services=form.cleaned_data["services"],
+            )
+        except StructureError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Services de %(user)s enregistrés.") % {"user": member.user}
+            )
+            return redirect("structures:detail", pk=structure.pk)
+    return render(
+        request,
+        "structures/member_services.html",
+        {"structure": structure, "member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- The billing mandate ------------------------------------------------------------------

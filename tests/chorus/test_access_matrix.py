@@ -43,6 +43,7 @@ pytestmark = pytest.mark.django_db
 PERSONAS = ("owner", "colleague", "pending", "outsider", "agent", "other_agent")
 SUPPLIER = frozenset({"owner", "colleague"})
 EVERYONE = frozenset(PERSONAS)
+AGENTS = frozenset({"agent", "other_agent"})
 
 PUBLIC = "public"  # anyone, signed in or not
 LOGIN = "login"  # any signed-in user, in their own scope
@@ -186,6 +187,12 @@ MATRIX: dict[str, Route] = {
         body=lambda w: {"account": 1, "action": "default"},
         notes="an account of no structure: a message, nothing changes",
     ),
+    "structures:member_services": Route(
+        SCOPED,
+        args=lambda w: [w.state.pk, w.agent_membership.pk],
+        allowed=frozenset(),
+        notes="the public structure's principal manager only (no persona is)",
+    ),
     "structures:mandate": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
     "structures:mandate_revoke": Route(
         SCOPED,
@@ -223,6 +230,25 @@ MATRIX: dict[str, Route] = {
     "invoices:acknowledge": Route(SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
     "invoices:received": Route(LOGIN),
     "invoices:received_detail": Route(SCOPED, args=_invoice, allowed=frozenset({"agent"})),
+    "invoices:registers": Route(LOGIN),
+    "invoices:register": Route(SCOPED, args=lambda w: [w.state.pk], allowed=AGENTS),
+    "invoices:register_engagement": Route(
+        SCOPED, args=lambda w: [w.state.pk, w.engagement.pk], allowed=AGENTS
+    ),
+    "invoices:register_engagement_state": Route(
+        SCOPED,
+        args=lambda w: [w.state.pk, w.engagement.pk],
+        allowed=AGENTS,
+        method="post",
+        body=lambda w: {"state": "OPEN"},
+        notes="opens an open EJ: changes nothing",
+    ),
+    "invoices:register_import": Route(
+        SCOPED, args=lambda w: [w.state.pk, w.engagement_import.pk], allowed=AGENTS
+    ),
+    "invoices:register_import_progress": Route(
+        SCOPED, args=lambda w: [w.state.pk, w.engagement_import.pk], allowed=AGENTS
+    ),
     "invoices:download": Route(
         SCOPED, args=lambda w: [w.certificate.pk], allowed=SUPPLIER | {"agent"}
     ),
@@ -432,6 +458,26 @@ class World:
     def draft_ticket(self) -> Any:
         return ticket_to_service(
             self.personas.supplier_principal, self.personas.service, send=False
+        )
+
+    @cached_property
+    def agent_membership(self) -> Membership:
+        return Membership.objects.get(user=self.personas.agent)
+
+    @cached_property
+    def engagement(self) -> Any:
+        from invoices.models import EngagementRecord
+
+        return EngagementRecord.objects.create(
+            recipient=self.state, number="EJ-1", supplier_siret=self.acme.identifier
+        )
+
+    @cached_property
+    def engagement_import(self) -> Any:
+        from invoices.models import EngagementImport
+
+        return EngagementImport.objects.create(
+            recipient=self.state, original_name="ej.csv", sha256="0" * 64, content=""
         )
 
     @cached_property

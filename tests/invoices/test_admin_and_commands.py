@@ -73,6 +73,6 @@ def test_a_bad_ej_file_loads_nothing(tmp_path: Path):
     csv_file.write_text(
         "number,supplier_siret\nEJ-1,12345678900012\nEJ-2,not-a-siret\n", encoding="utf-8"
     )
-    with pytest.raises(CommandError, match="line 3"):
+    with pytest.raises(CommandError, match="Ligne 3 : le SIRET du fournisseur"):
         call_command("load_engagements", str(csv_file), recipient=recipient.identifier)
     assert not EngagementRecord.objects.exists()

@@ -236,9 +236,11 @@ def test_a_supplier_asking_to_join_the_state_is_told_why_not(client, personas):
     response = as_user(client, personas.supplier_member).post(
         reverse("structures:join", args=[personas.state.pk]), follow=True
     )
-    assert "Rattachez-vous à la structure de votre propre entreprise" in " ".join(
-        messages_of(response)
-    )
+    # The agents' page: a supplier is told to join their own company, and must not confirm.
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "rattachez-vous à la structure de votre propre entreprise" in text
+    assert "Cochez la case pour confirmer que vous êtes agent" in text
     assert not Membership.objects.filter(
         user=personas.supplier_member, structure=personas.state
     ).exists()
