@@ -269,3 +269,9 @@ def test_an_administrator_reads_a_bulk_decision_and_its_results_in_admin(persona
     page = client.get(reverse("admin:invoices_bulkdecision_change", args=[bulk.pk]))
     assert page.status_code == 200 and "ADM-1" in page.content.decode()
     assert client.get(reverse("admin:invoices_bulkdecision_add")).status_code == 403
+
+
+def test_the_bulk_pages_sit_under_received_invoices_in_the_menu(personas, as_user):
+    page = as_user(personas.agent).get(reverse("invoices:bulk_decisions")).content.decode()
+    current = page.split('aria-current="page"')[0].rsplit("<a", 1)[-1]
+    assert reverse("invoices:received") in current
