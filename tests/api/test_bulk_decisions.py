@@ -69,6 +69,7 @@ def test_a_long_batch_answers_202_and_its_address(personas, client_for, settings
         ({"invoice_ids": [], "status": "COMPTABILISEE"}, "invoice_ids"),
         ({"invoice_ids": [1], "status": "MANDATEE"}, "status"),
         ({"invoice_ids": "1,2", "status": "COMPTABILISEE"}, "invoice_ids"),
+        ({"invoice_ids": [10**19], "status": "COMPTABILISEE"}, "invoice_ids"),
         ({"status": "SUSPENDUE", "comment": "x"}, "reason_code"),
         ({"status": "REJETEE", "reason_code": "NOPE", "comment": "x"}, "reason_code"),
     ],
