@@ -129,3 +129,7 @@ class EngagementRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "recipient"]
     search_fields = ["number", "supplier_siret", "recipient__name", "recipient__identifier"]
     raw_id_fields = ["recipient"]
+
+
+# The bulk decisions' admin lives with the feature (invoices/bulk/admin.py).
+from invoices.bulk import admin as bulk_admin  # noqa: E402, F401

@@ -93,7 +93,7 @@ class BulkDecisionCreateApi(ApiView):
 
     class InputSerializer(serializers.Serializer):
         invoice_ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1),
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # a bigint
             allow_empty=False,
             max_length=settings.BULK_DECISION_MAX_INVOICES,
             help_text="The invoices (received by your services) to decide on.",

@@ -26,6 +26,10 @@
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       });
+      if (response.redirected) {
+        window.location.reload(); // signed out meanwhile: the page itself says where to go
+        return;
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       progress = await response.json();
     } catch (error) {

@@ -69,6 +69,7 @@ def test_a_long_batch_answers_202_and_its_address(personas, client_for, settings
         ({"invoice_ids": [], "status": "COMPTABILISEE"}, "invoice_ids"),
         ({"invoice_ids": [1], "status": "MANDATEE"}, "status"),
         ({"invoice_ids": "1,2", "status": "COMPTABILISEE"}, "invoice_ids"),
+        ({"invoice_ids": [10**19], "status": "COMPTABILISEE"}, "invoice_ids"),
         ({"status": "SUSPENDUE", "comment": "x"}, "reason_code"),
         ({"status": "REJETEE", "reason_code": "NOPE", "comment": "x"}, "reason_code"),
     ],
@@ -80,7 +81,8 @@ def test_a_wrong_request_is_a_400_on_its_field_and_decides_nothing(
     payload = {"invoice_ids": [invoice.pk], **payload}
     response = client_for(personas.agent).post(URL, payload, format="json")
     assert response.status_code == 400
-    assert field in response.json()["errors"], response.json()
+    errors = response.json()["errors"]
+    assert any(key.split(".")[0] == field for key in errors), errors  # invoice_ids.0 for an item
     assert not BulkDecision.objects.exists() and _status(invoice) == Status.MISE_A_DISPOSITION
 
 

@@ -253,3 +253,25 @@ def test_the_agent_finds_their_bulk_decisions_again_and_no_one_else_s(personas, 
     theirs = as_user(personas.other_agent).get(url).content.decode()
     assert "Décisions groupées : 0" in theirs
     assert reverse("invoices:bulk_decision", args=[bulk.pk]) not in theirs
+
+
+def test_an_administrator_reads_a_bulk_decision_and_its_results_in_admin(personas, client):
+    from invoices.bulk.services import bulk_decision_submit
+    from tests.utils.two_factor import verified_login
+
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION, number="ADM-1")
+    bulk = bulk_decision_submit(
+        user=personas.agent, invoice_ids=[invoice.pk], target=Status.COMPTABILISEE
+    )
+    verified_login(client, personas.admin)
+    listed = client.get(reverse("admin:invoices_bulkdecision_changelist"), {"q": "agent@"})
+    assert listed.status_code == 200 and "agent@etat.test" in listed.content.decode()
+    page = client.get(reverse("admin:invoices_bulkdecision_change", args=[bulk.pk]))
+    assert page.status_code == 200 and "ADM-1" in page.content.decode()
+    assert client.get(reverse("admin:invoices_bulkdecision_add")).status_code == 403
+
+
+def test_the_bulk_pages_sit_under_received_invoices_in_the_menu(personas, as_user):
+    page = as_user(personas.agent).get(reverse("invoices:bulk_decisions")).content.decode()
+    current = page.split('aria-current="page"')[0].rsplit("<a", 1)[-1]
+    assert reverse("invoices:received") in current
