@@ -156,6 +156,12 @@ def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped
     )
 
 
+def has_principal(structure: Structure) -> bool:
+    return Membership.objects.filter(
+        structure=structure, role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
+    ).exists()
+
+
 def structure_members(structure: Structure) -> QuerySet[Membership]:
     """Approved members, principal manager first, with their services (agents)."""
     return (

@@ -101,10 +101,16 @@ def test_only_the_principal_manager_decides(personas, state_principal):
     assert membership.status == "PENDING"
 
 
-def test_the_first_to_ask_never_becomes_a_public_structures_principal_manager(personas):
+def test_the_first_to_ask_never_becomes_a_public_structures_principal_manager(client, personas):
     commune = PublicStructureFactory()
     membership = services.attachment_request(user=UserFactory(), structure=commune, as_agent=True)
     assert (membership.status, membership.role) == ("PENDING", "MEMBER")
+    # On the page, the requester learns who will decide.
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("structures:join", args=[commune.pk]), {"confirm": "on"}, follow=True
+    )
+    assert "n’a pas encore de gestionnaire principal" in " ".join(messages_of(response))
 
 
 def test_a_supplier_is_told_to_join_their_own_company(client, personas):
