@@ -12,6 +12,7 @@ from chorus import formatting
 from chorus.admin import ReadOnlyModelAdmin
 from invoices.models import (
     Attachment,
+    EngagementImport,
     EngagementRecord,
     Invoice,
     InvoiceLine,
@@ -129,6 +130,22 @@ class EngagementRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "recipient"]
     search_fields = ["number", "supplier_siret", "recipient__name", "recipient__identifier"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(EngagementImport)
+class EngagementImportAdmin(admin.ModelAdmin):
+    """The EJ files agents uploaded, for support: read only (the register page makes them)."""
+
+    list_display = ["original_name", "recipient", "uploaded_by", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["original_name", "sha256", "recipient__name", "recipient__identifier"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 # The bulk decisions' admin lives with the feature (invoices/bulk/admin.py).

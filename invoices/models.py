@@ -237,6 +237,10 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
                 name="invoice_received_no_service",
             ),
             models.Index(fields=["recipient", "status"], name="invoice_recipient_status"),
+            # The EJ register page: the invoices that cite each engagement of a structure.
+            models.Index(
+                fields=["recipient", "engagement_number"], name="invoice_recipient_engagement"
+            ),
             models.Index(fields=["status", "status_changed_at"], name="invoice_status_since"),
         ]
         constraints = [

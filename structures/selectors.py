@@ -204,6 +204,12 @@ _ROLE_ORDER = Case(
 )
 
 
+def has_principal(structure: Structure) -> bool:
+    return Membership.objects.filter(
+        structure=structure, role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
+    ).exists()
+
+
 def structure_members(structure: Structure) -> QuerySet[Membership]:
     """Approved members, principal manager first, then secondary managers, with their
     services (agents)."""

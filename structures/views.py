@@ -142,6 +142,14 @@ def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
         )
         % {"name": structure.name},
     )
+    if not selectors.has_principal(structure):
+        messages.info(
+            request,
+            _(
+                "Cette structure n’a pas encore de gestionnaire principal : l’administrateur du "
+                "portail en désigne un, qui traitera votre demande."
+            ),
+        )
     return redirect("structures:list")
 
 

@@ -8,7 +8,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from invoices.models import EngagementRecord, Invoice, RejectionReason, StatusChange
+from invoices.models import (
+    EngagementImport,
+    EngagementRecord,
+    Invoice,
+    RejectionReason,
+    StatusChange,
+)
 from invoices.workflow import Status
 from tests.factories import PublicStructureFactory
 from tests.invoices.factories import deposited
@@ -17,7 +23,9 @@ from tests.utils.two_factor import verified_login
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", [Invoice, StatusChange, RejectionReason, EngagementRecord])
+@pytest.mark.parametrize(
+    "model", [Invoice, StatusChange, RejectionReason, EngagementRecord, EngagementImport]
+)
 def test_the_admin_lists_and_searches_each_model(personas, client, model):
     deposited(personas)
     verified_login(client, personas.admin)

@@ -6,9 +6,12 @@ every place they are read (lists, detail, decisions, dashboards, API, e-mails)."
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -16,6 +19,7 @@ from dashboards import selectors as dashboard_selectors
 from invoices import selectors as invoice_selectors
 from invoices import services as invoice_services
 from invoices.services import InvoiceAccessDenied
+from invoices.services.common import history_append
 from invoices.workflow import Status
 from structures import services
 from structures.errors import StructureError
@@ -101,10 +105,16 @@ def test_only_the_principal_manager_decides(personas, state_principal):
     assert membership.status == "PENDING"
 
 
-def test_the_first_to_ask_never_becomes_a_public_structures_principal_manager(personas):
+def test_the_first_to_ask_never_becomes_a_public_structures_principal_manager(client, personas):
     commune = PublicStructureFactory()
     membership = services.attachment_request(user=UserFactory(), structure=commune, as_agent=True)
     assert (membership.status, membership.role) == ("PENDING", "MEMBER")
+    # On the page, the requester learns who will decide.
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("structures:join", args=[commune.pk]), {"confirm": "on"}, follow=True
+    )
+    assert "n’a pas encore de gestionnaire principal" in " ".join(messages_of(response))
 
 
 def test_a_supplier_is_told_to_join_their_own_company(client, personas):
@@ -268,3 +278,18 @@ def test_the_agents_told_of_an_invoice_are_those_who_see_it(personas, three_invo
     assert invoice_selectors.agents_by_structure({personas.state.pk}) == {
         personas.state.pk: [whole]
     }
+
+
+def test_a_digest_of_received_invoices_follows_the_members_scope(personas, three_invoices):
+    with transaction.atomic():
+        for invoice in three_invoices.values():
+            history_append(invoice, from_status=Status.EN_COURS_ACHEMINEMENT, first=True)
+    whole = MembershipFactory(user=UserFactory(), structure=personas.state)
+    start, end = timezone.now() - timedelta(hours=1), timezone.now() + timedelta(hours=1)
+
+    def numbers(membership: Membership) -> set[str]:
+        changes = invoice_selectors.received_between(membership, start, end)
+        return {change.invoice.number for change in changes}
+
+    assert numbers(Membership.objects.get(user=personas.agent)) == {"F-MINE"}
+    assert numbers(whole) == {"F-MINE", "F-OTHER", "F-NONE"}
