@@ -321,3 +321,11 @@ def test_the_profile_page_costs_the_same_queries_with_one_or_many_accounts(clien
         add(personas, iban=iban, label=f"Compte {n}")
     draft(personas, iban=OTHER_IBAN)
     assert count() == baseline
+
+
+@pytest.mark.parametrize("label", ["Compte\u202eruoc", "Compte\u200b", "Compte\x07"])
+def test_a_label_hiding_a_character_is_refused(personas, label):
+    with pytest.raises(ValidationError) as caught:
+        add(personas, label=label)
+    assert "caractère invisible ou de contrôle" in " ".join(caught.value.message_dict["label"])
+    assert not BankAccount.objects.exists()
