@@ -13,6 +13,7 @@ from structures.api import (
     StructureBankAccountsApi,
     StructureDetailApi,
     StructureListApi,
+    StructureProfileApi,
     StructureServicesApi,
 )
 
@@ -60,6 +61,11 @@ urlpatterns = [
         "structures/<siret:siret>/bank-accounts/",
         StructureBankAccountsApi.as_view(),
         name="structure-bank-accounts",
+    ),
+    path(
+        "structures/<siret:siret>/profile/",
+        StructureProfileApi.as_view(),
+        name="structure-profile",
     ),
     path(
         "structures/<siret:siret>/services/",

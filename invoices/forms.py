@@ -283,6 +283,7 @@ class HeaderForm(RecipientFields):
             supplier is not None
             and supplier.pk in self.structures_with_accounts
             and self.cleaned_data.get("iban")
+            and not self._is_an_account_of(supplier, self.cleaned_data["iban"])
         ):
             self.add_error(
                 "bank_account",
@@ -292,6 +293,14 @@ class HeaderForm(RecipientFields):
                     "comptes bancaires »."
                 ),
             )
+
+    def _is_an_account_of(self, supplier: Structure, iban: str) -> bool:
+        """A typed IBAN that is one of the supplier's active accounts (an older draft's) is
+        that account: accepted as it is."""
+        compact = "".join(iban.split()).upper()
+        return any(
+            a.structure_id == supplier.pk and a.iban == compact for a in self.bank_accounts.values()
+        )
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
         """Star the recipient fields that this recipient requires (the page's script does it

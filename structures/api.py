@@ -216,3 +216,63 @@ class StructureBankAccountsApi(ApiView):
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(exc.message_dict) from None
         return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class StructureProfileSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=255, allow_blank=True)
+    postal_code = serializers.CharField(max_length=10, allow_blank=True)
+    city = serializers.CharField(max_length=100, allow_blank=True)
+    vat_number = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        help_text="Intra-community VAT number, checked (a French one against the SIREN).",
+    )
+    contact_name = serializers.CharField(max_length=150, allow_blank=True)
+    contact_email = serializers.EmailField(allow_blank=True)
+    contact_phone = serializers.CharField(max_length=30, allow_blank=True)
+
+    class Meta:
+        ref_name = "StructureProfile"
+
+
+class StructureProfileApi(ApiView):
+    """A company's profile, for its members; its principal and secondary managers change it
+    (a POST of the fields to change; the others are kept)."""
+
+    token_scope = ApiScope.DEPOSIT  # its POST is a supplier's write; GET needs read
+
+    @extend_schema(
+        operation_id="structures_profile_retrieve",
+        tags=["structures"],
+        parameters=[SIRET_PATH],
+        responses=StructureProfileSerializer,
+        summary="Profile of one of your companies",
+    )
+    def get(self, request: Request, siret: str) -> Response:
+        structure = member_structure_or_404(request, siret)
+        return Response(StructureProfileSerializer(structure).data)
+
+    @extend_schema(
+        operation_id="structures_profile_update",
+        tags=["structures"],
+        parameters=[SIRET_PATH],
+        request=StructureProfileSerializer(partial=True),
+        responses=StructureProfileSerializer,
+        summary="Change the profile (principal and secondary managers)",
+        description="Send only the fields to change; the others keep their values.",
+    )
+    @idempotent
+    def post(self, request: Request, siret: str) -> Response:
+        structure = member_structure_or_404(request, siret)
+        data = StructureProfileSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        current = StructureProfileSerializer(structure).data
+        try:
+            structure = services_profile.structure_profile_update(
+                structure=structure, by=request.user, **{**current, **data.validated_data}
+            )
+        except StructureError as exc:
+            raise exceptions.PermissionDenied(exc.message) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        return Response(StructureProfileSerializer(structure).data)

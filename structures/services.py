@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from chorus.text import text_error
 from structures import audit, notifications, selectors
 from structures.errors import StructureError
 from structures.models import (
@@ -317,6 +318,9 @@ def attachment_request_refuse(
 ) -> list[Membership]:
     """Refuses the pending requests among ``membership_ids`` with a reason each requester
     reads on "Mes structures" and in the e-mail."""
+    unsafe = text_error(reason, multiline=True)
+    if unsafe:
+        raise StructureError(unsafe)
     reason = reason.strip()
     if not reason:
         raise StructureError(_("Donnez le motif du refus : le demandeur le lira."))

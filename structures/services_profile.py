@@ -27,6 +27,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as stdnum_vat
 
 from accounts.models import User
+from chorus.text import text_error
 from structures import audit, notifications, selectors
 from structures.errors import StructureError
 from structures.models import BankAccount, Structure, StructureEvent
@@ -82,6 +83,15 @@ def normalised_vat(value: str, structure: Structure) -> str:
     return compact
 
 
+def _line(field: str, value: str) -> str:
+    """One line of text as typed, stripped; a hidden or control character (a bidi override
+    that would make an account label read as another) is refused on its field."""
+    message = text_error(value)
+    if message:
+        raise ValidationError({field: message})
+    return value.strip()
+
+
 def _phone(value: str) -> str:
     value = " ".join(value.split())
     if value and not (value.isascii() and PHONE.match(value)):
@@ -117,12 +127,12 @@ def structure_profile_update(
     """Changes the profile; an audit row names the fields that changed (none: nothing done)."""
     structure = _lock_as_manager(structure, by)
     values = {
-        "address": address.strip(),
-        "postal_code": postal_code.strip(),
-        "city": city.strip(),
+        "address": _line("address", address),
+        "postal_code": _line("postal_code", postal_code),
+        "city": _line("city", city),
         "vat_number": normalised_vat(vat_number, structure),
-        "contact_name": contact_name.strip(),
-        "contact_email": contact_email.strip(),
+        "contact_name": _line("contact_name", contact_name),
+        "contact_email": _line("contact_email", contact_email),
         "contact_phone": _phone(contact_phone),
     }
     changed = [name for name, value in values.items() if getattr(structure, name) != value]
@@ -155,7 +165,7 @@ def bank_account_add(
     structure = _lock_as_manager(structure, by)
     iban = normalised_iban(iban)
     bic = normalised_bic(bic)
-    label = label.strip()
+    label = _line("label", label)
     if not label:
         raise ValidationError({"label": _("Donnez un libellé au compte.")})
     if BankAccount.objects.filter(structure=structure, iban=iban).exists():

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chorus.text import validate_multiline
 from structures.selectors import structures_of
 from support import catalogue, selectors
 from support.catalogue import Receiver
@@ -253,6 +254,7 @@ class PrincipalHelpForm(forms.Form):
     description = forms.CharField(
         label=_("Votre message au support"),
         max_length=5000,
+        validators=[validate_multiline],
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
             "Dites ce que vous savez : départ du gestionnaire principal, demandes restées sans "

@@ -54,3 +54,36 @@ def test_other_users_get_404(client_for, personas, who):
     response = client_for(user).post(url(personas.acme), {"label": "X", "iban": GOOD_IBAN})
     assert response.status_code == 404 and not BankAccount.objects.exists()
     assert Membership.objects.filter(structure=personas.acme).count() == 3
+
+
+# --- The profile ----------------------------------------------------------------------------
+def profile_url(structure) -> str:  # type: ignore[no-untyped-def]
+    return reverse("api:structure-profile", args=[structure.siret])
+
+
+def test_a_manager_changes_the_fields_sent_and_members_read_them(client_for, personas):
+    response = client_for(personas.supplier_principal).post(
+        profile_url(personas.acme), {"contact_email": "compta@acme.test"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["contact_email"] == "compta@acme.test"
+    assert response.json()["city"] == personas.acme.city  # not sent: kept
+    read = client_for(personas.supplier_member).get(profile_url(personas.acme))
+    assert read.status_code == 200 and read.json()["contact_email"] == "compta@acme.test"
+    assert StructureEvent.objects.get().detail == "contact_email"
+
+
+def test_a_wrong_vat_number_is_refused_on_its_field(client_for, personas):
+    response = client_for(personas.supplier_principal).post(
+        profile_url(personas.acme), {"vat_number": "FR40303265045"}, format="json"
+    )
+    assert response.status_code == 400 and "vat_number" in response.json()["errors"]
+    assert not StructureEvent.objects.exists()
+
+
+def test_a_member_reads_but_does_not_change_the_profile(client_for, personas):
+    response = client_for(personas.supplier_member).post(
+        profile_url(personas.acme), {"city": "Ailleurs"}, format="json"
+    )
+    assert response.status_code == 403
+    assert client_for(personas.outsider).get(profile_url(personas.acme)).status_code == 404

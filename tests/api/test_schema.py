@@ -40,6 +40,8 @@ def test_every_operation_of_the_issue_is_documented():
         ("GET", "/api/v1/structures/{siret}/services/"),
         ("GET", "/api/v1/structures/{siret}/bank-accounts/"),
         ("POST", "/api/v1/structures/{siret}/bank-accounts/"),
+        ("GET", "/api/v1/structures/{siret}/profile/"),
+        ("POST", "/api/v1/structures/{siret}/profile/"),
         ("GET", "/api/v1/structures/{siret}/engagements/"),
         ("GET", "/api/v1/rejection-reasons/"),
         ("GET", "/api/v1/invoices/"),

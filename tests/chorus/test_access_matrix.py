@@ -307,6 +307,9 @@ MATRIX: dict[str, Route] = {
     "api:structure-list": Route(API_LOGIN),
     "api:structure-detail": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:structure-services": Route(API_LOGIN, args=lambda w: [w.state.siret]),
+    "api:structure-profile": Route(
+        API_SCOPED, args=lambda w: [w.acme.siret], allowed=SUPPLIER, notes="members only"
+    ),
     "api:structure-bank-accounts": Route(
         API_SCOPED, args=lambda w: [w.acme.siret], allowed=SUPPLIER, notes="members only"
     ),

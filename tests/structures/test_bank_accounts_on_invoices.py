@@ -87,6 +87,13 @@ def test_a_typed_iban_is_refused_when_the_structure_has_accounts(client, persona
     assert not Invoice.objects.exists()
 
 
+def test_a_typed_iban_that_is_one_of_the_accounts_is_accepted(client, personas, accounts):
+    client.force_login(personas.supplier_principal)
+    data = entry_form(personas, action="draft", iban=f" {OTHER_IBAN.lower()} ")
+    assert client.post(reverse("invoices:create"), data).status_code == 302
+    assert Invoice.objects.get().iban == OTHER_IBAN
+
+
 def test_another_structure_s_account_is_neither_shown_nor_accepted(client, personas, accounts):
     globex = services_profile.bank_account_add(
         structure=personas.globex,

@@ -284,3 +284,9 @@ def test_outsiders_cannot_ask_for_another_structure(client, personas):
         reverse("support:principal_help", args=[personas.acme.pk]), {"description": "x"}
     )
     assert response.status_code == 404 and not Ticket.objects.exists()
+
+
+def test_a_secondary_manager_may_choose_a_digest_of_requests(personas):
+    member = membership(personas.supplier_member)
+    assert not selectors.manages_requests(member)
+    assert selectors.manages_requests(name_secondary(personas))

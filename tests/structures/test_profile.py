@@ -301,3 +301,31 @@ def test_outsiders_see_nor_change_a_structure_s_accounts(client, personas, who):
 def test_a_public_structure_has_no_profile_page_here(client, personas):
     log_in_as(client, personas.agent)
     assert client.get(reverse("structures:profile", args=[personas.state.pk])).status_code == 404
+
+
+def test_the_profile_page_costs_the_same_queries_with_one_or_many_accounts(client, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    log_in_as(client, personas.supplier_principal)
+    url = reverse("structures:profile", args=[personas.acme.pk])
+    add(personas)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    baseline = count()
+    for n, iban in enumerate([OTHER_IBAN, "FR1420041010050500013M02606", "GB82WEST12345698765432"]):
+        add(personas, iban=iban, label=f"Compte {n}")
+    draft(personas, iban=OTHER_IBAN)
+    assert count() == baseline
+
+
+@pytest.mark.parametrize("label", ["Compte\u202eruoc", "Compte\u200b", "Compte\x07"])
+def test_a_label_hiding_a_character_is_refused(personas, label):
+    with pytest.raises(ValidationError) as caught:
+        add(personas, label=label)
+    assert "caractère invisible ou de contrôle" in " ".join(caught.value.message_dict["label"])
+    assert not BankAccount.objects.exists()
