@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoices', '0009_bulk_decisions'),
-        ('invoices', '0009_invoice_credited_invoice'),
+        ("invoices", "0009_bulk_decisions"),
+        ("invoices", "0009_invoice_credited_invoice"),
     ]
 
-    operations = [
-    ]
+    operations = []

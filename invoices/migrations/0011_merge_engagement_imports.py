@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoices', '0009_engagement_imports'),
-        ('invoices', '0010_merge_bulk_decisions_and_credit_notes'),
+        ("invoices", "0010_invoice_engagement_index"),
+        ("invoices", "0010_merge_bulk_decisions_and_credit_notes"),
     ]
 
-    operations = [
-    ]
+    operations = []

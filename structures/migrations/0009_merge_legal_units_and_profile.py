@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('structures', '0007_sirene_legal_units'),
-        ('structures', '0008_merge_notice_preference_and_profile'),
+        ("structures", "0007_sirene_legal_units"),
+        ("structures", "0008_merge_notice_preference_and_profile"),
     ]
 
-    operations = [
-    ]
+    operations = []
