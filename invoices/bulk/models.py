@@ -5,6 +5,9 @@ each with the status the agent saw when choosing it: an invoice that moved since
 never decided on from a status the agent did not see. An item's result is written in the very
 transaction that applies its decision, so a worker killed mid-batch leaves each invoice either
 decided and marked done, or untouched and still pending (the next run takes it up).
+
+The invoice and the reason are named, not imported: ``invoices/models.py`` imports this module
+(Django finds an app's models there), and importing it back would make a cycle.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Invoice, RejectionReason
 from invoices.workflow import Status
 
 
@@ -30,7 +32,7 @@ class BulkDecision(models.Model):
     )
     target = models.CharField(_("décision"), max_length=24, choices=Status)
     reason = models.ForeignKey(
-        RejectionReason,
+        "invoices.RejectionReason",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -74,7 +76,7 @@ class BulkDecisionItem(models.Model):
     bulk = models.ForeignKey(BulkDecision, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField(_("position"))
     # The legal purge of an invoice (invoices/services/retention.py) takes its result line along.
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.CASCADE, related_name="+")
     seen_status = models.CharField(_("statut vu"), max_length=24, choices=Status)
     result = models.CharField(_("résultat"), max_length=8, choices=Result, default=Result.PENDING)
     message = models.TextField(_("motif du refus"), blank=True)

@@ -104,7 +104,9 @@ def bulk_decision_create(
         for n, pk in enumerate(ids, start=1)
     )
     if len(ids) > settings.BULK_DECISION_INLINE_MAX:
-        after_commit("run_bulk_decision", bulk.pk)
+        from invoices import tasks  # the tasks call the services: imported where it enqueues
+
+        after_commit(tasks.run_bulk_decision, bulk.pk)
     return bulk
 
 

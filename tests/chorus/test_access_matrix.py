@@ -225,6 +225,8 @@ MATRIX: dict[str, Route] = {
     "invoices:recipient_services": Route(LOGIN),
     "invoices:detail": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:edit": Route(SCOPED, args=lambda w: [w.draft.pk], allowed=SUPPLIER),
+    "invoices:delete": Route(SCOPED, args=lambda w: [w.draft.pk], allowed=SUPPLIER),
+    "invoices:duplicate": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:recycle": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:complete": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:acknowledge": Route(SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
@@ -332,6 +334,13 @@ MATRIX: dict[str, Route] = {
         API_SCOPED, args=lambda w: [w.invoice.pk, 1], allowed=SUPPLIER | {"agent"}
     ),
     "api:invoice-submit": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
+    "api:invoice-duplicate": Route(
+        API_SCOPED,
+        args=_invoice,
+        allowed=SUPPLIER,
+        method="post",
+        notes="empty: the new number is asked for (400); nothing is copied",
+    ),
     "api:invoice-recycle": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
     "api:invoice-complete": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
     "api:invoice-acknowledge-rejection": Route(

@@ -132,7 +132,8 @@ def test_an_agent_who_lost_the_service_meanwhile_has_the_rest_refused(personas):
     batch = bulk.bulk_decision_create(
         user=personas.agent, invoice_ids=[invoice.pk], target=Status.COMPTABILISEE
     )
-    personas.agent.memberships.get().services.clear()
+    # moved to another service (an agent scoped to none would see the whole structure)
+    personas.agent.memberships.get().services.set([personas.other_service])
     bulk.bulk_decision_run(bulk_id=batch.pk)
     item = batch.items.get()
     assert (item.result, item.message) == (

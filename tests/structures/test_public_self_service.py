@@ -86,18 +86,21 @@ def test_the_principal_manager_refuses_a_request(personas, state_principal):
     newcomer = UserFactory()
     membership = services.attachment_request(user=newcomer, structure=personas.state, as_agent=True)
     services.attachment_request_refuse(
-        structure=personas.state, decided_by=state_principal, membership_ids=[membership.pk]
+        structure=personas.state,
+        decided_by=state_principal,
+        membership_ids=[membership.pk],
+        reason="Vous n’êtes pas agent de ce ministère.",
     )
     membership.refresh_from_db()
     assert membership.status == "REFUSED"
     assert not invoice_selectors.agent_scope(newcomer).is_agent
 
 
-def test_only_the_principal_manager_decides(personas, state_principal):
+def test_only_the_managers_decide(personas, state_principal):
     membership = services.attachment_request(
         user=UserFactory(), structure=personas.state, as_agent=True
     )
-    with pytest.raises(StructureError, match="Seul le gestionnaire principal"):
+    with pytest.raises(StructureError, match="gestionnaires principal et secondaires"):
         services.attachment_request_approve(
             structure=personas.state, decided_by=personas.agent, membership_ids=[membership.pk]
         )
