@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -473,15 +473,43 @@ def directory_search(query: str) -> list[SireneLegalUnit]:
     if not words:
         return []
     typed = " ".join(words)
-    if connection.vendor == "postgresql":
-        candidates = units.filter(search.directory_match(words)).values("pk")
-        matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
-    else:
+    if connection.vendor != "postgresql":
         # Development's fallback (SQLite): the words anywhere in the name or acronym, scanned.
         text = Concat("name", Value(" "), "acronym", output_field=CharField())
         matching = search.with_every_word(units, text, words)  # type: ignore[arg-type]
+        closest = search.closest_first(matching, "name", typed)
+        return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    found = _directory_candidates(units, words, typed, prefixes=False)
+    if not found and any(len(word) >= search.PREFIX_MIN for word in words):
+        found = _directory_candidates(units, words, typed, prefixes=True)
+    return found
+
+
+DIRECTORY_SAMPLE = 20_000
+
+
+def _directory_candidates(
+    units: QuerySet[SireneLegalUnit], words: list[str], typed: str, *, prefixes: bool
+) -> list[SireneLegalUnit]:
+    """PostgreSQL: at most ``DIRECTORY_CANDIDATES`` matches from the GIN index, the 20 closest.
+
+    One word alone (the worst case: a word in millions of names) reads at most about
+    ``DIRECTORY_SAMPLE`` of its matches, taken at random by GIN (``gin_fuzzy_search_limit``):
+    the time stays bounded whatever the word's frequency, and any 200 of a million matches
+    were an arbitrary choice anyway. Never with several words: each word's list would be
+    sampled before the intersection, which could then lose every match."""
+    candidates = units.filter(search.directory_match(words, prefixes=prefixes)).values("pk")
+    matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
     closest = search.closest_first(matching, "name", typed)
-    return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    if len(words) != 1:
+        return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL gin_fuzzy_search_limit = {DIRECTORY_SAMPLE}")
+        found = list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+        # The rest of a surrounding transaction reads every match again (an error rolls the
+        # savepoint back, and the setting with it).
+        cursor.execute("SET LOCAL gin_fuzzy_search_limit TO DEFAULT")
+        return found
 
 
 @dataclass(frozen=True)

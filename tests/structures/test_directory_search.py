@@ -86,6 +86,18 @@ def test_the_hits_say_what_the_user_can_do(directory):
     assert not directory_hits("commune synthese")[0].creatable  # a public body
 
 
+def test_a_single_word_reads_a_bounded_sample_of_its_matches(directory):
+    """gin_fuzzy_search_limit is set for one word only, and only for the search."""
+    require_postgresql()
+    from structures.selectors import DIRECTORY_SAMPLE
+
+    assert names("informatique")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW gin_fuzzy_search_limit")
+        assert cursor.fetchone()[0] == "0"  # SET LOCAL: gone with the search's savepoint
+    assert DIRECTORY_SAMPLE >= 10 * 200
+
+
 def test_on_postgresql_the_search_uses_the_directory_index(directory):
     require_postgresql()
     from structures import search
