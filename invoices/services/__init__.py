@@ -11,6 +11,12 @@ from invoices.services.answers import (
     invoice_complete,
     invoice_recycle,
 )
+from invoices.services.batch import (
+    Deposited,
+    FileDeposit,
+    TypedDeposit,
+    deposit_batch,
+)
 from invoices.services.common import (
     ROUTING_WAKE_KEY,
     InvoiceAccessDenied,
@@ -64,6 +70,8 @@ __all__ = [
     "ROUTING_WAKE_KEY",
     "SYSTEM_PAYMENT",
     "SYSTEM_ROUTING",
+    "Deposited",
+    "FileDeposit",
     "InvoiceAccessDenied",
     "InvoiceError",
     "InvoiceInput",
@@ -73,7 +81,9 @@ __all__ = [
     "Problem",
     "StructuredFilePreview",
     "StructuredFileRefused",
+    "TypedDeposit",
     "check_upload",
+    "deposit_batch",
     "engagement_record_upsert",
     "findings_as_problems",
     "invoice_acknowledge_rejection",
