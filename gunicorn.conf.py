@@ -14,7 +14,7 @@ accesslog = "-"
 
 
 def post_fork(server: object, worker: object) -> None:
-    from invoices.formats.validation import warm_up
+    from einvoice.validation import warm_up
 
     try:
         warm_up()

@@ -50,8 +50,8 @@ def _cii_files(siret: str, tag: str, count: int) -> list[bytes]:
 
     from django.utils import timezone
 
-    from invoices.formats.facturx import build_cii
-    from tests.invoices.formats.samples import SELLER, invoice
+    from einvoice.facturx import build_cii
+    from tests.einvoice.samples import SELLER, invoice
 
     seller = dataclasses.replace(SELLER, siret=siret)
     return [
@@ -163,7 +163,7 @@ def _validate_many(files: list[bytes]) -> int:
     from bench.common import setup_django
 
     setup_django()
-    from invoices.formats.validation import validate_file
+    from einvoice.validation import validate_file
 
     for content in files:
         assert validate_file(content, "facture.xml").valid

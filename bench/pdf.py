@@ -3,7 +3,8 @@
 Per core means per CPU-second of this process: the renders are timed in CPU time, which the
 other processes of a shared machine disturb far less than the wall clock. Three documents: the
 typed invoice and the deposit certificate that every deposit renders (invoices/pdf.py), and the
-Factur-X PDF (invoices/formats: the readable PDF of an InvoiceData with its CII embedded).
+Factur-X PDF (invoices/invoice_pdf.py: the readable PDF of an InvoiceData with its CII
+embedded by einvoice).
 The baseline renders the same HTML with ``HTML(string=html).write_pdf()`` and no option.
 
 Then the candidate changes, each measured the same way, that chose the portal's settings.
@@ -90,9 +91,9 @@ def _htmls() -> dict[str, str]:
     from django.template.loader import render_to_string
     from django.utils import timezone, translation
 
-    from invoices.formats.pdf import PDF_TEMPLATE, pdf_context
+    from invoices.invoice_pdf import PDF_TEMPLATE, pdf_context
     from invoices.pdf import CertifiedFile
-    from tests.invoices.formats.samples import invoice as sample_invoice
+    from tests.einvoice.samples import invoice as sample_invoice
 
     invoice, _lines = _typed_invoice()
     files = [CertifiedFile("facture-F-2026-000123.pdf", "Facture au format PDF", 41234, "ab" * 32)]
@@ -142,16 +143,16 @@ def _variants(html: str) -> dict[str, Callable[[], object]]:
 def run(*, quick: bool) -> list[Row]:
     from weasyprint import HTML
 
-    from invoices.formats.facturx import build_facturx_pdf
+    from invoices.invoice_pdf import render_facturx_pdf
     from invoices.pdf import html_to_pdf
-    from tests.invoices.formats.samples import invoice as sample_invoice
+    from tests.einvoice.samples import invoice as sample_invoice
 
     runs = 6 if quick else 30
     htmls = _htmls()
     data = sample_invoice()
     portal = {
         "certificate": lambda: html_to_pdf(htmls["certificate"]),
-        "facturx": lambda: build_facturx_pdf(data),
+        "facturx": lambda: render_facturx_pdf(data),
     }
     names = {
         "certificate": "deposit certificate PDF",

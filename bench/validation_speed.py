@@ -41,14 +41,15 @@ def _milliseconds(call: Callable[[], object]) -> tuple[float, float]:
 
 
 def _samples() -> dict[str, tuple[bytes, str]]:
-    from invoices.formats.facturx import build_cii, build_facturx_pdf, build_ubl
-    from tests.invoices.formats.samples import STANDARDS_DIR, invoice
+    from einvoice.facturx import build_cii, build_ubl
+    from invoices.invoice_pdf import render_facturx_pdf
+    from tests.einvoice.samples import STANDARDS_DIR, invoice
 
     data = invoice()
     samples = {
         "portal CII (EN 16931)": (build_cii(data), "facture.xml"),
         "portal UBL 2.1": (build_ubl(data), "facture.xml"),
-        "portal Factur-X PDF": (build_facturx_pdf(data), "facture.pdf"),
+        "portal Factur-X PDF": (render_facturx_pdf(data), "facture.pdf"),
     }
     cen = STANDARDS_DIR / "cen-cii" / "CII_example1.xml"
     samples["CEN CII_example1.xml"] = (cen.read_bytes(), cen.name)
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     runs = parser.parse_args().runs
     _setup_django()
-    from invoices.formats.validation import validate_file
+    from einvoice.validation import validate_file
 
     samples = _samples()
     print(

@@ -17,7 +17,7 @@ app.autodiscover_tasks()
 def warm_up_invoice_validation(**_kwargs: object) -> None:
     """Compile the schematron stylesheets in each worker process, after the fork: a Saxon
     processor created before it crashes the children (docs/architecture.md, "Standards")."""
-    from invoices.formats.validation import warm_up
+    from einvoice.validation import warm_up
 
     try:
         warm_up()

@@ -22,16 +22,15 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from chorus.api.errors import flatten
+from einvoice.errors import InvoiceFileError
 from flux.container import Container, EntryRefused
 from flux.models import Flux
 from invoices import services
 from invoices.api.serializers import HeaderInputSerializer, LineInputSerializer
-from invoices.formats.errors import InvoiceFileError
-from invoices.formats.validation import validate_file
 from invoices.inputs import InvoiceInput, LineInput
 from invoices.models import DepositMode, Invoice
 from invoices.services.batch import Deposited, FileDeposit, TypedDeposit
-from invoices.services.structured import PORTAL_RULE, is_structured_file
+from invoices.services.structured import PORTAL_RULE, is_structured_file, validate_invoice_file
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -136,7 +135,7 @@ def judge_file(*, user: User, flux: Flux, container: Container, position: int) -
         name, content = container.file_item(position)
         if not is_structured_file(content, name):
             return _refused(Verdict(errors=[error(FLUX_RULE, "file", _plain_pdf())]))
-        report = validate_file(content, name[-50:])
+        report = validate_invoice_file(content, name[-50:])
     except EntryRefused as exc:
         return _refused(Verdict(errors=[error(FLUX_RULE, "file", exc.message)]))
     except InvoiceFileError as exc:

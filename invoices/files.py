@@ -162,9 +162,9 @@ ARCHIVE_BOMB = gettext_lazy(
 
 def check_xml(upload: IO[bytes] | UploadedFileLike) -> None:
     """A well-formed XML document without DOCTYPE (no external entity, no entity bomb), read
-    by the portal's safe parser (invoices/formats/reading.py)."""
-    from invoices.formats.errors import InvoiceFileError
-    from invoices.formats.reading import parse_xml
+    by the portal's safe parser (einvoice/reading.py)."""
+    from einvoice.errors import InvoiceFileError
+    from einvoice.reading import parse_xml
 
     try:
         parse_xml(read_all(upload))

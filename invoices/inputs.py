@@ -1,6 +1,6 @@
 """What a supplier gives for an invoice, as the services take it: plain dataclasses.
 
-Kept apart from the services so that the format mapping (``invoices.formats.mapping``) can
+Kept apart from the services so that the format mapping (``invoices.einvoice_mapping``) can
 build them without importing the services, which import the mapping.
 """
 

@@ -1,6 +1,6 @@
 """The deposit certificate, rendered by WeasyPrint as PDF/A-3b.
 
-The invoice itself has one rendering only: the Factur-X PDF of ``invoices.formats.facturx``
+The invoice itself has one rendering only: the Factur-X PDF of ``einvoice.facturx``
 (see ``invoices.services.documents``).
 """
 
@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from invoices import seals
-from invoices.formats.pdf import html_to_pdf
+from invoices.invoice_pdf import html_to_pdf
 from invoices.models import Invoice
 
 __all__ = ["CertifiedFile", "html_to_pdf", "render_certificate_pdf"]

@@ -8,15 +8,12 @@ below so that the model, the services and the pages agree on one picture.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
-
-if TYPE_CHECKING:
-    from accounts.models import User
-    from invoices.models import Invoice
 
 
 class Status(models.TextChoices):
@@ -132,96 +129,98 @@ def agent_targets(status: str) -> tuple[str, ...]:
     return AGENT_MOVES.get(status, ())
 
 
+_Method = TypeVar("_Method", bound=Callable[..., None])
+
+
+def _transition(*, source: str | Sequence[str], target: str) -> Callable[[_Method], _Method]:
+    """django-fsm's ``@transition`` on the ``status`` field, keeping the method's type: a
+    service calls ``invoice.deposit()``, and a misspelt transition fails in mypy."""
+    decorate: Callable[[_Method], _Method] = transition(
+        field="status", source=source, target=target
+    )
+    return decorate
+
+
 class InvoiceWorkflow:
-    """Mixed into ``Invoice``: one method per transition, named after what happens."""
+    """Mixed into ``Invoice``: one method per transition, named after what happens. A service
+    calls one through ``services.common.fire(invoice.deposit)``, which turns a transition that
+    does not apply to the status into ``InvoiceStateError``."""
 
     # --- supplier ----------------------------------------------------------------------------
-    @transition(field="status", source=S.BROUILLON, target=S.DEPOSEE)
+    @_transition(source=S.BROUILLON, target=S.DEPOSEE)
     def deposit(self) -> None:
         """The supplier sends a draft."""
 
-    @transition(field="status", source=S.A_RECYCLER, target=S.DEPOSEE)
+    @_transition(source=S.A_RECYCLER, target=S.DEPOSEE)
     def redeposit(self) -> None:
         """The supplier sends again, with corrected recipient data, an invoice sent back."""
 
-    @transition(field="status", source=S.SUSPENDUE, target=S.COMPLETEE)
+    @_transition(source=S.SUSPENDUE, target=S.COMPLETEE)
     def complete(self) -> None:
         """The supplier answers a suspension with documents or a comment."""
 
     # --- routing worker ----------------------------------------------------------------------
-    @transition(field="status", source=S.DEPOSEE, target=S.EN_COURS_ACHEMINEMENT)
+    @_transition(source=S.DEPOSEE, target=S.EN_COURS_ACHEMINEMENT)
     def start_routing(self) -> None:
         pass
 
-    @transition(field="status", source=S.EN_COURS_ACHEMINEMENT, target=S.MISE_A_DISPOSITION)
+    @_transition(source=S.EN_COURS_ACHEMINEMENT, target=S.MISE_A_DISPOSITION)
     def make_available(self) -> None:
         pass
 
-    @transition(field="status", source=S.EN_COURS_ACHEMINEMENT, target=S.A_RECYCLER)
+    @_transition(source=S.EN_COURS_ACHEMINEMENT, target=S.A_RECYCLER)
     def routing_send_back(self) -> None:
         pass
 
-    @transition(field="status", source=S.EN_COURS_ACHEMINEMENT, target=S.REJETEE)
+    @_transition(source=S.EN_COURS_ACHEMINEMENT, target=S.REJETEE)
     def routing_reject(self) -> None:
         pass
 
     # --- agent of the recipient --------------------------------------------------------------
-    @transition(field="status", source=agent_sources(S.SERVICE_FAIT), target=S.SERVICE_FAIT)
+    @_transition(source=agent_sources(S.SERVICE_FAIT), target=S.SERVICE_FAIT)
     def certify_service(self) -> None:
         pass
 
-    @transition(field="status", source=agent_sources(S.MANDATEE), target=S.MANDATEE)
+    @_transition(source=agent_sources(S.MANDATEE), target=S.MANDATEE)
     def mandate(self) -> None:
         pass
 
-    @transition(field="status", source=agent_sources(S.COMPTABILISEE), target=S.COMPTABILISEE)
+    @_transition(source=agent_sources(S.COMPTABILISEE), target=S.COMPTABILISEE)
     def account(self) -> None:
         pass
 
-    @transition(field="status", source=agent_sources(S.SUSPENDUE), target=S.SUSPENDUE)
+    @_transition(source=agent_sources(S.SUSPENDUE), target=S.SUSPENDUE)
     def suspend(self) -> None:
         pass
 
-    @transition(field="status", source=agent_sources(S.A_RECYCLER), target=S.A_RECYCLER)
+    @_transition(source=agent_sources(S.A_RECYCLER), target=S.A_RECYCLER)
     def send_back(self) -> None:
         pass
 
-    @transition(field="status", source=agent_sources(S.REJETEE), target=S.REJETEE)
+    @_transition(source=agent_sources(S.REJETEE), target=S.REJETEE)
     def reject(self) -> None:
         pass
 
-    @transition(field="status", source=agent_sources(S.MISE_EN_PAIEMENT), target=S.MISE_EN_PAIEMENT)
+    @_transition(source=agent_sources(S.MISE_EN_PAIEMENT), target=S.MISE_EN_PAIEMENT)
     def put_in_payment(self) -> None:
         pass
 
 
+Transition = Callable[[InvoiceWorkflow], None]
+
 # The agent's decision, by target status: the transition method that fires it.
-AGENT_TRANSITIONS: dict[str, str] = {
-    S.SERVICE_FAIT: "certify_service",
-    S.MANDATEE: "mandate",
-    S.COMPTABILISEE: "account",
-    S.SUSPENDUE: "suspend",
-    S.A_RECYCLER: "send_back",
-    S.REJETEE: "reject",
-    S.MISE_EN_PAIEMENT: "put_in_payment",
+AGENT_TRANSITIONS: dict[str, Transition] = {
+    S.SERVICE_FAIT: InvoiceWorkflow.certify_service,
+    S.MANDATEE: InvoiceWorkflow.mandate,
+    S.COMPTABILISEE: InvoiceWorkflow.account,
+    S.SUSPENDUE: InvoiceWorkflow.suspend,
+    S.A_RECYCLER: InvoiceWorkflow.send_back,
+    S.REJETEE: InvoiceWorkflow.reject,
+    S.MISE_EN_PAIEMENT: InvoiceWorkflow.put_in_payment,
 }
-ROUTING_TRANSITIONS: dict[str, str] = {
-    S.MISE_A_DISPOSITION: "make_available",
-    S.A_RECYCLER: "routing_send_back",
-    S.REJETEE: "routing_reject",
+# The routing worker's decision, by target status.
+ROUTING_TRANSITIONS: dict[str, Transition] = {
+    S.MISE_A_DISPOSITION: InvoiceWorkflow.make_available,
+    S.A_RECYCLER: InvoiceWorkflow.routing_send_back,
+    S.REJETEE: InvoiceWorkflow.routing_reject,
 }
-
-
-# --- who may act ---------------------------------------------------------------------------------
-def can_act_for_supplier(user: User, invoice: Invoice) -> bool:
-    """An approved member of the supplier structure with the right to modify."""
-    from invoices.selectors import may_modify_for
-
-    return may_modify_for(user, invoice.supplier)
-
-
-def can_process(user: User, invoice: Invoice) -> bool:
-    """An agent of the invoice's service, or of the recipient when no service is addressed."""
-    from invoices.selectors import is_agent_of
-
-    return is_agent_of(user, invoice)

@@ -22,10 +22,10 @@ from chorus.api.errors import Conflict, FileTypeRefused, PayloadTooLarge, field_
 from chorus.api.idempotency import idempotent
 from chorus.api.parsers import JSONParser
 from chorus.api.views import ApiView
+from einvoice.errors import InvoiceFileError
 from invoices import files, selectors, services
 from invoices.api import selectors as api_selectors
 from invoices.api.serializers import HeaderInputSerializer, InvoiceDetailSerializer
-from invoices.formats.errors import InvoiceFileError
 from invoices.models import DepositMode, Invoice
 from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status

@@ -13,9 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiScope
 from chorus.api.views import ApiView
-from invoices import files, services
-from invoices.api.actions import check_uploaded, file_errors
-from invoices.formats.data import (
+from einvoice.data import (
     PROFILE_BASIC,
     PROFILE_BASIC_WL,
     PROFILE_EN16931,
@@ -23,7 +21,7 @@ from invoices.formats.data import (
     PROFILE_MINIMUM,
     PROFILE_XRECHNUNG,
 )
-from invoices.formats.findings import (
+from einvoice.findings import (
     FATAL,
     SOURCE_FRENCH_RULES,
     SOURCE_PROFILE,
@@ -31,8 +29,9 @@ from invoices.formats.findings import (
     SOURCE_XSD,
     WARNING,
 )
-from invoices.formats.reading import FORMAT_CII, FORMAT_FACTURX, FORMAT_UBL
-from invoices.formats.validation import validate_file
+from einvoice.reading import FORMAT_CII, FORMAT_FACTURX, FORMAT_UBL
+from invoices import files, services
+from invoices.api.actions import check_uploaded, file_errors
 
 PROFILES = (
     PROFILE_MINIMUM,
@@ -143,5 +142,7 @@ class InvoiceValidateApi(ApiView):
         upload = data.validated_data["file"]
         check_uploaded(upload, invoice=True)
         with file_errors():
-            report = validate_file(services.read_invoice_upload(upload), upload.name or "")
+            report = services.validate_invoice_file(
+                services.read_invoice_upload(upload), upload.name or ""
+            )
         return Response(report.to_dict(), status=status.HTTP_200_OK)

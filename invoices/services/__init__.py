@@ -55,6 +55,7 @@ from invoices.services.structured import (
     problems_from_errors,
     read_invoice_upload,
     structured_file_preview,
+    validate_invoice_file,
 )
 from invoices.services.system import (
     SYSTEM_PAYMENT,
@@ -111,5 +112,6 @@ __all__ = [
     "renderings_sweep",
     "routing_wake_is_shared",
     "structured_file_preview",
+    "validate_invoice_file",
     "wake_routing",
 ]

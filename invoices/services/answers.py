@@ -13,6 +13,7 @@ from invoices import checks, files, notifications
 from invoices.models import (
     Invoice,
 )
+from invoices.selectors import may_modify_for
 from invoices.services.common import (
     INVOICE_UNCHECKED,
     InvoiceAccessDenied,
@@ -32,10 +33,7 @@ from invoices.services.common import (
     wake_routing,
 )
 from invoices.services.documents import issue_documents
-from invoices.workflow import (
-    Status,
-    can_act_for_supplier,
-)
+from invoices.workflow import Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -43,7 +41,7 @@ if TYPE_CHECKING:
 
 # --- the supplier's answers --------------------------------------------------------------------
 def _require_supplier(user: User, invoice: Invoice) -> None:
-    if not can_act_for_supplier(user, invoice):
+    if not may_modify_for(user, invoice.supplier):
         raise InvoiceAccessDenied
 
 
@@ -73,7 +71,7 @@ def invoice_recycle(
     if errors:
         raise InvoiceError(errors)
     with files_removed_on_failure() as stored:
-        fire(invoice, "redeposit")
+        fire(invoice.redeposit)
         invoice.deposited_at = timezone.now()
         invoice.made_available_at = None
         save_transition(
@@ -115,7 +113,7 @@ def invoice_complete(
         raise InvoiceError({"comment": [_("Ajoutez un document ou un commentaire.")]})
     check_new_files(invoice, new_files)
     with files_removed_on_failure() as stored:
-        fire(invoice, "complete")
+        fire(invoice.complete)
         save_transition(invoice)
         change = record(invoice, Status.SUSPENDUE, actor=user, comment=comment.strip())
         for new in new_files:
@@ -129,7 +127,9 @@ def invoice_complete(
                 stored=stored,
             )
     if notifications.queue_for_agents(invoice, change, new=True):
-        after_commit("notify_agents", invoice.pk, change.pk)
+        from invoices import tasks  # here: the tasks call the services
+
+        after_commit(tasks.notify_agents, invoice.pk, change.pk)
     return invoice
 
 

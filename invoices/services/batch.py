@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from einvoice.validation import ValidationReport
 from invoices import checks, files, integrity, notifications
-from invoices.formats.mapping import data_to_invoice_input
-from invoices.formats.validation import ValidationReport
+from invoices.einvoice_mapping import data_to_invoice_input
 from invoices.inputs import InvoiceInput, LineInput
 from invoices.models import (
     Attachment,
@@ -204,7 +204,7 @@ def _judge_file(
 
 
 def _mark_deposited(invoice: Invoice) -> None:
-    fire(invoice, "deposit")
+    fire(invoice.deposit)
     invoice.deposited_at = invoice.status_changed_at = timezone.now()
     invoice.made_available_at = None
 
@@ -288,11 +288,13 @@ def _write(accepted: list[_Accepted], user: User, stored: StoredFiles) -> None:
     for document, change in zip(documents, changes, strict=True):
         document.status_change = change
     Attachment.objects.bulk_create(documents)
+    from invoices import tasks
+
     emails = notifications.queue_routed(changes)
     if emails:
-        after_commit("notify_emails", emails)
+        after_commit(tasks.notify_emails, emails)
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
-    after_commit("render_deposits", xml_ids, [change.pk for change in changes])
+    after_commit(tasks.render_deposits, xml_ids, [change.pk for change in changes])
 
 
 @transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)

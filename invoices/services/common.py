@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,6 +37,8 @@ from invoices.models import (
 from structures.models import Service, Structure
 
 if TYPE_CHECKING:
+    from celery import Task
+
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -89,9 +91,11 @@ def locked(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
 
-def fire(invoice: Invoice, method_name: str) -> None:
+def fire(transition: Callable[[], None]) -> None:
+    """Apply one of the invoice's transitions (``fire(invoice.deposit)``); one that does not
+    apply to its status (someone was quicker) is an ``InvoiceStateError``."""
     try:
-        getattr(invoice, method_name)()
+        transition()
     except TransitionNotAllowed:
         raise InvoiceStateError() from None
 
@@ -131,7 +135,9 @@ def record(
     # The e-mails are written with the change (the outbox), sent once it is committed.
     if notifications.queue_status_change(change, new=True):
         if emails is None:
-            after_commit("notify_status_change", change.pk)
+            from invoices import tasks  # here: the tasks call the services
+
+            after_commit(tasks.notify_status_change, change.pk)
         else:
             emails.append(notifications.status_key(change.pk))
     return change
@@ -166,17 +172,19 @@ def history_append(
     return change
 
 
-def after_commit(task_name: str, *args: object, countdown: float = 0) -> None:
-    """Enqueue a task once the transaction commits. A broker that does not answer must not
-    turn a done write into an error page: the sweep recovers routing, and the log says so."""
+def after_commit(task: Task[..., object], *args: object, countdown: float = 0) -> None:
+    """Enqueue ``task`` (``tasks.render_certificate``…) once the transaction commits. A broker
+    that does not answer must not turn a done write into an error page: the sweep recovers
+    routing, and the log says so.
+
+    The services import ``invoices.tasks`` inside the function that enqueues (the tasks call
+    the services): a misspelt task fails there, in the transaction, and in mypy."""
 
     def send() -> None:
-        from invoices import tasks
-
         try:
-            getattr(tasks, task_name).apply_async(args, countdown=countdown or None)
+            task.apply_async(args, countdown=countdown or None)
         except Exception:
-            logger.exception("could not enqueue %s%s", task_name, args)
+            logger.exception("could not enqueue %s%s", task.name, args)
 
     transaction.on_commit(send)
 

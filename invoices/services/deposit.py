@@ -43,7 +43,6 @@ from invoices.services.documents import issue_documents
 from invoices.totals import LineAmounts, compute_totals, line_net, to_cents
 from invoices.workflow import (
     Status,
-    can_act_for_supplier,
 )
 from structures.models import Structure
 
@@ -195,7 +194,7 @@ def build_draft(
         invoice = Invoice(supplier=supplier, created_by=user, deposit_mode=deposit_mode)
     else:
         invoice = locked(invoice)
-        if not can_act_for_supplier(user, invoice):
+        if not may_modify_for(user, invoice.supplier):
             raise InvoiceAccessDenied
         if not invoice.is_draft:
             raise InvoiceStateError(_("Seul un brouillon peut être modifié."))
@@ -280,7 +279,7 @@ def _deposit(*, user: User, invoice: Invoice, new_files: Sequence[NewFile]) -> I
         raise InvoiceError(errors)
     check_new_files(invoice, new_files)
     with files_removed_on_failure() as stored:
-        fire(invoice, "deposit")
+        fire(invoice.deposit)
         invoice.deposited_at = timezone.now()
         invoice.made_available_at = None
         _save_deposit(invoice)

@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from einvoice.data import InvoiceDataError
+from einvoice.facturx import build_cii, build_ubl
 from invoices import pdf, selectors
-from invoices.formats.data import InvoiceDataError
-from invoices.formats.facturx import build_cii, build_facturx_pdf, build_ubl
-from invoices.formats.mapping import data_from_certified_cii, invoice_to_data
+from invoices.einvoice_mapping import data_from_certified_cii, invoice_to_data
+from invoices.invoice_pdf import render_facturx_pdf
 from invoices.models import Attachment, Invoice, InvoiceLine, StatusChange
 from invoices.services.common import (
     InvoiceError,
@@ -105,6 +106,8 @@ def issue_documents(
 ) -> None:
     """A typed invoice's CII (its Factur-X PDF follows), then the deposit's digest; the
     certificate is rendered once committed (``invoice_render_certificate``)."""
+    from invoices import tasks  # here: the tasks call the services
+
     if invoice.is_typed:
         xml = attach(
             invoice,
@@ -116,10 +119,10 @@ def issue_documents(
             change=change,
             stored=stored,
         )
-        after_commit("render_facturx", xml.pk)
+        after_commit(tasks.render_facturx, xml.pk)
     invoice.deposit_sha256, _listed = deposit_manifest(invoice, change_id=change.pk)
     invoice.save(update_fields=["deposit_sha256"])
-    after_commit("render_certificate", change.pk)
+    after_commit(tasks.render_certificate, change.pk)
 
 
 # --- the deposit certificate ---------------------------------------------------------------------
@@ -236,7 +239,7 @@ def invoice_render_facturx(*, certified_xml_id: int) -> Attachment | None:
     if xml is None or _rendering_of(xml) is not None:
         return None
     content = read_certified_cii(xml)
-    rendering = build_facturx_pdf(data_from_certified_cii(content), cii_xml=content)
+    rendering = render_facturx_pdf(data_from_certified_cii(content), cii_xml=content)
     return _attach_rendering(xml, rendering)
 
 

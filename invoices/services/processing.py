@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from invoices.models import (
     Invoice,
     RejectionReason,
 )
+from invoices.selectors import is_agent_of
 from invoices.services.common import (
     InvoiceAccessDenied,
     InvoiceError,
@@ -26,7 +28,6 @@ from invoices.workflow import (
     REASON_REQUIRED,
     Status,
     agent_targets,
-    can_process,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def invoice_process(
     agent was quicker), the decision is refused rather than applied to something else.
     """
     invoice = locked(invoice)
-    if not can_process(user, invoice):
+    if not is_agent_of(user, invoice):
         raise InvoiceAccessDenied
     if expected_status is not None and invoice.status != expected_status:
         raise InvoiceStateError()
@@ -79,7 +80,7 @@ def invoice_process(
     if errors:
         raise InvoiceError(errors)
     source = invoice.status
-    fire(invoice, AGENT_TRANSITIONS[target])
+    fire(partial(AGENT_TRANSITIONS[target], invoice))
     extra = []
     if target == Status.MANDATEE:
         invoice.mandate_number = mandate_number.strip()

@@ -1,6 +1,6 @@
 """A structured invoice file deposited: a Factur-X PDF, a CII or a UBL 2.1 XML.
 
-The file is recognised and judged by the official artefacts (``formats.validation``), then by
+The file is recognised and judged by the official artefacts (``einvoice.validation``), then by
 the portal's own rules (recipient known and public, SE usable, EJ when required, the seller is
 the depositing structure...), which come first in what the supplier reads. A file that passes
 becomes an invoice whose data are the file's, the file itself kept byte for byte as the main
@@ -11,7 +11,7 @@ document.
 - ``invoice_draft_structured_file``: the browser's first step, a draft to review and confirm.
 - ``invoice_deposit_structured_file``: the API's single step, deposited when it passes.
 
-A file that cannot be judged at all raises ``invoices.formats.errors.InvoiceFileError``
+A file that cannot be judged at all raises ``einvoice.errors.InvoiceFileError``
 (``http_status`` 400, 413 or 415); a file judged and refused raises ``StructuredFileRefused``.
 """
 
@@ -29,13 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chorus.formatting import colon
+from einvoice.data import PROFILES_WITHOUT_LINES, InvoiceData
+from einvoice.errors import FileTooLarge, NoInvoiceInPdf, UnreadableFile
+from einvoice.findings import FATAL, Finding
+from einvoice.reading import FORMAT_FACTURX, sniff, xml_from_pdf
+from einvoice.validation import ValidationReport, validate_file
 from invoices import checks, files
-from invoices.formats.data import PROFILES_WITHOUT_LINES, InvoiceData
-from invoices.formats.errors import FileTooLarge, NoInvoiceInPdf, UnreadableFile
-from invoices.formats.findings import FATAL, Finding
-from invoices.formats.mapping import data_to_invoice_input, form_field_for
-from invoices.formats.reading import FORMAT_FACTURX, sniff, xml_from_pdf
-from invoices.formats.validation import ValidationReport, validate_file
+from invoices.einvoice_mapping import data_to_invoice_input, form_field_for
 from invoices.models import Attachment, DepositMode, Invoice, InvoiceLine
 from invoices.services.common import (
     INVOICE_UNCHECKED,
@@ -306,6 +306,12 @@ def _portal_errors(
     return dict(errors)
 
 
+def validate_invoice_file(content: bytes, filename: str) -> ValidationReport:
+    """The standards' verdict on an uploaded file, within the portal's size limit (the setting
+    ``INVOICE_FILE_MAX_BYTES`` bounds the file and the XML inside a PDF alike)."""
+    return validate_file(content, filename, max_bytes=settings.INVOICE_FILE_MAX_BYTES)
+
+
 def structured_file_preview(
     *,
     user: User,
@@ -315,7 +321,7 @@ def structured_file_preview(
     deposit_mode: str = DepositMode.UPLOAD_WEB,
 ) -> StructuredFilePreview:
     """Judge a file as a deposit by ``supplier`` would; stores nothing."""
-    report = validate_file(content, filename)
+    report = validate_invoice_file(content, filename)
     return judge_report(user=user, supplier=supplier, report=report, deposit_mode=deposit_mode)
 
 

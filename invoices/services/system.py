@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -144,12 +145,12 @@ def _plan(invoices: list[Invoice], *, through: bool) -> tuple[list[_Step], list[
     starts, decisions = [], []
     for invoice in invoices:
         if invoice.status == Status.DEPOSEE:
-            fire(invoice, "start_routing")
+            fire(invoice.start_routing)
             starts.append(_Step(invoice, Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT))
             if not through:
                 continue
         decision = routing.decide(_routing_facts(invoice, engagements))
-        fire(invoice, ROUTING_TRANSITIONS[decision.status])
+        fire(partial(ROUTING_TRANSITIONS[decision.status], invoice))
         decisions.append(
             _Step(
                 invoice,
@@ -231,7 +232,9 @@ def invoices_route_batch(
     batch.started_only = not through and bool(starts)
     emails = notifications.queue_routed(changes)
     if emails:
-        after_commit("notify_emails", emails)
+        from invoices import tasks  # here: the tasks call the services
+
+        after_commit(tasks.notify_emails, emails)
     return batch
 
 
@@ -278,7 +281,7 @@ def invoice_pay_due(*, invoice_id: int) -> bool:
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
     if invoice is None or invoice.status != Status.COMPTABILISEE:
         return False
-    fire(invoice, "put_in_payment")
+    fire(invoice.put_in_payment)
     save_transition(invoice)
     record(invoice, Status.COMPTABILISEE, system=SYSTEM_PAYMENT)
     return True

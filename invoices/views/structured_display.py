@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from invoices.formats.data import InvoiceData
+from einvoice.data import InvoiceData
 from invoices.models import BillingFrame, Invoice, InvoiceType, PaymentMethod, VatRegime
 from invoices.services import InvoiceInput, Problem
 from invoices.templatetags.invoice_tags import money

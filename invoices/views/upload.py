@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from einvoice.errors import InvoiceFileError
 from invoices import selectors, services
-from invoices.formats.errors import InvoiceFileError
 from invoices.forms import UploadForm, show_errors
 from invoices.models import DepositMode, Invoice
 from invoices.services import (

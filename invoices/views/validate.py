@@ -6,9 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from einvoice.errors import InvoiceFileError
 from invoices import services
-from invoices.formats.errors import InvoiceFileError
-from invoices.formats.validation import validate_file
 from invoices.forms import ValidateForm
 
 
@@ -23,7 +22,9 @@ def validate(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         upload = form.cleaned_data["file"]
         try:
-            report = validate_file(services.read_invoice_upload(upload), upload.name)
+            report = services.validate_invoice_file(
+                services.read_invoice_upload(upload), upload.name
+            )
         except InvoiceFileError as error:
             form.add_error("file", error.message)
             status = error.http_status

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from invoices.formats.validation import validate_file
+from einvoice.validation import validate_file
 from invoices.models import Attachment, DepositMode, Invoice
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import pdf_bytes, stored_bytes

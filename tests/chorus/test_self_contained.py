@@ -161,7 +161,7 @@ def test_a_path_up_to_the_root_is_fine():
 
 
 def test_the_reference_files_live_in_the_repository():
-    from tests.invoices.formats.samples import STANDARDS_DIR
+    from tests.einvoice.samples import STANDARDS_DIR
 
     assert STANDARDS_DIR.resolve().is_relative_to(ROOT)
     assert (STANDARDS_DIR / "README.md").is_file()

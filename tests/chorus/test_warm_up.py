@@ -27,7 +27,7 @@ def _run(code: str) -> str:
 def test_gunicorn_s_post_fork_hook_compiles_the_stylesheets():
     code = (
         "import runpy\n"
-        "from invoices.formats import schematron\n"
+        "from einvoice import schematron\n"
         "hooks = runpy.run_path('gunicorn.conf.py')\n"
         "before = schematron.is_started()\n"
         "hooks['post_fork'](None, None)\n"
@@ -43,7 +43,7 @@ def test_a_celery_worker_process_compiles_them_when_it_starts():
         "django.setup()\n"
         "from celery.signals import worker_process_init\n"
         "import chorus.celery\n"
-        "from invoices.formats import schematron\n"
+        "from einvoice import schematron\n"
         "before = schematron.is_started()\n"
         "worker_process_init.send(sender=None)\n"
         "print(before, schematron.is_started())\n"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from tests.invoices.formats.samples import CII_NS, STANDARDS_DIR, UBL_NS
+from tests.einvoice.samples import CII_NS, STANDARDS_DIR, UBL_NS
 
 STATE_SIRET = "11000201100044"
 _AGREEMENT = "//ram:ApplicableHeaderTradeAgreement"
@@ -122,8 +122,8 @@ def facturx_to_the_state(*, seller_siret: str, **changes: object) -> bytes:
 
     from django.utils import timezone
 
-    from invoices.formats.facturx import build_facturx_pdf
-    from tests.invoices.formats.samples import SELLER, invoice
+    from invoices.invoice_pdf import render_facturx_pdf
+    from tests.einvoice.samples import SELLER, invoice
 
     values: dict[str, object] = {
         "issue_date": timezone.localdate(),
@@ -134,15 +134,15 @@ def facturx_to_the_state(*, seller_siret: str, **changes: object) -> bytes:
         "purchase_order_reference": "",
     }
     values.update(changes)
-    return build_facturx_pdf(invoice(**values))
+    return render_facturx_pdf(invoice(**values))
 
 
 def minimum_facturx(*, seller_siret: str) -> bytes:
     """A Factur-X MINIMUM PDF: header totals only, no lines (the PDF is the invoice)."""
     import facturx
 
+    from tests.einvoice.samples import MINIMUM_CII
     from tests.invoices.factories import pdf_bytes
-    from tests.invoices.formats.samples import MINIMUM_CII
 
     xml = MINIMUM_CII.replace(b"73282932000074", seller_siret.encode()).replace(
         b"SE-ACHATS", b"FACTURES_PUBLIQUES"
@@ -151,7 +151,7 @@ def minimum_facturx(*, seller_siret: str) -> bytes:
 
 
 def minimum_cii(*, seller_siret: str) -> bytes:
-    from tests.invoices.formats.samples import MINIMUM_CII
+    from tests.einvoice.samples import MINIMUM_CII
 
     return MINIMUM_CII.replace(b"73282932000074", seller_siret.encode()).replace(
         b"SE-ACHATS", b"FACTURES_PUBLIQUES"

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from einvoice.validation import validate_file
 from invoices import integrity, services
-from invoices.formats.validation import validate_file
 from invoices.models import Attachment, DepositMode, Invoice, InvoiceType, StatusChange
 from invoices.services import FileDeposit, TypedDeposit, deposit_batch
 from invoices.services.batch import _read_facts

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from einvoice.parse import parse_file
+from einvoice.validation import validate_file
 from invoices import selectors, services, tasks
-from invoices.formats.mapping import data_from_certified_cii
-from invoices.formats.parse import parse_file
-from invoices.formats.validation import validate_file
+from invoices.einvoice_mapping import data_from_certified_cii
 from invoices.models import Attachment, Invoice, StatusChange
 from tests.invoices.factories import (
     certified_xml,
@@ -90,7 +90,7 @@ def test_the_ubl_made_from_the_certified_cii_passes_too(generated):
 
 @pytest.mark.parametrize("generated", list(VARIED), indirect=True)
 def test_the_certified_cii_reads_back_to_the_very_same_bytes(generated):
-    from invoices.formats.facturx import build_cii
+    from einvoice.facturx import build_cii
 
     _invoice, xml, _pdf = generated
     content = stored_bytes(xml)

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from invoices import files
-from invoices.formats.facturx import build_facturx_pdf
+from invoices.invoice_pdf import render_facturx_pdf
 from invoices.pdf_inspect import answer_for
 from tests.api.conftest import token_for
+from tests.einvoice.samples import invoice as sample_invoice
 from tests.invoices.factories import GOOD_IBAN, STATE_SIRET, pdf_bytes
-from tests.invoices.formats.samples import invoice as sample_invoice
 from tests.invoices.hostile_files import CORPUS
 
 PROBLEMS = {
@@ -42,7 +42,7 @@ def seeds() -> tuple[bytes, ...]:
     return (
         pdf_bytes(pages=2),
         pdf_bytes(signed=True),
-        build_facturx_pdf(sample_invoice()),
+        render_facturx_pdf(sample_invoice()),
         *small_hostile,
     )
 

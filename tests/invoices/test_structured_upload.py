@@ -10,18 +10,18 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from einvoice.data import computed
+from einvoice.errors import NoInvoiceInPdf, UnsupportedFileType
 from invoices import services
-from invoices.formats.data import computed
-from invoices.formats.errors import NoInvoiceInPdf, UnsupportedFileType
-from invoices.formats.mapping import data_to_invoice_input, form_field_for
+from invoices.einvoice_mapping import data_to_invoice_input, form_field_for
 from invoices.models import Attachment, Invoice, InvoiceLine
 from invoices.services import StructuredFileRefused
 from invoices.workflow import Status
 from structures.siret import format_siret
+from tests.einvoice.samples import invoice as sample
 from tests.factories import valid_siret
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import pdf_bytes, stored_bytes
-from tests.invoices.formats.samples import invoice as sample
 from tests.invoices.structured_files import (
     cii_to_the_state,
     facturx_to_the_state,
@@ -279,7 +279,7 @@ def test_each_business_term_has_its_place_on_the_deposit_form(term, field):
 
 
 def test_a_file_s_categories_give_the_portal_s_vat_regime_and_type():
-    from tests.invoices.formats.samples import TYPE_CREDIT_NOTE, line
+    from tests.einvoice.samples import TYPE_CREDIT_NOTE, line
 
     exempt = sample(
         lines=(line("1", "1", "10", vat_category="E", vat_rate=None, exemption_reason="Art. 261"),)

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from invoices.models import Attachment, Invoice
+from tests.einvoice.samples import STANDARDS_DIR
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import pdf_bytes
-from tests.invoices.formats.samples import STANDARDS_DIR
 from tests.invoices.structured_files import cii_to_the_state, facturx_to_the_state, set_cii
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 import chorus.settings as base_settings
+from einvoice.validation import validate_file
 from invoices import services, tasks
-from invoices.formats.validation import validate_file
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
 from tests.invoices.factories import deposited, invoice_in, stored_bytes

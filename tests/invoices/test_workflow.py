@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from invoices import services
 from invoices.models import DepositMode, RejectionReason
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.workflow import AGENT_MOVES, AGENT_TRANSITIONS, Status
+from invoices.workflow import AGENT_MOVES, AGENT_TRANSITIONS, ROUTING_TRANSITIONS, Status
 from structures.models import Membership
 from tests.factories import MembershipFactory, UserFactory
 from tests.invoices.factories import invoice_in
@@ -59,6 +59,14 @@ def _process(user, invoice, target):  # type: ignore[no-untyped-def]
 # --- the agent's moves ---------------------------------------------------------------------------
 def test_the_code_s_table_is_the_design_s_table():
     assert {s: set(t) for s, t in AGENT_MOVES.items()} == EXPECTED_AGENT_MOVES
+
+
+@pytest.mark.parametrize("table", [AGENT_TRANSITIONS, ROUTING_TRANSITIONS])
+def test_each_decision_table_names_the_transition_that_reaches_its_status(table):
+    """The tables hold the transition methods themselves: each one leads to its key."""
+    for status, method in table.items():
+        targets = {t.target for t in method._django_fsm.transitions.values()}
+        assert targets == {status}, method.__name__
 
 
 @pytest.mark.parametrize("source", ALL)

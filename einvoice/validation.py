@@ -5,7 +5,7 @@ CreditNote, detects its profile and answers a ``ValidationReport``: ``valid`` wh
 passes and the profile's schematron has no fatal finding. The French 2026 reform rules run
 too, as warnings only: they refuse valid public-sector invoices on several points.
 
-Unreadable input raises the typed errors of ``invoices.formats.errors`` (HTTP 400, 413, 415).
+Unreadable input raises the typed errors of ``einvoice.errors`` (HTTP 400, 413, 415).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from invoices.formats import schematron
-from invoices.formats.data import InvoiceData
-from invoices.formats.errors import InvoiceFileError
-from invoices.formats.findings import (
+from einvoice import schematron
+from einvoice.data import InvoiceData
+from einvoice.errors import InvoiceFileError
+from einvoice.findings import (
     FATAL,
     SOURCE_FRENCH_RULES,
     SOURCE_PROFILE,
@@ -32,8 +32,8 @@ from invoices.formats.findings import (
     portal_finding,
     readable_xsd_message,
 )
-from invoices.formats.parse import PartySummary, parse_invoice, read_header
-from invoices.formats.profiles import (
+from einvoice.parse import PartySummary, parse_invoice, read_header
+from einvoice.profiles import (
     COMMON_STYLESHEETS,
     Profile,
     detect_profile,
@@ -42,7 +42,7 @@ from invoices.formats.profiles import (
     xml_schema,
     xsd_path,
 )
-from invoices.formats.reading import SYNTAX_ZUGFERD1, SourceDocument, read_document
+from einvoice.reading import DEFAULT_MAX_BYTES, SYNTAX_ZUGFERD1, SourceDocument, read_document
 
 __all__ = [
     "FATAL",
@@ -224,13 +224,13 @@ def validate_file(
     content: bytes,
     filename: str = "",
     *,
-    max_bytes: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     french_rules: bool = True,
 ) -> ValidationReport:
     """Judge an uploaded invoice file; raises ``InvoiceFileError`` subclasses when unreadable.
 
-    ``max_bytes`` defaults to the setting ``INVOICE_FILE_MAX_BYTES`` (10 MB); ``french_rules``
-    adds the French reform rules as warnings.
+    ``max_bytes`` bounds the file and the XML inside a PDF (10 MB unless the caller says
+    otherwise); ``french_rules`` adds the French reform rules as warnings.
     """
     document = read_document(content, filename, max_bytes=max_bytes)
     return validate_document(document, french_rules=french_rules)

@@ -9,10 +9,10 @@ import facturx
 import pytest
 from lxml import etree
 
-from invoices.formats.data import PaymentMeans, computed
-from invoices.formats.explanations import EXPLANATIONS
-from invoices.formats.facturx import build_cii, build_ubl, business_terms
-from invoices.formats.validation import validate_file
+from einvoice.data import PaymentMeans, computed
+from einvoice.explanations import EXPLANATIONS
+from einvoice.facturx import build_cii, build_ubl, business_terms
+from einvoice.validation import validate_file
 
 from .samples import (
     BUYER,

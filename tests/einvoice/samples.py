@@ -1,16 +1,17 @@
-"""Invoices in business terms for the format tests, and helpers to break their XML."""
+"""Invoices in business terms for the standards tests, and helpers to break their XML."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import html
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
-from invoices.formats.data import (
+from einvoice.data import (
     TYPE_CREDIT_NOTE,
     InvoiceData,
     InvoiceLine,
@@ -22,7 +23,7 @@ from invoices.formats.data import (
 D = Decimal
 
 # The public reference e-invoices, kept in the repository with their licences (see its README).
-STANDARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "standards"
+STANDARDS_DIR = Path(__file__).resolve().parents[1] / "data" / "standards"
 
 CII_NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -171,3 +172,23 @@ def plus(amount: str) -> Callable[[str], str]:
 
 # A hand-written Factur-X MINIMUM invoice: header totals only, no lines.
 MINIMUM_CII = (Path(__file__).parent / "files" / "factur-x-minimum.xml").read_bytes()
+
+
+def readable_pdf(data: InvoiceData) -> bytes:
+    """A PDF/A-3b naming the invoice, to carry its CII in a Factur-X.
+
+    The portal renders the readable invoice with its own templates (``invoices.invoice_pdf``);
+    the standards library only embeds the XML in a PDF it is given, so its tests make one with
+    WeasyPrint directly, without Django.
+    """
+    from weasyprint import HTML  # late import: loading Pango is slow
+
+    title = html.escape(f"Facture {data.number} — {data.seller.name}")
+    return HTML(string=f"<p>{title}</p>").write_pdf(pdf_variant="pdf/a-3b")
+
+
+def facturx_pdf(data: InvoiceData) -> bytes:
+    """The Factur-X PDF of ``data`` on a plain readable PDF (see ``readable_pdf``)."""
+    from einvoice.facturx import build_facturx_pdf
+
+    return build_facturx_pdf(data, readable_pdf(data))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from invoices.formats import schematron
-from invoices.formats.explanations import business_term, explain
+from einvoice import schematron
+from einvoice.explanations import business_term, explain
 
 FATAL = "fatal"
 WARNING = "warning"

@@ -7,18 +7,19 @@ import time
 import facturx
 import pytest
 
-from invoices.formats.errors import (
+from einvoice.errors import (
     FileTooLarge,
     InvoiceFileError,
     NoInvoiceInPdf,
     UnreadableFile,
     UnsupportedFileType,
 )
-from invoices.formats.facturx import build_cii, build_facturx_pdf, render_invoice_pdf_html
-from invoices.formats.parse import parse_file
-from invoices.formats.validation import validate_file
+from einvoice.facturx import build_cii
+from einvoice.parse import parse_file
+from einvoice.validation import validate_file
 
-from .samples import invoice
+from .samples import facturx_pdf as make_facturx_pdf
+from .samples import invoice, readable_pdf
 
 CII_OPEN = (
     b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:'
@@ -28,12 +29,12 @@ CII_OPEN = (
 
 @pytest.fixture(scope="module")
 def plain_pdf() -> bytes:
-    return render_invoice_pdf_html(invoice())
+    return readable_pdf(invoice())
 
 
 @pytest.fixture(scope="module")
 def facturx_pdf() -> bytes:
-    return build_facturx_pdf(invoice())
+    return make_facturx_pdf(invoice())
 
 
 def _status(error: type[InvoiceFileError]) -> int:
@@ -88,10 +89,10 @@ def test_a_file_over_the_limit_is_too_large():
     assert caught.value.http_status == 413
 
 
-def test_the_size_limit_comes_from_the_settings(settings):
-    settings.INVOICE_FILE_MAX_BYTES = 2000
-    with pytest.raises(FileTooLarge):
-        validate_file(build_cii(invoice()), "facture.xml")
+def test_the_default_limit_is_ten_megabytes():
+    with pytest.raises(FileTooLarge) as caught:
+        validate_file(build_cii(invoice()) + b" " * (10 * 1024 * 1024), "facture.xml")
+    assert "10 Mo" in caught.value.message
 
 
 def test_an_embedded_xml_over_the_limit_is_too_large(facturx_pdf):

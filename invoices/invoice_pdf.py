@@ -1,4 +1,8 @@
-"""The readable PDF of an invoice: an HTML template rendered as PDF/A-3b by WeasyPrint."""
+"""The readable PDF of an invoice: an HTML template rendered as PDF/A-3b by WeasyPrint.
+
+The portal's side of ``einvoice.facturx.build_facturx_pdf``: the standards library embeds the
+CII in a PDF it is given; this module renders that PDF with the portal's templates.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from django.utils import translation
 from django.utils.dateformat import format as format_date
 from django.utils.formats import number_format
 
-from invoices.formats.data import InvoiceData, computed
+from einvoice.data import InvoiceData, computed
+from einvoice.facturx import build_facturx_pdf
 
 PDF_TEMPLATE = "invoices/formats/invoice_pdf.html"
 
@@ -136,3 +141,9 @@ def render_invoice_pdf_html(data: InvoiceData) -> bytes:
     with translation.override("fr"):
         html = render_to_string(PDF_TEMPLATE, pdf_context(data))
     return html_to_pdf(html)
+
+
+def render_facturx_pdf(data: InvoiceData, *, cii_xml: bytes | None = None) -> bytes:
+    """The Factur-X PDF of an invoice: its readable PDF with the CII embedded (``cii_xml``
+    byte for byte when given, see ``build_facturx_pdf``)."""
+    return build_facturx_pdf(data, render_invoice_pdf_html(data), cii_xml=cii_xml)

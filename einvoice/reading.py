@@ -15,7 +15,7 @@ from pathlib import PurePath
 import facturx
 from lxml import etree
 
-from invoices.formats.errors import (
+from einvoice.errors import (
     FileTooLarge,
     NoInvoiceInPdf,
     UnreadableFile,
@@ -64,13 +64,6 @@ class SourceDocument:
     @property
     def is_ubl_credit_note(self) -> bool:
         return self.root.tag == UBL_CREDIT_NOTE_ROOT
-
-
-def max_file_bytes() -> int:
-    """The size limit of an uploaded file: setting ``INVOICE_FILE_MAX_BYTES`` (10 MB)."""
-    from django.conf import settings
-
-    return int(getattr(settings, "INVOICE_FILE_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 def _megabytes(size: int) -> str:
@@ -154,14 +147,17 @@ def xml_from_pdf(content: bytes) -> bytes:
 
 
 def read_document(
-    content: bytes, filename: str = "", *, max_bytes: int | None = None
+    content: bytes, filename: str = "", *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> SourceDocument:
-    """Recognise and parse an uploaded invoice file (Factur-X PDF, CII or UBL XML)."""
-    limit = max_file_bytes() if max_bytes is None else max_bytes
-    _check_size(len(content), limit)
+    """Recognise and parse an uploaded invoice file (Factur-X PDF, CII or UBL XML).
+
+    ``max_bytes`` bounds the file and the XML inside a PDF alike; the portal passes its own
+    setting (``invoices.services.structured``).
+    """
+    _check_size(len(content), max_bytes)
     kind = sniff(content, filename)
     xml = xml_from_pdf(content) if kind == "pdf" else content
-    _check_size(len(xml), limit)
+    _check_size(len(xml), max_bytes)
     root = parse_xml(xml)
     syntax = SYNTAX_BY_ROOT.get(root.tag)
     if syntax is None or (kind == "pdf" and syntax == SYNTAX_UBL):

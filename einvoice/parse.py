@@ -15,7 +15,7 @@ from typing import Any
 import facturx
 from lxml import etree
 
-from invoices.formats.data import (
+from einvoice.data import (
     PROFILES_WITHOUT_LINES,
     SCHEME_SIREN,
     SCHEME_SIRET,
@@ -28,9 +28,15 @@ from invoices.formats.data import (
     Totals,
     VatBreakdown,
 )
-from invoices.formats.errors import UnreadableFile
-from invoices.formats.profiles import NAMESPACES, detect_profile
-from invoices.formats.reading import SYNTAX_CII, SYNTAX_UBL, SourceDocument, read_document
+from einvoice.errors import UnreadableFile
+from einvoice.profiles import NAMESPACES, detect_profile
+from einvoice.reading import (
+    DEFAULT_MAX_BYTES,
+    SYNTAX_CII,
+    SYNTAX_UBL,
+    SourceDocument,
+    read_document,
+)
 
 _AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
 _SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
@@ -343,6 +349,8 @@ def parse_invoice(document: SourceDocument) -> InvoiceData:
     )
 
 
-def parse_file(content: bytes, filename: str = "", *, max_bytes: int | None = None) -> InvoiceData:
+def parse_file(
+    content: bytes, filename: str = "", *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> InvoiceData:
     """Read an uploaded Factur-X PDF, CII or UBL file into an ``InvoiceData`` (no validation)."""
     return parse_invoice(read_document(content, filename, max_bytes=max_bytes))

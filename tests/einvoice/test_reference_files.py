@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from invoices.formats.parse import parse_file
-from invoices.formats.validation import validate_file
+from einvoice.parse import parse_file
+from einvoice.validation import validate_file
 
 from .samples import STANDARDS_DIR
 
