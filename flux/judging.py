@@ -1,11 +1,12 @@
-"""One invoice of a flux, judged like a single deposit and deposited when it passes.
+"""The invoices of a flux, judged like single deposits and deposited, a chunk at a time.
 
-The judging is the single deposit's own: a JSON invoice goes through the API's invoice schema
-then ``invoice_submit`` (every deposit check: recipient, service, EJ, amounts, DOUBLON); a file
-goes through ``invoice_deposit_structured_file`` (format, XSD and schematron, then the same
-checks and the seller). Each runs in a savepoint of the chunk's transaction: a refused invoice
-leaves nothing, and an accepted one is visible to the next invoice's duplicate check, so that a
-number used twice in one flux is rejected the second time.
+Each entry is first read and judged on its own (``judge``): a JSON invoice through the API's
+invoice schema, a file recognised then validated by the standards (XSD and schematron) once.
+The chunk's entries that pass are then deposited in one batch (``invoices.services.batch``):
+the single deposit's own checks (recipient, service, EJ, amounts, DOUBLON; the seller and the
+portal's rules for a file) on facts read once for the chunk, then one INSERT per table. The
+batch judges them in order, so that a number used twice in one flux is rejected the second
+time; a refused invoice leaves nothing.
 
 Their deposit mode is the API's (typed: SAISIE_API, a file: UPLOAD_API), which tells the
 invoice pages how to read them; ``FluxItem.invoice`` says that they came in a flux.
@@ -13,10 +14,10 @@ invoice pages how to read them; ``FluxItem.invoice`` says that they came in a fl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -28,7 +29,8 @@ from invoices import services
 from invoices.api.serializers import HeaderInputSerializer, LineInputSerializer
 from invoices.inputs import InvoiceInput, LineInput
 from invoices.models import DepositMode, Invoice
-from invoices.services.structured import PORTAL_RULE, is_structured_file
+from invoices.services.batch import Deposited, FileDeposit, TypedDeposit
+from invoices.services.structured import PORTAL_RULE, is_structured_file, validate_invoice_file
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -51,6 +53,11 @@ class FluxInvoiceSerializer(HeaderInputSerializer):
         ref_name = "FluxInvoiceInput"
 
 
+@functools.cache
+def _serializer() -> FluxInvoiceSerializer:
+    return FluxInvoiceSerializer()
+
+
 @dataclass
 class Verdict:
     number: str = ""
@@ -70,31 +77,43 @@ def _service_errors(errors: dict[str, list[str]], rule: str = PORTAL_RULE) -> li
     ]
 
 
-def judge_json(*, user: User, flux: Flux, raw: Any) -> Verdict:
+@dataclass
+class Prepared:
+    """An entry read and judged on its own (its shape, its file's validation), before the
+    deposit checks: a verdict already (refused), or the deposit to make in the chunk's batch."""
+
+    number: str = ""
+    verdict: Verdict | None = None
+    deposit: TypedDeposit | FileDeposit | None = None
+
+
+def judge_json(*, user: User, flux: Flux, raw: Any) -> Prepared:
+    """A JSON invoice through the API's invoice schema; the deposit checks are the batch's."""
     number = str(raw.get("number", ""))[:255] if isinstance(raw, dict) else ""
     if not isinstance(raw, dict):
-        return Verdict(
-            errors=[error(SCHEMA_RULE, "", _("Chaque facture du flux est un objet JSON."))]
+        return _refused(
+            Verdict(errors=[error(SCHEMA_RULE, "", _("Chaque facture du flux est un objet JSON."))])
         )
-    data = FluxInvoiceSerializer(data=raw)
-    if not data.is_valid():
-        found = flatten(data.errors)
-        return Verdict(number, errors=_service_errors(found, SCHEMA_RULE))
-    values = data.validated_data
+    try:
+        # One serializer for the worker's life: its fields are built (deep-copied) once, not
+        # once per invoice; ``run_validation`` is what ``is_valid`` calls, with no state kept.
+        values = _serializer().run_validation(raw)
+    except serializers.ValidationError as exc:
+        found = flatten(exc.detail)
+        return _refused(Verdict(number, errors=_service_errors(found, SCHEMA_RULE)))
     if values["supplier_siret"] != flux.supplier.identifier:
-        return Verdict(number, errors=[_other_supplier(values["supplier_siret"], flux.supplier)])
+        return _refused(
+            Verdict(number, errors=[_other_supplier(values["supplier_siret"], flux.supplier)])
+        )
     names = InvoiceInput.__dataclass_fields__.keys()
     header = InvoiceInput(**{k: v for k, v in values.items() if k in names})
     lines = [LineInput(**line) for line in values["lines"]]
-    try:
-        with transaction.atomic():
-            invoice = services.invoice_submit(
-                user=user, supplier=flux.supplier, data=header, lines=lines,
-                deposit_mode=DepositMode.SAISIE_API,
-            )  # fmt: skip
-    except services.InvoiceError as exc:
-        return Verdict(number, errors=_service_errors(exc.errors))
-    return Verdict(invoice.number, invoice=invoice)
+    deposit = TypedDeposit(data=header, lines=lines, deposit_mode=DepositMode.SAISIE_API)
+    return Prepared(number, deposit=deposit)
+
+
+def _refused(verdict: Verdict) -> Prepared:
+    return Prepared(verdict.number, verdict=verdict)
 
 
 def _other_supplier(siret: str, supplier: Structure) -> dict[str, str]:
@@ -109,33 +128,36 @@ def _other_supplier(siret: str, supplier: Structure) -> dict[str, str]:
     )
 
 
-def judge_file(*, user: User, flux: Flux, container: Container, position: int) -> Verdict:
+def judge_file(*, user: User, flux: Flux, container: Container, position: int) -> Prepared:
+    """A file entry read, recognised and validated by the standards (XSD and schematron), once:
+    the batch judges the portal's rules on that validation's report."""
     try:
         name, content = container.file_item(position)
         if not is_structured_file(content, name):
-            return Verdict(errors=[error(FLUX_RULE, "file", _plain_pdf())])
+            return _refused(Verdict(errors=[error(FLUX_RULE, "file", _plain_pdf())]))
+        report = validate_invoice_file(content, name[-50:])
     except EntryRefused as exc:
-        return Verdict(errors=[error(FLUX_RULE, "file", exc.message)])
+        return _refused(Verdict(errors=[error(FLUX_RULE, "file", exc.message)]))
     except InvoiceFileError as exc:
-        return Verdict(errors=[error(FILE_RULE, "file", exc.message)])
-    try:
-        with transaction.atomic():
-            invoice = services.invoice_deposit_structured_file(
-                user=user, supplier=flux.supplier, content=content, filename=name[-50:],
-                deposit_mode=DepositMode.UPLOAD_API,
-            )  # fmt: skip
-    except InvoiceFileError as exc:
-        return Verdict(errors=[error(FILE_RULE, "file", exc.message)])
-    except services.StructuredFileRefused as exc:
-        data = exc.preview.data
+        return _refused(Verdict(errors=[error(FILE_RULE, "file", exc.message)]))
+    deposit = FileDeposit(
+        report=report, content=content, filename=name[-50:], deposit_mode=DepositMode.UPLOAD_API
+    )
+    return Prepared(deposit=deposit)
+
+
+def verdict_of(prepared: Prepared, outcome: Deposited) -> Verdict:
+    """The verdict of a deposit made in the chunk's batch, in the flux's terms."""
+    if outcome.invoice is not None:
+        return Verdict(outcome.invoice.number, invoice=outcome.invoice)
+    if outcome.preview is not None:
+        data = outcome.preview.data
         problems = [
             error(p.rule_id, RENAMES.get(p.field, p.field), p.message_with_help)
-            for p in exc.preview.problems
+            for p in outcome.preview.problems
         ]
         return Verdict(data.number if data else "", errors=problems)
-    except services.InvoiceError as exc:
-        return Verdict(errors=_service_errors(exc.errors))
-    return Verdict(invoice.number, invoice=invoice)
+    return Verdict(prepared.number, errors=_service_errors(outcome.errors))
 
 
 def _plain_pdf() -> str:
@@ -145,7 +167,21 @@ def _plain_pdf() -> str:
     )
 
 
-def judge(*, user: User, flux: Flux, container: Container, position: int) -> Verdict:
+def judge(*, user: User, flux: Flux, container: Container, position: int) -> Prepared:
     if flux.kind == Flux.Kind.JSON:
         return judge_json(user=user, flux=flux, raw=container.json_item(position))
     return judge_file(user=user, flux=flux, container=container, position=position)
+
+
+def deposit_chunk(*, flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
+    """The chunk's deposits made in one batch (``invoices.services.batch``); every entry's
+    verdict, in order."""
+    todo = [p for p in prepared if p.deposit is not None]
+    outcomes = iter(
+        services.deposit_batch(
+            user=flux.depositor, supplier=flux.supplier, deposits=[p.deposit for p in todo]
+        )
+        if todo
+        else []
+    )
+    return [p.verdict if p.deposit is None else verdict_of(p, next(outcomes)) for p in prepared]  # type: ignore[misc]

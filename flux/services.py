@@ -15,21 +15,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from flux import notifications
 from flux.container import Container, FluxRefused, kind_of
-from flux.judging import Verdict, error, judge
+from flux.judging import Prepared, Verdict, deposit_chunk, error, judge
 from flux.models import Flux, FluxItem
 from structures.selectors import deposit_refusal_reason
 
@@ -167,32 +168,87 @@ def _integrate_chunk(flux: Flux, container: Container) -> bool:
     if not pending:
         _finish(flux)
         return False
+    prepared = [_prepared(flux, container, item.position) for item in pending]
+    verdicts = _deposited(flux, prepared)
     now = timezone.now()
-    for item in pending:
-        verdict = _judged(flux, container, item.position)
+    for item, verdict in zip(pending, verdicts, strict=True):
         item.number = verdict.number[:255]
         item.invoice = verdict.invoice
         item.errors = verdict.errors
         item.result = FluxItem.Result.INTEGRATED if verdict.invoice else FluxItem.Result.REJECTED
         item.done_at = now
-    FluxItem.objects.bulk_update(pending, ["number", "invoice", "errors", "result", "done_at"])
+    _save_items(pending, now)
     _count(flux)
     flux.touched_at = timezone.now()
     flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
     return True
 
 
-def _judged(flux: Flux, container: Container, position: int) -> Verdict:
-    """One item's verdict. A bug met on one invoice rejects that invoice (logged) rather than
-    fail its chunk at every retry; the database failing is no verdict: the chunk is retried."""
+def _save_items(items: list[FluxItem], now: datetime) -> None:
+    """The chunk's verdicts in one UPDATE. On PostgreSQL, from arrays of the new values
+    (Django's ``bulk_update`` builds a CASE per field and row: a tenth of the chunk's time)."""
+    if connection.vendor != "postgresql":
+        FluxItem.objects.bulk_update(items, ["number", "invoice", "errors", "result", "done_at"])
+        return
+    table = FluxItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} AS item
+                SET number = new.number, invoice_id = new.invoice_id,
+                    errors = new.errors::jsonb, result = new.result, done_at = %s
+                FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[])
+                    AS new(id, number, invoice_id, errors, result)
+                WHERE item.id = new.id""",  # noqa: S608 (the table's name is the model's)
+            [
+                now,
+                [item.pk for item in items],
+                [item.number for item in items],
+                [item.invoice.pk if item.invoice else None for item in items],
+                [json.dumps(item.errors) for item in items],
+                [item.result for item in items],
+            ],
+        )
+
+
+def _prepared(flux: Flux, container: Container, position: int) -> Prepared:
+    """One entry read and judged on its own. A bug met on one invoice rejects that invoice
+    (logged) rather than fail its chunk at every retry; the database failing is no verdict: the
+    chunk is retried."""
     try:
         return judge(user=flux.depositor, flux=flux, container=container, position=position)
     except DatabaseError:
         raise
     except Exception:
         logger.exception("flux %s: invoice at position %s could not be judged", flux.pk, position)
-        message = _("Erreur interne : cette facture n'a pas pu être jugée. Déposez-la à nouveau.")
-        return Verdict(errors=[error("CHORUS", "", message)])
+        return Prepared(verdict=_internal_error())
+
+
+def _deposited(flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
+    """The chunk deposited in one batch; a bug met in the batch has it redone one invoice at a
+    time, so that the invoice that meets it is rejected alone (logged)."""
+    try:
+        with transaction.atomic():
+            return deposit_chunk(flux=flux, prepared=prepared)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("flux %s: a chunk could not be deposited whole, one at a time", flux.pk)
+    verdicts = []
+    for one in prepared:
+        try:
+            with transaction.atomic():
+                verdicts += deposit_chunk(flux=flux, prepared=[one])
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("flux %s: invoice %r could not be deposited", flux.pk, one.number)
+            verdicts.append(_internal_error())
+    return verdicts
+
+
+def _internal_error() -> Verdict:
+    message = _("Erreur interne : cette facture n'a pas pu être jugée. Déposez-la à nouveau.")
+    return Verdict(errors=[error("CHORUS", "", message)])
 
 
 def _count(flux: Flux) -> None:

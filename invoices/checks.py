@@ -7,6 +7,7 @@ page shows each one next to its field. ``lines.<index>.<field>`` names a field o
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
@@ -30,6 +31,18 @@ from structures.selectors import deposit_refusal_reason
 Errors = dict[str, list[str]]
 
 
+@dataclass
+class DepositFacts:
+    """What the checks would read from the database, read once for a batch of deposits by one
+    depositor for one supplier (``invoices.services.batch``): the depositor's refusal reason
+    (``deposit_refusal_reason``) and the (number, year) pairs already used by the supplier,
+    kept up to date by the batch as it accepts invoices. The checks stay the same functions;
+    only where they read these facts from changes."""
+
+    refusal: str | None
+    taken: set[tuple[str, int]] = field(default_factory=set)
+
+
 class _Collector:
     def __init__(self) -> None:
         self.errors: Errors = defaultdict(list)
@@ -38,8 +51,10 @@ class _Collector:
         self.errors[field].append(message)
 
 
-def check_supplier(invoice: Invoice, user, out: _Collector) -> None:  # type: ignore[no-untyped-def]
-    reason = deposit_refusal_reason(user, invoice.supplier)
+def check_supplier(  # type: ignore[no-untyped-def]
+    invoice: Invoice, user, out: _Collector, facts: DepositFacts | None = None
+) -> None:
+    reason = facts.refusal if facts else deposit_refusal_reason(user, invoice.supplier)
     if reason is not None:
         out.add("supplier", reason)
 
@@ -67,19 +82,23 @@ def check_credit_note(invoice: Invoice, out: _Collector) -> None:
         out.add(credit_notes.FIELD, message)
 
 
-def check_duplicate(invoice: Invoice, out: _Collector) -> None:
+def check_duplicate(invoice: Invoice, out: _Collector, facts: DepositFacts | None = None) -> None:
     if not invoice.number or invoice.issue_date is None:
         return
-    same = (
-        Invoice.objects.filter(
-            supplier_id=invoice.supplier_id,
-            number=invoice.number,
-            issue_year=invoice.issue_date.year,
+    if facts is not None:
+        used = (invoice.number, invoice.issue_date.year) in facts.taken
+    else:
+        used = (
+            Invoice.objects.filter(
+                supplier_id=invoice.supplier_id,
+                number=invoice.number,
+                issue_year=invoice.issue_date.year,
+            )
+            .exclude(status=Status.BROUILLON)
+            .exclude(pk=invoice.pk)
+            .exists()
         )
-        .exclude(status=Status.BROUILLON)
-        .exclude(pk=invoice.pk)
-    )
-    if same.exists():
+    if used:
         out.add(
             "number",
             _(
@@ -246,19 +265,23 @@ def check_payment(invoice: Invoice, out: _Collector) -> None:
 
 
 def deposit_errors(  # type: ignore[no-untyped-def]
-    invoice: Invoice, *, user, lines: list[InvoiceLine] | None = None
+    invoice: Invoice,
+    *,
+    user,
+    lines: list[InvoiceLine] | None = None,
+    facts: DepositFacts | None = None,
 ) -> Errors:
     """Everything that stops this draft from being deposited; empty when it may go.
 
     ``lines``: those of an invoice not saved (``invoices.services.preview``), instead of the
-    stored ones."""
+    stored ones. ``facts``: the database's answers read once for a batch (see DepositFacts)."""
     today = timezone.localdate()
     if lines is None:
         lines = list(invoice.lines.order_by("position")) if invoice.is_typed else []
     out = _Collector()
-    check_supplier(invoice, user, out)
+    check_supplier(invoice, user, out, facts)
     check_header(invoice, out, today)
-    check_duplicate(invoice, out)
+    check_duplicate(invoice, out, facts)
     check_credit_note(invoice, out)
     check_recipient(invoice, out)
     check_service_and_engagement(invoice, out, today)

@@ -47,6 +47,8 @@ from invoices.models import BillingFrame, InvoiceType, PaymentMethod, VatRegime
 from structures.models import Structure
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from invoices.models import Invoice
     from invoices.models import InvoiceLine as InvoiceLineRow
 
@@ -124,7 +126,7 @@ def _notes(invoice: Invoice) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def invoice_to_data(invoice: Invoice) -> InvoiceData:
+def invoice_to_data(invoice: Invoice, lines: Sequence[InvoiceLineRow] | None = None) -> InvoiceData:
     """A typed invoice (header, lines, supplier and recipient structures) in business terms.
 
     The VAT regime decides the categories: S or Z by rate, E with the exemption reason, O
@@ -133,6 +135,8 @@ def invoice_to_data(invoice: Invoice) -> InvoiceData:
     """
     if invoice.recipient is None or invoice.issue_date is None:
         raise ValueError("Only a complete invoice can be written as a structured file.")
+    # ``lines``: those of an invoice not saved yet (a batch of deposits), in position order.
+    rows = invoice.lines.order_by("position") if lines is None else lines
     with_vat = invoice.vat_regime != VatRegime.SANS_TVA
     seller_vat_id = _seller_vat_id(invoice.supplier) if with_vat else ""
     buyer_vat_id = invoice.recipient.vat_number.replace(" ", "") if with_vat else ""
@@ -153,7 +157,7 @@ def invoice_to_data(invoice: Invoice) -> InvoiceData:
         preceding_invoice_date=_credited_date(invoice) if credit_note else None,
         payment_means=_payment_means(invoice),
         due_date=deadline.due_on if deadline else None,
-        lines=tuple(_line(invoice, row) for row in invoice.lines.order_by("position")),
+        lines=tuple(_line(invoice, row) for row in rows),
         totals=Totals(ZERO, ZERO, ZERO, ZERO, ZERO, prepaid_amount=invoice.prepaid_amount),
         notes=_notes(invoice),
     )

@@ -206,7 +206,11 @@ def check_gzip(upload: IO[bytes] | UploadedFileLike) -> None:
 CONTENT_CHECKS = {"xml": check_xml, "zip": check_zip, "gz": check_gzip}
 
 
-def check_file(upload: UploadedFileLike, *, must_be_pdf: bool = False) -> CheckedFile:
+def check_file(
+    upload: UploadedFileLike, *, must_be_pdf: bool = False, parsed: bool = False
+) -> CheckedFile:
+    """``parsed``: an XML file the portal's safe parser has just read whole (a structured
+    file validated before it is kept), not parsed a second time."""
     name = PurePath(upload.name or "").name
     check_name(name)
     if must_be_pdf and extension_of(name) != "pdf":
@@ -215,7 +219,7 @@ def check_file(upload: UploadedFileLike, *, must_be_pdf: bool = False) -> Checke
     check_size(size)
     extension = extension_of(name)
     is_signed = check_pdf(upload) if extension == "pdf" else False
-    if extension in CONTENT_CHECKS:
+    if extension in CONTENT_CHECKS and not (parsed and extension == "xml"):
         CONTENT_CHECKS[extension](upload)
     return CheckedFile(
         upload=upload,

@@ -91,6 +91,18 @@ def render_certificate(status_change_id: int) -> int | None:
     return certificate.pk if certificate else None
 
 
+@shared_task(name="invoices.render_deposits", acks_late=True)
+def render_deposits(certified_xml_ids: list[int], status_change_ids: list[int]) -> int:
+    """The renderings of a batch of deposits (``services.batch``): one message, not two per
+    invoice. Each rendering is idempotent, so a message delivered twice redoes nothing."""
+    done = 0
+    for xml_id in certified_xml_ids:
+        done += services.invoice_render_facturx(certified_xml_id=xml_id) is not None
+    for change_id in status_change_ids:
+        done += services.invoice_render_certificate(status_change_id=change_id) is not None
+    return done
+
+
 @shared_task(name="invoices.sweep_renderings", acks_late=True)
 def sweep_renderings(missing_after: float | None = None) -> int:
     """Enqueue again the renderings that should exist by now (their message was lost): each

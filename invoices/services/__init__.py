@@ -11,6 +11,12 @@ from invoices.services.answers import (
     invoice_complete,
     invoice_recycle,
 )
+from invoices.services.batch import (
+    Deposited,
+    FileDeposit,
+    TypedDeposit,
+    deposit_batch,
+)
 from invoices.services.common import (
     ROUTING_WAKE_KEY,
     InvoiceAccessDenied,
@@ -73,6 +79,8 @@ __all__ = [
     "ROUTING_WAKE_KEY",
     "SYSTEM_PAYMENT",
     "SYSTEM_ROUTING",
+    "Deposited",
+    "FileDeposit",
     "InvoiceAccessDenied",
     "InvoiceError",
     "InvoiceInput",
@@ -83,7 +91,9 @@ __all__ = [
     "RegisterError",
     "StructuredFilePreview",
     "StructuredFileRefused",
+    "TypedDeposit",
     "check_upload",
+    "deposit_batch",
     "engagement_import_receive",
     "engagement_import_run",
     "engagement_imports_sweep",

@@ -34,7 +34,7 @@ from invoices.models import (
     StatusChange,
     attachment_path,
 )
-from structures.models import Structure
+from structures.models import Service, Structure
 
 if TYPE_CHECKING:
     from celery import Task
@@ -344,18 +344,62 @@ def resolve_recipient(siret: str) -> Structure | None:
     ).first()
 
 
+@dataclass
+class RecipientDirectory:
+    """The recipients (by SIRET) and their services (by recipient and code) a batch of deposits
+    names, read in two queries instead of two per invoice; ``apply_recipient`` resolves from it
+    exactly as from the database (unknown SIRET or code: None)."""
+
+    recipients: dict[str, Structure]
+    services: dict[tuple[int, str], Service]
+
+    @classmethod
+    def read(cls, pairs: Sequence[tuple[str, str]]) -> RecipientDirectory:
+        """The structures and services of these (recipient SIRET, service code) pairs."""
+        sirets = {siret for siret, _code in pairs if siret}
+        recipients = {
+            s.identifier: s
+            for s in Structure.objects.filter(
+                identifier_type=Structure.IdentifierType.SIRET, identifier__in=sirets
+            )
+        }
+        codes = {code for _siret, code in pairs if code}
+        services = (
+            {
+                (s.structure_id, s.code): s
+                for s in Service.objects.filter(structure__in=recipients.values(), code__in=codes)
+            }
+            if recipients and codes
+            else {}
+        )
+        return cls(recipients, services)
+
+
 def apply_recipient(
-    invoice: Invoice, *, recipient_siret: str, service_code: str, engagement_number: str
+    invoice: Invoice,
+    *,
+    recipient_siret: str,
+    service_code: str,
+    engagement_number: str,
+    directory: RecipientDirectory | None = None,
 ) -> None:
     invoice.recipient_siret = recipient_siret
-    invoice.recipient = resolve_recipient(recipient_siret)
     invoice.service_code = service_code
+    invoice.engagement_number = engagement_number
+    if directory is not None:
+        invoice.recipient = directory.recipients.get(recipient_siret) if recipient_siret else None
+        invoice.service = (
+            directory.services.get((invoice.recipient.pk, service_code))
+            if invoice.recipient is not None and service_code
+            else None
+        )
+        return
+    invoice.recipient = resolve_recipient(recipient_siret)
     invoice.service = (
         invoice.recipient.services.filter(code=service_code).first()
         if invoice.recipient is not None and service_code
         else None
     )
-    invoice.engagement_number = engagement_number
 
 
 def check_upload(upload: files.UploadedFileLike, *, field: str, must_be_pdf: bool) -> NewFile:

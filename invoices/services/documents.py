@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ from einvoice.facturx import build_cii, build_ubl
 from invoices import pdf, selectors
 from invoices.einvoice_mapping import data_from_certified_cii, invoice_to_data
 from invoices.invoice_pdf import render_facturx_pdf
-from invoices.models import Attachment, Invoice, StatusChange
+from invoices.models import Attachment, Invoice, InvoiceLine, StatusChange
 from invoices.services.common import (
     InvoiceError,
     StoredFiles,
@@ -72,18 +73,30 @@ def deposit_manifest(invoice: Invoice, *, change_id: int) -> tuple[str, list[pdf
     main = [a for a in documents if a.kind != Attachment.Kind.ADDITIONAL]
     extra = [a for a in documents if a.kind == Attachment.Kind.ADDITIONAL]
     chosen = [main[-1], *extra] if main else extra
-    listed = [
-        pdf.CertifiedFile(a.original_name, str(a.get_kind_display()), a.size, a.sha256)
-        for a in chosen
-    ]
+    listed = [certified_file(a) for a in chosen]
+    return files_digest(listed), listed
+
+
+def certified_file(attachment: Attachment) -> pdf.CertifiedFile:
+    return pdf.CertifiedFile(
+        attachment.original_name,
+        str(attachment.get_kind_display()),
+        attachment.size,
+        attachment.sha256,
+    )
+
+
+def files_digest(listed: Sequence[pdf.CertifiedFile]) -> str:
+    """The deposit's digest: the SHA-256 of the list of its files (each one's SHA-256, name)."""
     manifest = "".join(f"{f.sha256}  {f.name}\n" for f in listed)
-    return hashlib.sha256(manifest.encode()).hexdigest(), listed
+    return hashlib.sha256(manifest.encode()).hexdigest()
 
 
-def certified_cii(invoice: Invoice) -> bytes:
-    """The CII of a typed invoice about to be deposited; a refusal names no field."""
+def certified_cii(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> bytes:
+    """The CII of a typed invoice about to be deposited; a refusal names no field. ``lines``:
+    those of an invoice not saved yet (a batch's), instead of the stored ones."""
     try:
-        return build_cii(invoice_to_data(invoice))
+        return build_cii(invoice_to_data(invoice, lines))
     except InvoiceDataError as exc:
         raise InvoiceError(str(exc)) from None
 

@@ -43,6 +43,7 @@ from invoices.services.common import (
     InvoiceInput,
     LineInput,
     NewFile,
+    RecipientDirectory,
     check_upload,
     model_errors,
 )
@@ -303,15 +304,17 @@ def _portal_errors(
     header: InvoiceInput,
     mode: str,
     report: ValidationReport,
+    facts: checks.DepositFacts | None = None,
+    directory: RecipientDirectory | None = None,
 ) -> dict[str, list[str]]:
     """The deposit checks, run on an unsaved invoice made of the file's data."""
     invoice = Invoice(supplier=supplier, created_by=user, deposit_mode=mode)
-    apply_header(invoice, header)
+    apply_header(invoice, header, directory)
     apply_amounts(invoice, header, [])
     errors: dict[str, list[str]] = defaultdict(list)
     for source in (
         model_errors(invoice, exclude=INVOICE_UNCHECKED),
-        checks.deposit_errors(invoice, user=user),
+        checks.deposit_errors(invoice, user=user, facts=facts),
         _file_errors(supplier, data, report),
     ):
         for name, messages in source.items():
@@ -335,6 +338,21 @@ def structured_file_preview(
 ) -> StructuredFilePreview:
     """Judge a file as a deposit by ``supplier`` would; stores nothing."""
     report = validate_invoice_file(content, filename)
+    return judge_report(user=user, supplier=supplier, report=report, deposit_mode=deposit_mode)
+
+
+def judge_report(
+    *,
+    user: User,
+    supplier: Structure,
+    report: ValidationReport,
+    deposit_mode: str,
+    facts: checks.DepositFacts | None = None,
+    directory: RecipientDirectory | None = None,
+) -> StructuredFilePreview:
+    """``structured_file_preview`` of a file already validated (``report``): the portal's
+    rules on the invoice it carries. ``facts`` and ``directory``: a batch's (see
+    ``invoices.services.batch``), which validates its files once, before judging them."""
     if report.invoice is None:
         return StructuredFilePreview(report=report, invoice_input=None)
     header, lines = data_to_invoice_input(report.invoice)
@@ -345,6 +363,8 @@ def structured_file_preview(
         header=header,
         mode=deposit_mode,
         report=report,
+        facts=facts,
+        directory=directory,
     )
     return StructuredFilePreview(
         report=report, invoice_input=header, lines=tuple(lines), portal_errors=errors
@@ -355,21 +375,28 @@ def structured_file_preview(
 def _keep_lines(invoice: Invoice, preview: StructuredFilePreview) -> None:
     """Store the file's lines for the pages when the portal's line model holds them exactly
     (same amounts, known unit); otherwise the lines stay in the file only."""
+    InvoiceLine.objects.bulk_create(lines_to_keep(invoice, preview))
+
+
+def lines_to_keep(invoice: Invoice, preview: StructuredFilePreview) -> list[InvoiceLine]:
+    """``_keep_lines``'s rows, not saved: none when the portal's model cannot hold them."""
     data = preview.data
     if not preview.lines or data is None:
-        return
+        return []
     try:
         built = build_lines(invoice, preview.lines)
     except InvoiceError:
-        return
+        return []
     if any(row.net_amount != line.net_amount for row, line in zip(built, data.lines, strict=True)):
-        return
-    InvoiceLine.objects.bulk_create(built)
+        return []
+    return built
 
 
-def _main_file(content: bytes, filename: str) -> NewFile:
+def main_file(content: bytes, filename: str, *, parsed: bool = False) -> NewFile:
+    """A structured file kept as the invoice's main document, checked as any upload;
+    ``parsed``: its XML was read whole by the validation that accepted it."""
     try:
-        checked = files.check_file(ContentFile(content, name=filename))
+        checked = files.check_file(ContentFile(content, name=filename), parsed=parsed)
     except files.FileRefused as exc:
         raise InvoiceError({"main_file": [exc.message]}) from None
     return NewFile(kind=Attachment.Kind.MAIN, checked=checked)
@@ -391,7 +418,7 @@ def invoice_draft_structured_file(
     )
     if not preview.accepted or preview.invoice_input is None:
         raise StructuredFileRefused(preview)
-    new_files = [_main_file(content, filename)]
+    new_files = [main_file(content, filename)]
     new_files += [check_upload(f, field="attachments", must_be_pdf=False) for f in attachments]
     draft = invoice_save_draft(
         user=user,

@@ -8,10 +8,13 @@ import json
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from chorus.models import OutgoingEmail
 from flux import services
+from flux.judging import _service_errors, judge_json
 from flux.models import Flux, FluxItem
+from invoices import services as invoice_services
 from invoices.models import DepositMode, Invoice
 from invoices.workflow import Status
 from tests.flux.files import as_file, json_flux, json_invoice, zip_of
@@ -200,3 +203,53 @@ def test_a_bug_met_on_one_invoice_rejects_it_alone_and_the_flux_ends(personas, m
 
     assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 2, 1)
     assert "Erreur interne" in flux.items.get(position=2).errors[0]["message"]
+
+
+def test_a_flux_invoice_gets_the_errors_a_single_api_deposit_gets(personas):
+    """The same bad invoice, in a flux and posted alone: the same rules, fields and messages."""
+    siret = personas.acme.identifier
+    bad = [
+        json_invoice(siret, "S-1", service_code="INCONNU"),
+        json_invoice(siret, "S-2", recipient_siret="73282932000074"),
+        json_invoice(siret, "S-3", iban="FR0030006000011234567890189"),
+        json_invoice(siret, "S-4", issue_date="2099-01-01"),
+    ]
+    flux = receive(personas, json.dumps(bad).encode())
+    alone = []
+    for raw in bad:
+        prepared = judge_json(user=personas.supplier_member, flux=flux, raw=raw)
+        deposit = prepared.deposit
+        try:  # the single deposit, step by step (none of the batch's code)
+            with transaction.atomic():
+                draft = invoice_services.invoice_save_draft(
+                    user=personas.supplier_member, supplier=personas.acme, data=deposit.data,
+                    lines=deposit.lines, deposit_mode=deposit.deposit_mode,
+                )  # fmt: skip
+                invoice_services.invoice_deposit(user=personas.supplier_member, invoice=draft)
+        except invoice_services.InvoiceError as exc:
+            alone.append(exc.errors)
+
+    flux = services.flux_integrate(flux_id=flux.pk)
+
+    items = list(flux.items.order_by("position"))
+    assert [item.errors for item in items] == [_service_errors(errors) for errors in alone]
+    assert all(item.errors for item in items) and len(alone) == len(bad)
+
+
+def test_a_bug_met_in_the_batch_has_the_chunk_redone_one_at_a_time(personas, monkeypatch):
+    from invoices.services import batch
+
+    real = batch._judge_typed
+
+    def judge(user, supplier, deposit, facts):  # type: ignore[no-untyped-def]
+        if deposit.data.number == "F-0001":
+            raise RuntimeError("a bug")
+        return real(user, supplier, deposit, facts)
+
+    monkeypatch.setattr(batch, "_judge_typed", judge)
+
+    flux = integrated(personas, json_flux(personas.acme.identifier, 3))
+
+    assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 2, 1)
+    assert "Erreur interne" in flux.items.get(position=2).errors[0]["message"]
+    assert Invoice.objects.filter(supplier=personas.acme).count() == 2

@@ -1,0 +1,322 @@
+"""Deposits in batches: a chunk of invoices deposited by one user for one supplier (a flux's),
+each judged by the single deposit's own rules, all written with one INSERT per table.
+
+What a single deposit reads once per invoice is read once per batch: the depositor's rights
+and the supplier's mandate (``checks.DepositFacts.refusal``), the recipients and services the
+invoices name (``RecipientDirectory``), the numbers the supplier already used this year
+(``checks.DepositFacts.taken``). The judging is the single deposit's own code on these facts:
+``build_draft`` (the draft's shape), ``checks.deposit_errors`` (every deposit check), and for a
+structured file ``judge_report`` (the portal's rules on a file the standards' validation
+already read). The invoices are judged in order, and each accepted number joins ``taken``:
+a number used twice in one batch is a DOUBLON the second time, as in two single deposits.
+
+Then, in one savepoint of the caller's transaction: the invoices (DEPOSEE), their lines, their
+two history rows each (created, deposited: the hash chain computed here), their files' rows,
+the e-mails of the deposits (one digest per batch rather than one notice per invoice), and,
+once committed, one message for the renderings and one wake of the routing. A number taken
+meanwhile by a concurrent deposit makes the unique constraint refuse the INSERT: the batch
+is judged again against the numbers then used, and written once more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from einvoice.validation import ValidationReport
+from invoices import checks, files, integrity, notifications
+from invoices.einvoice_mapping import data_to_invoice_input
+from invoices.inputs import InvoiceInput, LineInput
+from invoices.models import (
+    Attachment,
+    DepositMode,
+    Invoice,
+    InvoiceLine,
+    StatusChange,
+    attachment_path,
+)
+from invoices.selectors import may_modify_for
+from invoices.services.common import (
+    InvoiceError,
+    NewFile,
+    RecipientDirectory,
+    StoredFiles,
+    after_commit,
+    check_new_files,
+    files_removed_on_failure,
+    fire,
+    safe_file_part,
+    wake_routing,
+)
+from invoices.services.deposit import build_draft
+from invoices.services.documents import (
+    XML_CONTENT_TYPE,
+    certified_cii,
+    certified_file,
+    files_digest,
+)
+from invoices.services.structured import (
+    StructuredFilePreview,
+    StructuredFileRefused,
+    judge_report,
+    lines_to_keep,
+    main_file,
+)
+from invoices.workflow import Status
+from structures.selectors import deposit_refusal_reason
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from structures.models import Structure
+
+
+@dataclass(frozen=True)
+class TypedDeposit:
+    """An invoice typed as data (the API's invoice schema): ``invoice_submit``'s input."""
+
+    data: InvoiceInput
+    lines: Sequence[LineInput]
+    deposit_mode: str = DepositMode.SAISIE_API
+
+
+@dataclass(frozen=True)
+class FileDeposit:
+    """A structured file already validated by the standards (``validate_file``'s report):
+    ``invoice_deposit_structured_file``'s input, the validation not run again."""
+
+    report: ValidationReport
+    content: bytes
+    filename: str
+    deposit_mode: str = DepositMode.UPLOAD_API
+
+
+@dataclass
+class Deposited:
+    """One deposit's outcome: its invoice, or its errors as the single deposit raises them
+    (``InvoiceError.errors``); ``preview``: a file refused by its rules, problem by problem."""
+
+    invoice: Invoice | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    preview: StructuredFilePreview | None = None
+
+
+@dataclass
+class _Accepted:
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    document: NewFile | bytes  # the supplier's file, or the CII the portal made of the data
+
+
+@dataclass
+class _Facts:
+    deposit: checks.DepositFacts
+    directory: RecipientDirectory
+    may_modify: bool
+
+
+def _header_of(deposit: TypedDeposit | FileDeposit) -> InvoiceInput | None:
+    if isinstance(deposit, TypedDeposit):
+        return deposit.data
+    invoice = deposit.report.invoice
+    return data_to_invoice_input(invoice)[0] if invoice is not None else None
+
+
+def _read_facts(
+    user: User, supplier: Structure, deposits: Sequence[TypedDeposit | FileDeposit]
+) -> _Facts:
+    """Everything the checks read from the database, for the whole batch: a few queries."""
+    headers = [h for h in map(_header_of, deposits) if h is not None]
+    pairs = [(h.recipient_siret.replace(" ", ""), h.service_code.strip()) for h in headers]
+    numbers = {h.number for h in headers if h.number}
+    taken = (
+        set(
+            Invoice.objects.filter(supplier=supplier, number__in=numbers)
+            .exclude(status=Status.BROUILLON)
+            .values_list("number", "issue_year")
+        )
+        if numbers
+        else set()
+    )
+    return _Facts(
+        deposit=checks.DepositFacts(refusal=deposit_refusal_reason(user, supplier), taken=taken),
+        directory=RecipientDirectory.read(pairs),
+        may_modify=may_modify_for(user, supplier),
+    )
+
+
+def _judge_typed(
+    user: User, supplier: Structure, deposit: TypedDeposit, facts: _Facts
+) -> tuple[Deposited, _Accepted | None]:
+    """``invoice_submit``'s verdict: the draft's shape (``build_draft``), then the deposit's
+    checks (``checks.deposit_errors``) and the CII it deposits."""
+    try:
+        invoice, built = build_draft(
+            user=user, supplier=supplier, data=deposit.data, lines=deposit.lines, invoice=None,
+            deposit_mode=deposit.deposit_mode, may_modify=facts.may_modify,
+            directory=facts.directory,
+        )  # fmt: skip
+    except InvoiceError as exc:
+        return Deposited(errors=exc.errors), None
+    errors = checks.deposit_errors(
+        invoice, user=user, lines=built if invoice.is_typed else [], facts=facts.deposit
+    )
+    if errors:
+        return Deposited(errors=errors), None
+    if not invoice.is_typed:
+        raise ValueError("A typed deposit has a typed deposit mode (SAISIE_*).")
+    _mark_deposited(invoice)
+    try:
+        document: NewFile | bytes = certified_cii(invoice, built)
+    except InvoiceError as exc:
+        return Deposited(errors=exc.errors), None
+    return Deposited(invoice=invoice), _Accepted(invoice, built, document)
+
+
+def _judge_file(
+    user: User, supplier: Structure, deposit: FileDeposit, facts: _Facts
+) -> tuple[Deposited, _Accepted | None]:
+    """``invoice_deposit_structured_file``'s verdict on a file already validated: the portal's
+    rules (``judge_report``), the file kept as the main document, the draft it makes."""
+    preview = judge_report(
+        user=user, supplier=supplier, report=deposit.report, deposit_mode=deposit.deposit_mode,
+        facts=facts.deposit, directory=facts.directory,
+    )  # fmt: skip
+    if not preview.accepted or preview.invoice_input is None:
+        return Deposited(errors=StructuredFileRefused(preview).errors, preview=preview), None
+    try:
+        document = main_file(deposit.content, deposit.filename, parsed=True)
+        invoice, _built = build_draft(
+            user=user, supplier=supplier, data=preview.invoice_input, lines=(), invoice=None,
+            deposit_mode=deposit.deposit_mode, may_modify=facts.may_modify,
+            directory=facts.directory,
+        )  # fmt: skip
+        check_new_files(None, [document])
+    except InvoiceError as exc:
+        return Deposited(errors=exc.errors), None
+    # Its deposit checks are the preview's, on the same data and facts (judge_report).
+    _mark_deposited(invoice)
+    return Deposited(invoice=invoice), _Accepted(invoice, lines_to_keep(invoice, preview), document)
+
+
+def _mark_deposited(invoice: Invoice) -> None:
+    fire(invoice.deposit)
+    invoice.deposited_at = invoice.status_changed_at = timezone.now()
+    invoice.made_available_at = None
+
+
+def _judge_all(
+    user: User,
+    supplier: Structure,
+    deposits: Sequence[TypedDeposit | FileDeposit],
+    facts: _Facts,
+) -> tuple[list[Deposited], list[_Accepted]]:
+    outcomes, accepted = [], []
+    for deposit in deposits:
+        if isinstance(deposit, TypedDeposit):
+            outcome, kept = _judge_typed(user, supplier, deposit, facts)
+        else:
+            outcome, kept = _judge_file(user, supplier, deposit, facts)
+        outcomes.append(outcome)
+        if kept is not None:
+            invoice = kept.invoice
+            assert invoice.issue_date is not None  # a deposit check
+            facts.deposit.taken.add((invoice.number, invoice.issue_date.year))
+            accepted.append(kept)
+    return outcomes, accepted
+
+
+# --- writes ------------------------------------------------------------------------------------
+def _history(accepted: list[_Accepted], user: User) -> list[StatusChange]:
+    """Each invoice's two rows (created as a draft, deposited), chained as ``history_append``
+    chains them; returns the deposit rows, saved."""
+    rows = []
+    for kept in accepted:
+        invoice = kept.invoice
+        created = StatusChange(
+            invoice=invoice, from_status="", to_status=Status.BROUILLON,
+            at=invoice.status_changed_at, actor=user, previous_hash="",
+        )  # fmt: skip
+        created.row_hash = integrity.change_digest(created, "")
+        deposited = StatusChange(
+            invoice=invoice, from_status=Status.BROUILLON, to_status=invoice.status,
+            at=invoice.status_changed_at, actor=user, previous_hash=created.row_hash,
+        )  # fmt: skip
+        deposited.row_hash = integrity.change_digest(deposited, created.row_hash)
+        rows += [created, deposited]
+    saved = StatusChange.objects.bulk_create(rows)
+    return saved[1::2]
+
+
+def _document_row(kept: _Accepted, user: User, stored: StoredFiles) -> Attachment:
+    """The deposited file's row, as ``attach`` makes it, its file written to the storage now;
+    its deposit row (``status_change``) is set once the history is saved."""
+    invoice, document = kept.invoice, kept.document
+    if isinstance(document, bytes):
+        name = f"facture-{safe_file_part(invoice.number)}.xml"
+        saved = files.store(attachment_path(None, name), document)  # type: ignore[arg-type]
+        stored.names.append(saved)
+        return Attachment(
+            invoice=invoice, kind=Attachment.Kind.GENERATED_XML, file=saved, original_name=name,
+            size=len(document), sha256=hashlib.sha256(document).hexdigest(),
+            content_type=XML_CONTENT_TYPE, is_signed=False, uploaded_by=user,
+        )  # fmt: skip
+    checked = document.checked
+    saved = files.store(attachment_path(None, checked.name), checked.upload)  # type: ignore[arg-type]
+    stored.names.append(saved)
+    return Attachment(
+        invoice=invoice, kind=document.kind, file=saved, original_name=checked.name,
+        size=checked.size, sha256=checked.sha256, content_type=checked.content_type,
+        is_signed=checked.is_signed, uploaded_by=user,
+    )  # fmt: skip
+
+
+def _write(accepted: list[_Accepted], user: User, stored: StoredFiles) -> None:
+    """The accepted invoices' rows, one INSERT per table; the follow-ups once committed."""
+    documents = [_document_row(kept, user, stored) for kept in accepted]
+    invoices = [kept.invoice for kept in accepted]
+    for invoice, document in zip(invoices, documents, strict=True):
+        # The deposit's digest: its one file, as ``deposit_manifest`` lists a first deposit's.
+        invoice.deposit_sha256 = files_digest([certified_file(document)])
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create([line for kept in accepted for line in kept.lines])
+    changes = _history(accepted, user)
+    for document, change in zip(documents, changes, strict=True):
+        document.status_change = change
+    Attachment.objects.bulk_create(documents)
+    from invoices import tasks
+
+    emails = notifications.queue_routed(changes)
+    if emails:
+        after_commit(tasks.notify_emails, emails)
+    xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
+    after_commit(tasks.render_deposits, xml_ids, [change.pk for change in changes])
+
+
+@transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)
+def deposit_batch(
+    *, user: User, supplier: Structure, deposits: Sequence[TypedDeposit | FileDeposit]
+) -> list[Deposited]:
+    """Deposit a batch of invoices for ``supplier``; one outcome per deposit, in order. Inside
+    the caller's transaction: a failure leaves nothing of the batch (its files removed)."""
+    if not deposits:
+        return []
+    for attempt in (1, 2):
+        facts = _read_facts(user, supplier, deposits)
+        outcomes, accepted = _judge_all(user, supplier, deposits, facts)
+        if not accepted:
+            return outcomes
+        try:
+            with files_removed_on_failure() as stored, transaction.atomic():
+                _write(accepted, user, stored)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue  # a number deposited meanwhile by another request: judged again
+        wake_routing()
+        return outcomes
+    raise AssertionError("unreachable")
