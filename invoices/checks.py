@@ -31,7 +31,7 @@ class _Collector:
         self.errors[field].append(message)
 
 
-def check_supplier(invoice: Invoice, user, out: _Collector) -> None:  # type: ignore[no-untyped-def]
+def check_supplier(invoice: Invoice, user, out: _Collector) -> None:
     reason = deposit_refusal_reason(user, invoice.supplier)
     if reason is not None:
         out.add("supplier", reason)
@@ -208,9 +208,7 @@ def check_payment(invoice: Invoice, out: _Collector) -> None:
         out.add("bic", _("Ce BIC n'est pas valide."))
 
 
-def deposit_errors(  # type: ignore[no-untyped-def]
-    invoice: Invoice, *, user, lines: list[InvoiceLine] | None = None
-) -> Errors:
+def deposit_errors(invoice: Invoice, *, user, lines: list[InvoiceLine] | None = None) -> Errors:
     """Everything that stops this draft from being deposited; empty when it may go.
 
     ``lines``: those of an invoice not saved (``invoices.services.preview``), instead of the
@@ -232,7 +230,7 @@ def deposit_errors(  # type: ignore[no-untyped-def]
     return dict(out.errors)
 
 
-def recycle_errors(invoice: Invoice, *, user) -> Errors:  # type: ignore[no-untyped-def]
+def recycle_errors(invoice: Invoice, *, user) -> Errors:
     """A sent-back invoice: only its recipient data changed, so only those are checked again."""
     today = timezone.localdate()
     out = _Collector()

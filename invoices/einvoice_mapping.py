@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from invoices.models import InvoiceLine as InvoiceLineRow
 
 # --- portal → file ---------------------------------------------------------------------------
-_REGIME_NOTES = {
+_REGIME_NOTES: dict[str, str] = {
     VatRegime.DEBITS: "Option pour le paiement de la taxe d'après les débits.",
     VatRegime.ENCAISSEMENTS: "TVA acquittée sur les encaissements.",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -23,11 +23,12 @@ from invoices.models import (
     VatRegime,
 )
 from invoices.services import InvoiceError, InvoiceInput, LineInput
-from invoices.totals import VAT_RATES
+from invoices.totals import MONEY, VAT_RATES
 from invoices.workflow import Status
 from structures.models import Structure
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class AmountField(forms.DecimalField):
@@ -35,7 +36,8 @@ class AmountField(forms.DecimalField):
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
-    def to_python(self, value: Any) -> Decimal | None:
+    # The stubs give DecimalField the to_python of IntegerField, its parent class in Django.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             value = value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
             value = value.replace(",", ".")
@@ -131,8 +133,10 @@ class HeaderForm(RecipientFields):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelChoiceField.
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
         for name in self.REQUIRED_TO_SEND:
+            # A mark the templates read (a star: needed to send), not a Django attribute.
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
@@ -140,6 +144,7 @@ class HeaderForm(RecipientFields):
         again when the SIRET changes)."""
         if recipient is None:
             return
+        # Same mark as above, set from the recipient's rules.
         self.fields["service_code"].required_to_send = recipient.service_code_required  # type: ignore[attr-defined]
         self.fields["engagement_number"].required_to_send = recipient.engagement_required  # type: ignore[attr-defined]
 
@@ -189,13 +194,14 @@ class LineForm(forms.Form):
 LineFormSet = forms.formset_factory(LineForm, extra=1, can_delete=True, max_num=200)
 
 
-def kept_line_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+def _deleted(formset: forms.BaseFormSet[LineForm], form: LineForm) -> bool:
+    # Django's own test of the DELETE box: a private helper of BaseFormSet, not in the stubs.
+    return bool(formset.can_delete and formset._should_delete_form(form))  # type: ignore[attr-defined]
+
+
+def kept_line_forms(formset: forms.BaseFormSet[LineForm]) -> list[LineForm]:
     """The line forms that make the invoice, in order: filled and not deleted."""
-    return [
-        form
-        for form in formset.forms
-        if form.has_changed() and not (formset.can_delete and formset._should_delete_form(form))
-    ]
+    return [form for form in formset.forms if form.has_changed() and not _deleted(formset, form)]
 
 
 class InvoiceEntryForm(HeaderForm):
@@ -290,6 +296,7 @@ class ProcessForm(forms.Form):
 
     def __init__(self, *args: Any, targets: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: these are a ChoiceField and a ModelChoiceField.
         self.fields["target"].choices = [(t, Status(t).label) for t in targets]  # type: ignore[attr-defined]
         self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
 
@@ -328,8 +335,11 @@ class InvoiceFilterForm(forms.Form):
     amount_max = AmountField(label=_("Montant TTC maximum"), required=False, **MONEY)
     sort = forms.ChoiceField(label=_("Trier par"), required=False, choices=list(SENT_SORTS.items()))
 
-    def __init__(self, *args: Any, statuses: Sequence[str], party_label: str = "", **kwargs: Any):  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, statuses: Sequence[str], party_label: StrOrPromise = "", **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ChoiceField.
         self.fields["status"].choices = [("", _("Tous"))] + [  # type: ignore[attr-defined]
             (s, Status(s).label) for s in statuses
         ]

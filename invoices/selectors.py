@@ -7,9 +7,10 @@ Anything else is "not found" for them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
@@ -268,7 +269,9 @@ def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> Q
     )
 
 
-def renderings_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+def renderings_missing(
+    *, older_than: timedelta, now: datetime | None = None
+) -> QuerySet[Attachment, tuple[int, int]]:
     """(id, invoice id) of the certified CII files (typed invoices) still without their
     Factur-X PDF, of invoices the sweep has not enqueued again within ``older_than``."""
     limit = (now or timezone.now()) - older_than
@@ -284,7 +287,9 @@ def renderings_missing(*, older_than: timedelta, now: datetime | None = None) ->
     )
 
 
-def certificates_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+def certificates_missing(
+    *, older_than: timedelta, now: datetime | None = None
+) -> QuerySet[StatusChange, tuple[int, int]]:
     """(deposit's status change id, invoice id) of the deposits still without their certificate,
     of invoices the sweep has not enqueued again within ``older_than``."""
     limit = (now or timezone.now()) - older_than
@@ -316,7 +321,7 @@ def due_for_payment(*, older_than: timedelta, now: datetime | None = None) -> Qu
     )
 
 
-def agents_to_notify(invoice: Invoice) -> QuerySet:
+def agents_to_notify(invoice: Invoice) -> QuerySet[User]:
     """The users who receive this invoice: agents of its service, or of its recipient."""
     from accounts.models import User
 
@@ -324,11 +329,11 @@ def agents_to_notify(invoice: Invoice) -> QuerySet:
     if invoice.service_id is not None:
         members = members.filter(services=invoice.service_id)
     else:
-        members = members.filter(structure_id=invoice.recipient_id)
+        members = members.filter(structure=invoice.recipient)
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
-def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
+def supplier_users_to_notify(invoice: Invoice) -> QuerySet[User]:
     from accounts.models import User
 
     return User.objects.filter(
@@ -338,7 +343,7 @@ def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
     ).distinct()
 
 
-def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
+def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     """The active users of each structure, in one query (the routing batch's e-mails)."""
     members = (
         Membership.objects.filter(
@@ -349,13 +354,13 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
         .select_related("user")
         .order_by("structure_id", "user_id")
     )
-    users: dict[int, dict[int, object]] = {}
+    users: dict[int, dict[int, User]] = {}
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user
     return {structure_id: list(found.values()) for structure_id, found in users.items()}
 
 
-def agents_by_service(service_ids: set[int]) -> dict[int, list]:
+def agents_by_service(service_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each service, in one query (see ``agents_to_notify``)."""
     links = (
         Membership.services.through.objects.filter(
@@ -366,7 +371,7 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list]:
         .select_related("membership__user")
         .order_by("service_id", "membership__user_id")
     )
-    users: dict[int, dict[int, object]] = {}
+    users: dict[int, dict[int, User]] = {}
     for link in links:
         users.setdefault(link.service_id, {})[link.membership.user_id] = link.membership.user
     return {service_id: list(found.values()) for service_id, found in users.items()}
@@ -405,7 +410,7 @@ FILTER_LOOKUPS = {
 }
 
 
-def narrows(filters: dict) -> bool:
+def narrows(filters: Mapping[str, Any]) -> bool:
     """Whether ``filter_invoices`` would leave some invoices out (the order aside): if not,
     the list holds as many invoices as the status counts add up to."""
     return bool(filters.get("party")) or any(
@@ -414,7 +419,7 @@ def narrows(filters: dict) -> bool:
 
 
 def filter_invoices(
-    invoices: QuerySet[Invoice], filters: dict, *, party: str = "recipient"
+    invoices: QuerySet[Invoice], filters: Mapping[str, Any], *, party: str = "recipient"
 ) -> QuerySet[Invoice]:
     """Apply the list filters (all optional); ``party`` names the other side of the invoice."""
     for name, lookup in FILTER_LOOKUPS.items():

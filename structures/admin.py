@@ -29,7 +29,7 @@ class EstimatedCountPaginator(Paginator):
     instead of counting them all on every page."""
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         queryset = self.object_list
         if (
             connection.vendor == "postgresql"
@@ -91,11 +91,11 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["requested_at", "decided_at"]
     autocomplete_fields = ["user"]
 
-    def get_formset(self, request: HttpRequest, obj: Structure | None = None, **kwargs):  # type: ignore[no-untyped-def, override]
+    def get_formset(self, request: HttpRequest, obj: Structure | None = None, **kwargs):
         self._parent = obj
         return super().get_formset(request, obj, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "services":
             parent = getattr(self, "_parent", None)
             kwargs["queryset"] = (
@@ -138,7 +138,7 @@ class ServiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["structure"]
     list_select_related = ["structure"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "structure":
             kwargs["queryset"] = Structure.objects.filter(is_public=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -55,8 +57,9 @@ class DecisionForm(forms.Form):
     )
     decision = forms.ChoiceField(choices=[(APPROVE, _("Accepter")), (REFUSE, _("Refuser"))])
 
-    def __init__(self, *args: object, pending: QuerySet[Membership], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, pending: QuerySet[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelMultipleChoiceField.
         self.fields["requests"].queryset = pending  # type: ignore[attr-defined]
 
 

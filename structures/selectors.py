@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
@@ -21,6 +23,11 @@ from structures.models import (
     Structure,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from accounts.models import User
+
 
 def state_structure() -> Structure:
     return Structure.objects.get(
@@ -28,26 +35,26 @@ def state_structure() -> Structure:
     )
 
 
-def approved_memberships(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def]
+def approved_memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user, status=Membership.Status.APPROVED)
 
 
-def structures_of(user) -> QuerySet[Structure]:  # type: ignore[no-untyped-def]
+def structures_of(user: User) -> QuerySet[Structure]:
     """The structures the user is an approved member of."""
     return Structure.objects.filter(
         memberships__user=user, memberships__status=Membership.Status.APPROVED
     )
 
 
-def supplier_structures_of(user) -> QuerySet[Structure]:  # type: ignore[no-untyped-def]
+def supplier_structures_of(user: User) -> QuerySet[Structure]:
     return structures_of(user).filter(is_public=False)
 
 
-def is_approved_member(*, user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def is_approved_member(*, user: User, structure: Structure) -> bool:
     return approved_memberships(user).filter(structure=structure).exists()
 
 
-def agent_services(user) -> QuerySet[Service]:  # type: ignore[no-untyped-def]
+def agent_services(user: User) -> QuerySet[Service]:
     """The services whose received invoices the user handles, as an agent of a public structure."""
     return Service.objects.filter(
         agents__user=user,
@@ -72,7 +79,14 @@ def mandate_signed(structure: Structure) -> bool:
 
 
 # --- Pages of the structures app ------------------------------------------------------------
-def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def]
+class MembershipFigures(TypedDict):
+    """What ``memberships_of`` adds to each membership."""
+
+    pending_count: int
+    mandate_is_signed: bool
+
+
+def memberships_of(user: User) -> QuerySet[WithAnnotations[Membership, MembershipFigures]]:
     """Every attachment of the user, whatever its status ("Mes structures"), in one query:
     each row carries the structure, whether the mandate in force is signed, and how many
     requests wait for a decision."""
@@ -113,7 +127,7 @@ class NextStep:
     structure: Structure | None = None
 
 
-def next_step(user) -> NextStep | None:  # type: ignore[no-untyped-def]
+def next_step(user: User) -> NextStep | None:
     """The user's next step towards a deposit; None when there is none (they may deposit, or
     they are an agent of a public structure)."""
     memberships = list(memberships_of(user))
@@ -130,21 +144,21 @@ def next_step(user) -> NextStep | None:  # type: ignore[no-untyped-def]
     )
 
 
-def is_public_member(user) -> bool:  # type: ignore[no-untyped-def]
+def is_public_member(user: User) -> bool:
     """Whether the user belongs to a public structure (and so receives invoices)."""
     return structures_of(user).filter(is_public=True).exists()
 
 
-def structure_for_member(user, pk: int) -> Structure | None:  # type: ignore[no-untyped-def]
+def structure_for_member(user: User, pk: int) -> Structure | None:
     """The structure if the user is an approved member of it; None otherwise (a 404)."""
     return structures_of(user).filter(pk=pk).first()
 
 
-def membership_in(user, structure: Structure) -> Membership | None:  # type: ignore[no-untyped-def]
+def membership_in(user: User, structure: Structure) -> Membership | None:
     return approved_memberships(user).filter(structure=structure).first()
 
 
-def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def is_principal(user: User, structure: Structure) -> bool:
     return (
         approved_memberships(user)
         .filter(structure=structure, role=Membership.Role.PRINCIPAL)
@@ -289,7 +303,7 @@ def establishment_to_create(siret: str) -> SireneEstablishment:
 
 
 # --- The deposit gate (called by the invoices app and the API) ------------------------------
-def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: ignore[no-untyped-def]
+def deposit_refusal_reason(user: User, structure: Structure) -> str | None:
     """Why the user may not deposit invoices for the structure, in words for the user; None
     when they may."""
     membership = membership_in(user, structure)
@@ -310,16 +324,16 @@ def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: i
     return None
 
 
-def can_deposit_for(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def can_deposit_for(user: User, structure: Structure) -> bool:
     return deposit_refusal_reason(user, structure) is None
 
 
-def user_membership(user, structure: Structure) -> Membership | None:  # type: ignore[no-untyped-def]
+def user_membership(user: User, structure: Structure) -> Membership | None:
     """The user's attachment to the structure, whatever its status."""
     return Membership.objects.filter(user=user, structure=structure).first()
 
 
-def membership_statuses(user, structures: list[Structure]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+def membership_statuses(user: User, structures: list[Structure]) -> dict[int, str]:
     """{structure id: the user's membership status} for search results, in one query."""
     return dict(
         Membership.objects.filter(user=user, structure__in=structures).values_list(
@@ -342,7 +356,9 @@ def creatable_establishment(query: str) -> SireneEstablishment | None:
 
 
 # --- The API's directory (structures/ endpoints) --------------------------------------------
-def directory_structures(*, siret_prefix: str = "", name: str = "", is_public: bool | None = None):  # type: ignore[no-untyped-def]
+def directory_structures(
+    *, siret_prefix: str = "", name: str = "", is_public: bool | None = None
+) -> QuerySet[Structure]:
     """Active structures, filtered by a SIRET prefix, a part of the name, public or not."""
     structures = Structure.objects.filter(is_active=True)
     if siret_prefix:
@@ -363,7 +379,7 @@ def directory_structure(siret: str) -> Structure | None:
     ).first()
 
 
-def services_open_today(structure: Structure, today) -> QuerySet[Service]:  # type: ignore[no-untyped-def]
+def services_open_today(structure: Structure, today: date) -> QuerySet[Service]:
     """The services an invoice may be addressed to today: active and within their dates."""
     return (
         structure.services.filter(is_active=True)

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from chorus import clients
 from structures import selectors, services
 from structures.errors import StructureAlreadyExists, StructureError
@@ -20,7 +21,7 @@ from structures.forms import DecisionForm, MemberForm, SiretForm, StructureSearc
 from structures.models import Membership, Structure
 
 
-def _member_structure(request: HttpRequest, pk: int) -> Structure:
+def _member_structure(request: AuthenticatedHttpRequest, pk: int) -> Structure:
     structure = selectors.structure_for_member(request.user, pk)
     if structure is None:
         raise Http404
@@ -29,7 +30,7 @@ def _member_structure(request: HttpRequest, pk: int) -> Structure:
 
 @require_GET
 @login_required
-def structure_list(request: HttpRequest) -> HttpResponse:
+def structure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "structures/list.html",
@@ -39,7 +40,7 @@ def structure_list(request: HttpRequest) -> HttpResponse:
 
 # --- Creating a structure from its SIRET -------------------------------------------------
 @login_required
-def structure_create(request: HttpRequest) -> HttpResponse:
+def structure_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Two steps: the SIRET is checked against the directory and its data shown; the user
     confirms and becomes principal manager of the new structure."""
     if request.method != "POST":
@@ -70,7 +71,7 @@ def structure_create(request: HttpRequest) -> HttpResponse:
 # --- Joining a structure ------------------------------------------------------------------
 @require_GET
 @login_required
-def structure_search(request: HttpRequest) -> HttpResponse:
+def structure_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StructureSearchForm(request.GET if "q" in request.GET else None)
     context: dict[str, object] = {"form": form}
     if form.is_valid():
@@ -85,7 +86,7 @@ def structure_search(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
+def structure_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = get_object_or_404(Structure, pk=pk, is_active=True)
     try:
         membership = services.attachment_request(user=request.user, structure=structure)
@@ -113,7 +114,7 @@ def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A structure's page and its principal manager's actions -------------------------------
 @require_GET
 @login_required
-def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def structure_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     membership = selectors.membership_in(request.user, structure)
     is_principal = membership is not None and membership.is_principal
@@ -137,13 +138,13 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def requests_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     form = DecisionForm(request.POST, pending=selectors.pending_requests(structure))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("structures:detail", pk=structure.pk)
     ids = [m.pk for m in form.cleaned_data["requests"]]
     approve = form.cleaned_data["decision"] == DecisionForm.APPROVE
@@ -160,10 +161,10 @@ def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("structures:detail", pk=structure.pk)
 
 
-MemberAction = Callable[[HttpRequest, Structure, MemberForm], str]
+MemberAction = Callable[[AuthenticatedHttpRequest, Structure, MemberForm], str]
 
 
-def _member_action(request: HttpRequest, pk: int, act: MemberAction) -> HttpResponse:
+def _member_action(request: AuthenticatedHttpRequest, pk: int, act: MemberAction) -> HttpResponse:
     """Runs one action on a member; the service says no with a message, never a 500."""
     structure = _member_structure(request, pk)
     form = MemberForm(request.POST)
@@ -178,7 +179,7 @@ def _member_action(request: HttpRequest, pk: int, act: MemberAction) -> HttpResp
     return redirect("structures:detail", pk=structure.pk)
 
 
-def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _detach(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     detached = services.membership_detach(
         structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
     )
@@ -187,14 +188,14 @@ def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str
     return _("%(user)s est détaché de la structure.") % {"user": detached.user}
 
 
-def _transfer(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _transfer(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     target = services.principal_transfer(
         structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
     )
     return _("%(user)s est désormais le gestionnaire principal.") % {"user": target.user}
 
 
-def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _rights(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     changed = services.membership_set_rights(
         structure=structure,
         by=request.user,
@@ -206,25 +207,25 @@ def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str
 
 @require_POST
 @login_required
-def member_detach(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _detach)
 
 
 @require_POST
 @login_required
-def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def principal_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _transfer)
 
 
 @require_POST
 @login_required
-def member_rights(request: HttpRequest, pk: int) -> HttpResponse:
+def member_rights(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _rights)
 
 
 # --- The billing mandate ------------------------------------------------------------------
 @login_required
-def mandate(request: HttpRequest, pk: int) -> HttpResponse:
+def mandate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     accept_error = ""
     if request.method == "POST":
@@ -267,7 +268,7 @@ def _int_or_zero(value: str | None) -> int:
 
 @login_required
 @require_POST
-def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def mandate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     if request.POST.get("confirm") != "on":
         messages.error(request, _("Cochez la case pour confirmer la révocation du mandat."))

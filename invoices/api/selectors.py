@@ -44,7 +44,7 @@ def invoices_visible_to(user: User, direction: str | None = None) -> QuerySet[In
 
 
 def _filter_dates(invoices: QuerySet[Invoice], filters: Mapping[str, Any]) -> QuerySet[Invoice]:
-    bounds: dict[str, date | Decimal] = {
+    bounds: dict[str, date | Decimal | None] = {
         "issue_date__gte": filters.get("issued_from"),
         "issue_date__lte": filters.get("issued_to"),
         "deposited_at__date__gte": filters.get("deposited_from"),
@@ -74,7 +74,7 @@ def invoice_list(user: User, filters: Mapping[str, Any]) -> QuerySet[Invoice]:
     return invoices.select_related("supplier", "recipient").order_by(ordering, tie)
 
 
-def _detail_prefetches() -> list[Prefetch]:
+def _detail_prefetches() -> list[Prefetch[Any]]:
     return [
         Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
         Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),

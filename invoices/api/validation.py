@@ -68,7 +68,8 @@ class ValidationFindingSerializer(serializers.Serializer):
     location = _text("Where in the XML, as a readable XPath.")
     message = serializers.CharField(help_text="The rule's own text.")
     explanation = _text("What to change, in plain French (for the rules hit most).")
-    source = serializers.ChoiceField(
+    # Named like a serializer field's own ``source``: the finding's check.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[SOURCE_PROFILE, SOURCE_XSD, SOURCE_SCHEMATRON, SOURCE_FRENCH_RULES],
         help_text="Which check found it; fr-ctc (French reform rules) gives warnings only.",
     )
@@ -95,7 +96,8 @@ class ValidationReportSerializer(serializers.Serializer):
     buyer = ValidationPartySerializer(allow_null=True, help_text="The buyer (BG-7).")
     service_code = _text("BT-10, the buyer reference: the recipient's service code (SE).")
     engagement_number = _text("BT-13, the purchase order: the engagement number (EJ).")
-    errors = ValidationFindingSerializer(
+    # The report's member named like the serializer's own ``errors`` property.
+    errors = ValidationFindingSerializer(  # type: ignore[assignment]
         many=True, help_text="Fatal findings (the file is refused), each with what to change."
     )
     warnings = ValidationFindingSerializer(

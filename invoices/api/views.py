@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.idempotency import idempotent
@@ -101,7 +102,7 @@ class InvoicesApi(ApiView):
         responses=InvoiceSerializer(many=True),
         summary="List invoices",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         invoices = api_selectors.invoice_list(request.user, filters.validated_data)
@@ -122,7 +123,7 @@ class InvoicesApi(ApiView):
         ),
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -148,7 +149,7 @@ class InvoiceDetailApi(ApiView):
         responses=InvoiceDetailSerializer,
         summary="One invoice",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = api_selectors.invoice_detail(request.user, pk)
         return Response(InvoiceDetailSerializer(invoice).data)
 
@@ -165,7 +166,7 @@ class InvoiceHistoryApi(ApiView):
         responses=HistorySerializer(many=True),
         summary="History of an invoice",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = api_selectors.invoice_detail(request.user, pk)
         history = selectors.history_of(invoice)
         paginator = self.pagination_class()
@@ -192,7 +193,7 @@ class DownloadApi(ApiView):
         response["X-Content-SHA256"] = attachment.sha256
         return response
 
-    def invoice(self, request: Request, pk: int) -> Invoice:
+    def invoice(self, request: AuthenticatedRequest, pk: int) -> Invoice:
         return api_selectors.invoice_detail(request.user, pk)
 
 
@@ -213,10 +214,10 @@ class InvoicePdfApi(DownloadApi):
         "application/pdf",
         parameters=[INVOICE_ID],
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> FileResponse:
         invoice = self.invoice(request, pk)
         certified = selectors.certified_xml_of(invoice)
-        if selectors.rendering_pending(invoice, certified):
+        if certified is not None and selectors.rendering_pending(invoice, certified):
             # The worker has not made the Factur-X PDF yet: make it now (the service is
             # idempotent and keeps one file) rather than answer 404 to an integrator.
             services.invoice_render_facturx(certified_xml_id=certified.pk)
@@ -230,7 +231,7 @@ class InvoiceCertificateApi(DownloadApi):
         "application/pdf",
         parameters=[INVOICE_ID],
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> FileResponse:
         return self.file_response(services.invoice_certificate(self.invoice(request, pk)))
 
 
@@ -244,7 +245,7 @@ class InvoiceAttachmentApi(DownloadApi):
             OpenApiParameter("n", int, OpenApiParameter.PATH, description="1 for the first."),
         ],
     )
-    def get(self, request: Request, pk: int, n: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int, n: int) -> FileResponse:
         invoice = self.invoice(request, pk)
         return self.file_response(api_selectors.invoice_attachment(invoice, n))
 
@@ -254,7 +255,8 @@ class RejectionReasonsApi(ApiView):
     pagination_class = PageNumberPagination
 
     class OutputSerializer(serializers.ModelSerializer):
-        label = serializers.CharField()
+        # The reason's label, named like a serializer field's own ``label``.
+        label = serializers.CharField()  # type: ignore[assignment]
 
         class Meta:
             model = RejectionReason
@@ -275,7 +277,7 @@ class RejectionReasonsApi(ApiView):
         responses=OutputSerializer(many=True),
         summary="The reason catalogue",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(api_selectors.reason_catalogue(), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -303,7 +305,7 @@ class EngagementsApi(ApiView):
         responses=OutputSerializer(many=True),
         summary="Open legal commitments (EJ) for your structures",
     )
-    def get(self, request: Request, siret: str) -> Response:
+    def get(self, request: AuthenticatedRequest, siret: str) -> Response:
         recipient = structure_or_404(siret)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

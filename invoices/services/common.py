@@ -182,7 +182,10 @@ def after_commit(task: Task[..., object], *args: object, countdown: float = 0) -
 
     def send() -> None:
         try:
-            task.apply_async(args, countdown=countdown or None)
+            if countdown:
+                task.apply_async(args, countdown=countdown)
+            else:  # no ETA at all, rather than one of now
+                task.apply_async(args)
         except Exception:
             logger.exception("could not enqueue %s%s", task.name, args)
 
@@ -213,7 +216,10 @@ def wake_routing(*, countdown: float | None = None) -> None:
                 ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL
             ):
                 return
-            tasks.route_batch.apply_async(countdown=delay or None)
+            if delay:
+                tasks.route_batch.apply_async(countdown=delay)
+            else:
+                tasks.route_batch.apply_async()
         except Exception:
             logger.exception("could not wake the routing workers (the sweep will)")
             if coalesced:
@@ -268,7 +274,7 @@ def attach(
     """Store a file of the invoice; ``content_type`` is for bytes the portal made itself."""
     if isinstance(content, bytes):
         size, sha256, is_signed = len(content), hashlib.sha256(content).hexdigest(), False
-        saved = files.store(attachment_path(None, name), content)  # type: ignore[arg-type]
+        saved = files.store(attachment_path(None, name), content)
     else:
         size, sha256, content_type, is_signed = (
             content.size,
@@ -276,7 +282,7 @@ def attach(
             content.content_type,
             content.is_signed,
         )
-        saved = files.store(attachment_path(None, name), content.upload)  # type: ignore[arg-type]
+        saved = files.store(attachment_path(None, name), content.upload)
     stored.names.append(saved)
     return Attachment.objects.create(
         invoice=invoice,

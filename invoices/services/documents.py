@@ -186,7 +186,8 @@ def _rendering_of(xml: Attachment) -> Attachment | None:
 
 def read_certified_cii(xml: Attachment) -> bytes:
     with xml.file.open("rb") as handle:
-        return handle.read()
+        content: bytes = handle.read()
+    return content
 
 
 def ubl_of(xml: Attachment) -> bytes:

@@ -263,7 +263,9 @@ def _seller_problem(supplier: Structure, data: InvoiceData) -> str | None:
     return None
 
 
-def _file_errors(supplier: Structure, data: InvoiceData, report: ValidationReport) -> dict:
+def _file_errors(
+    supplier: Structure, data: InvoiceData, report: ValidationReport
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = defaultdict(list)
     seller = _seller_problem(supplier, data)
     if seller:

@@ -194,9 +194,11 @@ def _history_rows(steps: list[_Step], now: datetime) -> list[StatusChange]:
             actor_system=SYSTEM_ROUTING,
             reason=reasons.get(step.reason_code),
             comment=step.comment,
+            # last_hash is annotated on the claimed rows (_claim's Subquery), not a column.
             previous_hash=invoice.last_hash or "",  # type: ignore[attr-defined]
         )
         row.row_hash = integrity.change_digest(row, row.previous_hash)
+        # The next step of the same invoice chains to this row.
         invoice.last_hash = row.row_hash  # type: ignore[attr-defined]
         rows.append(row)
     # Ids follow insertion: every first step is inserted before any decision.

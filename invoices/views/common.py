@@ -15,7 +15,7 @@ class CountedPaginator(Paginator):
     """A paginator told its total when the page already knows it (an unfiltered list: the sum
     of its status counts), which saves a second count of the same invoices."""
 
-    def __init__(self, object_list, per_page: int, *, count: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, object_list, per_page: int, *, count: int | None = None) -> None:
         super().__init__(object_list, per_page)
         if count is not None:
             self.count = count  # instead of Paginator.count's query (a cached_property)

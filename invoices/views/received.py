@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.deadlines import payment_deadline
 from invoices.forms import InvoiceFilterForm, ProcessForm, show_errors
@@ -33,7 +34,7 @@ RECEIVED_STATUSES = [
 
 
 @login_required
-def received_list(request: HttpRequest) -> HttpResponse:
+def received_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = selectors.agent_scope(request.user)
     base = selectors.received_invoices_for(request.user, scope)
     form = InvoiceFilterForm(
@@ -68,7 +69,7 @@ def _process_form(invoice: Invoice, data: dict | None = None) -> ProcessForm | N
 
 
 @login_required
-def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def received_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.received_invoice_for(request.user, pk)
     form = _process_form(invoice, request.POST if request.method == "POST" else None)
     problems: list[str] = []

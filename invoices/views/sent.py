@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
@@ -26,7 +27,7 @@ from invoices.workflow import Status
 PAGE_SIZE = 25
 
 
-def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
+def _filters(request: AuthenticatedHttpRequest) -> tuple[InvoiceFilterForm, dict]:
     form = InvoiceFilterForm(
         request.GET or None,
         statuses=Status.values,
@@ -36,7 +37,7 @@ def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
 
 
 @login_required
-def sent_list(request: HttpRequest) -> HttpResponse:
+def sent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     base = selectors.sent_invoices_for(request.user)
     invoices = selectors.filter_invoices(base, filters, party="recipient")
@@ -92,14 +93,14 @@ def _cell(value: str) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _csv_rows(invoices) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def _csv_rows(invoices) -> Iterator[list[str]]:
     yield [str(title) for title, _value in CSV_COLUMNS]
     for invoice in invoices.iterator(chunk_size=500):
         yield [_cell(value(invoice)) for _title, value in CSV_COLUMNS]
 
 
 @login_required
-def sent_export(request: HttpRequest) -> StreamingHttpResponse:
+def sent_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV (``;``, UTF-8 with a BOM so that spreadsheets read accents);
     status codes stay the stable Chorus Pro codes."""
     _form, filters = _filters(request)
@@ -120,12 +121,12 @@ def _with_bom(lines: Iterator[str]) -> Iterator[str]:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.sent_invoice_for(request.user, pk)
     return render(request, "invoices/sent_detail.html", _detail_context(request, invoice))
 
 
-def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, invoice: Invoice) -> dict:
     return {
         "invoice": invoice,
         "history": selectors.history_of(invoice),
@@ -140,14 +141,16 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
     }
 
 
-def _answer_failed(request: HttpRequest, error: InvoiceStateError, pk: int) -> HttpResponse:
+def _answer_failed(
+    request: AuthenticatedHttpRequest, error: InvoiceStateError, pk: int
+) -> HttpResponse:
     messages.error(request, " ".join(error.messages))
     return redirect("invoices:detail", pk=pk)
 
 
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.sent_invoice_for(request.user, pk)
     try:
         services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
@@ -162,7 +165,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def recycle(request: HttpRequest, pk: int) -> HttpResponse:
+def recycle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Correct the recipient data (only SIRET, service code and EJ) and send again."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if invoice.status != Status.A_RECYCLER:
@@ -196,7 +199,7 @@ def recycle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Answer a suspension: documents and/or a comment."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if invoice.status != Status.SUSPENDUE:

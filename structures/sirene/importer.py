@@ -239,6 +239,7 @@ def _import_rows(
             else:
                 summary.rejected += 1
                 if on_rejection is not None:
+                    # A rejected item is a Rejection here (records went to the batch above).
                     on_rejection(name, item)  # type: ignore[arg-type]
         if batch:
             summary.imported += len(batch)

@@ -137,7 +137,7 @@ def write(path: str | Path, count: int, *, broken_every: int = 0) -> Path:
     """Writes the header and ``count`` rows; gzip-compressed when the name ends in ``.gz``."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wt", encoding="utf-8", newline="") as stream:  # type: ignore[operator]
+    with opener(path, "wt", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(HEADER)
         writer.writerows(rows(count, broken_every=broken_every))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from chorus.env import support_settings
 from support import catalogue
 from support.help import EXTRA, JOURNEY, PAGES
 
@@ -23,7 +24,7 @@ def help_page(request: HttpRequest, page: str) -> HttpResponse:
     context = _context(
         current=help_page,
         state_siret=settings.CHORUS["STATE_SIRET"],
-        support_phone=settings.SUPPORT["PHONE"],
+        support_phone=support_settings()["PHONE"],
         categories=catalogue.CATEGORIES,
         retention_years=settings.RETENTION_YEARS,
         api_token_max_days=settings.API_TOKEN_MAX_DAYS,
