@@ -30,6 +30,7 @@ class SupportSettings(TypedDict):
     PROXY_COUNT: int
     TEAM_EMAILS: list[str]
     PHONE: str
+    DEMATERIALISATION_EMAIL: str
     ATTACHMENT_MAX_BYTES: int
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "support",
     "dashboards",
     "flux",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -457,6 +459,9 @@ SUPPORT: SupportSettings = {
     # Who hears of tickets sent to the portal's support; empty: every active staff user.
     "TEAM_EMAILS": env_list("SUPPORT_TEAM_EMAILS", []),
     "PHONE": env_str("SUPPORT_PHONE", ""),
+    # The ministry's dematerialisation team, for general questions on e-invoicing (not on the
+    # portal): shown on the "Qui contacter ?" help page when set (chorus-demat@interieur.gouv.fr).
+    "DEMATERIALISATION_EMAIL": env_str("SUPPORT_DEMATERIALISATION_EMAIL", ""),
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
 }
 
@@ -554,4 +559,19 @@ DASHBOARDS_SUMMARIES = env_bool("DASHBOARDS_SUMMARIES", True)
 CELERY_BEAT_SCHEDULE["dashboards-fold-summaries"] = {
     "task": "dashboards.fold_summaries",
     "schedule": float(DASHBOARDS_FOLD_INTERVAL),
+}
+
+# --- Digests --------------------------------------------------------------------------------
+# Members who chose a daily or weekly digest instead of one e-mail per event get it at this
+# local hour (the day before; the week before, on Mondays). digests/services.py.
+DIGESTS_HOUR = env_int("DIGESTS_HOUR", 6, minimum=0)
+if DIGESTS_HOUR > 23:
+    raise ImproperlyConfigured("DIGESTS_HOUR is an hour of the day, from 0 to 23.")
+CELERY_BEAT_SCHEDULE["digests-daily"] = {
+    "task": "digests.send_daily",
+    "schedule": crontab(minute=0, hour=DIGESTS_HOUR),
+}
+CELERY_BEAT_SCHEDULE["digests-weekly"] = {
+    "task": "digests.send_weekly",
+    "schedule": crontab(minute=15, hour=DIGESTS_HOUR, day_of_week="mon"),
 }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("structures/", include("structures.urls")),
     path("factures/", include("invoices.urls")),
     path("flux/", include("flux.urls")),
+    path("notifications/", include("digests.urls")),
     path("sollicitations/", include("support.urls")),
     path("tableau-de-bord/", include("dashboards.urls")),
     path("aide/", include("support.help_urls")),

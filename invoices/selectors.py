@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
 from invoices.workflow import Status
-from structures.models import Membership, Service, Structure
-from structures.selectors import agent_services, structures_of
+from structures.models import Membership, Service, Structure, Topic
+from structures.selectors import agent_services, notified_at_once, structures_of
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -325,7 +325,9 @@ def agents_to_notify(invoice: Invoice) -> QuerySet[User]:
     """The users who receive this invoice: agents of its service, or of its recipient."""
     from accounts.models import User
 
-    members = Membership.objects.filter(status=Membership.Status.APPROVED)
+    members = Membership.objects.filter(
+        notified_at_once(Topic.INVOICES), status=Membership.Status.APPROVED
+    )
     if invoice.service_id is not None:
         members = members.filter(services=invoice.service_id)
     else:
@@ -336,17 +338,20 @@ def agents_to_notify(invoice: Invoice) -> QuerySet[User]:
 def supplier_users_to_notify(invoice: Invoice) -> QuerySet[User]:
     from accounts.models import User
 
-    return User.objects.filter(
-        is_active=True,
-        memberships__structure_id=invoice.supplier_id,
-        memberships__status=Membership.Status.APPROVED,
-    ).distinct()
+    members = Membership.objects.filter(
+        notified_at_once(Topic.INVOICES),
+        structure_id=invoice.supplier_id,
+        status=Membership.Status.APPROVED,
+    )
+    return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
 def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
-    """The active users of each structure, in one query (the routing batch's e-mails)."""
+    """The active users of each structure who hear of each invoice event at once, in one query
+    (the routing batch's e-mails; the others read it in their digest)."""
     members = (
         Membership.objects.filter(
+            notified_at_once(Topic.INVOICES),
             structure_id__in=structure_ids,
             status=Membership.Status.APPROVED,
             user__is_active=True,
@@ -361,9 +366,11 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
 
 
 def agents_by_service(service_ids: set[int]) -> dict[int, list[User]]:
-    """The active agents of each service, in one query (see ``agents_to_notify``)."""
+    """The active agents of each service who hear of each invoice at once, in one query (see
+    ``agents_to_notify``)."""
     links = (
         Membership.services.through.objects.filter(
+            notified_at_once(Topic.INVOICES, through="membership__"),
             service_id__in=service_ids,
             membership__status=Membership.Status.APPROVED,
             membership__user__is_active=True,
@@ -449,4 +456,35 @@ def active_services_of(recipient: Structure) -> QuerySet[Service]:
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .order_by("code")
+    )
+
+
+# --- digests -------------------------------------------------------------------------------------
+def supplier_changes_between(
+    structure_id: int, start: datetime, end: datetime
+) -> QuerySet[StatusChange]:
+    """The status changes of a supplier's invoices in [start, end), oldest first: what its
+    members who chose a digest did not hear of one by one (a draft's creation is nobody's news)."""
+    return (
+        StatusChange.objects.filter(invoice__supplier_id=structure_id, at__gte=start, at__lt=end)
+        .exclude(from_status="")
+        .select_related("invoice", "reason")
+        .order_by("at", "id")
+    )
+
+
+def received_between(
+    membership: Membership, start: datetime, end: datetime
+) -> QuerySet[StatusChange]:
+    """The invoices made available in [start, end) to the agent of this membership: those of
+    its services, or of its structure when they name no service (as ``agents_to_notify``)."""
+    reached = Q(invoice__service__in=membership.services.all()) | Q(
+        invoice__service__isnull=True, invoice__recipient_id=membership.structure_id
+    )
+    return (
+        StatusChange.objects.filter(
+            reached, to_status=Status.MISE_A_DISPOSITION, at__gte=start, at__lt=end
+        )
+        .select_related("invoice__supplier")
+        .order_by("at", "id")
     )

@@ -285,3 +285,39 @@ class MandateEvent(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.structure} — {self.get_action_display()} — {self.mandate}"
+
+
+# --- notice preferences -------------------------------------------------------------------------
+# How often each member of a structure hears of what happens there, per kind of event. One row
+# per membership, made when the member first changes the defaults: no row reads as "one e-mail
+# per event", the portal's only behaviour before preferences existed.
+class Frequency(models.TextChoices):
+    IMMEDIATE = "IMMEDIATE", _("Un courriel à chaque événement")
+    DAILY = "DAILY", _("Un résumé par jour")
+    WEEKLY = "WEEKLY", _("Un résumé par semaine")
+    NONE = "NONE", _("Aucun courriel")
+
+
+class Topic(models.TextChoices):
+    INVOICES = "invoices", _("Factures : dépôts et changements de statut")
+    REQUESTS = "requests", _("Demandes de rattachement à la structure")
+
+
+class NoticePreference(models.Model):
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    invoices = models.CharField(
+        Topic.INVOICES.label, max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    requests = models.CharField(
+        Topic.REQUESTS.label, max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.invoices} / {self.requests}"

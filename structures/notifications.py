@@ -17,7 +17,7 @@ from accounts.models import User
 from chorus import outbox
 from chorus.emails import render_email
 from structures import selectors
-from structures.models import MandateEvent, Membership
+from structures.models import MandateEvent, Membership, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ def request_received(membership_id: int) -> None:
             role=Membership.Role.PRINCIPAL,
             status=Membership.Status.APPROVED,
         )
+        .filter(selectors.notified_at_once(Topic.REQUESTS))
         .first()
     )
     if principal is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
@@ -15,12 +15,15 @@ from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.models import (
+    Frequency,
     MandateSignature,
     MandateVersion,
     Membership,
+    NoticePreference,
     Service,
     SireneEstablishment,
     Structure,
+    Topic,
 )
 
 if TYPE_CHECKING:
@@ -387,3 +390,40 @@ def services_open_today(structure: Structure, today: date) -> QuerySet[Service]:
         .exclude(valid_until__lt=today)
         .order_by("code", "pk")
     )
+
+
+def notified_at_once(topic: Topic, *, through: str = "") -> Q:
+    """The memberships (or the rows whose single-valued ``through``, e.g. ``"membership__"``,
+    leads to one) whose member hears of ``topic`` by one e-mail per event, those without a
+    preference row included. Never through a many-valued path (``user.memberships``): negated,
+    it would drop a user for any one of their memberships."""
+    deferred = [Frequency.DAILY, Frequency.WEEKLY, Frequency.NONE]
+    return ~Q(**{f"{through}notice_preference__{topic.value}__in": deferred})
+
+
+def requests_between(structure_id: int, start: datetime, end: datetime) -> QuerySet[Membership]:
+    """The attachment requests made to a structure in [start, end), oldest first."""
+    return (
+        Membership.objects.filter(structure_id=structure_id, requested_at__gte=start)
+        .filter(requested_at__lt=end)
+        .select_related("user")
+        .order_by("requested_at", "id")
+    )
+
+
+def deferred_preferences(frequency: Frequency) -> QuerySet[NoticePreference]:
+    """The preferences of active, approved members who asked for this digest on some topic."""
+    return (
+        NoticePreference.objects.filter(Q(invoices=frequency) | Q(requests=frequency))
+        .filter(membership__status=Membership.Status.APPROVED, membership__user__is_active=True)
+        .select_related("membership__user", "membership__structure")
+        .order_by("membership__user_id", "membership__structure__name")
+    )
+
+
+def manages_requests(membership: Membership) -> bool:
+    """Whether this member decides on the structure's attachment requests."""
+    return membership.status == Membership.Status.APPROVED and membership.role in MANAGER_ROLES
+
+
+MANAGER_ROLES = frozenset({Membership.Role.PRINCIPAL})

@@ -97,3 +97,70 @@ EXTRA: tuple[HelpPage, ...] = (
 )
 
 PAGES: dict[str, HelpPage] = {page.name: page for page in (*JOURNEY, *EXTRA)}
+
+
+@dataclass(frozen=True)
+class HelpPanel:
+    """The short help shown beside one step of the journey, linking the section that explains it."""
+
+    page: str  # a key of PAGES
+    section: str  # the id of an <h2> of that page: the tests check it exists
+    text: str | Promise
+
+    @property
+    def help_page(self) -> HelpPage:
+        return PAGES[self.page]
+
+
+# One panel per step's page, by the name the page's template gives ``{% help_panel %}``.
+PANELS: dict[str, HelpPanel] = {
+    "structure": HelpPanel(
+        "structures",
+        "trouver",
+        _(
+            "Cherchez votre entreprise par SIRET, SIREN ou un mot de son nom ; créez sa "
+            "structure seulement si elle n’existe pas encore. Jamais celle de l’entité publique "
+            "que vous facturez."
+        ),
+    ),
+    "attachment": HelpPanel(
+        "structures",
+        "rattachement",
+        _(
+            "Votre demande attend la décision du gestionnaire principal de la structure ; vous "
+            "recevez un courriel dès qu’il a répondu."
+        ),
+    ),
+    "mandate": HelpPanel(
+        "mandate",
+        "mandat",
+        _(
+            "Le mandat autorise les utilisateurs rattachés à déposer au nom de la structure. "
+            "Le gestionnaire principal le signe une fois ; sans lui, aucun dépôt n’est possible."
+        ),
+    ),
+    "entry": HelpPanel(
+        "manual-entry",
+        "bon-de-commande",
+        _(
+            "Le SIRET du destinataire, son code service et le numéro d’engagement figurent sur le "
+            "bon de commande : demandez-les à l’acheteur s’ils manquent."
+        ),
+    ),
+    "upload": HelpPanel(
+        "pdf-deposit",
+        "deposer",
+        _(
+            "Un PDF par facture. Un fichier Factur-X, CII ou UBL est lu : les informations qu’il "
+            "porte n’ont pas à être saisies à nouveau."
+        ),
+    ),
+    "follow-up": HelpPanel(
+        "follow-up",
+        "statuts",
+        _(
+            "Chaque statut dit où en est la facture, du dépôt à la mise en paiement ; un rejet "
+            "ou une suspension donne toujours son motif."
+        ),
+    ),
+}

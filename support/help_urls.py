@@ -9,6 +9,7 @@ app_name = "help"
 
 urlpatterns = [
     path("", views.help_index, name="index"),
+    path("<slug:slug>/guide.pdf", views.help_guide, name="guide"),
     *(
         path(f"{page.slug}/", views.help_page, {"page": page.name}, name=page.name)
         for page in PAGES.values()

@@ -1,4 +1,5 @@
-"""Template helpers of the ticket and help pages; ``help_link`` is for every app's pages."""
+"""Template helpers of the ticket and help pages; ``help_link`` and ``help_panel`` are for every
+app's pages."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django import template
 from django.forms import BoundField
 from django.urls import reverse
 
-from support.help import PAGES
+from support.help import PAGES, PANELS
 from support.workflow import TicketStatus
 
 register = template.Library()
@@ -57,3 +58,17 @@ def help_link(name: str) -> dict[str, Any]:
     """A link to the help page ``help:<name>``, to put on the page that page explains."""
     page = PAGES[name]
     return {"url": reverse(f"help:{name}"), "title": page.title}
+
+
+@register.inclusion_tag("support/includes/help_panel.html")
+def help_panel(step: str) -> dict[str, Any]:
+    """The short in-context help of one step (``support.help.PANELS``): a few words, the link to
+    the help page's section that explains the step, and that page's one-page PDF guide."""
+    panel = PANELS[step]
+    url = reverse(f"help:{panel.page}")
+    return {
+        "panel": panel,
+        "page": panel.help_page,
+        "section_url": f"{url}#{panel.section}",
+        "guide_url": reverse("help:guide", args=[panel.help_page.slug]),
+    }

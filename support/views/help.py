@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from chorus.env import support_settings
-from support import catalogue
+from support import guides
 from support.help import EXTRA, JOURNEY, PAGES
 
 
@@ -21,15 +20,19 @@ def help_index(request: HttpRequest) -> HttpResponse:
 
 def help_page(request: HttpRequest, page: str) -> HttpResponse:
     help_page = PAGES[page]
-    context = _context(
-        current=help_page,
-        state_siret=settings.CHORUS["STATE_SIRET"],
-        support_phone=support_settings()["PHONE"],
-        categories=catalogue.CATEGORIES,
-        retention_years=settings.RETENTION_YEARS,
-        api_token_max_days=settings.API_TOKEN_MAX_DAYS,
-    )
-    return render(request, help_page.template, context)
+    return render(request, help_page.template, _context(**guides.page_context(help_page)))
+
+
+@require_safe
+def help_guide(request: HttpRequest, slug: str) -> HttpResponse:
+    """The help page ``slug`` as a one-page PDF guide, in the visitor's language."""
+    page = guides.page_by_slug(slug)
+    if page is None:
+        raise Http404
+    pdf = guides.guide_pdf(page, site_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chorus-guide-{page.slug}.pdf"'
+    return response
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:

@@ -96,6 +96,7 @@ MATRIX: dict[str, Route] = {
     "dev-mail": Route(DEBUG_ONLY, args=lambda w: ["nothing.log"]),
     # --- accounts ---
     "accounts:profile": Route(LOGIN),
+    "digests:preferences": Route(LOGIN),
     "accounts:api_token_create": Route(LOGIN, method="post", body=lambda w: {"name": "ci"}),
     "accounts:api_token_revoke": Route(
         SCOPED, args=lambda w: [w.token.pk], allowed=frozenset({"owner"}), method="post"
@@ -214,6 +215,7 @@ MATRIX: dict[str, Route] = {
         PUBLIC, args=lambda w: [w.visitor.follow_token, w.visitor_file.pk]
     ),
     # --- help pages ---
+    "help:guide": Route(PUBLIC, args=lambda w: ["mandat"]),
     **{
         f"help:{name}": Route(PUBLIC)
         for name in (

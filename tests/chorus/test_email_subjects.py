@@ -4,6 +4,7 @@ rendered here through its real sender, and a subject template no test sends is a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import emails as account_emails
+from digests import services as digests
 from flux import notifications as flux_notifications
 from flux.models import Flux
 from invoices import notifications as invoice_notifications
@@ -20,7 +23,7 @@ from invoices.models import StatusChange
 from invoices.workflow import Status
 from structures import notifications as structure_notifications
 from structures import services as structure_services
-from structures.models import Membership
+from structures.models import Frequency, Membership, NoticePreference
 from support import notifications as support_notifications
 from tests.accounts.factories import PendingUserFactory
 from tests.invoices.factories import invoice_in
@@ -151,6 +154,22 @@ def _structures(personas):
     return [HOSTILE] * 4
 
 
+def _digest(personas):
+    membership = Membership.objects.get(user=personas.supplier_member)
+    NoticePreference.objects.create(membership=membership, invoices=Frequency.DAILY)
+    day = digests.period_ending_before(Frequency.DAILY, timezone.now())
+    NoticePreference.objects.update(updated_at=day.start)
+    invoice = invoice_in(personas, Status.EN_COURS_ACHEMINEMENT, number=HOSTILE)
+    StatusChange.objects.create(
+        invoice=invoice,
+        from_status=Status.DEPOSEE,
+        to_status=Status.EN_COURS_ACHEMINEMENT,
+        at=day.start + timedelta(hours=9),
+    )
+    digests.digests_send(Frequency.DAILY)
+    return ["résumé de la journée : 1 événement"]
+
+
 def _support(personas):
     ticket = ticket_to_service(personas.supplier_principal, personas.service, title=HOSTILE)
     mail.outbox.clear()
@@ -174,6 +193,7 @@ SENT = {
     "structures/templates/structures/email/request_decided_subject.txt": _structures,
     "structures/templates/structures/email/principal_received_subject.txt": _structures,
     "structures/templates/structures/email/member_detached_subject.txt": _structures,
+    "digests/templates/digests/email/digest_subject.txt": _digest,
     "support/templates/support/email/contact_ack_subject.txt": _support,
     "support/templates/support/email/message_subject.txt": _support,
 }
@@ -189,6 +209,7 @@ SENT = {
         _flux_done,
         _mandate_revoked,
         _structures,
+        _digest,
         _support,
     ],
     ids=lambda f: f.__name__.strip("_"),

@@ -16,6 +16,7 @@ PACKAGES = (
     "support",
     "dashboards",
     "flux",
+    "digests",
     "einvoice",
 )
 IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[^\]]+\])?(?P<after>.*)$")
