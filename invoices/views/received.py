@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +15,12 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import InvoiceFilterForm, ProcessForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import CountedPaginator, documents_context, querystring_without
+from invoices.views.common import (
+    CountedPaginator,
+    documents_context,
+    querystring_without,
+    refused,
+)
 from invoices.workflow import REASON_REQUIRED, Status, agent_targets
 
 PAGE_SIZE = 25
@@ -85,11 +90,8 @@ def received_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 comment=data["comment"],
                 mandate_number=data["mandate_number"],
             )
-        except InvoiceAccessDenied:
-            raise Http404 from None
-        except InvoiceStateError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("invoices:received_detail", pk=pk)
+        except (InvoiceAccessDenied, InvoiceStateError) as error:
+            return refused(request, error, "invoices:received_detail", pk)
         except InvoiceError as error:
             problems = show_errors(error, form)
         else:

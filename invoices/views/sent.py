@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,12 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import CountedPaginator, documents_context, querystring_without
+from invoices.views.common import (
+    CountedPaginator,
+    documents_context,
+    querystring_without,
+    refused,
+)
 from invoices.workflow import Status
 
 PAGE_SIZE = 25
@@ -141,23 +146,14 @@ def _detail_context(request: AuthenticatedHttpRequest, invoice: Invoice) -> dict
     }
 
 
-def _answer_failed(
-    request: AuthenticatedHttpRequest, error: InvoiceStateError, pk: int
-) -> HttpResponse:
-    messages.error(request, " ".join(error.messages))
-    return redirect("invoices:detail", pk=pk)
-
-
 @login_required
 @require_POST
 def acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.sent_invoice_for(request.user, pk)
     try:
         services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
-    except InvoiceAccessDenied:
-        raise Http404 from None
-    except InvoiceStateError as error:
-        return _answer_failed(request, error, pk)
+    except (InvoiceAccessDenied, InvoiceStateError) as error:
+        return refused(request, error, "invoices:detail", pk)
     messages.success(
         request, _("Rejet pris en compte. Une nouvelle facture doit porter un nouveau numéro.")
     )
@@ -177,10 +173,8 @@ def recycle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invoice_recycle(user=request.user, invoice=invoice, **form.cleaned_data)
-            except InvoiceAccessDenied:
-                raise Http404 from None
-            except InvoiceStateError as error:
-                return _answer_failed(request, error, pk)
+            except (InvoiceAccessDenied, InvoiceStateError) as error:
+                return refused(request, error, "invoices:detail", pk)
             except InvoiceError as error:
                 problems = show_errors(error, form)
             else:
@@ -216,10 +210,8 @@ def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     comment=form.cleaned_data["comment"],
                     attachments=form.cleaned_data["attachments"],
                 )
-            except InvoiceAccessDenied:
-                raise Http404 from None
-            except InvoiceStateError as error:
-                return _answer_failed(request, error, pk)
+            except (InvoiceAccessDenied, InvoiceStateError) as error:
+                return refused(request, error, "invoices:detail", pk)
             except InvoiceError as error:
                 problems = show_errors(error, form)
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from invoices.services import (
     StructuredFilePreview,
     StructuredFileRefused,
 )
-from invoices.views.common import documents_context
+from invoices.views.common import documents_context, refused
 from invoices.views.structured_display import display, values_from_file, values_from_invoice
 
 DEPOSITED = gettext_lazy("Facture déposée : elle est en cours d'acheminement.")
@@ -176,11 +176,8 @@ def upload_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _review_page(request, invoice, [])
     try:
         services.invoice_deposit(user=request.user, invoice=invoice)
-    except InvoiceAccessDenied:
-        raise Http404 from None
-    except InvoiceStateError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("invoices:detail", pk=invoice.pk)
+    except (InvoiceAccessDenied, InvoiceStateError) as error:
+        return refused(request, error, "invoices:detail", invoice.pk)
     except InvoiceError as error:
         return _review_page(request, invoice, services.problems_from_errors(error.errors))
     messages.success(request, DEPOSITED)
