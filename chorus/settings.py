@@ -475,7 +475,7 @@ INVOICE_ROUTING_STUCK_AFTER = env_int("INVOICE_ROUTING_STUCK_AFTER", 300, minimu
 INVOICE_SWEEP_INTERVAL = env_int("INVOICE_SWEEP_INTERVAL", 60, minimum=1)
 # Routing works in batches: a worker claims up to this many waiting invoices and commits once.
 INVOICE_ROUTING_BATCH_SIZE = env_int("INVOICE_ROUTING_BATCH_SIZE", 250, minimum=1)
-# Seconds a "work available" message stays coalesced (see services.common.wake_routing): past
+# Seconds a "work available" message stays coalesced (see services._enqueue.wake_routing): past
 # them, if its message was lost, the next deposit sends another.
 INVOICE_ROUTING_WAKE_TTL = env_int("INVOICE_ROUTING_WAKE_TTL", 30, minimum=1)
 # The simulated payment system puts accounted invoices in payment after a delay (seconds).

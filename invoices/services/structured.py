@@ -37,13 +37,15 @@ from einvoice.validation import ValidationReport, validate_file
 from invoices import checks, files
 from invoices.einvoice_mapping import data_to_invoice_input, form_field_for
 from invoices.models import Attachment, DepositMode, Invoice, InvoiceLine
+from invoices.services._files import (
+    NewFile,
+    check_upload,
+)
 from invoices.services.common import (
     INVOICE_UNCHECKED,
     InvoiceError,
     InvoiceInput,
     LineInput,
-    NewFile,
-    check_upload,
     model_errors,
 )
 from invoices.services.deposit import (

@@ -20,13 +20,13 @@ from invoices.models import (
     RejectionReason,
     StatusChange,
 )
-from invoices.services.common import (
-    after_commit,
-    claim_skip_locked,
+from invoices.services._enqueue import after_commit
+from invoices.services._history import (
     fire,
     record,
     save_transition,
 )
+from invoices.services.common import claim_skip_locked
 from invoices.workflow import (
     ROUTING_TRANSITIONS,
     Status,
