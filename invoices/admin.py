@@ -12,6 +12,7 @@ from chorus import formatting
 from chorus.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from invoices.models import (
     Attachment,
+    EngagementImport,
     EngagementRecord,
     Invoice,
     InvoiceLine,
@@ -53,7 +54,7 @@ class InvoiceAdmin(ReadOnlyModelAdmin):
                      "recipient_siret", "service_code", "engagement_number"]  # fmt: skip
     date_hierarchy = "created_at"
     list_select_related = ["supplier", "recipient"]
-    raw_id_fields = ["supplier", "recipient", "service", "created_by"]
+    raw_id_fields = ["supplier", "recipient", "service", "created_by", "credited_invoice"]
     inlines = [LineInline, AttachmentInline, StatusChangeInline]
 
     @admin.display(description=gettext_lazy("statut"), ordering="status")
@@ -118,3 +119,23 @@ class EngagementRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "recipient"]
     search_fields = ["number", "supplier_siret", "recipient__name", "recipient__identifier"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(EngagementImport)
+class EngagementImportAdmin(admin.ModelAdmin):
+    """The EJ files agents uploaded, for support: read only (the register page makes them)."""
+
+    list_display = ["original_name", "recipient", "uploaded_by", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["original_name", "sha256", "recipient__name", "recipient__identifier"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# The bulk decisions' admin lives with the feature (invoices/bulk/admin.py).
+from invoices.bulk import admin as bulk_admin  # noqa: E402, F401
