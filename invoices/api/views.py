@@ -176,7 +176,7 @@ class InvoiceDetailApi(ApiView):
         description="Only a draft (BROUILLON) of one of your structures, by a member who may "
         "deposit for it: its lines and files go with it. A deposited invoice → `409`.",
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         try:
             services.invoice_delete_draft(user=request.user, invoice=invoice)
@@ -214,7 +214,7 @@ class InvoiceDuplicateApi(ApiView):
         "invoice's additional documents. Send it with `POST invoices/{id}/submit/`.",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

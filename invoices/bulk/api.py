@@ -8,9 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.idempotency import idempotent
@@ -133,7 +133,7 @@ class BulkDecisionCreateApi(ApiView):
         ),
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -161,5 +161,5 @@ class BulkDecisionDetailApi(ApiView):
         responses={200: BulkDecisionSerializer, 202: BulkDecisionSerializer},
         summary="One of your bulk decisions, with each invoice's result",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return bulk_response(selectors.bulk_decision_for(request.user, pk))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.forms import DuplicateForm, show_errors
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
@@ -17,7 +18,7 @@ from invoices.views.sent import DRAFTS_TAB
 
 
 @login_required
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: what will go, and a button; POST: the draft goes (never a deposited invoice)."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if not selectors.may_modify_for(request.user, invoice.supplier):
@@ -43,7 +44,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Copy an invoice (any status) into a new typed draft, under the number asked here."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if not selectors.may_modify_for(request.user, invoice.supplier):
