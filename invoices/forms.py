@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from invoices import credit_notes
@@ -71,7 +72,16 @@ class CreditedInvoiceSelect(forms.Select):
 
     option_data: dict[str, dict[str, str]] = {}
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         option["attrs"].update(self.option_data.get(str(value), {}))
         return option
@@ -100,7 +110,16 @@ class AccountSelect(forms.Select):
 
     accounts: dict[str, BankAccount] = {}
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         account = self.accounts.get(str(value))
         if account is not None:
@@ -202,13 +221,13 @@ class HeaderForm(RecipientFields):
         widget = field.widget
         kept = self.initial.get("original_invoice_number")
 
-        def choices() -> list[tuple[Any, str]]:
+        def choices() -> list[tuple[Any, str | Promise]]:
             candidates = credit_notes.creditable_invoices(suppliers.values("pk"))
             shown = list(candidates[: credit_notes.CHOICES_SHOWN])
             if kept and all(invoice.pk != kept for invoice in shown):
                 # A draft's choice older than the list: still offered, so that it stays chosen.
                 shown += list(candidates.filter(pk=kept))
-            widget.option_data = {  # type: ignore[attr-defined]
+            widget.option_data = {
                 str(invoice.pk): {
                     "data-supplier": str(invoice.supplier_id),
                     "data-recipient": invoice.recipient_siret,
@@ -219,6 +238,7 @@ class HeaderForm(RecipientFields):
                 (invoice.pk, credit_notes.choice_label(invoice)) for invoice in shown
             ]
 
+        # Form.fields is typed Field: this one is a ChoiceField (a callable: read when shown).
         field.choices = choices  # type: ignore[attr-defined]
 
     def _offer_bank_accounts(self, suppliers: QuerySet[Structure]) -> None:
@@ -240,7 +260,8 @@ class HeaderForm(RecipientFields):
                 (str(account.pk), label)
             )
         field = self.fields["bank_account"]
-        field.widget.accounts = self.bank_accounts  # type: ignore[attr-defined]
+        field.widget.accounts = self.bank_accounts
+        # Form.fields is typed Field: this one is a ChoiceField.
         field.choices = [  # type: ignore[attr-defined]
             ("", _("Aucun : IBAN saisi ci-dessous, ou paiement sans virement")),
             *groups.values(),
@@ -387,9 +408,9 @@ class InvoiceEntryForm(HeaderForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
         self.apply_bank_account()
-        return cleaned
+        return self.cleaned_data
 
 
 class UploadForm(HeaderForm):
@@ -531,6 +552,7 @@ class BulkDecisionForm(InvoiceSelectionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelChoiceField.
         self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
 
 

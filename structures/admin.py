@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from chorus.admin import FrozenTextAdmin, ReadOnlyModelAdmin
+from chorus.admin import FrozenTextAdmin, ReadOnlyInline, ReadOnlyModelAdmin
 from structures.models import (
     BankAccount,
     MandateEvent,
@@ -118,17 +118,11 @@ class MembershipInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class BankAccountInline(admin.TabularInline):
+class BankAccountInline(ReadOnlyInline):
     """A structure's bank accounts, read only: its managers keep them on the portal."""
 
     model = BankAccount
-    extra = 0
-    can_delete = False
     fields = ["label", "iban", "bic", "is_default", "is_active", "created_at", "created_by"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Structure)

@@ -144,7 +144,8 @@ class StructureServicesApi(ApiView):
 
 class BankAccountSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField()
+    # Named like a serializer field's own ``label``: the account's name.
+    label = serializers.CharField()  # type: ignore[assignment]
     iban = serializers.CharField()
     bic = serializers.CharField()
     is_default = serializers.BooleanField()
@@ -174,7 +175,8 @@ class StructureBankAccountsApi(ApiView):
     token_scope = ApiScope.DEPOSIT  # its POST is a supplier's write; GET needs read
 
     class InputSerializer(serializers.Serializer):
-        label = serializers.CharField(max_length=100)
+        # Named like a serializer field's own ``label``: the account's name.
+        label = serializers.CharField(max_length=100)  # type: ignore[assignment]
         iban = serializers.CharField(max_length=50, help_text="Spaces accepted.")
         bic = serializers.CharField(max_length=15, required=False, allow_blank=True, default="")
         default = serializers.BooleanField(required=False, default=False)

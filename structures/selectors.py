@@ -104,6 +104,7 @@ class MembershipFigures(TypedDict):
 
     pending_count: int
     mandate_is_signed: bool
+    principal_is_active: bool
 
 
 def memberships_of(user: User) -> QuerySet[WithAnnotations[Membership, MembershipFigures]]:
@@ -194,7 +195,7 @@ def is_principal(user: User, structure: Structure) -> bool:
     )
 
 
-def is_manager(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def is_manager(user: User, structure: Structure) -> bool:
     """Principal or secondary manager of the structure (requests, profile, bank accounts)."""
     return approved_memberships(user).filter(structure=structure, role__in=MANAGER_ROLES).exists()
 
@@ -351,7 +352,7 @@ class PrincipalAbsence:
     principal: Membership | None = None
 
 
-def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None:  # type: ignore[no-untyped-def]
+def principal_absence(structure: Structure, now: datetime | None = None) -> PrincipalAbsence | None:
     """Whether the principal manager has left, as far as the portal can tell; None if not."""
     principal = (
         Membership.objects.select_related("user")
@@ -374,7 +375,9 @@ def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None
     return None
 
 
-def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ignore[no-untyped-def]
+def request_left_waiting(
+    membership: WithAnnotations[Membership, MembershipFigures], now: datetime | None = None
+) -> bool:
     """For a row of ``memberships_of``: a pending request to a company whose principal manager
     left, or that waited ``UNANSWERED_DAYS`` days — its author may ask support (no query)."""
     if membership.status != Membership.Status.PENDING or membership.structure.is_public:
@@ -383,7 +386,7 @@ def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ign
     return not membership.principal_is_active or membership.requested_at <= since
 
 
-def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def may_ask_for_a_principal(user: User, structure: Structure) -> bool:
     """An approved member, or a requester whose own request waited ``UNANSWERED_DAYS`` days,
     may ask support for a new principal manager once the principal has left."""
     if structure.is_public:
@@ -402,7 +405,7 @@ def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore
     return absence.reason != "SILENT" or waited
 
 
-def own_attachment(user, structure_id: int) -> Membership | None:  # type: ignore[no-untyped-def]
+def own_attachment(user: User, structure_id: int) -> Membership | None:
     """The user's approved or pending attachment to this company, with the structure; None
     for a public structure or one the user never asked to join (a 404)."""
     return (
@@ -489,7 +492,7 @@ def directory_search(query: str) -> list[SireneLegalUnit]:
     if connection.vendor != "postgresql":
         # Development's fallback (SQLite): the words anywhere in the name or acronym, scanned.
         text = Concat("name", Value(" "), "acronym", output_field=CharField())
-        matching = search.with_every_word(units, text, words)  # type: ignore[arg-type]
+        matching = search.with_every_word(units, text, words)
         closest = search.closest_first(matching, "name", typed)
         return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
     found = _directory_candidates(units, words, typed, prefixes=False)
@@ -576,7 +579,16 @@ def directory_establishment(siret: str) -> SireneEstablishment | None:
     return SireneEstablishment.objects.filter(siret=siret).first()
 
 
-def structures_changed_in_directory(*, since: datetime) -> QuerySet[Structure]:
+class DirectoryFigures(TypedDict):
+    """What ``structures_changed_in_directory`` adds to each structure."""
+
+    directory_name: str
+    directory_active: bool
+
+
+def structures_changed_in_directory(
+    *, since: datetime
+) -> QuerySet[WithAnnotations[Structure, DirectoryFigures]]:
     """The SIRET structures whose establishment an import wrote since ``since``, each with
     ``directory_name`` and ``directory_active``: one index lookup per structure (there are
     far fewer structures than establishments), never a scan of the directory."""

@@ -42,7 +42,8 @@ def structure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = list(selectors.memberships_of(request.user))
     # A request left unanswered: the row offers to ask support for a new principal manager.
     for membership in memberships:
-        membership.may_ask_support = selectors.request_left_waiting(membership)
+        # A mark the template reads, not a field of the annotated membership.
+        membership.may_ask_support = selectors.request_left_waiting(membership)  # type: ignore[attr-defined]
     return render(request, "structures/list.html", {"memberships": memberships})
 
 

@@ -107,6 +107,7 @@ class InlineWriter:
         from structures.services import sirene_establishments_upsert, sirene_legal_units_upsert
 
         if self.legal_units:
+            # With ``legal_units`` the reader is a LegalUnitReader: its records are LegalUnits.
             self.changed += sirene_legal_units_upsert(records=records)  # type: ignore[arg-type]
             return
         self.changed += sirene_establishments_upsert(

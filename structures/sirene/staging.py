@@ -262,6 +262,7 @@ class StagingImport:
         return staging_table(self.columns.width)
 
     def _reader(self, stream: IO[str]) -> StockReader:
+        # The stream is an io.TextIOWrapper over the file: a TextIO, typed IO[str] by run().
         return StockReader(stream)  # type: ignore[arg-type]
 
     def run(self, stream: IO[bytes], *, rows: int) -> None:
