@@ -249,7 +249,7 @@ def register_structures_of(user: User) -> QuerySet[Structure]:
 
 
 def engagements_of(
-    user: User, structure: Structure, filters: dict, scope: AgentScope | None = None
+    user: User, structure: Structure, filters: Mapping[str, Any], scope: AgentScope | None = None
 ) -> QuerySet[EngagementRecord]:
     """The structure's register, searched by number, supplier (SIRET prefix or name) and
     state, each row with its supplier's name (when the portal knows it) and how many received
@@ -487,6 +487,8 @@ def agents_to_notify(invoice: Invoice) -> QuerySet[User]:
     those of its recipient scoped to no service; without a service, the latter only."""
     from accounts.models import User
 
+    if invoice.recipient_id is None:
+        return User.objects.none()  # no recipient in the portal: no agent
     whole = _whole_structure_agents().filter(structure_id=invoice.recipient_id)
     receive = Q(pk__in=whole.values("pk"))
     if invoice.service_id is not None:

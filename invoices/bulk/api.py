@@ -59,6 +59,7 @@ class BulkDecisionSerializer(serializers.Serializer):
         ref_name = "BulkDecision"
 
     def _progress(self, bulk: BulkDecision) -> selectors.Progress:
+        # Kept on the decision for the answer's two counts: one query, not two.
         if not hasattr(bulk, "_progress"):
             bulk._progress = selectors.progress_of(bulk)  # type: ignore[attr-defined]
         return bulk._progress  # type: ignore[attr-defined]
@@ -74,6 +75,7 @@ class BulkDecisionSerializer(serializers.Serializer):
 
     @extend_schema_field(BulkItemSerializer(many=True))
     def get_items(self, bulk: BulkDecision) -> list:
+        # With many=True the data is a ReturnList; DRF types ``data`` as a dict or a list.
         return BulkItemSerializer(selectors.items_of(bulk), many=True).data  # type: ignore[return-value]
 
 
