@@ -59,8 +59,8 @@ class BulkDecisionSerializer(serializers.Serializer):
         ref_name = "BulkDecision"
 
     def _progress(self, bulk: BulkDecision) -> selectors.Progress:
-        # Kept on the decision for the answer's two counts: one query, not two.
         if not hasattr(bulk, "_progress"):
+            # Kept on the decision for the answer's two counts: one query, not two.
             bulk._progress = selectors.progress_of(bulk)  # type: ignore[attr-defined]
         return bulk._progress  # type: ignore[attr-defined]
 
