@@ -14,6 +14,7 @@ from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.forms import DuplicateForm, show_errors
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
+from invoices.views.common import refused
 from invoices.views.sent import DRAFTS_TAB
 
 
@@ -29,11 +30,8 @@ def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.invoice_delete_draft(user=request.user, invoice=invoice)
-        except InvoiceAccessDenied:
-            raise Http404 from None
-        except InvoiceStateError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("invoices:detail", pk=pk)
+        except (InvoiceAccessDenied, InvoiceStateError) as error:
+            return refused(request, error, "invoices:detail", pk)
         messages.success(request, _("Brouillon supprimé."))
         return redirect(f"{reverse('invoices:sent')}?vue={DRAFTS_TAB}")
     return render(
@@ -56,8 +54,8 @@ def duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             copy = services.invoice_duplicate(
                 user=request.user, invoice=invoice, number=form.cleaned_data["number"]
             )
-        except InvoiceAccessDenied:
-            raise Http404 from None
+        except InvoiceAccessDenied as error:
+            return refused(request, error, "invoices:detail", pk)
         except InvoiceError as error:
             problems = show_errors(error, form)
         else:
