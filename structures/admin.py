@@ -122,7 +122,17 @@ class BankAccountInline(ReadOnlyInline):
     """A structure's bank accounts, read only: its managers keep them on the portal."""
 
     model = BankAccount
-    fields = ["label", "iban", "bic", "is_default", "is_active", "created_at", "created_by"]
+    # Named read only as well: the model form refuses non-editable fields (created_at).
+    readonly_fields = (
+        "label",
+        "iban",
+        "bic",
+        "is_default",
+        "is_active",
+        "created_at",
+        "created_by",
+    )
+    fields = readonly_fields
 
 
 @admin.register(Structure)

@@ -11,7 +11,8 @@ from invoices.bulk.models import BulkDecision, BulkDecisionItem
 
 class BulkDecisionItemInline(ReadOnlyInline):
     model = BulkDecisionItem
-    fields = ["position", "invoice", "seen_status", "result", "message", "done_at"]
+    readonly_fields = ("position", "invoice", "seen_status", "result", "message", "done_at")
+    fields = readonly_fields
     show_change_link = False
 
 
