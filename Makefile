@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: run test venv lint check pytest lock messages bench clean
+.PHONY: run test venv lint check typecheck pytest lock messages bench clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,16 @@ check: venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# mypy with the Django and DRF stubs, as configured in pyproject.toml ([tool.mypy]).
+typecheck: venv
+	$(BIN)/mypy
+
 # Two processes (pytest-xdist), a test file each at a time; PYTEST_ARGS="-n 0" runs in one.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 pytest: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint check pytest
+test: lint check typecheck pytest
 
 bench: venv
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -40,7 +40,8 @@ class UserAdminCreationForm(AdminUserCreationForm):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # a ModelForm's: returns self.cleaned_data
+        data = self.cleaned_data
         if not data.get("contact_email") and data.get("email"):
             data["contact_email"] = data["email"]
         return data
@@ -129,6 +130,7 @@ def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = No
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 
+# The admin's login is the portal's own (its second factor); the stubs call it a method.
 admin.site.login = _admin_login  # type: ignore[method-assign]
 
 

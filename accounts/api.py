@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import lockout, selectors, services
 from accounts.authentication import ApiTokenAuthentication
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope, User
 from accounts.services import CodeCheck
 from chorus.api.errors import AccountLocked
@@ -29,7 +29,7 @@ def _locked() -> AccountLocked:
     return AccountLocked(code="account_locked")
 
 
-def _check_password(request: Request, email: str, password: str) -> User:
+def _check_password(request: AuthenticatedRequest, email: str, password: str) -> User:
     """Django's authenticate(), so that django-axes counts failures and enforces the lockout."""
     django_request = request._request
     if lockout.is_locked_out(django_request, email):
@@ -43,10 +43,10 @@ def _check_password(request: Request, email: str, password: str) -> User:
         raise _Unauthorized(
             _("Adresse électronique ou mot de passe incorrect."), code="invalid_credentials"
         )
-    return user  # type: ignore[return-value]
+    return user
 
 
-def _check_second_factor(request: Request, user: User, code: str) -> None:
+def _check_second_factor(request: AuthenticatedRequest, user: User, code: str) -> None:
     """Accounts with two-factor login give their current code too (``otp_code``); an account
     that must have a second factor and has none yet enrols in the browser first."""
     if not selectors.has_two_factor(user):
@@ -76,6 +76,7 @@ def _check_second_factor(request: Request, user: User, code: str) -> None:
     if result is CodeCheck.REFUSED:
         lockout.failure_record(request._request, user.email)
         if getattr(request._request, "axes_locked_out", False):
+            # django-axes reads this flag off the request; Django's stubs do not know it.
             request._request.axes_locked_out = False  # type: ignore[attr-defined]
             raise _locked()
         raise _Unauthorized(_("Code incorrect."), code="otp_invalid")
@@ -137,7 +138,7 @@ class TokenCreateApi(ApiView):
             "answer."
         ),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -216,7 +217,7 @@ class MeApi(ApiView):
         responses=OutputSerializer,
         summary="Who am I",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         memberships = structure_selectors.memberships_of(user).prefetch_related("services")
         body = self.OutputSerializer(

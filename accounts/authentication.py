@@ -23,10 +23,10 @@ MAX_KEY_LENGTH = 200
 class ApiTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
-    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:  # type: ignore[override]
-        return super().authenticate(request)  # type: ignore[return-value]
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        return super().authenticate(request)
 
-    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         token = None
         if 0 < len(key) <= MAX_KEY_LENGTH:
             token = selectors.api_token_by_digest(services.api_token_digest(key))

@@ -162,7 +162,8 @@ class RegistrationForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # forms.Form's: returns self.cleaned_data
+        data = self.cleaned_data
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
@@ -244,13 +245,13 @@ class LoginEmailPasswordResetForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
-    def get_users(self, email: str) -> list[User]:  # type: ignore[override]
+    def get_users(self, email: str) -> list[User]:
         user = selectors.user_by_login_email(email)
         if user is None or not user.is_active or not user.has_usable_password():
             return []
         return [user]
 
-    def send_mail(  # type: ignore[no-untyped-def]
+    def send_mail(
         self,
         subject_template_name,
         email_template_name,
@@ -340,7 +341,8 @@ class ProfileForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # forms.Form's: returns self.cleaned_data
+        data = self.cleaned_data
         new_address = (data.get("contact_email") or "").lower()
         changed = bool(new_address) and new_address != self.user.contact_email.lower()
         if changed and not check_password(data.get("current_password") or "", self.user.password):
@@ -363,7 +365,8 @@ class TotpDisableForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # forms.Form's: returns self.cleaned_data
+        data = self.cleaned_data
         if not self.errors and not data.get("otp_token") and not data.get("password"):
             raise ValidationError(
                 _("Saisissez un code de votre application ou votre mot de passe."),

@@ -38,6 +38,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person. The login is the e-mail; notifications go to ``contact_email``."""
 
+    # No user name: the e-mail is the login (AbstractUser's field is removed).
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("adresse électronique de connexion"), unique=True)
     contact_email = models.EmailField(
@@ -60,7 +61,8 @@ class User(AbstractUser):
     EMAIL_FIELD = "contact_email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
-    objects = UserManager()  # type: ignore[misc]
+    # Ours creates users by e-mail, where AbstractUser expects Django's by user name.
+    objects = UserManager()  # type: ignore[assignment, misc]
 
     class Meta:
         verbose_name = _("utilisateur")

@@ -41,7 +41,7 @@ def unconfirmed_totp_device(user: User) -> TOTPDevice | None:
 
 
 def has_two_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())  # untyped django-otp
 
 
 def second_factor_required(user: User) -> bool:
@@ -50,7 +50,7 @@ def second_factor_required(user: User) -> bool:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:

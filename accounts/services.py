@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessLog
@@ -25,6 +26,9 @@ from accounts import emails, selectors
 from accounts.lockout import axes_username
 from accounts.models import ApiScope, ApiToken, TermsAcceptance, TermsVersion, User
 from accounts.tokens import activation_state, activation_token_read
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ActivationOutcome(enum.Enum):
@@ -421,7 +425,7 @@ def _end_of_day(day: date) -> datetime:
 class ApiTokenInvalid(ValueError):
     """Scopes or an expiry date that a token cannot have; ``messages`` is keyed by field."""
 
-    def __init__(self, messages: dict[str, list[str]]) -> None:
+    def __init__(self, messages: dict[str, list[StrOrPromise]]) -> None:
         super().__init__(messages)
         self.messages = messages
 

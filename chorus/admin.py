@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from chorus import outbox
 from chorus.models import IdempotencyKey, OutgoingEmail
-from chorus.signed_texts import FROZEN_FIELDS
+from chorus.signed_texts import FROZEN_FIELDS, FrozenOnceAccepted
 
 # The portal's name, not "Administration de Django".
 admin.site.site_header = format_lazy(
@@ -24,7 +26,7 @@ admin.site.index_title = gettext_lazy("Administration du portail")
 admin.site.enable_nav_sidebar = False
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class ReadOnlyModelAdmin(admin.ModelAdmin[Any]):
     """A page that shows records and never writes them: no add, change or delete, whoever asks
     (the outbox, an invoice and its history are records of what happened)."""
 
@@ -38,8 +40,22 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
+    """The rows of a record shown under it (its lines, files, history, messages), never
+    added, changed or deleted from there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
     """Read-only: what the API answered to a write sent with an Idempotency-Key."""
 
     list_display = ("key", "user", "status_code", "created_at")
@@ -70,21 +86,21 @@ class OutgoingEmailAdmin(ReadOnlyModelAdmin):
         self.message_user(request, _("%(count)d courriel(s) remis à envoyer.") % {"count": count})
 
 
-class FrozenTextAdmin(admin.ModelAdmin):
+class FrozenTextAdmin(admin.ModelAdmin[Any]):
     """A published text people accept (``chorus.signed_texts``): once accepted, its text is
     shown read only and the version cannot be deleted — a new text is a new version."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.is_accepted():  # type: ignore[attr-defined]
+        if isinstance(obj, FrozenOnceAccepted) and obj.is_accepted():
             fields += [f for f in FROZEN_FIELDS if f not in fields] + ["accepted_text_sha256"]
         return fields
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        if obj is not None and obj.is_accepted():  # type: ignore[attr-defined]
+        if isinstance(obj, FrozenOnceAccepted) and obj.is_accepted():
             return False
         return super().has_delete_permission(request, obj)
 
     @admin.display(description=_lazy("empreinte SHA-256 du texte"))
-    def accepted_text_sha256(self, obj: object) -> str:
-        return obj.text_sha256  # type: ignore[attr-defined]
+    def accepted_text_sha256(self, obj: FrozenOnceAccepted) -> str:
+        return obj.text_sha256

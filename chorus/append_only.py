@@ -14,6 +14,7 @@ class AppendOnly:
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError(f"A {type(self).__name__} row is never modified.")
+        # A model mixin: the model it is mixed into has save().
         super().save(*args, **kwargs)  # type: ignore[misc]
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import ipaddress
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from chorus.env import support_settings
 
 
 def client_address(request: HttpRequest) -> str:
     """The address of the client, trusting X-Forwarded-For only as far as our own proxies
     (``SUPPORT_PROXY_COUNT``: that many entries from the right; 0 trusts only REMOTE_ADDR)."""
-    proxies = settings.SUPPORT["PROXY_COUNT"]
+    proxies = support_settings()["PROXY_COUNT"]
     if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [a.strip() for a in header.split(",")]
         forwarded = [a for a in forwarded if a]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
+    return address
 
 
 def client_ip(request: HttpRequest) -> str | None:

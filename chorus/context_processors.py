@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def portal(request: HttpRequest) -> dict:
+def portal(request: HttpRequest) -> dict[str, object]:
     """What every page needs; ``SITE_CONFIG`` is the name django-dsfr's templates read.
 
     Settings only, never the database: the error pages use it too (chorus/errors.py)."""

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template import Context
+from django.template import Context, Template
 from django.template.loader import get_template, render_to_string
 
 
 def render_text(template_name: str, context: dict[str, Any]) -> str:
     """A plain-text template rendered as text: nothing is HTML-escaped."""
-    return get_template(template_name).template.render(Context(context, autoescape=False))
+    # The Django backend's own template, which takes a Context (the wrapper takes a dict); the
+    # stubs type ``get_template`` as any backend's wrapper, which has no ``.template``.
+    template: Template = get_template(template_name).template  # type: ignore[attr-defined]
+    return template.render(Context(context, autoescape=False))
 
 
 def render_subject(template_name: str, context: dict[str, Any]) -> str:

@@ -11,11 +11,27 @@ import json
 import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ImproperlyConfigured
 
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+class SupportSettings(TypedDict):
+    """The setting ``SUPPORT`` (chorus/settings.py says what each key does)."""
+
+    CONTACT_RATE_LIMIT: int
+    CONTACT_RATE_WINDOW: int
+    PROXY_COUNT: int
+    TEAM_EMAILS: list[str]
+    PHONE: str
+    DEMATERIALISATION_EMAIL: str
+    ATTACHMENT_MAX_BYTES: int
 
 
 def env_raw(name: str) -> str | None:
@@ -91,7 +107,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_json(name: str, default: dict) -> dict:
+def env_json(name: str, default: dict[str, Any]) -> dict[str, Any]:
     value = env_raw(name)
     if value is None:
         return default
@@ -104,7 +120,7 @@ def env_json(name: str, default: dict) -> dict:
     return parsed
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str) -> DBConfig:
     """Parse a database URL (``postgres://user@host:5432/db``, ``sqlite:////abs/path``)."""
     import dj_database_url
 
@@ -140,7 +156,7 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
-def env_cache(name: str, default: str) -> dict:
+def env_cache(name: str, default: str) -> dict[str, Any]:
     """A cache from a URL: ``locmem://`` (one process) or ``redis://host:6379/1``."""
     url = env_str(name, default).strip()
     if url.startswith(("redis://", "rediss://", "unix://")):
@@ -154,3 +170,12 @@ def env_cache(name: str, default: str) -> dict:
         f"{name}={url!r} is not a cache URL this portal understands "
         "(expected redis://host:6379/1 or locmem://)."
     )
+
+
+def support_settings() -> SupportSettings:
+    """``settings.SUPPORT``, typed. Read through ``getattr``: mypy's Django plugin may check a
+    module that reads it before the settings module, and then calls it ``object``."""
+    from django.conf import settings
+
+    support: SupportSettings = getattr(settings, "SUPPORT")  # noqa: B009
+    return support

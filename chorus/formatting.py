@@ -43,6 +43,7 @@ def colon() -> str:
 def percent(value: int | float | Decimal) -> str:
     """A rate as written: ``12,15 %`` in French, ``12.15%`` in English; no useless zeros."""
     normalized = Decimal(value).normalize()
+    # A finite Decimal's exponent is an int (a letter only for NaN and infinities).
     places = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
     text = number(normalized, places)
     return f"{text}%" if _english() else f"{text}{NBSP}%"

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import django_stubs_ext
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from chorus.env import (
+    SupportSettings,
     env_bool,
     env_cache,
     env_database,
@@ -29,6 +32,10 @@ from chorus.env import (
     env_raw,
     env_str,
 )
+
+# Django's generic classes subscripted at run time as the type checker reads them
+# (``ModelAdmin[IdempotencyKey]``).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CHORUS_VAR_DIR", str(BASE_DIR / "var")))
@@ -210,7 +217,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # uploads are streamed by views that check access, never served
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": env_json("STORAGE_OPTIONS", {}),
@@ -288,7 +295,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "chorus-deliver-due-emails": {
         "task": "chorus.deliver_due_emails",
         "schedule": float(EMAIL_OUTBOX_INTERVAL),
@@ -438,8 +445,9 @@ CHORUS = {
 # --- Structured invoices (Factur-X, CII, UBL) ---------------------------------------------------
 INVOICE_FILE_MAX_BYTES = env_int("INVOICE_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
+
 # --- Support (sollicitations) ----------------------------------------------------------------
-SUPPORT = {
+SUPPORT: SupportSettings = {
     # "Nous contacter" takes at most this many submissions per client address and window.
     # Counted in the database, so every web process and host shares the count (see
     # support/throttle.py).
@@ -467,7 +475,7 @@ INVOICE_ROUTING_STUCK_AFTER = env_int("INVOICE_ROUTING_STUCK_AFTER", 300, minimu
 INVOICE_SWEEP_INTERVAL = env_int("INVOICE_SWEEP_INTERVAL", 60, minimum=1)
 # Routing works in batches: a worker claims up to this many waiting invoices and commits once.
 INVOICE_ROUTING_BATCH_SIZE = env_int("INVOICE_ROUTING_BATCH_SIZE", 250, minimum=1)
-# Seconds a "work available" message stays coalesced (see services.common.wake_routing): past
+# Seconds a "work available" message stays coalesced (see services._enqueue.wake_routing): past
 # them, if its message was lost, the next deposit sends another.
 INVOICE_ROUTING_WAKE_TTL = env_int("INVOICE_ROUTING_WAKE_TTL", 30, minimum=1)
 # The simulated payment system puts accounted invoices in payment after a delay (seconds).

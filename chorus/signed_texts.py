@@ -37,12 +37,14 @@ class FrozenOnceAccepted:
     def changed_frozen_fields(self) -> list[str]:
         if self.pk is None or not self.is_accepted():
             return []
+        # A model mixin: the model it is mixed into has a manager.
         stored = type(self).objects.filter(pk=self.pk).values(*FROZEN_FIELDS).first()  # type: ignore[attr-defined]
         if stored is None:
             return []
         return [name for name in FROZEN_FIELDS if stored[name] != getattr(self, name)]
 
     def clean(self) -> None:
+        # A model mixin: the model it is mixed into has clean().
         super().clean()  # type: ignore[misc]
         if self.changed_frozen_fields():
             raise ValidationError(
@@ -59,4 +61,5 @@ class FrozenOnceAccepted:
             raise ValidationError(
                 f"Version already accepted: {', '.join(changed)} cannot change.", code="frozen"
             )
+        # A model mixin: the model it is mixed into has save().
         super().save(*args, **kwargs)  # type: ignore[misc]

@@ -27,7 +27,8 @@ def _unchanged(match: re.Match[str]) -> str:
     return match["matched"]
 
 
-class IntegrityPreservingStorage(CompressedManifestStaticFilesStorage):
+# whitenoise ships no type information: its storage class is Any to mypy.
+class IntegrityPreservingStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     """whitenoise's compressed manifest storage, which leaves ``INTACT_PREFIXES`` unchanged."""
 
     def url_converter(
@@ -37,4 +38,7 @@ class IntegrityPreservingStorage(CompressedManifestStaticFilesStorage):
         # kept as it was, the content, and so the name, are those of the original.
         if self.clean_name(name).startswith(INTACT_PREFIXES):
             return _unchanged
-        return super().url_converter(name, hashed_files, template)
+        converter: Callable[[re.Match[str]], str] = super().url_converter(
+            name, hashed_files, template
+        )
+        return converter

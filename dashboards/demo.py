@@ -118,7 +118,7 @@ def _write(
         created_by=people[0],
     )
     _chain(invoice, _history(past, deposited, people))
-    last = invoice.history.order_by("-at").first()
+    last = invoice.history.order_by("-at")[0]
     Invoice.objects.filter(pk=invoice.pk).update(status_changed_at=last.at, created_at=deposited)
     return invoice
 

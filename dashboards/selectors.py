@@ -12,11 +12,11 @@ left out of the sums (adding dollars to euros would mean nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import (
@@ -65,6 +65,9 @@ WAITING_FOR_AGENT = [
 # No legal delay runs for these (deadlines.payment_deadline says the same).
 NO_DEADLINE = [Status.BROUILLON, Status.REJETEE]
 
+# A row of ``values()``, or one built alike from the summaries.
+Row = Mapping[str, Any]
+
 
 def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -98,6 +101,7 @@ def _received(user: User, received: QuerySet[Invoice] | None) -> QuerySet[Invoic
 def sent_by_status(user: User, *, suppliers: list[int] | None = None) -> dict[str, int]:
     """Sent invoices per status code (drafts included), zeros left out."""
     suppliers = _suppliers(user, suppliers)
+    rows: Iterable[Row]
     if summaries.enabled():
         rows = summaries.figure_rows(
             Figure.SENT, Q(supplier_id__in=suppliers), ("status",), n="count"
@@ -116,7 +120,7 @@ class Month:
     paid_count: int
 
 
-def _by_month(rows: Iterable[dict]) -> dict[date, tuple[Decimal, int]]:
+def _by_month(rows: Iterable[Row]) -> dict[date, tuple[Decimal, int]]:
     result = {}
     for row in rows:
         month = row["month"]
@@ -128,7 +132,7 @@ def _by_month(rows: Iterable[dict]) -> dict[date, tuple[Decimal, int]]:
 
 def _deposited_and_paid(
     user: User, suppliers: list[int], since: date
-) -> tuple[Iterable[dict], Iterable[dict]]:
+) -> tuple[Iterable[Row], Iterable[Row]]:
     """Per month since ``since``: deposits (TTC) and payments (amount to pay), in euros."""
     if summaries.enabled():
         mine = Q(supplier_id__in=suppliers, in_euros=True, day__gte=since)
@@ -329,7 +333,7 @@ def late_invoices(
     )
 
 
-def _late_invoice(row: dict, *, today: date, delay: timedelta, rates: Rates) -> LateInvoice:
+def _late_invoice(row: Row, *, today: date, delay: timedelta, rates: Rates) -> LateInvoice:
     deposited_on = timezone.localtime(row["deposited_at"]).date()
     due_on = deposited_on + delay
     paid_on = timezone.localtime(row["paid_at"]).date() if row["paid_at"] else None
@@ -408,7 +412,7 @@ def waiting_by_service(
     return queues + [_queue(None, row) for part in leftovers for row in part]
 
 
-def _counted_waiting(received: QuerySet[Invoice], today: date) -> list[dict]:
+def _counted_waiting(received: QuerySet[Invoice], today: date) -> list[Row]:
     counts = {
         bucket.key: Count("id", filter=_bucket_filter(bucket, today)) for bucket in AGE_BUCKETS
     }
@@ -437,7 +441,7 @@ def _summary_scope(scope: AgentScope) -> Q:
     return condition
 
 
-def _summed_waiting(scope: AgentScope, today: date) -> list[dict]:
+def _summed_waiting(scope: AgentScope, today: date) -> list[Row]:
     """``_counted_waiting``'s rows, from the summaries: per service (or structure, without a
     service) and day of deposit."""
     days = summaries.figure_rows(
@@ -462,7 +466,7 @@ def _summed_waiting(scope: AgentScope, today: date) -> list[dict]:
     ]
 
 
-def _named(rows: list[dict]) -> list[dict]:
+def _named(rows: list[Row]) -> list[Row]:
     """``_summed_waiting``'s rows with the names ``_counted_waiting`` reads, in its order."""
     if not rows:
         return []
@@ -482,7 +486,7 @@ def _named(rows: list[dict]) -> list[dict]:
     return sorted(named, key=lambda row: row["recipient__name"] or "")
 
 
-def _queue(service: Service | None, row: dict | None) -> ServiceQueue:
+def _queue(service: Service | None, row: Row | None) -> ServiceQueue:
     counts = {bucket.key: (row or {}).get(bucket.key, 0) for bucket in AGE_BUCKETS}
     if service is not None:
         return ServiceQueue(service.structure.name, service.code, service.name, counts)

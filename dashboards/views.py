@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from chorus import formatting
 from dashboards import charts, selectors
 from dashboards.interest import current_rates
@@ -38,7 +39,7 @@ STATUS_TONES = {
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The menu's "Tableau de bord": an agent who supplies nobody goes to the agent's one."""
     if is_agent(request.user) and not supplier_structures_of(request.user).exists():
         return redirect("dashboards:agent")
@@ -47,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def supplier(request: HttpRequest) -> HttpResponse:
+def supplier(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     rates = current_rates()
@@ -171,7 +172,7 @@ def _queues_chart(
 
 @login_required
 @require_GET
-def agent(request: HttpRequest) -> HttpResponse:
+def agent(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     scope = agent_scope(user)

@@ -216,7 +216,7 @@ def _generate(data: InvoiceData, flavor: str, xsd: Path) -> bytes:
     try:
         # factur-x also edits its own field tables on its first call: not thread-safe.
         with _FACTURX_LOCK:
-            xml = facturx.generate_xml(
+            xml: bytes = facturx.generate_xml(
                 terms, flavor=flavor, level=LEVEL, check_xsd=False, check_schematron=False
             )
     except Exception as exc:  # factur-x raises plain exceptions on data it cannot write
@@ -268,7 +268,7 @@ def build_facturx_pdf(
     was certified.
     """
     xml = build_cii(data) if cii_xml is None else cii_xml
-    return facturx.generate_from_binary(
+    facturx_pdf: bytes = facturx.generate_from_binary(
         pdf_bytes,
         xml,
         flavor="factur-x",
@@ -278,3 +278,4 @@ def build_facturx_pdf(
         pdf_metadata=_pdf_metadata(data),
         lang="fr-FR",
     )
+    return facturx_pdf

@@ -304,11 +304,12 @@ def _business_terms(document: SourceDocument) -> dict[str, Any]:
     # level "extended" reads every term and spares factur-x's guess of the level, which
     # fails on guideline ids it does not know.
     try:
-        return facturx.parse_ubl_cii_xml(
+        terms: dict[str, Any] = facturx.parse_ubl_cii_xml(
             document.root, level="extended", check_xsd=False, float_as="string"
         )
     except Exception as exc:  # factur-x raises plain exceptions on unexpected content
         raise UnreadableFile(f"La facture n'a pas pu être lue : {exc}") from exc
+    return terms
 
 
 def parse_invoice(document: SourceDocument) -> InvoiceData:

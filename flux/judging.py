@@ -179,7 +179,9 @@ def deposit_chunk(*, flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
     todo = [p for p in prepared if p.deposit is not None]
     outcomes = iter(
         services.deposit_batch(
-            user=flux.depositor, supplier=flux.supplier, deposits=[p.deposit for p in todo]
+            user=flux.depositor,
+            supplier=flux.supplier,
+            deposits=[p.deposit for p in todo if p.deposit is not None],
         )
         if todo
         else []

@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from flux import selectors, services
 from flux.forms import FluxUploadForm, ItemFilterForm
 from flux.models import Flux
@@ -23,7 +24,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     suppliers = depositing_structures_of(request.user)
     form = FluxUploadForm(request.POST or None, request.FILES or None, suppliers=suppliers)
     if request.method == "POST" and form.is_valid():
@@ -49,7 +50,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def flux_list(request: HttpRequest) -> HttpResponse:
+def flux_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     wanted = request.GET.get("statut", "")
     found = selectors.flux_for(request.user)
     if wanted in Flux.Status.values:
@@ -68,7 +69,7 @@ def flux_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     flux = selectors.flux_detail(request.user, pk)
     form = ItemFilterForm(request.GET or None)
     result = form.cleaned_data["result"] if form.is_valid() else ""
@@ -93,7 +94,7 @@ def _rejects(flux: Flux) -> Iterator[list[str]]:
 
 
 @login_required
-def rejects_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def rejects_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     """Chorus Pro's "rejets": one row per reason of each rejected invoice (``;``, UTF-8 BOM)."""
     flux = selectors.flux_detail(request.user, pk)
     writer = csv.writer(_Echo(), delimiter=";")

@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
 from chorus import formatting
-from chorus.admin import ReadOnlyModelAdmin
+from chorus.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from invoices.models import (
     Attachment,
     EngagementImport,
@@ -21,17 +21,6 @@ from invoices.models import (
     SealedRemoval,
     StatusChange,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class LineInline(ReadOnlyInline):

@@ -40,7 +40,7 @@ class DepositFacts:
     only where they read these facts from changes."""
 
     refusal: str | None
-    taken: set[tuple[str, int]] = field(default_factory=set)
+    taken: set[tuple[str, int | None]] = field(default_factory=set)
 
 
 class _Collector:
@@ -51,7 +51,7 @@ class _Collector:
         self.errors[field].append(message)
 
 
-def check_supplier(  # type: ignore[no-untyped-def]
+def check_supplier(
     invoice: Invoice, user, out: _Collector, facts: DepositFacts | None = None
 ) -> None:
     reason = facts.refusal if facts else deposit_refusal_reason(user, invoice.supplier)
@@ -264,7 +264,7 @@ def check_payment(invoice: Invoice, out: _Collector) -> None:
         out.add("bic", _("Ce BIC n'est pas valide."))
 
 
-def deposit_errors(  # type: ignore[no-untyped-def]
+def deposit_errors(
     invoice: Invoice,
     *,
     user,
@@ -293,7 +293,7 @@ def deposit_errors(  # type: ignore[no-untyped-def]
     return dict(out.errors)
 
 
-def recycle_errors(invoice: Invoice, *, user) -> Errors:  # type: ignore[no-untyped-def]
+def recycle_errors(invoice: Invoice, *, user) -> Errors:
     """A sent-back invoice: only its recipient data changed, so only those are checked again."""
     today = timezone.localdate()
     out = _Collector()

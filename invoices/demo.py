@@ -66,6 +66,7 @@ def _header(number: str, days_ago: int, **overrides: object) -> InvoiceInput:
         "bic": "AGRIFRPP",
     }
     values.update(overrides)
+    # Demo values come from a dict of mixed types.
     return InvoiceInput(**values)  # type: ignore[arg-type]
 
 
@@ -80,6 +81,7 @@ def _route(invoice: Invoice, steps: int = 2) -> None:
 
 def _decide(agent: User, invoice: Invoice, *targets: str, **extra: object) -> None:
     for target in targets:
+        # Demo values come from a dict of mixed types.
         services.invoice_process(user=agent, invoice=invoice, target=target, **extra)  # type: ignore[arg-type]
 
 
@@ -127,6 +129,7 @@ def _completed(invoice: Invoice, agent: User) -> None:
         comment="Précisez la période couverte.",
     )
     services.invoice_complete(
+        # A demo invoice always has its creator.
         user=invoice.created_by,  # type: ignore[arg-type]
         invoice=invoice,
         comment="Période du 1er au 31 janvier.",

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from invoices.models import InvoiceLine as InvoiceLineRow
 
 # --- portal → file ---------------------------------------------------------------------------
-_REGIME_NOTES = {
+_REGIME_NOTES: dict[str, str] = {
     VatRegime.DEBITS: "Option pour le paiement de la taxe d'après les débits.",
     VatRegime.ENCAISSEMENTS: "TVA acquittée sur les encaissements.",
 }
@@ -214,12 +214,13 @@ def _vat_regime(data: InvoiceData) -> tuple[str, str]:
     return VatRegime.EXONERE, next((reason for reason in reasons if reason), "")
 
 
-def _payment(data: InvoiceData) -> dict[str, str]:
+def _payment(data: InvoiceData) -> tuple[str, str, str]:
+    """The payment method, IBAN and BIC of the file's payment means."""
     means = data.payment_means
     if means is None:
-        return {"payment_method": PaymentMethod.AUTRE, "iban": "", "bic": ""}
+        return PaymentMethod.AUTRE, "", ""
     method = _PAYMENT_METHOD_BY_CODE.get(means.code, PaymentMethod.AUTRE)
-    return {"payment_method": method, "iban": means.iban, "bic": means.bic}
+    return method, means.iban, means.bic
 
 
 # Unit codes files use for "one" or "a piece" that UN/ECE recommendation 20 names otherwise.
@@ -251,6 +252,7 @@ def data_to_invoice_input(data: InvoiceData) -> tuple[InvoiceInput, list[LineInp
     totals = data.totals or Totals(ZERO, ZERO, ZERO, ZERO, ZERO)
     frame = data.business_process if data.business_process in BillingFrame.values else "A1"
     credit_note = data.type_code == TYPE_CREDIT_NOTE
+    payment_method, iban, bic = _payment(data)
     header = InvoiceInput(
         number=data.number,
         issue_date=data.issue_date,
@@ -268,7 +270,9 @@ def data_to_invoice_input(data: InvoiceData) -> tuple[InvoiceInput, list[LineInp
         total_excl_tax=totals.tax_basis_total,
         total_vat=totals.tax_total,
         total_incl_tax=totals.grand_total,
-        **_payment(data),
+        payment_method=payment_method,
+        iban=iban,
+        bic=bic,
     )
     return header, line_inputs(data)
 

@@ -18,10 +18,14 @@ import csv
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from invoices.models import ENGAGEMENT_MAX_LENGTH, EngagementRecord
+
+if TYPE_CHECKING:
+    import _csv
 
 # The most problems kept for one file: enough to fix a column, not a report of a whole
 # misread file.
@@ -151,7 +155,7 @@ def parse(text: str) -> ParsedFile:
     return parsed
 
 
-def _read(reader, parsed: ParsedFile) -> None:  # type: ignore[no-untyped-def]
+def _read(reader: _csv.Reader, parsed: ParsedFile) -> None:
     columns = _columns(next(reader))
     missing = [name for name in ("number", "supplier_siret") if name not in columns]
     if missing:
@@ -214,6 +218,7 @@ def _row(
                 % {"value": _shown(cell("amount"))}
             )
         else:
+            # _amount reads a finite number: its exponent is an int, never "n", "N" or "F".
             if amount < 0 or amount > AMOUNT_MAX or amount.as_tuple().exponent < -2:  # type: ignore[operator]
                 problems.append(
                     _("le montant « %(value)s » doit être positif, avec deux décimales au plus.")

@@ -49,8 +49,11 @@ CONTENT_TYPES = {
 
 
 class UploadedFileLike(Protocol):
-    name: str | None
-    size: int | None
+    # Read only: Django's uploads and ContentFile say ``str | None`` and ``int``.
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def size(self) -> int | None: ...
 
     def chunks(self, chunk_size: int | None = ...) -> Iterable[bytes]: ...
     def seek(self, offset: int, whence: int = ...) -> int: ...
@@ -176,7 +179,7 @@ def check_zip(upload: IO[bytes] | UploadedFileLike) -> None:
     """A ZIP whose directory announces a reasonable content (read without unpacking)."""
     upload.seek(0)
     try:
-        with zipfile.ZipFile(upload) as archive:  # type: ignore[arg-type]
+        with zipfile.ZipFile(upload) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise FileRefused(str(gettext_lazy("L'archive ZIP est illisible ou endommagée."))) from None
@@ -241,6 +244,7 @@ def store(name: str, content: UploadedFileLike | bytes) -> str:
     if isinstance(content, bytes):
         return default_storage.save(name, ContentFile(content))
     content.seek(0)
+    # An upload, read as a File by the storage: the Protocol is narrower than File.
     return default_storage.save(name, content)  # type: ignore[arg-type]
 
 

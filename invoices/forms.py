@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from invoices import credit_notes
@@ -24,12 +25,13 @@ from invoices.models import (
     VatRegime,
 )
 from invoices.services import InvoiceError, InvoiceInput, LineInput
-from invoices.totals import VAT_RATES
+from invoices.totals import MONEY, VAT_RATES
 from invoices.workflow import BULK_ONLY_REASONS, BULK_TARGETS, Status
 from structures.models import BankAccount, Structure
 from structures.selectors import active_bank_accounts_in
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class AmountField(forms.DecimalField):
@@ -37,7 +39,8 @@ class AmountField(forms.DecimalField):
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
-    def to_python(self, value: Any) -> Decimal | None:
+    # The stubs give DecimalField the to_python of IntegerField, its parent class in Django.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             value = value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
             value = value.replace(",", ".")
@@ -69,7 +72,16 @@ class CreditedInvoiceSelect(forms.Select):
 
     option_data: dict[str, dict[str, str]] = {}
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         option["attrs"].update(self.option_data.get(str(value), {}))
         return option
@@ -98,7 +110,16 @@ class AccountSelect(forms.Select):
 
     accounts: dict[str, BankAccount] = {}
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         account = self.accounts.get(str(value))
         if account is not None:
@@ -184,10 +205,12 @@ class HeaderForm(RecipientFields):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelChoiceField.
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
         self._offer_credited_invoices(suppliers)
         self._offer_bank_accounts(suppliers)
         for name in self.REQUIRED_TO_SEND:
+            # A mark the templates read (a star: needed to send), not a Django attribute.
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
 
     def _offer_credited_invoices(self, suppliers: QuerySet[Structure]) -> None:
@@ -198,13 +221,13 @@ class HeaderForm(RecipientFields):
         widget = field.widget
         kept = self.initial.get("original_invoice_number")
 
-        def choices() -> list[tuple[Any, str]]:
+        def choices() -> list[tuple[Any, str | Promise]]:
             candidates = credit_notes.creditable_invoices(suppliers.values("pk"))
             shown = list(candidates[: credit_notes.CHOICES_SHOWN])
             if kept and all(invoice.pk != kept for invoice in shown):
                 # A draft's choice older than the list: still offered, so that it stays chosen.
                 shown += list(candidates.filter(pk=kept))
-            widget.option_data = {  # type: ignore[attr-defined]
+            widget.option_data = {
                 str(invoice.pk): {
                     "data-supplier": str(invoice.supplier_id),
                     "data-recipient": invoice.recipient_siret,
@@ -215,6 +238,7 @@ class HeaderForm(RecipientFields):
                 (invoice.pk, credit_notes.choice_label(invoice)) for invoice in shown
             ]
 
+        # Form.fields is typed Field: this one is a ChoiceField (a callable: read when shown).
         field.choices = choices  # type: ignore[attr-defined]
 
     def _offer_bank_accounts(self, suppliers: QuerySet[Structure]) -> None:
@@ -236,7 +260,8 @@ class HeaderForm(RecipientFields):
                 (str(account.pk), label)
             )
         field = self.fields["bank_account"]
-        field.widget.accounts = self.bank_accounts  # type: ignore[attr-defined]
+        field.widget.accounts = self.bank_accounts
+        # Form.fields is typed Field: this one is a ChoiceField.
         field.choices = [  # type: ignore[attr-defined]
             ("", _("Aucun : IBAN saisi ci-dessous, ou paiement sans virement")),
             *groups.values(),
@@ -307,6 +332,7 @@ class HeaderForm(RecipientFields):
         again when the SIRET changes)."""
         if recipient is None:
             return
+        # Same mark as above, set from the recipient's rules.
         self.fields["service_code"].required_to_send = recipient.service_code_required  # type: ignore[attr-defined]
         self.fields["engagement_number"].required_to_send = recipient.engagement_required  # type: ignore[attr-defined]
 
@@ -363,13 +389,14 @@ class LineForm(forms.Form):
 LineFormSet = forms.formset_factory(LineForm, extra=1, can_delete=True, max_num=200)
 
 
-def kept_line_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+def _deleted(formset: forms.BaseFormSet[LineForm], form: LineForm) -> bool:
+    # Django's own test of the DELETE box: a private helper of BaseFormSet, not in the stubs.
+    return bool(formset.can_delete and formset._should_delete_form(form))  # type: ignore[attr-defined]
+
+
+def kept_line_forms(formset: forms.BaseFormSet[LineForm]) -> list[LineForm]:
     """The line forms that make the invoice, in order: filled and not deleted."""
-    return [
-        form
-        for form in formset.forms
-        if form.has_changed() and not (formset.can_delete and formset._should_delete_form(form))
-    ]
+    return [form for form in formset.forms if form.has_changed() and not _deleted(formset, form)]
 
 
 class InvoiceEntryForm(HeaderForm):
@@ -381,9 +408,9 @@ class InvoiceEntryForm(HeaderForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
         self.apply_bank_account()
-        return cleaned
+        return self.cleaned_data
 
 
 class UploadForm(HeaderForm):
@@ -470,6 +497,7 @@ class ProcessForm(forms.Form):
 
     def __init__(self, *args: Any, targets: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: these are a ChoiceField and a ModelChoiceField.
         self.fields["target"].choices = [(t, Status(t).label) for t in targets]  # type: ignore[attr-defined]
         self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
 
@@ -524,6 +552,7 @@ class BulkDecisionForm(InvoiceSelectionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelChoiceField.
         self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
 
 
@@ -561,8 +590,11 @@ class InvoiceFilterForm(forms.Form):
     amount_max = AmountField(label=_("Montant TTC maximum"), required=False, **MONEY)
     sort = forms.ChoiceField(label=_("Trier par"), required=False, choices=list(SENT_SORTS.items()))
 
-    def __init__(self, *args: Any, statuses: Sequence[str], party_label: str = "", **kwargs: Any):  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, statuses: Sequence[str], party_label: StrOrPromise = "", **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ChoiceField.
         self.fields["status"].choices = [("", _("Tous"))] + [  # type: ignore[attr-defined]
             (s, Status(s).label) for s in statuses
         ]

@@ -24,7 +24,9 @@ CHUNK = 1024 * 1024
 
 
 class ChainRow(Protocol):
-    pk: int | None
+    @property
+    def pk(self) -> int | None: ...  # read only: a saved row's is an int
+
     invoice_id: int
     from_status: str
     to_status: str

@@ -65,6 +65,7 @@ VAT_CATEGORY_LABELS = {
 def french_number(value: Decimal, *, min_decimals: int = 0) -> str:
     """1 500 ; 0,5 ; 8,3333 ; 12,50 with ``min_decimals=2`` (French grouping and comma)."""
     exact = Decimal(format(value.normalize(), "f"))
+    # A finite Decimal's exponent is an int (a letter only for NaN and infinities).
     if -exact.as_tuple().exponent < min_decimals:  # type: ignore[operator]
         exact = exact.quantize(Decimal(1).scaleb(-min_decimals))
     return number_format(exact, force_grouping=True)

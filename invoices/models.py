@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import FSMField
 
 from chorus import formatting
 from chorus.append_only import AppendOnly
@@ -22,6 +23,15 @@ from structures.models import Service, Structure
 NUMBER_MAX_LENGTH = 20
 ENGAGEMENT_MAX_LENGTH = 50
 ATTACHMENT_NAME_MAX_LENGTH = 50
+
+if TYPE_CHECKING:
+    # mypy reads django-fsm's mixin as Any under Python 3.11 (the module decorates with
+    # typing.override, new in 3.12), and Invoice with it: the mixin only adds a check on save.
+    class ConcurrentTransitionMixin:
+        pass
+
+else:
+    from django_fsm import ConcurrentTransitionMixin
 
 
 class BillingFrame(models.TextChoices):
@@ -294,7 +304,7 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
             .order_by("-at", "-pk")
             .first()
         )
-        if change is None:
+        if change is None or change.reason is None:
             return ""
         text = f"{change.reason.code} — {change.reason.label}"
         return f"{text}{formatting.colon()} {change.comment}" if change.comment else text
@@ -344,7 +354,7 @@ class InvoiceLine(models.Model):
         return f"{self.position}. {self.description}"
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
+def attachment_path(instance: Attachment | None, filename: str) -> str:
     """A path that reveals nothing of the user's file name and never collides."""
     extension = PurePath(filename).suffix.lower()
     now = timezone.now()
@@ -502,11 +512,11 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.invoice} : {self.from_status or '—'} → {self.to_status}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The history is evidence: an existing row is never rewritten.
         if not self._state.adding:
             raise ValueError("A status change is never modified.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("A status change is never deleted.")

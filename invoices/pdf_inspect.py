@@ -116,7 +116,7 @@ def all_objects(reader: PdfReader) -> Iterator[Any]:
 
 def is_signed(reader: PdfReader) -> bool:
     """A signed PDF declares it in its AcroForm (/SigFlags) or has a signature field."""
-    form = reader.trailer["/Root"].get("/AcroForm")
+    form = reader.root_object.get("/AcroForm")
     if form is None:
         return False
     form = form.get_object()

@@ -8,9 +8,10 @@ service, nor those addressed to no service). Anything else is "not found" for th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -248,7 +249,7 @@ def register_structures_of(user: User) -> QuerySet[Structure]:
 
 
 def engagements_of(
-    user: User, structure: Structure, filters: dict, scope: AgentScope | None = None
+    user: User, structure: Structure, filters: Mapping[str, Any], scope: AgentScope | None = None
 ) -> QuerySet[EngagementRecord]:
     """The structure's register, searched by number, supplier (SIRET prefix or name) and
     state, each row with its supplier's name (when the portal knows it) and how many received
@@ -421,7 +422,9 @@ def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> Q
     )
 
 
-def renderings_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+def renderings_missing(
+    *, older_than: timedelta, now: datetime | None = None
+) -> QuerySet[Attachment, tuple[int, int]]:
     """(id, invoice id) of the certified CII files (typed invoices) still without their
     Factur-X PDF, of invoices the sweep has not enqueued again within ``older_than``."""
     limit = (now or timezone.now()) - older_than
@@ -437,7 +440,9 @@ def renderings_missing(*, older_than: timedelta, now: datetime | None = None) ->
     )
 
 
-def certificates_missing(*, older_than: timedelta, now: datetime | None = None) -> QuerySet:
+def certificates_missing(
+    *, older_than: timedelta, now: datetime | None = None
+) -> QuerySet[StatusChange, tuple[int, int]]:
     """(deposit's status change id, invoice id) of the deposits still without their certificate,
     of invoices the sweep has not enqueued again within ``older_than``."""
     limit = (now or timezone.now()) - older_than
@@ -477,11 +482,13 @@ def _whole_structure_agents() -> QuerySet[Membership]:
     ).exclude(Exists(named))
 
 
-def agents_to_notify(invoice: Invoice) -> QuerySet:
+def agents_to_notify(invoice: Invoice) -> QuerySet[User]:
     """The users who receive this invoice (``agent_scope``): the agents of its service and
     those of its recipient scoped to no service; without a service, the latter only."""
     from accounts.models import User
 
+    if invoice.recipient_id is None:
+        return User.objects.none()  # no recipient in the portal: no agent
     whole = _whole_structure_agents().filter(structure_id=invoice.recipient_id)
     receive = Q(pk__in=whole.values("pk"))
     if invoice.service_id is not None:
@@ -494,7 +501,7 @@ def agents_to_notify(invoice: Invoice) -> QuerySet:
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
-def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
+def supplier_users_to_notify(invoice: Invoice) -> QuerySet[User]:
     from accounts.models import User
 
     members = Membership.objects.filter(
@@ -505,7 +512,7 @@ def supplier_users_to_notify(invoice: Invoice) -> QuerySet:
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
-def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
+def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     """The active users of each structure who hear of each invoice event at once, in one query
     (the routing batch's e-mails; the others read it in their digest)."""
     members = (
@@ -518,13 +525,13 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
         .select_related("user")
         .order_by("structure_id", "user_id")
     )
-    users: dict[int, dict[int, object]] = {}
+    users: dict[int, dict[int, User]] = {}
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user
     return {structure_id: list(found.values()) for structure_id, found in users.items()}
 
 
-def agents_by_service(service_ids: set[int]) -> dict[int, list]:
+def agents_by_service(service_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each service who hear of each invoice at once, in two queries (see
     ``agents_to_notify``): those whose membership names it, and those of its structure scoped
     to no service."""
@@ -539,7 +546,7 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list]:
         .select_related("membership__user")
         .order_by("service_id", "membership__user_id")
     )
-    users: dict[int, dict[int, object]] = {}
+    users: dict[int, dict[int, User]] = {}
     for link in links:
         users.setdefault(link.service_id, {})[link.membership.user_id] = link.membership.user
     structure_of = dict(
@@ -552,7 +559,7 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list]:
     return {service_id: list(found.values()) for service_id, found in users.items()}
 
 
-def agents_by_structure(structure_ids: set[int]) -> dict[int, list]:
+def agents_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each public structure scoped to no service who hear of each invoice
     at once, in one query: those who receive its invoices addressed to no service (see
     ``agents_to_notify``)."""
@@ -563,7 +570,7 @@ def agents_by_structure(structure_ids: set[int]) -> dict[int, list]:
         .select_related("user")
         .order_by("structure_id", "user_id")
     )
-    users: dict[int, list] = {}
+    users: dict[int, list[User]] = {}
     for member in members:
         users.setdefault(member.structure_id, []).append(member.user)
     return users
@@ -602,7 +609,7 @@ FILTER_LOOKUPS = {
 }
 
 
-def narrows(filters: dict) -> bool:
+def narrows(filters: Mapping[str, Any]) -> bool:
     """Whether ``filter_invoices`` would leave some invoices out (the order aside): if not,
     the list holds as many invoices as the status counts add up to."""
     return bool(filters.get("party")) or any(
@@ -611,7 +618,7 @@ def narrows(filters: dict) -> bool:
 
 
 def filter_invoices(
-    invoices: QuerySet[Invoice], filters: dict, *, party: str = "recipient"
+    invoices: QuerySet[Invoice], filters: Mapping[str, Any], *, party: str = "recipient"
 ) -> QuerySet[Invoice]:
     """Apply the list filters (all optional); ``party`` names the other side of the invoice."""
     for name, lookup in FILTER_LOOKUPS.items():
@@ -645,7 +652,9 @@ def active_services_of(recipient: Structure) -> QuerySet[Service]:
 
 
 # --- digests -------------------------------------------------------------------------------------
-def supplier_changes_between(structure_id: int, start: datetime, end: datetime) -> QuerySet:
+def supplier_changes_between(
+    structure_id: int, start: datetime, end: datetime
+) -> QuerySet[StatusChange]:
     """The status changes of a supplier's invoices in [start, end), oldest first: what its
     members who chose a digest did not hear of one by one (a draft's creation is nobody's news)."""
     return (
@@ -656,7 +665,9 @@ def supplier_changes_between(structure_id: int, start: datetime, end: datetime) 
     )
 
 
-def received_between(membership: Membership, start: datetime, end: datetime) -> QuerySet:
+def received_between(
+    membership: Membership, start: datetime, end: datetime
+) -> QuerySet[StatusChange]:
     """The invoices made available in [start, end) to the agent of this membership: those of
     the services it names, or all of its structure's when it names none (``agent_scope``)."""
     services = list(membership.services.values_list("pk", flat=True))

@@ -41,7 +41,7 @@ def route_batch() -> int:
 
 
 def cache_delete_wake() -> None:
-    """Deposits committed from now on send a new wake (services.common.wake_routing)."""
+    """Deposits committed from now on send a new wake (services._enqueue.wake_routing)."""
     if services.routing_wake_is_shared():
         try:
             cache.delete(services.ROUTING_WAKE_KEY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -21,6 +22,17 @@ VAT_RATES: tuple[Decimal, ...] = (
     Decimal("2.1"),
     Decimal("0"),
 )
+
+
+class Digits(TypedDict):
+    """A decimal field's size, spread into a form's or a serializer's field (``**MONEY``)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+# An amount in euros: what the invoice columns hold.
+MONEY: Digits = {"max_digits": 14, "decimal_places": 2}
 
 
 def to_cents(amount: Decimal) -> Decimal:

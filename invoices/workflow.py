@@ -149,7 +149,7 @@ def _transition(*, source: str | Sequence[str], target: str) -> Callable[[_Metho
 
 class InvoiceWorkflow:
     """Mixed into ``Invoice``: one method per transition, named after what happens. A service
-    calls one through ``services.common.fire(invoice.deposit)``, which turns a transition that
+    calls one through ``services._history.fire(invoice.deposit)``, which turns a transition that
     does not apply to the status into ``InvoiceStateError``."""
 
     # --- supplier ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from chorus.admin import FrozenTextAdmin, ReadOnlyModelAdmin
+from chorus.admin import FrozenTextAdmin, ReadOnlyInline, ReadOnlyModelAdmin
 from structures.models import (
     BankAccount,
     MandateEvent,
@@ -32,7 +32,7 @@ class EstimatedCountPaginator(Paginator):
     instead of counting them all on every page."""
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         queryset = self.object_list
         if (
             connection.vendor == "postgresql"
@@ -105,11 +105,11 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["role", "requested_at", "decided_at"]
     autocomplete_fields = ["user"]
 
-    def get_formset(self, request: HttpRequest, obj: Structure | None = None, **kwargs):  # type: ignore[no-untyped-def, override]
+    def get_formset(self, request: HttpRequest, obj: Structure | None = None, **kwargs):
         self._parent = obj
         return super().get_formset(request, obj, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "services":
             parent = getattr(self, "_parent", None)
             kwargs["queryset"] = (
@@ -118,17 +118,21 @@ class MembershipInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class BankAccountInline(admin.TabularInline):
+class BankAccountInline(ReadOnlyInline):
     """A structure's bank accounts, read only: its managers keep them on the portal."""
 
     model = BankAccount
-    extra = 0
-    can_delete = False
-    fields = ["label", "iban", "bic", "is_default", "is_active", "created_at", "created_by"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    # Named read only as well: the model form refuses non-editable fields (created_at).
+    readonly_fields = (
+        "label",
+        "iban",
+        "bic",
+        "is_default",
+        "is_active",
+        "created_at",
+        "created_by",
+    )
+    fields = readonly_fields
 
 
 @admin.register(Structure)
@@ -184,7 +188,7 @@ class ServiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["structure"]
     list_select_related = ["structure"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "structure":
             kwargs["queryset"] = Structure.objects.filter(is_public=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

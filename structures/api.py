@@ -9,9 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.idempotency import idempotent
@@ -76,7 +76,7 @@ class StructureListApi(ApiView):
         responses=StructureSerializer(many=True),
         summary="Search structures",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
@@ -98,7 +98,7 @@ class StructureDetailApi(ApiView):
         responses=StructureSerializer,
         summary="One structure",
     )
-    def get(self, request: Request, siret: str) -> Response:
+    def get(self, request: AuthenticatedRequest, siret: str) -> Response:
         return Response(StructureSerializer(structure_or_404(siret)).data)
 
 
@@ -132,7 +132,7 @@ class StructureServicesApi(ApiView):
         responses=OutputSerializer(many=True),
         summary="Services of a structure",
     )
-    def get(self, request: Request, siret: str) -> Response:
+    def get(self, request: AuthenticatedRequest, siret: str) -> Response:
         structure = structure_or_404(siret)
         services = selectors.services_open_today(structure, timezone.localdate()).select_related(
             "structure"
@@ -144,7 +144,8 @@ class StructureServicesApi(ApiView):
 
 class BankAccountSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField()
+    # Named like a serializer field's own ``label``: the account's name.
+    label = serializers.CharField()  # type: ignore[assignment]
     iban = serializers.CharField()
     bic = serializers.CharField()
     is_default = serializers.BooleanField()
@@ -156,7 +157,7 @@ class BankAccountSerializer(serializers.Serializer):
         ref_name = "BankAccount"
 
 
-def member_structure_or_404(request: Request, siret: str) -> Structure:
+def member_structure_or_404(request: AuthenticatedRequest, siret: str) -> Structure:
     """The company of this SIRET if the token's user is an approved member; 404 otherwise
     (whether it exists or not)."""
     structure = selectors.directory_structure(siret)
@@ -174,7 +175,8 @@ class StructureBankAccountsApi(ApiView):
     token_scope = ApiScope.DEPOSIT  # its POST is a supplier's write; GET needs read
 
     class InputSerializer(serializers.Serializer):
-        label = serializers.CharField(max_length=100)
+        # Named like a serializer field's own ``label``: the account's name.
+        label = serializers.CharField(max_length=100)  # type: ignore[assignment]
         iban = serializers.CharField(max_length=50, help_text="Spaces accepted.")
         bic = serializers.CharField(max_length=15, required=False, allow_blank=True, default="")
         default = serializers.BooleanField(required=False, default=False)
@@ -189,7 +191,7 @@ class StructureBankAccountsApi(ApiView):
         responses=BankAccountSerializer(many=True),
         summary="Bank accounts of one of your companies",
     )
-    def get(self, request: Request, siret: str) -> Response:
+    def get(self, request: AuthenticatedRequest, siret: str) -> Response:
         structure = member_structure_or_404(request, siret)
         accounts = selectors.bank_accounts(structure)
         return Response(BankAccountSerializer(accounts, many=True).data)
@@ -203,7 +205,7 @@ class StructureBankAccountsApi(ApiView):
         summary="Add a bank account (principal and secondary managers)",
     )
     @idempotent
-    def post(self, request: Request, siret: str) -> Response:
+    def post(self, request: AuthenticatedRequest, siret: str) -> Response:
         structure = member_structure_or_404(request, siret)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -248,7 +250,7 @@ class StructureProfileApi(ApiView):
         responses=StructureProfileSerializer,
         summary="Profile of one of your companies",
     )
-    def get(self, request: Request, siret: str) -> Response:
+    def get(self, request: AuthenticatedRequest, siret: str) -> Response:
         structure = member_structure_or_404(request, siret)
         return Response(StructureProfileSerializer(structure).data)
 
@@ -262,7 +264,7 @@ class StructureProfileApi(ApiView):
         description="Send only the fields to change; the others keep their values.",
     )
     @idempotent
-    def post(self, request: Request, siret: str) -> Response:
+    def post(self, request: AuthenticatedRequest, siret: str) -> Response:
         structure = member_structure_or_404(request, siret)
         data = StructureProfileSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -37,10 +39,10 @@ def clean_siret(value: str) -> str:
 class SiretField(forms.CharField):
     """A SIRET as people type it ("110 002 011 00044"), cleaned to its 14 digits."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("label", _("SIRET"))
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, str]:
         attrs = super().widget_attrs(widget)
@@ -48,5 +50,5 @@ class SiretField(forms.CharField):
         return attrs
 
     def clean(self, value: object) -> str:
-        value = super().clean(value)
-        return clean_siret(value) if value else value
+        cleaned = super().clean(value)
+        return clean_siret(cleaned) if cleaned else cleaned

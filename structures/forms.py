@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -64,8 +66,9 @@ class DecisionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: object, pending: QuerySet[Membership], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, pending: QuerySet[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelMultipleChoiceField.
         self.fields["requests"].queryset = pending  # type: ignore[attr-defined]
 
 
@@ -136,7 +139,7 @@ class BankAccountActionForm(forms.Form):
     )
 
 
-class AgentServicesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class AgentServicesField(forms.ModelMultipleChoiceField):
     """Services of a public structure, as checkboxes labelled « CODE — name »."""
 
     widget = forms.CheckboxSelectMultiple
@@ -167,8 +170,9 @@ class AgentJoinForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: object, services: QuerySet[Service], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelMultipleChoiceField.
         self.fields["services"].queryset = services  # type: ignore[attr-defined]
 
 
@@ -186,6 +190,7 @@ class MemberServicesForm(forms.Form):
         error_messages={"invalid_choice": _("Un des services cochés n’existe plus.")},
     )
 
-    def __init__(self, *args: object, services: QuerySet[Service], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Form.fields is typed Field: this one is a ModelMultipleChoiceField.
         self.fields["services"].queryset = services  # type: ignore[attr-defined]

@@ -354,9 +354,12 @@ class StructureEvent(AppendOnly, models.Model):
         labels = []
         for name in names:
             try:
-                labels.append(str(Structure._meta.get_field(name).verbose_name))
+                field = Structure._meta.get_field(name)
             except FieldDoesNotExist:
                 labels.append(name)
+                continue
+            # A reverse relation has no verbose name: its stable name stays.
+            labels.append(str(field.verbose_name) if isinstance(field, models.Field) else name)
         return ", ".join(labels)
 
 

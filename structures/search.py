@@ -93,7 +93,7 @@ def words_of(query: str) -> list[str]:
     return cleaned.split()
 
 
-def with_every_word(queryset: QuerySet, field: str, words: list[str]) -> QuerySet:
+def with_every_word(queryset: QuerySet, field: str | Func, words: list[str]) -> QuerySet:
     """The rows whose ``field`` contains every word, anywhere, accents and case aside."""
     queryset = queryset.annotate(_search=SearchText(field))
     for word in words:

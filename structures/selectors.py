@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -42,6 +43,11 @@ from structures.models import (
     Topic,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from accounts.models import User
+
 
 def state_structure() -> Structure:
     return Structure.objects.get(
@@ -49,26 +55,26 @@ def state_structure() -> Structure:
     )
 
 
-def approved_memberships(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def]
+def approved_memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user, status=Membership.Status.APPROVED)
 
 
-def structures_of(user) -> QuerySet[Structure]:  # type: ignore[no-untyped-def]
+def structures_of(user: User) -> QuerySet[Structure]:
     """The structures the user is an approved member of."""
     return Structure.objects.filter(
         memberships__user=user, memberships__status=Membership.Status.APPROVED
     )
 
 
-def supplier_structures_of(user) -> QuerySet[Structure]:  # type: ignore[no-untyped-def]
+def supplier_structures_of(user: User) -> QuerySet[Structure]:
     return structures_of(user).filter(is_public=False)
 
 
-def is_approved_member(*, user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def is_approved_member(*, user: User, structure: Structure) -> bool:
     return approved_memberships(user).filter(structure=structure).exists()
 
 
-def agent_services(user) -> QuerySet[Service]:  # type: ignore[no-untyped-def]
+def agent_services(user: User) -> QuerySet[Service]:
     """The services whose received invoices the user handles, as an agent of a public structure."""
     return Service.objects.filter(
         agents__user=user,
@@ -93,7 +99,15 @@ def mandate_signed(structure: Structure) -> bool:
 
 
 # --- Pages of the structures app ------------------------------------------------------------
-def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def]
+class MembershipFigures(TypedDict):
+    """What ``memberships_of`` adds to each membership."""
+
+    pending_count: int
+    mandate_is_signed: bool
+    principal_is_active: bool
+
+
+def memberships_of(user: User) -> QuerySet[WithAnnotations[Membership, MembershipFigures]]:
     """Every attachment of the user, whatever its status ("Mes structures"), in one query:
     each row carries the structure, whether the mandate in force is signed, and how many
     requests wait for a decision."""
@@ -142,7 +156,7 @@ class NextStep:
     structure: Structure | None = None
 
 
-def next_step(user) -> NextStep | None:  # type: ignore[no-untyped-def]
+def next_step(user: User) -> NextStep | None:
     """The user's next step towards a deposit; None when there is none (they may deposit, or
     they are an agent of a public structure)."""
     memberships = list(memberships_of(user))
@@ -159,21 +173,21 @@ def next_step(user) -> NextStep | None:  # type: ignore[no-untyped-def]
     )
 
 
-def is_public_member(user) -> bool:  # type: ignore[no-untyped-def]
+def is_public_member(user: User) -> bool:
     """Whether the user belongs to a public structure (and so receives invoices)."""
     return structures_of(user).filter(is_public=True).exists()
 
 
-def structure_for_member(user, pk: int) -> Structure | None:  # type: ignore[no-untyped-def]
+def structure_for_member(user: User, pk: int) -> Structure | None:
     """The structure if the user is an approved member of it; None otherwise (a 404)."""
     return structures_of(user).filter(pk=pk).first()
 
 
-def membership_in(user, structure: Structure) -> Membership | None:  # type: ignore[no-untyped-def]
+def membership_in(user: User, structure: Structure) -> Membership | None:
     return approved_memberships(user).filter(structure=structure).first()
 
 
-def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def is_principal(user: User, structure: Structure) -> bool:
     return (
         approved_memberships(user)
         .filter(structure=structure, role=Membership.Role.PRINCIPAL)
@@ -181,7 +195,7 @@ def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped
     )
 
 
-def is_manager(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def is_manager(user: User, structure: Structure) -> bool:
     """Principal or secondary manager of the structure (requests, profile, bank accounts)."""
     return approved_memberships(user).filter(structure=structure, role__in=MANAGER_ROLES).exists()
 
@@ -338,7 +352,7 @@ class PrincipalAbsence:
     principal: Membership | None = None
 
 
-def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None:  # type: ignore[no-untyped-def]
+def principal_absence(structure: Structure, now: datetime | None = None) -> PrincipalAbsence | None:
     """Whether the principal manager has left, as far as the portal can tell; None if not."""
     principal = (
         Membership.objects.select_related("user")
@@ -361,7 +375,9 @@ def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None
     return None
 
 
-def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ignore[no-untyped-def]
+def request_left_waiting(
+    membership: WithAnnotations[Membership, MembershipFigures], now: datetime | None = None
+) -> bool:
     """For a row of ``memberships_of``: a pending request to a company whose principal manager
     left, or that waited ``UNANSWERED_DAYS`` days — its author may ask support (no query)."""
     if membership.status != Membership.Status.PENDING or membership.structure.is_public:
@@ -370,7 +386,7 @@ def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ign
     return not membership.principal_is_active or membership.requested_at <= since
 
 
-def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def may_ask_for_a_principal(user: User, structure: Structure) -> bool:
     """An approved member, or a requester whose own request waited ``UNANSWERED_DAYS`` days,
     may ask support for a new principal manager once the principal has left."""
     if structure.is_public:
@@ -389,7 +405,7 @@ def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore
     return absence.reason != "SILENT" or waited
 
 
-def own_attachment(user, structure_id: int) -> Membership | None:  # type: ignore[no-untyped-def]
+def own_attachment(user: User, structure_id: int) -> Membership | None:
     """The user's approved or pending attachment to this company, with the structure; None
     for a public structure or one the user never asked to join (a 404)."""
     return (
@@ -476,7 +492,7 @@ def directory_search(query: str) -> list[SireneLegalUnit]:
     if connection.vendor != "postgresql":
         # Development's fallback (SQLite): the words anywhere in the name or acronym, scanned.
         text = Concat("name", Value(" "), "acronym", output_field=CharField())
-        matching = search.with_every_word(units, text, words)  # type: ignore[arg-type]
+        matching = search.with_every_word(units, text, words)
         closest = search.closest_first(matching, "name", typed)
         return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
     found = _directory_candidates(units, words, typed, prefixes=False)
@@ -563,7 +579,16 @@ def directory_establishment(siret: str) -> SireneEstablishment | None:
     return SireneEstablishment.objects.filter(siret=siret).first()
 
 
-def structures_changed_in_directory(*, since: datetime) -> QuerySet[Structure]:
+class DirectoryFigures(TypedDict):
+    """What ``structures_changed_in_directory`` adds to each structure."""
+
+    directory_name: str
+    directory_active: bool
+
+
+def structures_changed_in_directory(
+    *, since: datetime
+) -> QuerySet[WithAnnotations[Structure, DirectoryFigures]]:
     """The SIRET structures whose establishment an import wrote since ``since``, each with
     ``directory_name`` and ``directory_active``: one index lookup per structure (there are
     far fewer structures than establishments), never a scan of the directory."""
@@ -635,7 +660,7 @@ def establishment_to_create(siret: str) -> SireneEstablishment:
 
 
 # --- The deposit gate (called by the invoices app and the API) ------------------------------
-def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: ignore[no-untyped-def]
+def deposit_refusal_reason(user: User, structure: Structure) -> str | None:
     """Why the user may not deposit invoices for the structure, in words for the user; None
     when they may."""
     membership = membership_in(user, structure)
@@ -667,16 +692,16 @@ def closed_establishment_reason(structure: Structure) -> str:
     ) % {"siret": siret_numbers.format_siret(structure.identifier)}
 
 
-def can_deposit_for(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+def can_deposit_for(user: User, structure: Structure) -> bool:
     return deposit_refusal_reason(user, structure) is None
 
 
-def user_membership(user, structure: Structure) -> Membership | None:  # type: ignore[no-untyped-def]
+def user_membership(user: User, structure: Structure) -> Membership | None:
     """The user's attachment to the structure, whatever its status."""
     return Membership.objects.filter(user=user, structure=structure).first()
 
 
-def membership_statuses(user, structures: list[Structure]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+def membership_statuses(user: User, structures: list[Structure]) -> dict[int, str]:
     """{structure id: the user's membership status} for search results, in one query."""
     return dict(
         Membership.objects.filter(user=user, structure__in=structures).values_list(
@@ -699,7 +724,9 @@ def creatable_establishment(query: str) -> SireneEstablishment | None:
 
 
 # --- The API's directory (structures/ endpoints) --------------------------------------------
-def directory_structures(*, siret_prefix: str = "", name: str = "", is_public: bool | None = None):  # type: ignore[no-untyped-def]
+def directory_structures(
+    *, siret_prefix: str = "", name: str = "", is_public: bool | None = None
+) -> QuerySet[Structure]:
     """Active structures, filtered by a SIRET prefix, a part of the name, public or not."""
     structures = Structure.objects.filter(is_active=True)
     if siret_prefix:
@@ -720,7 +747,7 @@ def directory_structure(siret: str) -> Structure | None:
     ).first()
 
 
-def services_open_today(structure: Structure, today) -> QuerySet[Service]:  # type: ignore[no-untyped-def]
+def services_open_today(structure: Structure, today: date) -> QuerySet[Service]:
     """The services an invoice may be addressed to today: active and within their dates."""
     return (
         structure.services.filter(is_active=True)

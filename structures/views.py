@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from chorus import clients
 from structures import selectors, services
 from structures.errors import StructureAlreadyExists, StructureError
@@ -28,7 +29,7 @@ from structures.forms import (
 from structures.models import Membership, Structure
 
 
-def _member_structure(request: HttpRequest, pk: int) -> Structure:
+def _member_structure(request: AuthenticatedHttpRequest, pk: int) -> Structure:
     structure = selectors.structure_for_member(request.user, pk)
     if structure is None:
         raise Http404
@@ -37,17 +38,18 @@ def _member_structure(request: HttpRequest, pk: int) -> Structure:
 
 @require_GET
 @login_required
-def structure_list(request: HttpRequest) -> HttpResponse:
+def structure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = list(selectors.memberships_of(request.user))
     # A request left unanswered: the row offers to ask support for a new principal manager.
     for membership in memberships:
-        membership.may_ask_support = selectors.request_left_waiting(membership)
+        # A mark the template reads, not a field of the annotated membership.
+        membership.may_ask_support = selectors.request_left_waiting(membership)  # type: ignore[attr-defined]
     return render(request, "structures/list.html", {"memberships": memberships})
 
 
 # --- Creating a structure from its SIRET -------------------------------------------------
 @login_required
-def structure_create(request: HttpRequest) -> HttpResponse:
+def structure_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Two steps: the SIRET is checked against the directory and its data shown; the user
     confirms and becomes principal manager of the new structure."""
     if request.method != "POST":
@@ -78,7 +80,7 @@ def structure_create(request: HttpRequest) -> HttpResponse:
 # --- Joining a structure ------------------------------------------------------------------
 @require_GET
 @login_required
-def structure_search(request: HttpRequest) -> HttpResponse:
+def structure_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StructureSearchForm(request.GET if "q" in request.GET else None)
     context: dict[str, object] = {"form": form}
     if form.is_valid():
@@ -94,7 +96,7 @@ def structure_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
+def structure_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Asks to join a structure. A private one: a button on the search's results. A public
     one: a page where the agent names the services they work for and confirms being an agent
     (a supplier is told to join their own company)."""
@@ -156,7 +158,7 @@ def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A structure's page and its principal manager's actions -------------------------------
 @require_GET
 @login_required
-def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def structure_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     membership = selectors.membership_in(request.user, structure)
     is_principal = membership is not None and membership.is_principal
@@ -184,13 +186,13 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def requests_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     form = DecisionForm(request.POST, pending=selectors.pending_requests(structure))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("structures:detail", pk=structure.pk)
     ids = [m.pk for m in form.cleaned_data["requests"]]
     approve = form.cleaned_data["decision"] == DecisionForm.APPROVE
@@ -216,10 +218,10 @@ def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("structures:detail", pk=structure.pk)
 
 
-MemberAction = Callable[[HttpRequest, Structure, MemberForm], str]
+MemberAction = Callable[[AuthenticatedHttpRequest, Structure, MemberForm], str]
 
 
-def _member_action(request: HttpRequest, pk: int, act: MemberAction) -> HttpResponse:
+def _member_action(request: AuthenticatedHttpRequest, pk: int, act: MemberAction) -> HttpResponse:
     """Runs one action on a member; the service says no with a message, never a 500."""
     structure = _member_structure(request, pk)
     form = MemberForm(request.POST)
@@ -234,7 +236,7 @@ def _member_action(request: HttpRequest, pk: int, act: MemberAction) -> HttpResp
     return redirect("structures:detail", pk=structure.pk)
 
 
-def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _detach(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     detached = services.membership_detach(
         structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
     )
@@ -243,7 +245,7 @@ def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str
     return _("%(user)s est détaché de la structure.") % {"user": detached.user}
 
 
-def _transfer(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _transfer(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     if not form.cleaned_data["confirm"]:
         raise StructureError(_("Cochez la case pour confirmer la transmission de votre rôle."))
     target = services.principal_transfer(
@@ -252,7 +254,7 @@ def _transfer(request: HttpRequest, structure: Structure, form: MemberForm) -> s
     return _("%(user)s est désormais le gestionnaire principal.") % {"user": target.user}
 
 
-def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _rights(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     changed = services.membership_set_rights(
         structure=structure,
         by=request.user,
@@ -262,7 +264,7 @@ def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str
     return _("Droits de %(user)s modifiés.") % {"user": changed.user}
 
 
-def _secondary(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+def _secondary(request: AuthenticatedHttpRequest, structure: Structure, form: MemberForm) -> str:
     changed = services.secondary_manager_set(
         structure=structure,
         by=request.user,
@@ -276,18 +278,18 @@ def _secondary(request: HttpRequest, structure: Structure, form: MemberForm) -> 
 
 @require_POST
 @login_required
-def member_secondary(request: HttpRequest, pk: int) -> HttpResponse:
+def member_secondary(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _secondary)
 
 
 @require_POST
 @login_required
-def member_detach(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _detach)
 
 
 @login_required
-def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def principal_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: the confirmation page for handing the role to ``?membership=``; POST: the hand-over,
     once the box is ticked."""
     if request.method == "POST":
@@ -311,12 +313,12 @@ def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def member_rights(request: HttpRequest, pk: int) -> HttpResponse:
+def member_rights(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _rights)
 
 
 @login_required
-def member_services(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+def member_services(request: AuthenticatedHttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     """The principal manager of a public structure scopes a member to some of its services."""
     structure = _member_structure(request, pk)
     if not structure.is_public or not selectors.is_principal(request.user, structure):
@@ -354,7 +356,7 @@ def member_services(request: HttpRequest, pk: int, membership_pk: int) -> HttpRe
 
 # --- The billing mandate ------------------------------------------------------------------
 @login_required
-def mandate(request: HttpRequest, pk: int) -> HttpResponse:
+def mandate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     accept_error = ""
     if request.method == "POST":
@@ -397,7 +399,7 @@ def _int_or_zero(value: str | None) -> int:
 
 @login_required
 @require_POST
-def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def mandate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     if request.POST.get("confirm") != "on":
         messages.error(request, _("Cochez la case pour confirmer la révocation du mandat."))

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from structures import selectors, services_profile
 from structures.errors import StructureError
 from structures.forms import BankAccountActionForm, BankAccountForm, ProfileForm
@@ -19,7 +20,7 @@ from structures.models import Structure
 from structures.views import _member_structure
 
 
-def _company(request: HttpRequest, pk: int) -> Structure:
+def _company(request: AuthenticatedHttpRequest, pk: int) -> Structure:
     """A company the user is a member of: a public structure has no profile page here (its
     administrators keep it), so it is a 404 like a structure of others."""
     structure = _member_structure(request, pk)
@@ -38,7 +39,7 @@ def _put_back(form: Form, error: ValidationError) -> None:
 
 
 def _profile_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     structure: Structure,
     *,
     profile_form: ProfileForm | None = None,
@@ -64,7 +65,7 @@ def _profile_page(
 
 
 @login_required
-def profile(request: HttpRequest, pk: int) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every member reads the profile and accounts; managers change them."""
     structure = _company(request, pk)
     if request.method != "POST":
@@ -88,7 +89,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def account_add(request: HttpRequest, pk: int) -> HttpResponse:
+def account_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _company(request, pk)
     form = BankAccountForm(request.POST)
     if form.is_valid():
@@ -111,7 +112,7 @@ def account_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def account_action(request: HttpRequest, pk: int) -> HttpResponse:
+def account_action(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     structure = _company(request, pk)
     form = BankAccountActionForm(request.POST)
     if not form.is_valid():

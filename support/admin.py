@@ -3,39 +3,44 @@ statuses change through the portal's services, which record and e-mail every ste
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chorus.admin import ReadOnlyInline
 from structures import selectors as structure_selectors
 from structures.errors import StructureError
+from structures.models import Membership, Structure
 from support import services
 from support.models import Ticket, TicketAttachment, TicketMessage
 from support.services import PRINCIPAL_CATEGORY, TicketActionRefused
 
 
 class AppointForm(forms.Form):
-    membership = forms.ModelChoiceField(
+    membership: forms.ModelChoiceField[Membership] = forms.ModelChoiceField(
         label=_("Nouveau gestionnaire principal"),
         queryset=None,
         empty_label=None,
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, structure, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, structure: Structure, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
+        # Form.fields is typed Field: this one is a ModelChoiceField.
         field.queryset = structure_selectors.appointable_members(structure)  # type: ignore[attr-defined]
         field.label_from_instance = _member_label  # type: ignore[attr-defined]
 
 
-def _member_label(membership) -> str:  # type: ignore[no-untyped-def]
+def _member_label(membership: Membership) -> str:
     who = membership.user.get_full_name() or membership.user.email
     state = (
         membership.get_role_display()
@@ -44,17 +49,6 @@ def _member_label(membership) -> str:  # type: ignore[no-untyped-def]
         % {"date": membership.requested_at.date().isoformat()}
     )
     return f"{who} <{membership.user.email}> — {state}"
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class TicketMessageInline(ReadOnlyInline):
@@ -114,7 +108,9 @@ class TicketAdmin(admin.ModelAdmin):
     actions = ("appoint_principal",)
 
     @admin.action(description=_("Nommer un gestionnaire principal (structure du demandeur)"))
-    def appoint_principal(self, request: HttpRequest, queryset: QuerySet[Ticket]):  # type: ignore[no-untyped-def]
+    def appoint_principal(
+        self, request: HttpRequest, queryset: QuerySet[Ticket]
+    ) -> HttpResponseRedirect | None:
         if queryset.count() != 1:
             self.message_user(
                 request, gettext("Choisissez une seule sollicitation."), messages.ERROR
@@ -123,7 +119,7 @@ class TicketAdmin(admin.ModelAdmin):
         ticket = queryset.get()
         return redirect("admin:support_ticket_appoint", ticket.pk)
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "<int:pk>/nommer-gestionnaire/",

@@ -106,7 +106,7 @@ def category(code: str) -> Category | None:
     return _CATEGORIES.get(code)
 
 
-def subcategory(category_code: str, code: str) -> Subcategory | None:
+def subcategory(category_code: str, code: str | None) -> Subcategory | None:
     found = _CATEGORIES.get(category_code)
     if found is None:
         return None
@@ -136,7 +136,7 @@ def split_topic(value: str) -> tuple[str, str] | None:
     return category_code, subcategory_code
 
 
-def receiver_for(category_code: str, subcategory_code: str) -> Receiver:
+def receiver_for(category_code: str, subcategory_code: str | None) -> Receiver:
     found = subcategory(category_code, subcategory_code)
     return found.receiver if found else Receiver.SUPPORT
 

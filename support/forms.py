@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from support.validators import ALLOWED_EXTENSIONS, validate_attachment
 from support.workflow import RULES, Action, TicketStatus
 
 if TYPE_CHECKING:
+    from structures.models import Structure
     from support.models import Ticket
 
 TITLE_MAX = 200
@@ -79,7 +80,8 @@ class ContactForm(TopicMixin):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # forms.Form's: returns self.cleaned_data
+        cleaned = self.cleaned_data
         if cleaned.get("website"):
             raise forms.ValidationError(
                 _("Votre demande n’a pas pu être envoyée."), code="honeypot"
@@ -106,7 +108,7 @@ class TicketForm(TopicMixin):
         "attachment",
     ]
 
-    sender_structure = forms.ModelChoiceField(
+    sender_structure: forms.ModelChoiceField[Structure] = forms.ModelChoiceField(
         label=_("Structure concernée (facultatif)"), queryset=None, required=False
     )
     recipient_siret = forms.CharField(
@@ -131,7 +133,10 @@ class TicketForm(TopicMixin):
     def __init__(self, *args: Any, user: Any, from_invoice: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.from_invoice = from_invoice
-        self.fields["sender_structure"].queryset = structures_of(user).order_by("name")
+        sender_structure = cast(
+            "forms.ModelChoiceField[Structure]", self.fields["sender_structure"]
+        )
+        sender_structure.queryset = structures_of(user).order_by("name")
         if from_invoice:
             for name in (
                 "sender_structure",
@@ -158,7 +163,8 @@ class TicketForm(TopicMixin):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # forms.Form's: returns self.cleaned_data
+        cleaned = self.cleaned_data
         cleaned["recipient_structure"] = cleaned["recipient_service"] = None
         category, subcategory = cleaned.get("category"), cleaned.get("subcategory")
         if self.from_invoice or not category:
@@ -212,7 +218,8 @@ class MessageForm(forms.Form):
     attachment = _attachment_field()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # forms.Form's: returns self.cleaned_data
+        cleaned = self.cleaned_data
         action = cleaned.get("action")
         if action and RULES[Action(action)].needs_text and not (cleaned.get("body") or "").strip():
             self.add_error("body", _("Écrivez un message pour cette action."))

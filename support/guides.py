@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from chorus.env import support_settings
 from support import catalogue
 from support.help import PAGES, HelpPage
 
@@ -21,8 +22,8 @@ def page_context(page: HelpPage | None) -> dict[str, object]:
     return {
         "current": page,
         "state_siret": settings.CHORUS["STATE_SIRET"],
-        "support_phone": settings.SUPPORT["PHONE"],
-        "dematerialisation_email": settings.SUPPORT["DEMATERIALISATION_EMAIL"],
+        "support_phone": support_settings()["PHONE"],
+        "dematerialisation_email": support_settings()["DEMATERIALISATION_EMAIL"],
         "categories": catalogue.CATEGORIES,
         "retention_years": settings.RETENTION_YEARS,
         "api_token_max_days": settings.API_TOKEN_MAX_DAYS,
@@ -39,8 +40,8 @@ def guide_pdf(page: HelpPage, *, site_url: str) -> bytes:
         page.name,
         translation.get_language() or settings.LANGUAGE_CODE,
         site_url,
-        settings.SUPPORT["PHONE"],
-        settings.SUPPORT["DEMATERIALISATION_EMAIL"],
+        support_settings()["PHONE"],
+        support_settings()["DEMATERIALISATION_EMAIL"],
     )
 
 

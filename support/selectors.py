@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from chorus.env import support_settings
 from structures.models import Membership, Service, Structure
 from structures.selectors import agent_services, structures_of
 from support.models import Ticket, TicketAttachment, TicketMessage
@@ -17,13 +19,16 @@ from support.workflow import SENDER_TABS, Side, TicketStatus
 
 _LIST_RELATED = ("sender", "sender_structure", "recipient_structure", "recipient_service")
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 # --- What the sender sees -------------------------------------------------------------------
-def sent_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+def sent_tickets(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(sender=user)
 
 
-def sent_tab_counts(user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def sent_tab_counts(user: User) -> dict[str, int]:
     """The number of tickets in each of the sender's tabs, in one query."""
     counts = sent_tickets(user).aggregate(
         **{
@@ -34,12 +39,12 @@ def sent_tab_counts(user) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return {tab: counts[tab.replace("-", "_")] for tab in SENDER_TABS}
 
 
-def sent_tickets_in_tab(user, tab: str) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+def sent_tickets_in_tab(user: User, tab: str) -> QuerySet[Ticket]:
     return sent_tickets(user).filter(status__in=SENDER_TABS[tab]).select_related(*_LIST_RELATED)
 
 
 # --- What a receiver (support staff, agent of a public structure) sees ----------------------
-def received_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+def received_tickets(user: User) -> QuerySet[Ticket]:
     """Tickets addressed to the user: the support queue for staff, and for agents those sent to
     their services (or to their public structure when no service was named)."""
     addressed = Q(
@@ -54,7 +59,7 @@ def received_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
     return Ticket.objects.filter(addressed).exclude(status=TicketStatus.BROUILLON)
 
 
-def is_receiver(user) -> bool:  # type: ignore[no-untyped-def]
+def is_receiver(user: User) -> bool:
     """Whether the user may have tickets to handle ("Sollicitations reçues")."""
     if user.is_staff:
         return True
@@ -69,7 +74,7 @@ class ReceivedFilters:
     sent_until: date | None = None
 
 
-def received_tickets_filtered(user, filters: ReceivedFilters) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+def received_tickets_filtered(user: User, filters: ReceivedFilters) -> QuerySet[Ticket]:
     tickets = received_tickets(user).select_related(*_LIST_RELATED)
     if filters.status:
         tickets = tickets.filter(status=filters.status)
@@ -83,13 +88,13 @@ def received_tickets_filtered(user, filters: ReceivedFilters) -> QuerySet[Ticket
 
 
 # --- One ticket -----------------------------------------------------------------------------
-def visible_tickets(user) -> QuerySet[Ticket]:  # type: ignore[no-untyped-def]
+def visible_tickets(user: User) -> QuerySet[Ticket]:
     """Every ticket the user may open: sent by them or addressed to them. Others are 404."""
     received = received_tickets(user).values("pk")
     return Ticket.objects.filter(Q(sender=user) | Q(pk__in=received)).select_related(*_LIST_RELATED)
 
 
-def ticket_sides(user, ticket: Ticket) -> set[Side]:  # type: ignore[no-untyped-def]
+def ticket_sides(user: User, ticket: Ticket) -> set[Side]:
     """On which side(s) of the ticket the user stands: asking, answering, or both."""
     sides = set()
     if user.is_authenticated and ticket.sender_id == user.pk:
@@ -123,7 +128,7 @@ def ticket_attachment(ticket: Ticket, attachment_id: int) -> TicketAttachment | 
     return ticket.attachments.filter(pk=attachment_id).first()
 
 
-def visible_attachment(user, attachment_id: int) -> TicketAttachment | None:  # type: ignore[no-untyped-def]
+def visible_attachment(user: User, attachment_id: int) -> TicketAttachment | None:
     return (
         TicketAttachment.objects.filter(pk=attachment_id, ticket__in=visible_tickets(user))
         .select_related("ticket")
@@ -168,7 +173,7 @@ def receiver_contacts(ticket: Ticket) -> list[Contact]:
     """The support team, or the agents of the recipient service (of the structure if none)."""
     users = get_user_model().objects.filter(is_active=True)
     if ticket.to_support:
-        team = settings.SUPPORT["TEAM_EMAILS"]
+        team = support_settings()["TEAM_EMAILS"]
         if team:
             return [Contact(address, settings.LANGUAGE_CODE) for address in team]
         users = users.filter(is_staff=True)

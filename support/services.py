@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ def ticket_create(
     recipient_service: Service | None = None,
     invoice: InvoiceLike | None = None,
     invoice_number: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: UploadedFile[bytes] | None = None,
     send: bool = True,
     notify: bool = True,
 ) -> Ticket:
@@ -102,7 +103,7 @@ def ticket_contact_create(
     subcategory: str,
     title: str,
     description: str,
-    attachment: UploadedFile | None = None,
+    attachment: UploadedFile[bytes] | None = None,
     notify: bool = True,
 ) -> Ticket:
     """A ticket from a visitor with no account ("Nous contacter"): always to the support team.
@@ -232,7 +233,7 @@ def ticket_draft_update(
     recipient_structure: Structure | None = None,
     recipient_service: Service | None = None,
     invoice_number: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: UploadedFile[bytes] | None = None,
     send: bool = False,
 ) -> Ticket:
     """Changes a draft (a new attachment replaces the previous one), and sends it if asked."""
@@ -287,7 +288,7 @@ def ticket_act(
     user: User | None = None,
     follow_token: str = "",
     body: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: UploadedFile[bytes] | None = None,
     notify: bool = True,
 ) -> TicketMessage:
     """One action of the workflow (see workflow.py) by a user, or by a visitor holding the
@@ -419,7 +420,7 @@ def _apply(
 
 
 def _attach(
-    ticket: Ticket, upload: UploadedFile, *, message: TicketMessage | None = None
+    ticket: Ticket, upload: UploadedFile[bytes], *, message: TicketMessage | None = None
 ) -> TicketAttachment:
     validate_attachment(upload)
     return TicketAttachment.objects.create(
@@ -431,8 +432,8 @@ def _attach(
     )
 
 
-def _delete_attachments(attachments) -> None:  # type: ignore[no-untyped-def]
-    files = [(a.file.storage, a.file.name) for a in attachments]
+def _delete_attachments(attachments: QuerySet[TicketAttachment]) -> None:
+    files = [(a.file.storage, a.file.name) for a in attachments if a.file.name]
     attachments.delete()
 
     def remove() -> None:

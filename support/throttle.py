@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.clients import client_address as client_address  # the contact form's
+from chorus.env import support_settings
 from support.models import ContactAttempt
 
 
@@ -29,14 +30,14 @@ def client_digest(address: str) -> str:
 
 
 def _window_start() -> datetime:
-    return timezone.now() - timedelta(seconds=settings.SUPPORT["CONTACT_RATE_WINDOW"])
+    return timezone.now() - timedelta(seconds=support_settings()["CONTACT_RATE_WINDOW"])
 
 
 def contact_allowed(address: str) -> bool:
     recent = ContactAttempt.objects.filter(
         client_digest=client_digest(address), at__gte=_window_start()
     )
-    return recent.count() < settings.SUPPORT["CONTACT_RATE_LIMIT"]
+    return recent.count() < support_settings()["CONTACT_RATE_LIMIT"]
 
 
 @transaction.atomic

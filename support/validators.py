@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from chorus.env import support_settings
 
 ALLOWED_EXTENSIONS = (
     "pdf", "xml", "csv", "txt", "odt", "ods", "doc", "docx", "xls", "xlsx",
@@ -33,7 +34,7 @@ def validate_attachment(upload: UploadedFile) -> None:
         )
     if not upload.size:
         raise ValidationError(_("Le fichier est vide."))
-    limit = settings.SUPPORT["ATTACHMENT_MAX_BYTES"]
+    limit = support_settings()["ATTACHMENT_MAX_BYTES"]
     if upload.size > limit:
         raise ValidationError(
             _("Le fichier dépasse la taille maximale de %(max)s.") % {"max": filesizeformat(limit)}

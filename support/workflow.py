@@ -21,9 +21,13 @@ side against this table, applies it and records a message. The table reads as:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TicketStatus(models.TextChoices):
@@ -57,7 +61,7 @@ class Rule:
     side: Side
     needs_text: bool
     notifies: tuple[Side, ...]  # the side(s) e-mailed when the action is done
-    button: str  # the label of the button that fires it
+    button: StrOrPromise  # the label of the button that fires it
 
 
 S = TicketStatus

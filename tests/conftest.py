@@ -34,8 +34,10 @@ def celery_worker(_celery_worker_process, transactional_db) -> Iterator[object]:
     the test the worker is drained before the database is flushed: a task still running
     (an e-mail after a status change…) would otherwise deadlock with the flush's TRUNCATE.
     """
+    workers.consuming(_celery_worker_process, True)
     yield _celery_worker_process
     workers.wait_for_probe(_celery_worker_process)
+    workers.consuming(_celery_worker_process, False)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ApiTokenForm
+from accounts.http import AuthenticatedHttpRequest
 
 
 @never_cache
 @login_required
 @require_POST
-def api_token_create(request: HttpRequest) -> HttpResponse:
+def api_token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _refused(request, form.errors)
@@ -43,14 +44,16 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def api_token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not services.api_token_revoke(user=request.user, token_id=pk):
         raise Http404
     messages.success(request, _("Le jeton est révoqué : il ne donne plus accès à l’API."))
     return redirect("accounts:profile")
 
 
-def _refused(request: HttpRequest, errors: Mapping[str, Sequence[object]]) -> HttpResponse:
+def _refused(
+    request: AuthenticatedHttpRequest, errors: Mapping[str, Sequence[object]]
+) -> HttpResponse:
     """The token form's errors, field by field, above the form it came from."""
     if "name" in errors:
         messages.error(request, _("Donnez un nom au jeton (100 caractères au plus)."))

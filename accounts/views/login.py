@@ -40,6 +40,7 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
 
+    # LoginView's form is always form_class, narrower than the stubs' AuthenticationForm.
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
         if not selectors.has_two_factor(user):
@@ -60,7 +61,8 @@ def _pending_user(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     pending = request.session.get(PENDING_KEY)
     if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_MAX_AGE:
         return None
-    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    user_id = pending.get("user_id")
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None or not selectors.has_two_factor(user):
         return None
     return user, pending

@@ -36,6 +36,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     @property
+    # A property where Django has a class attribute: read at each request (see below).
     def extra_email_context(self) -> dict[str, object]:  # type: ignore[override]
         # Links are built on the configured address, not on the request's Host header; read
         # at each request, as every other e-mail reads the settings.

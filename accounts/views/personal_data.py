@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services
+from accounts.http import AuthenticatedHttpRequest
 from accounts.personal_data import personal_data_of
 
 
@@ -35,7 +36,7 @@ class AccountCloseForm(forms.Form):
 @never_cache
 @login_required
 @require_GET
-def personal_data_download(request: HttpRequest) -> HttpResponse:
+def personal_data_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     body = json.dumps(personal_data_of(request.user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     name = f"chorus-donnees-personnelles-{timezone.localdate().isoformat()}.json"
@@ -46,7 +47,7 @@ def personal_data_download(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @login_required
 @require_POST
-def account_close(request: HttpRequest) -> HttpResponse:
+def account_close(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountCloseForm(request.POST)
     if not form.is_valid():
         messages.error(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, ProfileForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.views.common import remember_language
 from accounts.views.personal_data import AccountCloseForm
 
@@ -21,7 +22,7 @@ from accounts.views.personal_data import AccountCloseForm
 @sensitive_post_parameters("current_password")
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():

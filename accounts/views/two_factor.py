@@ -9,7 +9,7 @@ import django_otp
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,11 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import THROTTLED_MESSAGE, TotpConfirmForm, TotpDisableForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.services import CodeCheck
 from accounts.totp import qr_svg, secret_for_humans
 
 
-def _next(request: HttpRequest) -> str:
+def _next(request: AuthenticatedHttpRequest) -> str:
     """Where the user was going when the enrolment stopped them (a path of this site only)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -34,7 +35,7 @@ def _next(request: HttpRequest) -> str:
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     confirm_form: forms.Form | None = None,
     disable_form: forms.Form | None = None,
@@ -58,7 +59,7 @@ def _page(
     return render(request, "accounts/two_factor.html", context, status=status)
 
 
-def _recovery_codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
+def _recovery_codes_page(request: AuthenticatedHttpRequest, codes: list[str]) -> HttpResponse:
     # Rendered, not redirected: the codes are in this page only, never shown again.
     response = render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)}
@@ -70,7 +71,7 @@ def _recovery_codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET shows the state; POST starts a setup (a new secret to scan). A user who must have a
     second factor and has none gets the secret at once: this is their enrolment."""
     user = request.user
@@ -87,7 +88,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("otp_token")
 @login_required
 @require_POST
-def two_factor_confirm(request: HttpRequest) -> HttpResponse:
+def two_factor_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TotpConfirmForm(request.POST)
     if form.is_valid():
         result = services.totp_enable(user=request.user, token=form.cleaned_data["otp_token"])
@@ -110,7 +111,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+def recovery_codes_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
     """New recovery codes; the earlier ones stop working."""
     if not selectors.has_two_factor(request.user):
         return redirect("accounts:two_factor")
@@ -120,7 +121,7 @@ def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("otp_token", "password")
 @login_required
 @require_POST
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     if selectors.second_factor_required(request.user):
         messages.error(request, _("La double authentification est obligatoire pour votre compte."))
         return redirect("accounts:two_factor")

@@ -21,17 +21,18 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 @lru_cache(maxsize=1)
 def api_schema() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)
+    schema: dict[str, Any] = SchemaGenerator().get_schema(request=None, public=True)
+    return schema
 
 
 def _ref_name(schema: dict[str, Any] | None) -> str:
     if not schema:
         return ""
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
     if schema.get("type") == "array":
         return f"[{_ref_name(schema.get('items'))}]"
-    return schema.get("type", "")
+    return str(schema.get("type", ""))
 
 
 def _bodies(content: dict[str, Any] | None) -> list[dict[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -18,6 +18,9 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -99,7 +102,9 @@ class AccountLocked(exceptions.Throttled):
     default_code = "account_locked"
 
 
-def error_body(code: str, detail: str, errors: Mapping[str, list[str]] | None = None) -> dict:
+def error_body(
+    code: str, detail: StrOrPromise, errors: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
     return {"code": code, "detail": str(detail), "errors": dict(errors or {})}
 
 
@@ -146,7 +151,7 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     return None
 
 
-def exception_handler(exc: Exception, context: dict) -> Response:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's exception handler, with the portal's error shape and no unhandled exception."""
     api_exc = _as_api_exception(exc)
     if api_exc is None:
@@ -158,10 +163,12 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     headers = {}
-    if getattr(api_exc, "auth_header", None):
-        headers["WWW-Authenticate"] = api_exc.auth_header  # type: ignore[attr-defined]
-    if getattr(api_exc, "wait", None):
-        headers["Retry-After"] = str(int(api_exc.wait))  # type: ignore[attr-defined]
+    auth_header = getattr(api_exc, "auth_header", None)  # NotAuthenticated's, set by DRF
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(api_exc, "wait", None)  # Throttled's
+    if wait:
+        headers["Retry-After"] = str(int(wait))
     if isinstance(api_exc, exceptions.ValidationError):
         body = error_body(
             "invalid", _("Les données envoyées ne sont pas valides."), flatten(api_exc.detail)
@@ -174,7 +181,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return Response(body, status=api_exc.status_code, headers=headers)
 
 
-def field_errors(errors: Mapping[str, list[str]], renames: Mapping[str, str]) -> dict:
+def field_errors(
+    errors: Mapping[str, list[str]], renames: Mapping[str, str]
+) -> dict[str, list[str]]:
     """A service's ``{field: [messages]}`` in the API's names (``__all__`` → non-field)."""
     renamed = {"__all__": NON_FIELD, **renames}
     out: dict[str, list[str]] = {}

@@ -122,6 +122,8 @@ def _claim(user_id: int, key: str, digest: str) -> IdempotencyKey | None:
 def run_once(request: Request, key: str, run: Callable[[], Response]) -> Response:
     digest = request_digest(request)
     user_id = request.user.pk
+    if user_id is None:  # IsAuthenticated lets only users in: a key is always someone's
+        raise exceptions.NotAuthenticated()
     expired = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
     with transaction.atomic():
         IdempotencyKey.objects.filter(user_id=user_id, key=key, created_at__lt=expired).delete()
@@ -150,6 +152,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             return handler(view, request, *args, **kwargs)
         return run_once(request, checked_key(key), lambda: handler(view, request, *args, **kwargs))
 
+    # A mark on the function, read by the API schema (chorus/api/schema.py).
     wrapper.idempotent = True  # type: ignore[attr-defined]
     return wrapper
 

@@ -20,8 +20,9 @@ from accounts.models import ApiScope, ApiToken
 class TokenScopePermission(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         token = request.auth
-        if not isinstance(token, ApiToken) or not hasattr(view, request.method.lower()):
+        if not isinstance(token, ApiToken) or not hasattr(view, (request.method or "").lower()):
             return True  # a session; or a method the view lacks, which answers 405
+        needed: str | None
         if request.method in permissions.SAFE_METHODS:
             needed = ApiScope.READ.value
         else:

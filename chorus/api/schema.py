@@ -19,10 +19,11 @@ from rest_framework import permissions, serializers
 from chorus.api.idempotency import HEADER, REPLAYED_HEADER
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable machine code, e.g. invalid, not_found.")
     detail = serializers.CharField(help_text="A sentence for people (Accept-Language: fr, en).")
-    errors = serializers.DictField(
+    # The error body's member is named like the serializer's own ``errors`` property.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field (dotted paths for nested fields); empty when none.",
     )
@@ -89,7 +90,7 @@ class AutoSchema(openapi.AutoSchema):
             codes.update({409, 422})
         return codes
 
-    def _get_response_bodies(self, direction: Any = "response") -> dict:
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in sorted(self.error_codes()):
             if str(code) not in responses:
@@ -97,7 +98,8 @@ class AutoSchema(openapi.AutoSchema):
                 responses[str(code)] = self._get_response_for_code(error, str(code))
         return responses
 
-    def get_description(self) -> str:
+    # drf-spectacular's AutoSchema takes no argument here, unlike DRF's inspector it derives from.
+    def get_description(self) -> str:  # type: ignore[override]
         # The view's own docstring only: not the base class's, which speaks to developers.
         described = super().get_description()
         own = type(self.view).__dict__.get("__doc__")
@@ -115,13 +117,15 @@ class AutoSchema(openapi.AutoSchema):
             return view + qualified[-1].removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
 
-    def get_override_parameters(self) -> list:
+    def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self._is_idempotent():
             parameters.append(IDEMPOTENCY_PARAMETER)
         return parameters
 
-    def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> dict:
+    def _get_response_headers_for_code(
+        self, status_code: str, direction: Any = "response"
+    ) -> dict[str, Any]:
         headers = super()._get_response_headers_for_code(status_code, direction)
         if self._is_idempotent() and status_code.startswith("2"):
             headers[REPLAYED_HEADER] = {

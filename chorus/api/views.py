@@ -31,7 +31,7 @@ class ApiView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         language = translation.get_language_from_request(request._request)
         translation.activate(language)
-        request._request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request._request.LANGUAGE_CODE = language
         self._refuse_large_body(request)
         super().initial(request, *args, **kwargs)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, parsers, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.errors import (
@@ -57,7 +57,7 @@ def service_errors(renames: Mapping[str, str] = RENAMES) -> Iterator[None]:
 
 
 def invoice_response(
-    request: Request, invoice: Invoice, code: int = status.HTTP_200_OK
+    request: AuthenticatedRequest, invoice: Invoice, code: int = status.HTTP_200_OK
 ) -> Response:
     """The invoice as it now stands (read again, with what its detail shows; one just created
     by the user is not read again)."""
@@ -122,7 +122,7 @@ def require_totals(values: Mapping[str, Any]) -> None:
         raise exceptions.ValidationError({name: [messages.PDF_TOTAL_REQUIRED] for name in missing})
 
 
-def uploaded_files(request: Request, name: str) -> Sequence[Any]:
+def uploaded_files(request: AuthenticatedRequest, name: str) -> Sequence[Any]:
     uploads = request.FILES.getlist(name)
     for upload in uploads:
         check_uploaded(upload)
@@ -189,7 +189,7 @@ class InvoiceUploadApi(ApiView):
         ),
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         main = request.FILES.get("file")
         content, structured = None, False
         if main is not None:
@@ -217,7 +217,11 @@ class InvoiceUploadApi(ApiView):
         return invoice_response(request, invoice, status.HTTP_201_CREATED)
 
     def _structured(
-        self, request: Request, filename: str, content: bytes, attachments: Sequence[Any]
+        self,
+        request: AuthenticatedRequest,
+        filename: str,
+        content: bytes,
+        attachments: Sequence[Any],
     ) -> Response:
         data = self.StructuredInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -248,7 +252,7 @@ class InvoiceSubmitApi(ApiView):
         description="Runs every deposit check; the draft becomes DEPOSEE and is routed.",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         with service_errors():
             invoice = services.invoice_deposit(user=request.user, invoice=invoice)
@@ -283,7 +287,7 @@ class InvoiceRecycleApi(ApiView):
         summary="Correct the recipient data of an invoice sent back (A_RECYCLER)",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -323,7 +327,7 @@ class InvoiceCompleteApi(ApiView):
         summary="Answer a suspension (SUSPENDUE) with documents and/or a comment",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         attachments = uploaded_files(request, "attachments")
         payload = request.data
@@ -354,7 +358,7 @@ class InvoiceAcknowledgeRejectionApi(ApiView):
         summary="Acknowledge a rejection (REJETEE)",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         with service_errors():
             invoice = services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
@@ -403,7 +407,7 @@ class InvoiceProcessApi(ApiView):
         summary="Process a received invoice (agent)",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.received_invoice_for(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -45,7 +45,7 @@ def invoices_visible_to(user: User, direction: str | None = None) -> QuerySet[In
 
 
 def _filter_dates(invoices: QuerySet[Invoice], filters: Mapping[str, Any]) -> QuerySet[Invoice]:
-    bounds: dict[str, date | Decimal] = {
+    bounds: dict[str, date | Decimal | None] = {
         "issue_date__gte": filters.get("issued_from"),
         "issue_date__lte": filters.get("issued_to"),
         "deposited_at__date__gte": filters.get("deposited_from"),
@@ -75,14 +75,14 @@ def invoice_list(user: User, filters: Mapping[str, Any]) -> QuerySet[Invoice]:
     return invoices.select_related("supplier", "recipient").order_by(ordering, tie)
 
 
-def _detail_prefetches() -> list[Prefetch]:
+def _detail_prefetches() -> list[Prefetch[Any]]:
     return [
         Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
         Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
     ]
 
 
-def _credit_notes_prefetch() -> Prefetch:
+def _credit_notes_prefetch() -> Prefetch[Any]:
     """The deposited credit notes that refer to the invoice (their ids only)."""
     deposited = Invoice.objects.exclude(status=Status.BROUILLON)
     deposited = deposited.only("id", "status", "credited_invoice_id")
@@ -108,8 +108,9 @@ def invoice_created_detail(invoice: Invoice) -> Invoice:
     they may invoice for its supplier, so it is theirs to see): its lines and files, two queries,
     instead of reading it again through the visibility scope."""
     prefetch_related_objects([invoice], *_detail_prefetches())
-    # Just created: no credit note can refer to it yet.
-    invoice._prefetched_objects_cache["credit_notes"] = Invoice.objects.none()
+    # Just created: no credit note can refer to it yet. Django's own prefetch cache, filled
+    # by hand: a prefetch would cost a query to find nothing.
+    invoice._prefetched_objects_cache["credit_notes"] = Invoice.objects.none()  # type: ignore[attr-defined]
     return invoice
 
 

@@ -24,10 +24,10 @@ from invoices.models import (
     Unit,
     VatRegime,
 )
-from invoices.totals import LineAmounts, vat_breakdown
+from invoices.totals import MONEY, LineAmounts, vat_breakdown
 from invoices.workflow import ReformCode, Status
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2}
+AMOUNT = MONEY
 
 
 def invoice_url(invoice: Invoice, name: str = "invoice-detail") -> str:
@@ -223,6 +223,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             LineAmounts(line.quantity, line.unit_price, line.discount, line.vat_rate)
             for line in invoice.lines.all()
         )
+        # many=True gives a list (ReturnList), which the stubs type as the one-item dict.
         return VatBreakdownSerializer(entries, many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(AttachmentSerializer(many=True))
@@ -235,6 +236,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             }
             for n, attachment in enumerate(invoice.attachments.all(), start=1)
         ]
+        # many=True gives a list (ReturnList), which the stubs type as the one-item dict.
         return AttachmentSerializer(rows, many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(LinksSerializer)

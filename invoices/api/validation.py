@@ -71,7 +71,8 @@ class ValidationFindingSerializer(serializers.Serializer):
         "What to change and in which field, in plain French, for every rule (always French, "
         "whatever the request's language: ``message`` is the rule's own text)."
     )
-    source = serializers.ChoiceField(
+    # Named like a serializer field's own ``source``: the finding's check.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[SOURCE_PROFILE, SOURCE_XSD, SOURCE_SCHEMATRON, SOURCE_FRENCH_RULES],
         help_text="Which check found it; fr-ctc (French reform rules) gives warnings only.",
     )
@@ -98,7 +99,8 @@ class ValidationReportSerializer(serializers.Serializer):
     buyer = ValidationPartySerializer(allow_null=True, help_text="The buyer (BG-7).")
     service_code = _text("BT-10, the buyer reference: the recipient's service code (SE).")
     engagement_number = _text("BT-13, the purchase order: the engagement number (EJ).")
-    errors = ValidationFindingSerializer(
+    # The report's member named like the serializer's own ``errors`` property.
+    errors = ValidationFindingSerializer(  # type: ignore[assignment]
         many=True, help_text="Fatal findings (the file is refused), each with what to change."
     )
     warnings = ValidationFindingSerializer(

@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.errors import Conflict
@@ -103,7 +104,7 @@ class InvoicesApi(ApiView):
         responses=InvoiceSerializer(many=True),
         summary="List invoices",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         invoices = api_selectors.invoice_list(request.user, filters.validated_data)
@@ -124,7 +125,7 @@ class InvoicesApi(ApiView):
         ),
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -154,7 +155,7 @@ class InvoiceDetailApi(ApiView):
         responses=InvoiceDetailSerializer,
         summary="One invoice",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = api_selectors.invoice_detail(request.user, pk)
         return Response(InvoiceDetailSerializer(invoice).data)
 
@@ -175,7 +176,7 @@ class InvoiceDetailApi(ApiView):
         description="Only a draft (BROUILLON) of one of your structures, by a member who may "
         "deposit for it: its lines and files go with it. A deposited invoice → `409`.",
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         try:
             services.invoice_delete_draft(user=request.user, invoice=invoice)
@@ -213,7 +214,7 @@ class InvoiceDuplicateApi(ApiView):
         "invoice's additional documents. Send it with `POST invoices/{id}/submit/`.",
     )
     @idempotent
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = selectors.sent_invoice_for(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -236,7 +237,7 @@ class InvoiceHistoryApi(ApiView):
         responses=HistorySerializer(many=True),
         summary="History of an invoice",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = api_selectors.invoice_detail(request.user, pk)
         history = selectors.history_of(invoice)
         paginator = self.pagination_class()
@@ -263,7 +264,7 @@ class DownloadApi(ApiView):
         response["X-Content-SHA256"] = attachment.sha256
         return response
 
-    def invoice(self, request: Request, pk: int) -> Invoice:
+    def invoice(self, request: AuthenticatedRequest, pk: int) -> Invoice:
         return api_selectors.invoice_detail(request.user, pk)
 
 
@@ -284,10 +285,10 @@ class InvoicePdfApi(DownloadApi):
         "application/pdf",
         parameters=[INVOICE_ID],
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> FileResponse:
         invoice = self.invoice(request, pk)
         certified = selectors.certified_xml_of(invoice)
-        if selectors.rendering_pending(invoice, certified):
+        if certified is not None and selectors.rendering_pending(invoice, certified):
             # The worker has not made the Factur-X PDF yet: make it now (the service is
             # idempotent and keeps one file) rather than answer 404 to an integrator.
             services.invoice_render_facturx(certified_xml_id=certified.pk)
@@ -301,7 +302,7 @@ class InvoiceCertificateApi(DownloadApi):
         "application/pdf",
         parameters=[INVOICE_ID],
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> FileResponse:
         return self.file_response(services.invoice_certificate(self.invoice(request, pk)))
 
 
@@ -315,7 +316,7 @@ class InvoiceAttachmentApi(DownloadApi):
             OpenApiParameter("n", int, OpenApiParameter.PATH, description="1 for the first."),
         ],
     )
-    def get(self, request: Request, pk: int, n: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int, n: int) -> FileResponse:
         invoice = self.invoice(request, pk)
         return self.file_response(api_selectors.invoice_attachment(invoice, n))
 
@@ -325,7 +326,8 @@ class RejectionReasonsApi(ApiView):
     pagination_class = PageNumberPagination
 
     class OutputSerializer(serializers.ModelSerializer):
-        label = serializers.CharField()
+        # The reason's label, named like a serializer field's own ``label``.
+        label = serializers.CharField()  # type: ignore[assignment]
 
         class Meta:
             model = RejectionReason
@@ -346,7 +348,7 @@ class RejectionReasonsApi(ApiView):
         responses=OutputSerializer(many=True),
         summary="The reason catalogue",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(api_selectors.reason_catalogue(), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -374,7 +376,7 @@ class EngagementsApi(ApiView):
         responses=OutputSerializer(many=True),
         summary="Open legal commitments (EJ) for your structures",
     )
-    def get(self, request: Request, siret: str) -> Response:
+    def get(self, request: AuthenticatedRequest, siret: str) -> Response:
         recipient = structure_or_404(siret)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

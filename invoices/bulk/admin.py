@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from chorus.admin import ReadOnlyModelAdmin
+from chorus.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from invoices.bulk.models import BulkDecision, BulkDecisionItem
 
 
-class BulkDecisionItemInline(admin.TabularInline):
+class BulkDecisionItemInline(ReadOnlyInline):
     model = BulkDecisionItem
-    fields = ["position", "invoice", "seen_status", "result", "message", "done_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+    readonly_fields = ("position", "invoice", "seen_status", "result", "message", "done_at")
+    fields = readonly_fields
     show_change_link = False
-
-    def has_add_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(BulkDecision)

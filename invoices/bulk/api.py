@@ -8,9 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import ApiScope
 from chorus.api import messages
 from chorus.api.idempotency import idempotent
@@ -60,6 +60,7 @@ class BulkDecisionSerializer(serializers.Serializer):
 
     def _progress(self, bulk: BulkDecision) -> selectors.Progress:
         if not hasattr(bulk, "_progress"):
+            # Kept on the decision for the answer's two counts: one query, not two.
             bulk._progress = selectors.progress_of(bulk)  # type: ignore[attr-defined]
         return bulk._progress  # type: ignore[attr-defined]
 
@@ -74,6 +75,7 @@ class BulkDecisionSerializer(serializers.Serializer):
 
     @extend_schema_field(BulkItemSerializer(many=True))
     def get_items(self, bulk: BulkDecision) -> list:
+        # With many=True the data is a ReturnList; DRF types ``data`` as a dict or a list.
         return BulkItemSerializer(selectors.items_of(bulk), many=True).data  # type: ignore[return-value]
 
 
@@ -133,7 +135,7 @@ class BulkDecisionCreateApi(ApiView):
         ),
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -161,5 +163,5 @@ class BulkDecisionDetailApi(ApiView):
         responses={200: BulkDecisionSerializer, 202: BulkDecisionSerializer},
         summary="One of your bulk decisions, with each invoice's result",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return bulk_response(selectors.bulk_decision_for(request.user, pk))

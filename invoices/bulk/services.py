@@ -26,11 +26,11 @@ from django.utils.translation import gettext as _
 from invoices import selectors
 from invoices.bulk.models import BulkDecision, BulkDecisionItem
 from invoices.models import Invoice, RejectionReason
+from invoices.services._enqueue import after_commit
 from invoices.services.common import (
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceStateError,
-    after_commit,
 )
 from invoices.services.processing import decision_errors, invoice_process
 from invoices.workflow import BULK_TARGETS, REASON_REQUIRED, Status

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices.bulk import selectors
 from invoices.bulk.models import BulkDecisionItem
 
@@ -18,7 +19,7 @@ PAGE_SIZE = 25
 
 @login_required
 @require_GET
-def bulk_list(request: HttpRequest) -> HttpResponse:
+def bulk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The agent's bulk decisions, newest first: where to find a result page again."""
     found = selectors.bulk_decisions_listed_for(request.user)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -27,7 +28,7 @@ def bulk_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     bulk = selectors.bulk_decision_for(request.user, pk)
     progress = selectors.progress_of(bulk)
     return render(
@@ -44,7 +45,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, pk: int) -> JsonResponse:
+def progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     bulk = selectors.bulk_decision_for(request.user, pk)
     counted = selectors.progress_of(bulk)
     response = JsonResponse(

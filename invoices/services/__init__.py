@@ -6,6 +6,15 @@ Split by who writes: the supplier creating invoices (deposit), the system (routi
 the recipient's agent (processing), the supplier answering the recipient (answers).
 """
 
+from invoices.services._enqueue import (
+    ROUTING_WAKE_KEY,
+    routing_wake_is_shared,
+    wake_routing,
+)
+from invoices.services._files import (
+    NewFile,
+    check_upload,
+)
 from invoices.services.answers import (
     invoice_acknowledge_rejection,
     invoice_complete,
@@ -18,16 +27,11 @@ from invoices.services.batch import (
     deposit_batch,
 )
 from invoices.services.common import (
-    ROUTING_WAKE_KEY,
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceInput,
     InvoiceStateError,
     LineInput,
-    NewFile,
-    check_upload,
-    routing_wake_is_shared,
-    wake_routing,
 )
 from invoices.services.deposit import (
     invoice_deposit,

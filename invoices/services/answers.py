@@ -14,23 +14,29 @@ from invoices.models import (
     Invoice,
 )
 from invoices.selectors import may_modify_for
+from invoices.services._enqueue import (
+    after_commit,
+    wake_routing,
+)
+from invoices.services._files import (
+    attach,
+    check_new_files,
+    check_upload,
+    files_removed_on_failure,
+)
+from invoices.services._history import (
+    fire,
+    record,
+    save_transition,
+)
 from invoices.services.common import (
     INVOICE_UNCHECKED,
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceStateError,
-    after_commit,
     apply_recipient,
-    attach,
-    check_new_files,
-    check_upload,
-    files_removed_on_failure,
-    fire,
     locked,
     model_errors,
-    record,
-    save_transition,
-    wake_routing,
 )
 from invoices.services.documents import issue_documents
 from invoices.workflow import Status

@@ -41,18 +41,16 @@ from invoices.models import (
     attachment_path,
 )
 from invoices.selectors import may_modify_for
-from invoices.services.common import (
-    InvoiceError,
+from invoices.services._enqueue import after_commit, wake_routing
+from invoices.services._files import (
     NewFile,
-    RecipientDirectory,
     StoredFiles,
-    after_commit,
     check_new_files,
     files_removed_on_failure,
-    fire,
     safe_file_part,
-    wake_routing,
 )
+from invoices.services._history import fire
+from invoices.services.common import InvoiceError, RecipientDirectory
 from invoices.services.deposit import build_draft
 from invoices.services.documents import (
     XML_CONTENT_TYPE,
@@ -258,7 +256,7 @@ def _document_row(kept: _Accepted, user: User, stored: StoredFiles) -> Attachmen
     invoice, document = kept.invoice, kept.document
     if isinstance(document, bytes):
         name = f"facture-{safe_file_part(invoice.number)}.xml"
-        saved = files.store(attachment_path(None, name), document)  # type: ignore[arg-type]
+        saved = files.store(attachment_path(None, name), document)
         stored.names.append(saved)
         return Attachment(
             invoice=invoice, kind=Attachment.Kind.GENERATED_XML, file=saved, original_name=name,
@@ -266,7 +264,7 @@ def _document_row(kept: _Accepted, user: User, stored: StoredFiles) -> Attachmen
             content_type=XML_CONTENT_TYPE, is_signed=False, uploaded_by=user,
         )  # fmt: skip
     checked = document.checked
-    saved = files.store(attachment_path(None, checked.name), checked.upload)  # type: ignore[arg-type]
+    saved = files.store(attachment_path(None, checked.name), checked.upload)
     stored.names.append(saved)
     return Attachment(
         invoice=invoice, kind=document.kind, file=saved, original_name=checked.name,

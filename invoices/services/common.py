@@ -1,47 +1,26 @@
-"""What every invoice service shares: errors, inputs, locking, history, files, enqueueing."""
+"""What every invoice service shares: its errors, its inputs, row locks and the checks of a
+draft. The rest of what the services share is private to the package, one concern a module:
+``_history`` (transitions, the history and its hash chain), ``_enqueue`` (tasks sent once
+committed) and ``_files`` (the invoice's files)."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from chorus import text
-from invoices import files, integrity, notifications
 
 # The services' inputs live in invoices.inputs (the format mapping builds them without
 # importing the services); re-exported here, where the services have always taken them from.
 from invoices.inputs import InvoiceInput as InvoiceInput
 from invoices.inputs import LineInput as LineInput
-from invoices.models import (
-    Attachment,
-    Invoice,
-    InvoiceLine,
-    RejectionReason,
-    StatusChange,
-    attachment_path,
-)
+from invoices.models import Invoice, InvoiceLine
 from structures.models import Service, Structure
-
-if TYPE_CHECKING:
-    from celery import Task
-
-    from accounts.models import User
-
-logger = logging.getLogger(__name__)
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -74,157 +53,10 @@ class InvoiceAccessDenied(Exception):
     """The user may not act on this invoice (pages answer 404: they should not see it)."""
 
 
-@dataclass(frozen=True)
-class NewFile:
-    kind: str
-    checked: files.CheckedFile
-
-
-@dataclass
-class StoredFiles:
-    names: list[str] = field(default_factory=list)
-
-
 # --- helpers -----------------------------------------------------------------------------------
 def locked(invoice: Invoice) -> Invoice:
     """The invoice row, locked until the end of the transaction, as it is now."""
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
-
-
-def fire(transition: Callable[[], None]) -> None:
-    """Apply one of the invoice's transitions (``fire(invoice.deposit)``); one that does not
-    apply to its status (someone was quicker) is an ``InvoiceStateError``."""
-    try:
-        transition()
-    except TransitionNotAllowed:
-        raise InvoiceStateError() from None
-
-
-def save_transition(invoice: Invoice, *fields: str) -> None:
-    invoice.status_changed_at = timezone.now()
-    try:
-        invoice.save(update_fields=["status", "status_changed_at", "updated_at", *fields])
-    except ConcurrentTransition:
-        raise InvoiceStateError() from None
-
-
-def record(
-    invoice: Invoice,
-    from_status: str,
-    *,
-    actor: User | None = None,
-    system: str = "",
-    reason: RejectionReason | None = None,
-    comment: str = "",
-    mandate_number: str = "",
-    emails: list[str] | None = None,
-) -> StatusChange:
-    """Record the invoice's status change and queue its e-mails (the outbox). They are sent by
-    a task enqueued once committed, if anyone is to receive them; a caller that sends the
-    e-mails of several changes at once passes ``emails``, which gathers their keys instead."""
-    change = history_append(
-        invoice,
-        from_status=from_status,
-        at=invoice.status_changed_at,
-        actor=actor,
-        actor_system=system,
-        reason=reason,
-        comment=comment,
-        mandate_number=mandate_number,
-    )
-    # The e-mails are written with the change (the outbox), sent once it is committed.
-    if notifications.queue_status_change(change, new=True):
-        if emails is None:
-            from invoices import tasks  # here: the tasks call the services
-
-            after_commit(tasks.notify_status_change, change.pk)
-        else:
-            emails.append(notifications.status_key(change.pk))
-    return change
-
-
-def history_append(
-    invoice: Invoice, *, from_status: str, first: bool = False, **values: object
-) -> StatusChange:
-    """Add a row to the invoice's history, chained to the previous one (invoices/integrity.py);
-    ``first``: the invoice was created in this transaction and has no history yet.
-
-    Callers hold the invoice's row lock (or created the invoice in this transaction), so the
-    previous row cannot change under us; the unique link would refuse a fork anyway.
-    """
-    previous = (
-        None
-        if first
-        else StatusChange.objects.filter(invoice=invoice)
-        .order_by("-id")
-        .values_list("row_hash", flat=True)
-        .first()
-    )
-    change = StatusChange(
-        invoice=invoice,
-        from_status=from_status,
-        to_status=invoice.status,
-        previous_hash=previous or "",
-        **values,
-    )
-    change.row_hash = integrity.change_digest(change, change.previous_hash)
-    change.save(force_insert=True)
-    return change
-
-
-def after_commit(task: Task[..., object], *args: object, countdown: float = 0) -> None:
-    """Enqueue ``task`` (``tasks.render_certificate``…) once the transaction commits. A broker
-    that does not answer must not turn a done write into an error page: the sweep recovers
-    routing, and the log says so.
-
-    The services import ``invoices.tasks`` inside the function that enqueues (the tasks call
-    the services): a misspelt task fails there, in the transaction, and in mypy."""
-
-    def send() -> None:
-        try:
-            task.apply_async(args, countdown=countdown or None)
-        except Exception:
-            logger.exception("could not enqueue %s%s", task.name, args)
-
-    transaction.on_commit(send)
-
-
-ROUTING_WAKE_KEY = "invoices:routing:wake"
-
-
-def wake_routing(*, countdown: float | None = None) -> None:
-    """Once the transaction commits, make sure a routing batch will run: the message says
-    "there is work", never which invoice, so that losing or doubling one changes nothing.
-
-    Coalesced where the cache is shared by every process (Redis): the first deposit sets the key
-    and sends the message, the others find the key and send nothing; the batch deletes the key
-    before it claims (``tasks.route_batch``), so a deposit committed after that sends a new one.
-    The key expires (INVOICE_ROUTING_WAKE_TTL) in case its message is lost, and the sweep backs
-    it all up. With a cache of one process (``locmem``, zero configuration) every deposit sends.
-    """
-    delay = settings.INVOICE_ROUTING_DELAY if countdown is None else countdown
-
-    def send() -> None:
-        from invoices import tasks
-
-        coalesced = routing_wake_is_shared()
-        try:
-            if coalesced and not cache.add(
-                ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL
-            ):
-                return
-            tasks.route_batch.apply_async(countdown=delay or None)
-        except Exception:
-            logger.exception("could not wake the routing workers (the sweep will)")
-            if coalesced:
-                with suppress(Exception):
-                    cache.delete(ROUTING_WAKE_KEY)
-
-    transaction.on_commit(send)
-
-
-def routing_wake_is_shared() -> bool:
-    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
 
 
 def claim_skip_locked(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -237,72 +69,6 @@ def claim_skip_locked(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {Invoice._meta.db_table} SET id = id WHERE 0")  # noqa: S608
     return queryset
-
-
-@contextmanager
-def files_removed_on_failure() -> Iterator[StoredFiles]:
-    """Storage writes are not transactional: undo them if the transaction fails."""
-    stored = StoredFiles()
-    try:
-        yield stored
-    except BaseException:
-        files.discard(stored.names)
-        raise
-
-
-def safe_file_part(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "facture"
-
-
-def attach(
-    invoice: Invoice,
-    *,
-    kind: str,
-    name: str,
-    content: files.CheckedFile | bytes,
-    user: User | None,
-    change: StatusChange | None,
-    stored: StoredFiles,
-    content_type: str = "application/pdf",
-) -> Attachment:
-    """Store a file of the invoice; ``content_type`` is for bytes the portal made itself."""
-    if isinstance(content, bytes):
-        size, sha256, is_signed = len(content), hashlib.sha256(content).hexdigest(), False
-        saved = files.store(attachment_path(None, name), content)  # type: ignore[arg-type]
-    else:
-        size, sha256, content_type, is_signed = (
-            content.size,
-            content.sha256,
-            content.content_type,
-            content.is_signed,
-        )
-        saved = files.store(attachment_path(None, name), content.upload)  # type: ignore[arg-type]
-    stored.names.append(saved)
-    return Attachment.objects.create(
-        invoice=invoice,
-        kind=kind,
-        file=saved,
-        original_name=name,
-        size=size,
-        sha256=sha256,
-        content_type=content_type,
-        is_signed=is_signed,
-        status_change=change,
-        uploaded_by=user,
-    )
-
-
-def supplier_files_size(invoice: Invoice) -> int:
-    kinds = [Attachment.Kind.MAIN, Attachment.Kind.ADDITIONAL]
-    return sum(invoice.attachments.filter(kind__in=kinds).values_list("size", flat=True))
-
-
-def check_new_files(invoice: Invoice | None, new_files: Sequence[NewFile]) -> None:
-    already = supplier_files_size(invoice) if invoice is not None and invoice.pk else 0
-    try:
-        files.check_total([f.checked for f in new_files], already_stored=already)
-    except files.FileRefused as exc:
-        raise InvoiceError({"attachments": [exc.message]}) from None
 
 
 # Fields of an invoice that the model's validation leaves alone: relations are resolved by the
@@ -400,13 +166,3 @@ def apply_recipient(
         if invoice.recipient is not None and service_code
         else None
     )
-
-
-def check_upload(upload: files.UploadedFileLike, *, field: str, must_be_pdf: bool) -> NewFile:
-    """Check one uploaded file; a refusal names the form field it came from."""
-    try:
-        checked = files.check_file(upload, must_be_pdf=must_be_pdf)
-    except files.FileRefused as exc:
-        raise InvoiceError({field: [exc.message]}) from None
-    kind = Attachment.Kind.MAIN if must_be_pdf else Attachment.Kind.ADDITIONAL
-    return NewFile(kind=kind, checked=checked)

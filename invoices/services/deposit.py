@@ -18,6 +18,20 @@ from invoices.models import (
     InvoiceType,
 )
 from invoices.selectors import may_modify_for
+from invoices.services._enqueue import wake_routing
+from invoices.services._files import (
+    NewFile,
+    attach,
+    check_new_files,
+    check_upload,
+    files_removed_on_failure,
+)
+from invoices.services._history import (
+    fire,
+    history_append,
+    record,
+    save_transition,
+)
 from invoices.services.common import (
     INVOICE_UNCHECKED,
     InvoiceAccessDenied,
@@ -25,20 +39,10 @@ from invoices.services.common import (
     InvoiceInput,
     InvoiceStateError,
     LineInput,
-    NewFile,
     RecipientDirectory,
     apply_recipient,
-    attach,
-    check_new_files,
-    check_upload,
-    files_removed_on_failure,
-    fire,
-    history_append,
     locked,
     model_errors,
-    record,
-    save_transition,
-    wake_routing,
 )
 from invoices.services.documents import issue_documents
 from invoices.totals import LineAmounts, compute_totals, line_net, to_cents

@@ -32,15 +32,17 @@ from invoices import pdf, selectors
 from invoices.einvoice_mapping import data_from_certified_cii, invoice_to_data
 from invoices.invoice_pdf import render_facturx_pdf
 from invoices.models import Attachment, Invoice, InvoiceLine, StatusChange
+from invoices.services._enqueue import after_commit
+from invoices.services._files import (
+    StoredFiles,
+    attach,
+    files_removed_on_failure,
+    safe_file_part,
+)
 from invoices.services.common import (
     InvoiceError,
-    StoredFiles,
-    after_commit,
-    attach,
     claim_skip_locked,
-    files_removed_on_failure,
     locked,
-    safe_file_part,
 )
 from invoices.workflow import Status
 
@@ -199,7 +201,8 @@ def _rendering_of(xml: Attachment) -> Attachment | None:
 
 def read_certified_cii(xml: Attachment) -> bytes:
     with xml.file.open("rb") as handle:
-        return handle.read()
+        content: bytes = handle.read()
+    return content
 
 
 def ubl_of(xml: Attachment) -> bytes:

@@ -18,14 +18,13 @@ from django.utils.translation import gettext as _
 
 from invoices.models import Attachment, DepositMode, Invoice, StatusChange
 from invoices.selectors import may_modify_for
+from invoices.services._files import attach, files_removed_on_failure
 from invoices.services.common import (
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceInput,
     InvoiceStateError,
     LineInput,
-    attach,
-    files_removed_on_failure,
     locked,
 )
 from invoices.services.deposit import _save_draft

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING
 
 from invoices import checks
 from invoices.models import DepositMode, Invoice
-from invoices.services.common import InvoiceError, InvoiceInput, LineInput
+from invoices.services.common import (
+    InvoiceError,
+    InvoiceInput,
+    LineInput,
+)
 from invoices.services.deposit import apply_amounts, apply_header, build_lines
 from structures.models import Structure
 

@@ -13,14 +13,16 @@ from invoices.models import (
     RejectionReason,
 )
 from invoices.selectors import is_agent_of
+from invoices.services._history import (
+    fire,
+    record,
+    save_transition,
+)
 from invoices.services.common import (
     InvoiceAccessDenied,
     InvoiceError,
     InvoiceStateError,
-    fire,
     locked,
-    record,
-    save_transition,
 )
 from invoices.workflow import (
     AGENT_TRANSITIONS,

@@ -24,7 +24,7 @@ from accounts.models import User
 from invoices import engagements_csv
 from invoices.engagements_csv import EngagementRow
 from invoices.models import EngagementImport, EngagementRecord
-from invoices.services.common import after_commit
+from invoices.services._enqueue import after_commit
 from structures.models import Membership, Structure
 
 

@@ -37,14 +37,16 @@ from einvoice.validation import ValidationReport, validate_file
 from invoices import checks, files
 from invoices.einvoice_mapping import data_to_invoice_input, form_field_for
 from invoices.models import Attachment, DepositMode, Invoice, InvoiceLine
+from invoices.services._files import (
+    NewFile,
+    check_upload,
+)
 from invoices.services.common import (
     INVOICE_UNCHECKED,
     InvoiceError,
     InvoiceInput,
     LineInput,
-    NewFile,
     RecipientDirectory,
-    check_upload,
     model_errors,
 )
 from invoices.services.deposit import (
@@ -280,7 +282,9 @@ def _seller_problem(supplier: Structure, data: InvoiceData) -> str | None:
     return None
 
 
-def _file_errors(supplier: Structure, data: InvoiceData, report: ValidationReport) -> dict:
+def _file_errors(
+    supplier: Structure, data: InvoiceData, report: ValidationReport
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = defaultdict(list)
     seller = _seller_problem(supplier, data)
     if seller:

@@ -20,13 +20,13 @@ from invoices.models import (
     RejectionReason,
     StatusChange,
 )
-from invoices.services.common import (
-    after_commit,
-    claim_skip_locked,
+from invoices.services._enqueue import after_commit
+from invoices.services._history import (
     fire,
     record,
     save_transition,
 )
+from invoices.services.common import claim_skip_locked
 from invoices.workflow import (
     ROUTING_TRANSITIONS,
     Status,
@@ -194,9 +194,11 @@ def _history_rows(steps: list[_Step], now: datetime) -> list[StatusChange]:
             actor_system=SYSTEM_ROUTING,
             reason=reasons.get(step.reason_code),
             comment=step.comment,
+            # last_hash is annotated on the claimed rows (_claim's Subquery), not a column.
             previous_hash=invoice.last_hash or "",  # type: ignore[attr-defined]
         )
         row.row_hash = integrity.change_digest(row, row.previous_hash)
+        # The next step of the same invoice chains to this row.
         invoice.last_hash = row.row_hash  # type: ignore[attr-defined]
         rows.append(row)
     # Ids follow insertion: every first step is inserted before any decision.

@@ -15,7 +15,7 @@ from invoices.workflow import Status
 register = template.Library()
 
 # DSFR badge colour per status: where the invoice stands at a glance.
-_BADGES = {
+_BADGES: dict[str, str] = {
     Status.BROUILLON: "",
     Status.DEPOSEE: "fr-badge--info",
     Status.EN_COURS_ACHEMINEMENT: "fr-badge--info",
@@ -44,6 +44,7 @@ def price(value: Decimal | None, currency: str = "EUR") -> str:
     """A unit price: cents at least, up to the four decimals a price may carry."""
     if value is None:
         return ""
+    # A finite Decimal's exponent is an int (a letter only for NaN and infinities).
     places = max(2, -Decimal(value).normalize().as_tuple().exponent)  # type: ignore[operator]
     return formatting.amount(value, currency, decimals=min(places, 4))
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from invoices import selectors
 from invoices.models import Invoice
+from invoices.services import InvoiceAccessDenied, InvoiceStateError
 from invoices.workflow import Status
 
 
@@ -17,10 +20,23 @@ class CountedPaginator(Paginator):
     """A paginator told its total when the page already knows it (an unfiltered list: the sum
     of its status counts), which saves a second count of the same invoices."""
 
-    def __init__(self, object_list, per_page: int, *, count: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, object_list, per_page: int, *, count: int | None = None) -> None:
         super().__init__(object_list, per_page)
         if count is not None:
             self.count = count  # instead of Paginator.count's query (a cached_property)
+
+
+def refused(
+    request: HttpRequest, error: InvoiceAccessDenied | InvoiceStateError, page: str, pk: int
+) -> HttpResponse:
+    """A page's answer to a service's refusal that is not about its form (the pages' own
+    ``chorus.api.errors``): an invoice the user may not act on is not found (404, nothing said
+    of it); an action its status no longer allows (someone was quicker, or it is done) is a
+    message on the invoice's ``page``."""
+    if isinstance(error, InvoiceAccessDenied):
+        raise Http404 from None
+    messages.error(request, " ".join(error.messages))
+    return redirect(page, pk=pk)
 
 
 def querystring_without(request: HttpRequest, *names: str) -> str:

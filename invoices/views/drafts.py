@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.forms import DuplicateForm, show_errors
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
+from invoices.views.common import refused
 from invoices.views.sent import DRAFTS_TAB
 
 
 @login_required
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: what will go, and a button; POST: the draft goes (never a deposited invoice)."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if not selectors.may_modify_for(request.user, invoice.supplier):
@@ -28,11 +30,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.invoice_delete_draft(user=request.user, invoice=invoice)
-        except InvoiceAccessDenied:
-            raise Http404 from None
-        except InvoiceStateError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("invoices:detail", pk=pk)
+        except (InvoiceAccessDenied, InvoiceStateError) as error:
+            return refused(request, error, "invoices:detail", pk)
         messages.success(request, _("Brouillon supprimé."))
         return redirect(f"{reverse('invoices:sent')}?vue={DRAFTS_TAB}")
     return render(
@@ -43,7 +42,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Copy an invoice (any status) into a new typed draft, under the number asked here."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if not selectors.may_modify_for(request.user, invoice.supplier):
@@ -55,8 +54,8 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
             copy = services.invoice_duplicate(
                 user=request.user, invoice=invoice, number=form.cleaned_data["number"]
             )
-        except InvoiceAccessDenied:
-            raise Http404 from None
+        except InvoiceAccessDenied as error:
+            return refused(request, error, "invoices:detail", pk)
         except InvoiceError as error:
             problems = show_errors(error, form)
         else:

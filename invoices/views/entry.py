@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.forms import (
     InvoiceEntryForm,
@@ -25,7 +26,7 @@ from invoices.services.preview import NEED_ALL_LINES
 from structures.models import Structure
 
 
-def _no_structure(request: HttpRequest) -> HttpResponse:
+def _no_structure(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "invoices/no_structure.html", status=200)
 
 
@@ -58,7 +59,10 @@ def _line_initial(invoice: Invoice) -> list[dict]:
 
 
 def _save(
-    request: HttpRequest, form: InvoiceEntryForm, line_forms: list, invoice: Invoice | None
+    request: AuthenticatedHttpRequest,
+    form: InvoiceEntryForm,
+    line_forms: list,
+    invoice: Invoice | None,
 ) -> Invoice:
     new_files = [
         services.check_upload(f, field="attachments", must_be_pdf=False)
@@ -77,14 +81,14 @@ def _save(
     return services.invoice_submit(**values)
 
 
-def _saves_a_draft(request: HttpRequest) -> bool:
+def _saves_a_draft(request: AuthenticatedHttpRequest) -> bool:
     """Only the draft button saves a draft; anything else (Enter in a field) is "Valider et
     envoyer", the page's main action."""
     return request.POST.get("action") == "draft"
 
 
 def _deposit_errors_too(
-    request: HttpRequest, form: InvoiceEntryForm, formset: forms.BaseFormSet
+    request: AuthenticatedHttpRequest, form: InvoiceEntryForm, formset: forms.BaseFormSet
 ) -> list[str]:
     """Some fields are badly typed, so nothing is saved; the deposit's checks still run on the
     rest ("Valider et envoyer"), so that every problem is reported in one round."""
@@ -141,7 +145,7 @@ def _js_messages() -> dict[str, str]:
 
 
 def _entry(
-    request: HttpRequest, suppliers: QuerySet[Structure], invoice: Invoice | None
+    request: AuthenticatedHttpRequest, suppliers: QuerySet[Structure], invoice: Invoice | None
 ) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST":
@@ -186,7 +190,7 @@ def _entry(
 
 
 @login_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     suppliers = selectors.depositing_structures_of(request.user)
     if not suppliers.exists():
         return _no_structure(request)
@@ -194,7 +198,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.sent_invoice_for(request.user, pk)
     if not invoice.is_draft or not invoice.is_typed:
         return redirect("invoices:detail", pk=invoice.pk)
@@ -206,7 +210,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def recipient_services(request: HttpRequest) -> JsonResponse:
+def recipient_services(request: AuthenticatedHttpRequest) -> JsonResponse:
     """What the entry page needs to know of a recipient: its active services and its rules."""
     siret = request.GET.get("siret", "").replace(" ", "")
     recipient = selectors.public_recipient(siret)

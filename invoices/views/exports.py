@@ -93,6 +93,9 @@ class _Pipe:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # zipfile closes only what it opened: nothing to do (``_ZipWritable``)
+
     def take(self) -> bytes:
         data, self.parts = b"".join(self.parts), []
         return data
@@ -119,7 +122,7 @@ def _entry_names(attachments: Sequence[Attachment]) -> Iterator[tuple[Attachment
 
 def _zip_chunks(attachments: Sequence[Attachment]) -> Iterator[bytes]:
     pipe = _Pipe()
-    with zipfile.ZipFile(pipe, mode="w") as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(pipe, mode="w") as archive:
         for attachment, name in _entry_names(attachments):
             stored = extension_of(name) in STORED_EXTENSIONS
             moment = timezone.localtime(attachment.uploaded_at).timetuple()[:6]

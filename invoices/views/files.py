@@ -9,13 +9,14 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest, logged_in_user
 from invoices import selectors
 from invoices.services import documents
 
 
 @login_required
 @require_GET
-def download(request: HttpRequest, pk: int) -> FileResponse:
+def download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_for(request.user, pk)
     response = FileResponse(
         attachment.file.open("rb"),
@@ -31,7 +32,8 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 @xframe_options_sameorigin
-@csp_exempt()
+# django-csp types its decorator for views that take the request only.
+@csp_exempt()  # type: ignore[arg-type]
 def preview(request: HttpRequest, pk: int) -> FileResponse:
     """A PDF shown inside the invoice page (only PDFs, which were read by pypdf or rendered
     by the portal); anything else is downloaded.
@@ -39,7 +41,7 @@ def preview(request: HttpRequest, pk: int) -> FileResponse:
     Framed by the portal's own page (X-Frame-Options: SAMEORIGIN), and without the pages'
     Content-Security-Policy, whose ``object-src 'none'`` would stop the browser's PDF viewer.
     """
-    attachment = selectors.attachment_for(request.user, pk)
+    attachment = selectors.attachment_for(logged_in_user(request), pk)
     is_pdf = attachment.content_type == "application/pdf"
     response = FileResponse(
         attachment.file.open("rb"),
@@ -54,7 +56,7 @@ def preview(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def ubl(request: HttpRequest, pk: int) -> HttpResponse:
+def ubl(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The UBL 2.1 of a typed invoice, made on request from the CII its deposit certified."""
     invoice = selectors.invoice_visible_to(request.user, pk)
     certified_xml = selectors.certified_xml_of(invoice)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.bulk import services as bulk_services
 from invoices.deadlines import payment_deadline
@@ -32,6 +33,7 @@ from invoices.views.common import (
     credit_context,
     documents_context,
     querystring_without,
+    refused,
 )
 from invoices.workflow import REASON_REQUIRED, Status, agent_targets
 
@@ -50,7 +52,7 @@ RECEIVED_STATUSES = [
 ]
 
 
-def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
+def _filters(request: AuthenticatedHttpRequest) -> tuple[InvoiceFilterForm, dict]:
     form = InvoiceFilterForm(
         request.GET or None,
         statuses=RECEIVED_STATUSES,
@@ -60,7 +62,7 @@ def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
 
 
 @login_required
-def received_list(request: HttpRequest) -> HttpResponse:
+def received_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The received invoices, filtered; a POST applies one decision to several of them."""
     bulk_form = BulkDecisionForm(request.POST if request.method == "POST" else None)
     problems: list[str] = []
@@ -102,7 +104,7 @@ def received_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _matching(request: HttpRequest) -> QuerySet[Invoice]:
+def _matching(request: AuthenticatedHttpRequest) -> QuerySet[Invoice]:
     """The received invoices that match the filters of the page's address."""
     _form, filters = _filters(request)
     return selectors.filter_invoices(
@@ -110,7 +112,9 @@ def _matching(request: HttpRequest) -> QuerySet[Invoice]:
     )
 
 
-def _selected_ids(request: HttpRequest, form: InvoiceSelectionForm, limit: int) -> list[int]:
+def _selected_ids(
+    request: AuthenticatedHttpRequest, form: InvoiceSelectionForm, limit: int
+) -> list[int]:
     """The ticked invoices, or (``selection`` = all) every received invoice that matches the
     filters, one more than ``limit`` at most (enough to say that it is too many)."""
     if form.cleaned_data["selection"] != InvoiceSelectionForm.ALL:
@@ -118,7 +122,9 @@ def _selected_ids(request: HttpRequest, form: InvoiceSelectionForm, limit: int) 
     return list(_matching(request).values_list("pk", flat=True)[: limit + 1])
 
 
-def _submit_bulk(request: HttpRequest, form: BulkDecisionForm) -> HttpResponse | list[str]:
+def _submit_bulk(
+    request: AuthenticatedHttpRequest, form: BulkDecisionForm
+) -> HttpResponse | list[str]:
     """Submit the bulk decision: its page, or the problems to show beside the list."""
     if not form.is_valid():
         return []
@@ -141,7 +147,7 @@ def _submit_bulk(request: HttpRequest, form: BulkDecisionForm) -> HttpResponse |
 
 
 @login_required
-def received_export(request: HttpRequest) -> StreamingHttpResponse:
+def received_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """The filtered list of received invoices as CSV, in the supplier's columns."""
     _form, filters = _filters(request)
     invoices = selectors.filter_invoices(
@@ -152,7 +158,7 @@ def received_export(request: HttpRequest) -> StreamingHttpResponse:
 
 @login_required
 @require_POST
-def received_zip(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def received_zip(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The files of the selected invoices as one ZIP, streamed; bounded in number of invoices
     and in bytes (``BULK_ZIP_MAX_*``), with a message beyond."""
     form = InvoiceSelectionForm(request.POST)
@@ -176,7 +182,7 @@ def received_zip(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 def _zip_refusal(
-    request: HttpRequest, form: InvoiceSelectionForm, ids: list[int], limit: int
+    request: AuthenticatedHttpRequest, form: InvoiceSelectionForm, ids: list[int], limit: int
 ) -> str:
     if not ids:
         return _("Cochez au moins une facture.")
@@ -205,7 +211,7 @@ def _process_form(invoice: Invoice, data: dict | None = None) -> ProcessForm | N
 
 
 @login_required
-def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def received_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.received_invoice_for(request.user, pk)
     form = _process_form(invoice, request.POST if request.method == "POST" else None)
     problems: list[str] = []
@@ -221,11 +227,8 @@ def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=data["comment"],
                 mandate_number=data["mandate_number"],
             )
-        except InvoiceAccessDenied:
-            raise Http404 from None
-        except InvoiceStateError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("invoices:received_detail", pk=pk)
+        except (InvoiceAccessDenied, InvoiceStateError) as error:
+            return refused(request, error, "invoices:received_detail", pk)
         except InvoiceError as error:
             problems = show_errors(error, form)
         else:

@@ -8,12 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.models import EngagementRecord
 from invoices.services import RegisterError
@@ -47,7 +48,7 @@ class EngagementFileForm(forms.Form):
 
 
 @login_required
-def register_index(request: HttpRequest) -> HttpResponse:
+def register_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The registers of the user's public structures: one is shown at once."""
     structures = list(selectors.register_structures_of(request.user))
     if len(structures) == 1:
@@ -56,7 +57,7 @@ def register_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def register(request: HttpRequest, structure_pk: int) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest, structure_pk: int) -> HttpResponse:
     structure = selectors.register_structure_for(request.user, structure_pk)
     may_modify = selectors.may_modify_for(request.user, structure)
     upload_form = EngagementFileForm()
@@ -96,7 +97,9 @@ def register(request: HttpRequest, structure_pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def engagement_detail(request: HttpRequest, structure_pk: int, pk: int) -> HttpResponse:
+def engagement_detail(
+    request: AuthenticatedHttpRequest, structure_pk: int, pk: int
+) -> HttpResponse:
     structure = selectors.register_structure_for(request.user, structure_pk)
     record = selectors.engagement_for(structure, pk)
     return render(
@@ -113,7 +116,7 @@ def engagement_detail(request: HttpRequest, structure_pk: int, pk: int) -> HttpR
 
 @require_POST
 @login_required
-def engagement_state(request: HttpRequest, structure_pk: int, pk: int) -> HttpResponse:
+def engagement_state(request: AuthenticatedHttpRequest, structure_pk: int, pk: int) -> HttpResponse:
     structure = selectors.register_structure_for(request.user, structure_pk)
     record = selectors.engagement_for(structure, pk)
     state = request.POST.get("state", "")
@@ -134,7 +137,7 @@ def engagement_state(request: HttpRequest, structure_pk: int, pk: int) -> HttpRe
 
 @require_GET
 @login_required
-def import_detail(request: HttpRequest, structure_pk: int, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, structure_pk: int, pk: int) -> HttpResponse:
     structure = selectors.register_structure_for(request.user, structure_pk)
     job = selectors.engagement_import_for(structure, pk)
     return render(request, "invoices/registers/import.html", {"structure": structure, "job": job})
@@ -142,7 +145,7 @@ def import_detail(request: HttpRequest, structure_pk: int, pk: int) -> HttpRespo
 
 @require_GET
 @login_required
-def import_progress(request: HttpRequest, structure_pk: int, pk: int) -> JsonResponse:
+def import_progress(request: AuthenticatedHttpRequest, structure_pk: int, pk: int) -> JsonResponse:
     """The loading's progress, polled by static/js/task_progress.js."""
     structure = selectors.register_structure_for(request.user, structure_pk)
     job = selectors.engagement_import_for(structure, pk)

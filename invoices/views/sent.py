@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
@@ -24,6 +25,7 @@ from invoices.views.common import (
     credit_context,
     documents_context,
     querystring_without,
+    refused,
 )
 from invoices.workflow import Status
 
@@ -53,7 +55,9 @@ def _deposited_count(counts: dict[str, int]) -> int:
     return sum(n for status, n in counts.items() if status != Status.BROUILLON)
 
 
-def _filters(request: HttpRequest, tab: str = DEPOSITED_TAB) -> tuple[InvoiceFilterForm, dict]:
+def _filters(
+    request: AuthenticatedHttpRequest, tab: str = DEPOSITED_TAB
+) -> tuple[InvoiceFilterForm, dict]:
     # (The drafts' tab takes ``status=BROUILLON`` too: the dashboard's links name the status.)
     drafts = tab == DRAFTS_TAB
     statuses = [s for s in Status.values if (s == Status.BROUILLON) == drafts]
@@ -77,7 +81,7 @@ def _in_tab(invoices: QuerySet[Invoice], tab: str) -> QuerySet[Invoice]:
 
 
 @login_required
-def sent_list(request: HttpRequest) -> HttpResponse:
+def sent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     base = selectors.sent_invoices_for(request.user)
     counts = selectors.status_counts(base)
     tab = _tab(request, counts)
@@ -107,7 +111,7 @@ def sent_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sent_export(request: HttpRequest) -> StreamingHttpResponse:
+def sent_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV (see ``exports.invoices_csv``)."""
     tab = _tab(request)
     _form, filters = _filters(request, tab)
@@ -118,12 +122,12 @@ def sent_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.sent_invoice_for(request.user, pk)
     return render(request, "invoices/sent_detail.html", _detail_context(request, invoice))
 
 
-def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, invoice: Invoice) -> dict:
     return {
         "invoice": invoice,
         "history": selectors.history_of(invoice),
@@ -139,21 +143,14 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
     }
 
 
-def _answer_failed(request: HttpRequest, error: InvoiceStateError, pk: int) -> HttpResponse:
-    messages.error(request, " ".join(error.messages))
-    return redirect("invoices:detail", pk=pk)
-
-
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.sent_invoice_for(request.user, pk)
     try:
         services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
-    except InvoiceAccessDenied:
-        raise Http404 from None
-    except InvoiceStateError as error:
-        return _answer_failed(request, error, pk)
+    except (InvoiceAccessDenied, InvoiceStateError) as error:
+        return refused(request, error, "invoices:detail", pk)
     messages.success(
         request, _("Rejet pris en compte. Une nouvelle facture doit porter un nouveau numéro.")
     )
@@ -161,7 +158,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def recycle(request: HttpRequest, pk: int) -> HttpResponse:
+def recycle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Correct the recipient data (only SIRET, service code and EJ) and send again."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if invoice.status != Status.A_RECYCLER:
@@ -173,10 +170,8 @@ def recycle(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invoice_recycle(user=request.user, invoice=invoice, **form.cleaned_data)
-            except InvoiceAccessDenied:
-                raise Http404 from None
-            except InvoiceStateError as error:
-                return _answer_failed(request, error, pk)
+            except (InvoiceAccessDenied, InvoiceStateError) as error:
+                return refused(request, error, "invoices:detail", pk)
             except InvoiceError as error:
                 problems = show_errors(error, form)
             else:
@@ -195,7 +190,7 @@ def recycle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Answer a suspension: documents and/or a comment."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if invoice.status != Status.SUSPENDUE:
@@ -212,10 +207,8 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
                     comment=form.cleaned_data["comment"],
                     attachments=form.cleaned_data["attachments"],
                 )
-            except InvoiceAccessDenied:
-                raise Http404 from None
-            except InvoiceStateError as error:
-                return _answer_failed(request, error, pk)
+            except (InvoiceAccessDenied, InvoiceStateError) as error:
+                return refused(request, error, "invoices:detail", pk)
             except InvoiceError as error:
                 problems = show_errors(error, form)
             else:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.http import AuthenticatedHttpRequest
 from einvoice.errors import InvoiceFileError
 from invoices import selectors, services
 from invoices.forms import UploadForm, show_errors
@@ -23,7 +24,7 @@ from invoices.services import (
     StructuredFilePreview,
     StructuredFileRefused,
 )
-from invoices.views.common import documents_context
+from invoices.views.common import documents_context, refused
 from invoices.views.structured_display import display, values_from_file, values_from_invoice
 from structures.selectors import iban_warning
 
@@ -31,7 +32,7 @@ DEPOSITED = gettext_lazy("Facture déposée : elle est en cours d'acheminement."
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: UploadForm,
     *,
     problems: list[str] | None = None,
@@ -50,7 +51,9 @@ def _page(
     return render(request, "invoices/upload.html", context, status=status)
 
 
-def _structured(request: HttpRequest, form: UploadForm, content: bytes) -> HttpResponse:
+def _structured(
+    request: AuthenticatedHttpRequest, form: UploadForm, content: bytes
+) -> HttpResponse:
     upload = form.cleaned_data["main_file"]
     try:
         invoice = services.invoice_draft_structured_file(
@@ -77,7 +80,7 @@ def _structured(request: HttpRequest, form: UploadForm, content: bytes) -> HttpR
 TOTALS_CHECKED = ("total_excl_tax", "total_vat", "total_incl_tax", "amount_due", "prepaid_amount")
 
 
-def _deposit_errors_too(request: HttpRequest, form: UploadForm) -> list[str]:
+def _deposit_errors_too(request: AuthenticatedHttpRequest, form: UploadForm) -> list[str]:
     """Some fields are wrong, so nothing is deposited; the deposit's checks still run on the
     well-typed rest (recipient, service code, engagement, BIC…), so that every problem is
     reported in one round (docs/architecture.md, rule 9). Nothing is written."""
@@ -95,7 +98,9 @@ def _deposit_errors_too(request: HttpRequest, form: UploadForm) -> list[str]:
     return show_errors(InvoiceError(errors), form)
 
 
-def _plain_pdf(request: HttpRequest, form: UploadForm, *, status: int = 200) -> HttpResponse:
+def _plain_pdf(
+    request: AuthenticatedHttpRequest, form: UploadForm, *, status: int = 200
+) -> HttpResponse:
     """A plain PDF (or a file not read): the file, the header a PDF needs and the deposit's
     checks, every error at once."""
     main_file = form.cleaned_data.get("main_file")
@@ -112,7 +117,7 @@ def _plain_pdf(request: HttpRequest, form: UploadForm, *, status: int = 200) -> 
             user=request.user,
             supplier=form.cleaned_data["supplier"],
             data=form.to_input(),
-            main_file=main_file,
+            main_file=form.cleaned_data["main_file"],
             attachments=form.cleaned_data["attachments"],
         )
     except InvoiceError as error:
@@ -122,7 +127,7 @@ def _plain_pdf(request: HttpRequest, form: UploadForm, *, status: int = 200) -> 
 
 
 @login_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     suppliers = selectors.depositing_structures_of(request.user)
     if not suppliers.exists():
         return render(request, "invoices/no_structure.html")
@@ -149,7 +154,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     return _structured(request, form, content)
 
 
-def _review_page(request: HttpRequest, invoice: Invoice, problems: list[Problem]) -> HttpResponse:
+def _review_page(
+    request: AuthenticatedHttpRequest, invoice: Invoice, problems: list[Problem]
+) -> HttpResponse:
     context = {
         "invoice": invoice,
         "display": display(values_from_invoice(invoice), problems),
@@ -163,7 +170,7 @@ def _review_page(request: HttpRequest, invoice: Invoice, problems: list[Problem]
 
 
 @login_required
-def upload_review(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A draft made of a structured file: read-only, as the file says; confirm to deposit."""
     invoice = selectors.sent_invoice_for(request.user, pk)
     if not (invoice.is_draft and invoice.is_structured):
@@ -172,11 +179,8 @@ def upload_review(request: HttpRequest, pk: int) -> HttpResponse:
         return _review_page(request, invoice, [])
     try:
         services.invoice_deposit(user=request.user, invoice=invoice)
-    except InvoiceAccessDenied:
-        raise Http404 from None
-    except InvoiceStateError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("invoices:detail", pk=invoice.pk)
+    except (InvoiceAccessDenied, InvoiceStateError) as error:
+        return refused(request, error, "invoices:detail", invoice.pk)
     except InvoiceError as error:
         return _review_page(request, invoice, services.problems_from_errors(error.errors))
     messages.success(request, DEPOSITED)

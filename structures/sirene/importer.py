@@ -107,6 +107,7 @@ class InlineWriter:
         from structures.services import sirene_establishments_upsert, sirene_legal_units_upsert
 
         if self.legal_units:
+            # With ``legal_units`` the reader is a LegalUnitReader: its records are LegalUnits.
             self.changed += sirene_legal_units_upsert(records=records)  # type: ignore[arg-type]
             return
         self.changed += sirene_establishments_upsert(
@@ -284,6 +285,7 @@ def _import_rows(
             else:
                 summary.rejected += 1
                 if on_rejection is not None:
+                    # A rejected item is a Rejection here (records went to the batch above).
                     on_rejection(name, item)  # type: ignore[arg-type]
         if batch:
             summary.imported += len(batch)

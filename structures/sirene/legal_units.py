@@ -236,6 +236,8 @@ class LegalUnitStagingImport(StagingImport):
         return staging_table(self.columns.width, "unit")
 
     def _reader(self, stream: IO[str]) -> StockReader:
+        # The staging import's text stream is a TextIO (io.TextIOWrapper); LegalUnitReader
+        # offers StockReader's methods without being one (its rows are legal units).
         return LegalUnitReader(stream)  # type: ignore[arg-type, return-value]
 
 
@@ -246,6 +248,7 @@ def reader_for(stream: TextIO) -> StockReader:
     stream.seek(position)
     header = next(csv.reader([first]), [])
     if is_legal_unit_header(header):
+        # LegalUnitReader offers StockReader's methods without being one (duck-typed).
         return LegalUnitReader(stream)  # type: ignore[return-value]
     return StockReader(stream)
 
@@ -270,7 +273,7 @@ def upsert(records: Sequence[LegalUnit]) -> int:
             cursor.execute(merge_sql("sirene_unit_batch"))
             return cursor.fetchone()[1]
     SireneLegalUnit.objects.bulk_create(
-        [SireneLegalUnit(*record) for record in records],
+        [SireneLegalUnit(**record._asdict()) for record in records],
         update_conflicts=True,
         unique_fields=["siren"],
         update_fields=[c for c in COLUMNS if c != "siren"],

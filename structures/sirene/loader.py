@@ -44,7 +44,8 @@ def _upsert_bulk(records: Sequence[Record], *, with_category: bool) -> int:
     if units:
         records = [_with_legal_unit(record, units.get(record.siren)) for record in records]
     # Positional arguments: the record is in the model's field order, and this is much faster.
-    objects = [SireneEstablishment(*record, now) for record in records]
+    # The plugin checks each positional argument against the unpacked record as a whole.
+    objects = [SireneEstablishment(*record, now) for record in records]  # type: ignore[misc]
     SireneEstablishment.objects.bulk_create(
         objects,
         update_conflicts=True,

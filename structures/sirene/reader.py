@@ -21,7 +21,7 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, NamedTuple, TextIO
+from typing import IO, NamedTuple, TextIO, cast
 
 from django.utils.translation import gettext as _
 
@@ -148,7 +148,8 @@ def open_stock_bytes(path: str | Path) -> Iterator[IO[bytes]]:
         magic = raw.read(4)
     with ExitStack() as stack:
         if magic[:2] == b"\x1f\x8b":
-            yield stack.enter_context(gzip.open(path, "rb"))
+            # A GzipFile reads like any binary file; typeshed does not call it an IO[bytes].
+            yield cast(IO[bytes], stack.enter_context(gzip.open(path, "rb")))
         elif magic == b"PK\x03\x04":
             yield stack.enter_context(_zip_member(stack.enter_context(zipfile.ZipFile(path))))
         else:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, TYPE_CHECKING
 
 import psycopg
@@ -36,6 +37,8 @@ from structures.sirene.reader import (
 )
 
 if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
     from structures.sirene.importer import ImportSummary, Progress
 
 BLOCK = 1 << 20
@@ -259,6 +262,7 @@ class StagingImport:
         return staging_table(self.columns.width)
 
     def _reader(self, stream: IO[str]) -> StockReader:
+        # The stream is an io.TextIOWrapper over the file: a TextIO, typed IO[str] by run().
         return StockReader(stream)  # type: ignore[arg-type]
 
     def run(self, stream: IO[bytes], *, rows: int) -> None:
@@ -281,7 +285,7 @@ class StagingImport:
                     if turns.error is not None:
                         continue
                     try:
-                        self._process(chunk, lambda index=index: turns.turn(index))
+                        self._process(chunk, partial(turns.turn, index))
                     except BaseException as exc:
                         turns.fail(exc)
             finally:
@@ -313,7 +317,7 @@ class StagingImport:
         if self.progress is not None:
             self.progress.update(self.name, self.summary.read, self.summary.rejected)
 
-    def _prepare(self, cursor: psycopg.Cursor) -> None:
+    def _prepare(self, cursor: CursorWrapper) -> None:
         table = self._table()
         columns = ", ".join(f"c{i} text" for i in range(self.columns.width))
         # Temporary: invisible to other sessions, and written without WAL. ``n`` numbers the
@@ -363,7 +367,7 @@ class StagingImport:
                 self.on_rejection(self.name, rejection)
         self._progress()
 
-    def _rejections(self, cursor: psycopg.Cursor, chunk: Chunk) -> list[Rejection]:
+    def _rejections(self, cursor: CursorWrapper, chunk: Chunk) -> list[Rejection]:
         required = self.required_columns
         wanted = ", ".join(self.columns[name] for name in required)
         table = self._table()

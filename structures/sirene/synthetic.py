@@ -158,7 +158,7 @@ def write(path: str | Path, count: int, *, broken_every: int = 0, units: int | N
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     width = len(ESTABLISHMENT_COLUMNS) if units is not None else len(HEADER)
-    with opener(path, "wt", encoding="utf-8", newline="") as stream:  # type: ignore[operator]
+    with opener(path, "wt", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(HEADER[:width])
         for row in rows(count, broken_every=broken_every, units=units):
@@ -249,7 +249,7 @@ def write_legal_units(path: str | Path, count: int, *, renamed: bool = False) ->
     """Writes INSEE's StockUniteLegale header and ``count`` rows (``legal_unit_rows``)."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wt", encoding="utf-8", newline="") as stream:  # type: ignore[operator]
+    with opener(path, "wt", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(LEGAL_UNIT_HEADER)
         writer.writerows(legal_unit_rows(count, renamed=renamed))

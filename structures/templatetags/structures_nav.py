@@ -10,6 +10,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def receives_invoices(user) -> bool:  # type: ignore[no-untyped-def]
+def receives_invoices(user) -> bool:
     """Whether "Factures reçues" is for this user: a member of a public structure."""
     return bool(user.is_authenticated) and selectors.is_public_member(user)

@@ -36,11 +36,10 @@ def dsfr_field(field: BoundField) -> dict[str, Any]:
         described.append(f"{field.auto_id}-hint")
     if field.errors:
         described.append(f"{field.auto_id}-error")
-    attrs: dict[str, str] = {"class": control}
+    css = f"{control} {control}--error" if field.errors and control != "fr-upload" else control
+    attrs: dict[str, str | bool] = {"class": css}
     if field.errors:
         attrs["aria-invalid"] = "true"
-        if control != "fr-upload":
-            attrs["class"] += f" {control}--error"
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return {"field": field, "group": group, "widget": field.as_widget(attrs=attrs)}

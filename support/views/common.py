@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from accounts.http import logged_in_user
 from support import selectors, services
 from support.forms import MessageForm
 from support.models import Ticket, TicketAttachment
@@ -61,7 +62,7 @@ def act(
             services.ticket_act(
                 ticket=ticket,
                 action=action,
-                user=None if follow_token else request.user,
+                user=None if follow_token else logged_in_user(request),
                 follow_token=follow_token,
                 body=form.cleaned_data["body"],
                 attachment=form.cleaned_data["attachment"],

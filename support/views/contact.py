@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -75,7 +75,7 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-def follow_attachment(request: HttpRequest, token: str, attachment_id: int) -> HttpResponse:
+def follow_attachment(request: HttpRequest, token: str, attachment_id: int) -> FileResponse:
     ticket = selectors.ticket_by_follow_token(token)
     attachment = selectors.ticket_attachment(ticket, attachment_id) if ticket else None
     if attachment is None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from structures import selectors
 from structures.errors import StructureError
 from support import services
@@ -17,7 +18,7 @@ from support.forms import PrincipalHelpForm
 
 
 @login_required
-def principal_help(request: HttpRequest, structure_id: int) -> HttpResponse:
+def principal_help(request: AuthenticatedHttpRequest, structure_id: int) -> HttpResponse:
     """A member (or a requester left waiting) asks the portal's support for a new principal
     manager; the ticket carries the structure, from which an administrator names one."""
     membership = selectors.own_attachment(request.user, structure_id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedHttpRequest
 from support import selectors
 from support.forms import ReceivedFilterForm
 
@@ -14,7 +15,7 @@ PAGE_SIZE = 25
 
 
 @login_required
-def received_list(request: HttpRequest) -> HttpResponse:
+def received_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.is_receiver(request.user):
         raise Http404
     form = ReceivedFilterForm(request.GET or None)

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from support import catalogue, selectors, services
 from support.forms import TicketForm
 from support.invoice_link import InvoiceLike, visible_invoice
@@ -34,7 +35,7 @@ _TOPIC_FOR_INVOICE_STATUS = {
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     counts = selectors.sent_tab_counts(request.user)
     tab = request.GET.get("onglet", "")
     if tab not in SENDER_TABS:
@@ -55,7 +56,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invoice_from_request(request: HttpRequest) -> InvoiceLike | None:
+def _invoice_from_request(request: AuthenticatedHttpRequest) -> InvoiceLike | None:
     raw = request.GET.get("facture", "")
     if not raw:
         return None
@@ -86,7 +87,7 @@ def _form_data(form: TicketForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_create(request: HttpRequest) -> HttpResponse:
+def ticket_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     invoice = _invoice_from_request(request)
     if request.method == "POST":
         form = TicketForm(
@@ -124,7 +125,7 @@ def _initial(invoice: InvoiceLike | None) -> dict[str, str]:
     }
 
 
-def _saved(request: HttpRequest, ticket: Ticket, *, sent: bool) -> HttpResponse:
+def _saved(request: AuthenticatedHttpRequest, ticket: Ticket, *, sent: bool) -> HttpResponse:
     if sent:
         messages.success(request, _("Sollicitation %(n)s envoyée.") % {"n": ticket.number})
         return redirect("support:detail", pk=ticket.pk)
@@ -136,7 +137,7 @@ def _drafts_url() -> str:
     return f"{reverse('support:list')}?onglet=brouillons"
 
 
-def _own_draft(request: HttpRequest, pk: int) -> Ticket:
+def _own_draft(request: AuthenticatedHttpRequest, pk: int) -> Ticket:
     return get_object_or_404(
         selectors.sent_tickets(request.user).select_related(
             "recipient_structure", "recipient_service"
@@ -148,7 +149,7 @@ def _own_draft(request: HttpRequest, pk: int) -> Ticket:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = _own_draft(request, pk)
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES, user=request.user)
@@ -184,7 +185,7 @@ def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = _own_draft(request, pk)
     services.ticket_draft_delete(ticket=ticket, sender=request.user)
     messages.success(request, _("Brouillon supprimé."))
@@ -193,7 +194,7 @@ def ticket_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(selectors.visible_tickets(request.user), pk=pk)
     sides = selectors.ticket_sides(request.user, ticket)
     if request.method == "POST":
@@ -209,7 +210,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_download(request: AuthenticatedHttpRequest, attachment_id: int) -> FileResponse:
     attachment = selectors.visible_attachment(request.user, attachment_id)
     if attachment is None:
         raise Http404

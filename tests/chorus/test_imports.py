@@ -26,6 +26,7 @@ PACKAGES = (
     "support",
     "dashboards",
     "flux",
+    "digests",
     "einvoice",
 )
 

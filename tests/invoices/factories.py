@@ -20,7 +20,7 @@ from pypdf import PdfWriter
 from invoices import services
 from invoices.models import Attachment, Invoice
 from invoices.services import InvoiceInput, LineInput
-from invoices.services.common import history_append
+from invoices.services._history import history_append
 from invoices.workflow import Status
 
 GOOD_IBAN = "FR7630006000011234567890189"

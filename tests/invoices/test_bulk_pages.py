@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from invoices.bulk.models import BulkDecision
 from invoices.models import Attachment, Invoice
-from invoices.services.common import StoredFiles, attach
+from invoices.services._files import StoredFiles, attach
 from invoices.workflow import Status
 from tests.invoices.factories import invoice_in, pdf_bytes
 

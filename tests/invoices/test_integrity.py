@@ -18,7 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from invoices import integrity, services
 from invoices.models import Attachment, Invoice, InvoiceLine, StatusChange
 from invoices.services import SYSTEM_ROUTING
-from invoices.services.common import history_append, locked
+from invoices.services._history import history_append
+from invoices.services.common import locked
 from invoices.workflow import Status
 from tests.api.conftest import token_for
 from tests.invoices.factories import deposited, draft

@@ -24,7 +24,8 @@ from invoices import integrity, seals, services, tasks
 from invoices.models import Invoice, SealedRemoval, StatusChange
 from invoices.services import SYSTEM_ROUTING
 from invoices.services import seals as seal_services
-from invoices.services.common import history_append, locked
+from invoices.services._history import history_append
+from invoices.services.common import locked
 from invoices.services.seals import seal_create, seal_record_removal
 from invoices.workflow import Status
 from tests.api.conftest import CheckedClient

@@ -19,7 +19,7 @@ from dashboards import selectors as dashboard_selectors
 from invoices import selectors as invoice_selectors
 from invoices import services as invoice_services
 from invoices.services import InvoiceAccessDenied
-from invoices.services.common import history_append
+from invoices.services._history import history_append
 from invoices.workflow import Status
 from structures import services
 from structures.errors import StructureError

@@ -80,19 +80,36 @@ def running(command: list[str], env: dict[str, str], log_name: str) -> Iterator[
 @contextmanager
 def celery_worker(concurrency: int = 2, **env: str) -> Iterator[subprocess.Popen]:
     """A worker consuming the test queue; returns once it has run a probe task."""
+    hostname = f"test-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
     command = worker_command(
         "--concurrency",
         str(concurrency),
         "--queues",
         settings.CELERY_TASK_DEFAULT_QUEUE,
         "--hostname",
-        f"test-{uuid.uuid4().hex[:6]}@%h",
+        hostname,
         "--without-gossip",
         "--without-mingle",
     )
     with running(command, _env(**env), "celery-worker") as process:
+        process.hostname = hostname  # type: ignore[attr-defined]  # for consuming() below
         wait_for_probe(process)
         yield process
+
+
+def consuming(process: subprocess.Popen, active: bool) -> None:
+    """Starts or stops the worker's consuming of the test queue (remote control, answered). A
+    session's worker stops between the tests that ask for it: a later test's tasks are not run
+    by a worker it did not start (on another media root); its leftovers are dropped."""
+    from chorus.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    destination = [process.hostname]  # type: ignore[attr-defined]
+    if active:
+        app.control.purge()
+        app.control.add_consumer(queue, destination=destination, reply=True, timeout=10)
+    else:
+        app.control.cancel_consumer(queue, destination=destination, reply=True, timeout=10)
 
 
 @contextmanager

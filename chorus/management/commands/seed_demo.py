@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 # Each app that has demo data exposes ``demo.seed(password=...) -> list[str]`` (lines to
@@ -22,7 +22,7 @@ DEFAULT_PASSWORD = "chorus-demo-2026"  # noqa: S105 (demo accounts, printed on p
 class Command(BaseCommand):
     help = "Crée ou met à jour les données de démonstration et affiche les comptes."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="mot de passe des comptes")
 
     def handle(self, *args: object, password: str, **options: object) -> None:

@@ -12,7 +12,10 @@ from structures.public_csv import import_public_structures
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Crée ou met à jour des structures publiques et leurs services (CSV).")
+    # Lazy: shown in the language of the command line (the stubs want a str).
+    help = gettext_lazy(  # type: ignore[assignment]
+        "Crée ou met à jour des structures publiques et leurs services (CSV)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="FILE")

@@ -9,6 +9,8 @@ summary to stdout.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +20,8 @@ from structures.sirene.reader import Rejection, StockFileError
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # Lazy: shown in the language of the command line (the stubs want a str).
+    help = gettext_lazy(  # type: ignore[assignment]
         "Importe le fichier stock des établissements SIRENE de l'INSEE (CSV, gzip ou zip)."
     )
 
@@ -28,24 +31,24 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=DEFAULT_BATCH_SIZE,
-            help=gettext_lazy("lignes écrites par transaction (défaut : %(default)s)"),
+            help=_("lignes écrites par transaction (défaut : %(default)s)"),
         )
         parser.add_argument(
             "--max-errors-shown",
             type=int,
             default=1000,
-            help=gettext_lazy("au-delà, les lignes rejetées sont comptées sans être affichées"),
+            help=_("au-delà, les lignes rejetées sont comptées sans être affichées"),
         )
         parser.add_argument(
-            "--no-progress", action="store_true", help=gettext_lazy("sans ligne de progression")
+            "--no-progress", action="store_true", help=_("sans ligne de progression")
         )
 
-    def handle(self, *args: object, **options: object) -> None:
-        batch_size = int(options["batch_size"])  # type: ignore[call-overload]
+    def handle(self, *args: object, **options: Any) -> None:
+        batch_size = int(options["batch_size"])
         if batch_size < 1:
             raise CommandError(_("--batch-size doit être positif."))
         self.shown = 0
-        self.max_shown = int(options["max_errors_shown"])  # type: ignore[call-overload]
+        self.max_shown = int(options["max_errors_shown"])
         progress = None
         if not options["no_progress"]:
             progress = Progress(
@@ -53,7 +56,7 @@ class Command(BaseCommand):
             )
         try:
             summary = import_files(
-                options["files"],  # type: ignore[arg-type]
+                options["files"],
                 batch_size=batch_size,
                 progress=progress,
                 on_rejection=self.report,
