@@ -186,4 +186,11 @@ def deposit_chunk(*, flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
         if todo
         else []
     )
-    return [p.verdict if p.deposit is None else verdict_of(p, next(outcomes)) for p in prepared]  # type: ignore[misc]
+    verdicts: list[Verdict] = []
+    for entry in prepared:
+        if entry.deposit is not None:
+            verdicts.append(verdict_of(entry, next(outcomes)))
+        else:
+            assert entry.verdict is not None  # an entry without a deposit was refused: its verdict
+            verdicts.append(entry.verdict)
+    return verdicts
