@@ -500,6 +500,14 @@ if INVOICE_PAYMENT_SIMULATION:
         "schedule": float(max(10, min(INVOICE_PAYMENT_SIMULATION_DELAY, 60))),
     }
 
+# Billing frames A9 / A12: days the titular company (mandatary) has to validate an invoice; past
+# them the validation is tacit, and the sweep (every INVOICE_SWEEP_INTERVAL seconds) routes it on.
+INVOICE_VALIDATION_DAYS = env_int("INVOICE_VALIDATION_DAYS", 15, minimum=1)
+CELERY_BEAT_SCHEDULE["invoices-sweep-validations"] = {
+    "task": "invoices.sweep_validations",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
+
 # The audit trail's seals (invoices/seals.py): every AUDIT_SEAL_INTERVAL seconds, beat seals the
 # history rows and file records written since the last seal, and e-mails the new digest to
 # AUDIT_SEAL_EMAILS (empty: every active superuser).

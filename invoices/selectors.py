@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
-from invoices.workflow import Status
+from invoices.workflow import NO_PAYMENT_FRAMES, Status
 from structures.models import Membership, Service, Structure, Topic
 from structures.selectors import agent_services, notified_at_once, structures_of
 
@@ -120,6 +120,39 @@ def sent_invoice_for(user: User, pk: int) -> Invoice:
         return sent_invoices_for(user).select_related("supplier", "recipient", "service").get(pk=pk)
     except Invoice.DoesNotExist:
         raise Http404 from None
+
+
+# --- validator side (billing frames A9 / A12) ----------------------------------------------------
+def to_validate_for(user: User) -> QuerySet[Invoice]:
+    """The invoices naming one of the user's structures as validator (titular company,
+    mandatary) once put to validation; waiting ones first. Anyone else's: not there."""
+    if not user.is_authenticated:
+        return Invoice.objects.none()
+    structures = structures_of(user).filter(is_public=False).order_by()
+    return (
+        Invoice.objects.filter(
+            validator_id__in=list(structures.values_list("pk", flat=True)),
+            validation_due_at__isnull=False,
+        )
+        .select_related("supplier", "recipient", "validator")
+        .order_by(
+            Case(When(status=Status.A_VALIDER_1, then=Value(0)), default=Value(1)),
+            "validation_due_at",
+            "id",
+        )
+    )
+
+
+def to_validate_one_for(user: User, pk: int) -> Invoice:
+    try:
+        return to_validate_for(user).get(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+
+
+def is_validator_of(user: User, invoice: Invoice) -> bool:
+    """A member of the invoice's validator who may decide (not consultation only)."""
+    return invoice.validator is not None and may_modify_for(user, invoice.validator)
 
 
 def status_counts(invoices: QuerySet[Invoice]) -> dict[str, int]:
@@ -231,7 +264,8 @@ def invoice_visible_to(user: User, pk: int) -> Invoice:
     """An invoice the user sent or received (downloads); anything else is not found."""
     sent = sent_invoices_for(user).filter(pk=pk)
     received = received_invoices_for(user).filter(pk=pk)
-    invoice = (sent | received).first()
+    to_validate = to_validate_for(user).filter(pk=pk).order_by()
+    invoice = (sent | received).first() or to_validate.first()
     if invoice is None:
         raise Http404
     return invoice
@@ -313,7 +347,7 @@ def due_for_payment(*, older_than: timedelta, now: datetime | None = None) -> Qu
         status=Status.COMPTABILISEE,
         status_changed_at__lt=limit,
         recipient__payment_status_reported=True,
-    )
+    ).exclude(billing_frame__in=NO_PAYMENT_FRAMES)  # paid already (A2): no payment step
 
 
 def agents_to_notify(invoice: Invoice) -> QuerySet:

@@ -358,6 +358,12 @@ def apply_recipient(
     invoice.engagement_number = engagement_number
 
 
+def apply_validator(invoice: Invoice, *, validator_siret: str) -> None:
+    """The titular company (mandatary) an A9 (A12) invoice names, by SIRET (checks.py judges)."""
+    invoice.validator_siret = validator_siret
+    invoice.validator = resolve_recipient(validator_siret)
+
+
 def check_upload(upload: files.UploadedFileLike, *, field: str, must_be_pdf: bool) -> NewFile:
     """Check one uploaded file; a refusal names the form field it came from."""
     try:

@@ -26,6 +26,7 @@ from invoices.services.common import (
     LineInput,
     NewFile,
     apply_recipient,
+    apply_validator,
     attach,
     check_new_files,
     check_upload,
@@ -73,6 +74,7 @@ def apply_header(invoice: Invoice, data: InvoiceInput) -> None:
         service_code=data.service_code.strip(),
         engagement_number=data.engagement_number.strip(),
     )
+    apply_validator(invoice, validator_siret=data.validator_siret.replace(" ", ""))
 
 
 def apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInput]) -> None:
@@ -137,9 +139,9 @@ def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLin
 DRAFT_FIELDS = [
     "number", "issue_date", "issue_year", "billing_frame", "invoice_type",
     "original_invoice_number", "supplier", "recipient_siret", "recipient", "service_code",
-    "service", "engagement_number", "market_number", "currency", "vat_regime",
-    "vat_exemption_reason", "payment_method", "iban", "bic", "comment", "total_excl_tax",
-    "total_vat", "total_incl_tax", "prepaid_amount", "amount_due", "updated_at",
+    "service", "engagement_number", "validator_siret", "validator", "market_number", "currency",
+    "vat_regime", "vat_exemption_reason", "payment_method", "iban", "bic", "comment",
+    "total_excl_tax", "total_vat", "total_incl_tax", "prepaid_amount", "amount_due", "updated_at",
 ]  # fmt: skip
 
 

@@ -74,7 +74,7 @@ def invoice_process(
         raise InvoiceAccessDenied
     if expected_status is not None and invoice.status != expected_status:
         raise InvoiceStateError()
-    if target not in agent_targets(invoice.status):
+    if target not in agent_targets(invoice):
         raise InvoiceStateError()
     errors = _decision_errors(target, reason, comment, mandate_number)
     if errors:

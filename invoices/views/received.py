@@ -61,7 +61,7 @@ def received_list(request: HttpRequest) -> HttpResponse:
 
 
 def _process_form(invoice: Invoice, data: dict | None = None) -> ProcessForm | None:
-    targets = agent_targets(invoice.status)
+    targets = agent_targets(invoice)
     if not targets:
         return None
     return ProcessForm(data, targets=targets, initial={"expected_status": invoice.status})
