@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from invoices.checks import accepted_frames
 from invoices.models import (
     NUMBER_MAX_LENGTH,
     BillingFrame,
@@ -101,6 +102,15 @@ class HeaderForm(RecipientFields):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     billing_frame = forms.ChoiceField(label=_("Cadre de facturation"), choices=BillingFrame)
+    validator_siret = forms.CharField(
+        label=_("SIRET du titulaire ou du mandataire"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Cadres A9 (sous-traitant) et A12 (cotraitant) seulement : l'entreprise qui valide "
+            "la facture avant sa transmission au destinataire."
+        ),
+    )
     invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType)
     original_invoice_number = forms.CharField(
         label=_("Numéro de la facture d'origine (avoir)"),
@@ -135,11 +145,19 @@ class HeaderForm(RecipientFields):
         for name in self.REQUIRED_TO_SEND:
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
 
+    def clean_validator_siret(self) -> str:
+        value = self.cleaned_data["validator_siret"]
+        return _siret(value) if value.strip() else ""
+
     def star_recipient_rules(self, recipient: Structure | None) -> None:
-        """Star the recipient fields that this recipient requires (the page's script does it
-        again when the SIRET changes)."""
+        """Star the recipient fields that this recipient requires, and offer only the billing
+        frames it accepts (the page's script does both again when the SIRET changes)."""
         if recipient is None:
             return
+        accepted = accepted_frames(recipient)
+        self.fields["billing_frame"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in BillingFrame.choices if value in accepted
+        ]
         self.fields["service_code"].required_to_send = recipient.service_code_required  # type: ignore[attr-defined]
         self.fields["engagement_number"].required_to_send = recipient.engagement_required  # type: ignore[attr-defined]
 
@@ -256,6 +274,29 @@ class ValidateForm(forms.Form):
 
 class RecycleForm(RecipientFields):
     pass
+
+
+class ValidatorForm(forms.Form):
+    """The supplier names another titular company (mandatary) while its invoice waits."""
+
+    validator_siret = forms.CharField(
+        label=_("SIRET du nouveau titulaire ou mandataire"), max_length=20
+    )
+
+    def clean_validator_siret(self) -> str:
+        return _siret(self.cleaned_data["validator_siret"])
+
+
+class RefusalForm(forms.Form):
+    """The validator refuses an A9 / A12 invoice: the reason the supplier reads."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    comment = forms.CharField(
+        label=_("Motif du refus"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Le fournisseur le lit dans son courriel et dans l'historique de la facture."),
+    )
 
 
 class CompleteForm(forms.Form):

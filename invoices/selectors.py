@@ -211,9 +211,12 @@ def attachment_for(user: User, pk: int) -> Attachment:
     """A file the user may download: of an invoice they sent or received."""
     sent = sent_invoices_for(user).filter(pk=OuterRef("invoice_id"))
     received = received_invoices_for(user).filter(pk=OuterRef("invoice_id"))
+    to_validate = to_validate_for(user).order_by().filter(pk=OuterRef("invoice_id"))
     try:
         return (
-            Attachment.objects.filter(Q(Exists(sent)) | Q(Exists(received)))
+            Attachment.objects.filter(
+                Q(Exists(sent)) | Q(Exists(received)) | Q(Exists(to_validate))
+            )
             .select_related("invoice")
             .get(pk=pk)
         )

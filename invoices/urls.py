@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices.views import entry, files, received, sent, upload, validate
+from invoices.views import entry, files, received, sent, upload, validate, validation
 
 app_name = "invoices"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/recycler/", sent.recycle, name="recycle"),
     path("<int:pk>/completer/", sent.complete, name="complete"),
     path("<int:pk>/rejet-pris-en-compte/", sent.acknowledge, name="acknowledge"),
+    path("<int:pk>/valideur/", sent.change_validator, name="change_validator"),
+    path("a-valider/", validation.to_validate_list, name="to_validate"),
+    path("a-valider/<int:pk>/", validation.to_validate_detail, name="to_validate_detail"),
     path("recues/", received.received_list, name="received"),
     path("recues/<int:pk>/", received.received_detail, name="received_detail"),
     path("pieces/<int:pk>/", files.download, name="download"),

@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from invoices import selectors, services
+from invoices.checks import accepted_frames
 from invoices.forms import (
     InvoiceEntryForm,
     LineFormSet,
     kept_line_forms,
     show_errors,
 )
-from invoices.models import Invoice
+from invoices.models import BillingFrame, Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError
 from invoices.services.preview import NEED_ALL_LINES
 from structures.models import Structure
@@ -32,7 +33,8 @@ def _no_structure(request: HttpRequest) -> HttpResponse:
 def _header_initial(invoice: Invoice) -> dict:
     fields = [
         "number", "issue_date", "billing_frame", "invoice_type", "original_invoice_number",
-        "recipient_siret", "service_code", "engagement_number", "market_number", "currency",
+        "recipient_siret", "service_code", "engagement_number", "validator_siret", "market_number",
+        "currency",
         "vat_regime", "vat_exemption_reason", "payment_method", "iban", "bic", "prepaid_amount",
         "comment",
     ]  # fmt: skip
@@ -219,6 +221,11 @@ def recipient_services(request: HttpRequest) -> JsonResponse:
             "service_code_required": recipient.service_code_required,
             "engagement_required": recipient.engagement_required,
             "engagement_or_service_required": recipient.engagement_or_service_required,
+            "frames": [
+                {"code": value, "label": str(label)}
+                for value, label in BillingFrame.choices
+                if value in accepted_frames(recipient)
+            ],
             "services": [
                 {"code": s.code, "name": s.name, "engagement_required": s.engagement_required}
                 for s in selectors.active_services_of(recipient)

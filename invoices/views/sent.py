@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from invoices import selectors, services
 from invoices.deadlines import payment_deadline
-from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
+from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, ValidatorForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
 from invoices.views.common import CountedPaginator, documents_context, querystring_without
@@ -134,9 +134,10 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
         "lines": invoice.lines.order_by("position"),
         "deadline": payment_deadline(invoice),
         "decision": selectors.last_reasoned_change(invoice)
-        if invoice.status in (Status.A_RECYCLER, Status.SUSPENDUE, Status.REJETEE)
+        if invoice.status in (Status.A_RECYCLER, Status.SUSPENDUE, Status.REJETEE, Status.REFUSEE_1)
         else None,
         "may_act": selectors.may_modify_for(request.user, invoice.supplier),
+        "validator_form": ValidatorForm() if invoice.status == Status.A_VALIDER_1 else None,
     }
 
 
@@ -226,3 +227,32 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
         form = CompleteForm()
     context = {**_detail_context(request, invoice), "form": form, "problems": problems}
     return render(request, "invoices/complete.html", context)
+
+
+@login_required
+@require_POST
+def change_validator(request: HttpRequest, pk: int) -> HttpResponse:
+    """Billing frames A9 / A12: the supplier names another validator while the invoice waits."""
+    invoice = selectors.sent_invoice_for(request.user, pk)
+    form = ValidatorForm(request.POST)
+    problems: list[str] = []
+    if form.is_valid():
+        try:
+            services.invoice_change_validator(
+                user=request.user,
+                invoice=invoice,
+                validator_siret=form.cleaned_data["validator_siret"],
+            )
+        except InvoiceAccessDenied:
+            raise Http404 from None
+        except InvoiceStateError as error:
+            return _answer_failed(request, error, pk)
+        except InvoiceError as error:
+            problems = show_errors(error, form)
+        else:
+            messages.success(
+                request, _("Valideur changé : ses membres sont prévenus par courriel.")
+            )
+            return redirect("invoices:detail", pk=pk)
+    context = {**_detail_context(request, invoice), "validator_form": form, "problems": problems}
+    return render(request, "invoices/sent_detail.html", context, status=400)
