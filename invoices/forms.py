@@ -291,12 +291,18 @@ class RefusalForm(forms.Form):
     """The validator refuses an A9 / A12 invoice: the reason the supplier reads."""
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Not required here: the service says what is missing, in its words.
     comment = forms.CharField(
         label=_("Motif du refus"),
+        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Le fournisseur le lit dans son courriel et dans l'historique de la facture."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required_to_send = True  # type: ignore[attr-defined]
 
 
 class CompleteForm(forms.Form):

@@ -181,6 +181,7 @@ def _entry(
             "invoice": invoice,
             "problems": problems,
             "recipient_rules": _recipient_rules(form),
+            "all_frames": [{"code": v, "label": str(label)} for v, label in BillingFrame.choices],
             "js_messages": _js_messages(),
         },
     )

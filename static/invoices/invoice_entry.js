@@ -168,6 +168,7 @@
     const siret = siretInput.value.replace(/\s/g, "");
     if (!/^\d{14}$/.test(siret)) {
       recipient = null;
+      offerFrames(allFrames);
       info.textContent = "";
       describe();
       return;
@@ -197,10 +198,10 @@
   // --- the billing frames this recipient accepts, and the validator of an A9 / A12 ----------
   const frameSelect = form.querySelector("#id_billing_frame");
   const validatorField = form.querySelector("[data-validator-field]");
-  const allFrames = frameSelect
-    ? Array.from(frameSelect.options).map((o) => ({ code: o.value, label: o.textContent })) : [];
+  const framesData = document.getElementById("billing-frames");
+  const allFrames = framesData ? JSON.parse(framesData.textContent) : [];
   function offerFrames(frames) {
-    if (!frameSelect) return;
+    if (!frameSelect || !frames.length) return;
     const current = frameSelect.value;
     frameSelect.textContent = "";
     frames.forEach(function (frame) {
