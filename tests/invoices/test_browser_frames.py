@@ -30,17 +30,22 @@ def _to_validate(personas, number: str) -> Invoice:  # type: ignore[no-untyped-d
     return invoice
 
 
+def _frames(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return [o.get_attribute("value") for o in page.locator("#id_billing_frame option").all()]
+
+
 def test_the_frames_follow_the_recipient_and_the_validator_field_the_frame(live_server, personas):
     AcceptedFrames.objects.create(structure=personas.state, frames=["A1", "A9"])
     with signed_in(live_server.url, personas.supplier_principal.email) as page:
         page.goto(live_server.url + reverse("invoices:create"))
+        a2 = '#id_billing_frame option[value="A2"]'
         page.fill("#id_recipient_siret", "")
-        page.wait_for_function("document.querySelectorAll('#id_billing_frame option').length > 2")
-        before = page.eval_on_selector_all("#id_billing_frame option", "os => os.map(o => o.value)")
+        page.wait_for_selector(a2, state="attached")
+        before = _frames(page)
         validator_hidden_for_a1 = page.is_hidden("[data-validator-field]")
         page.fill("#id_recipient_siret", personas.state.identifier)
-        page.wait_for_function("document.querySelectorAll('#id_billing_frame option').length == 2")
-        after = page.eval_on_selector_all("#id_billing_frame option", "os => os.map(o => o.value)")
+        page.wait_for_selector(a2, state="detached")
+        after = _frames(page)
         page.select_option("#id_billing_frame", "A9")
         validator_shown_for_a9 = page.is_visible("#id_validator_siret")
     assert len(before) == 7 and validator_hidden_for_a1
@@ -67,8 +72,8 @@ def test_the_validator_refuses_with_a_reason_then_validates(live_server, persona
         validated_page = page.inner_text("main")
     assert "SOUS-1" in listed and "SOUS-2" in listed
     assert "Indiquez le motif du refus" in empty_error
-    assert "Refusée par le titulaire ou le mandataire" in refused_page
-    assert "Validée par le titulaire ou le mandataire" in validated_page
+    assert "refusée par le titulaire ou le mandataire" in refused_page.lower()
+    assert "validée par le titulaire ou le mandataire" in validated_page.lower()
     refused.refresh_from_db()
     validated.refresh_from_db()
     assert refused.status == Status.REFUSEE_1
