@@ -447,3 +447,27 @@ def test_the_api_lets_the_validator_decide_and_the_supplier_change_it(personas, 
     assert done.json()["validator_siret"] == personas.globex.identifier
     again = _api(client, personas.outsider, "post", url, {"decision": "validate"})
     assert again.status_code == 409
+
+
+def test_a_structured_upload_in_a_frame_the_recipient_refuses_is_a_structured_json_error(
+    personas, client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.api.conftest import token_for
+    from tests.invoices.structured_files import cii_to_the_state
+
+    AcceptedFrames.objects.create(structure=personas.state, frames=["A2"])
+    content = cii_to_the_state(seller_siret=personas.acme.siret)  # no BT-23: frame A1
+    response = client.post(
+        reverse("api:invoice-upload"),
+        {
+            "supplier_siret": personas.acme.siret,
+            "file": SimpleUploadedFile("facture.xml", content, "application/xml"),
+        },
+        HTTP_AUTHORIZATION=f"Token {token_for(personas.supplier_member)}",
+    )
+    assert response.status_code == 400, response.content
+    (message,) = response.json()["errors"]["billing_frame"]
+    assert "n'accepte pas le cadre de facturation A1" in message
+    assert not Invoice.objects.exists()
