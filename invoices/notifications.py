@@ -173,7 +173,7 @@ def queue_for_validators(changes: list[StatusChange]) -> list[str]:
     waiting = [change for change in changes if change.to_status == Status.A_VALIDER_1]
     if not waiting:
         return []
-    members = selectors.members_by_structure(
+    members = selectors.validators_by_structure(
         {change.invoice.validator_id for change in waiting if change.invoice.validator_id}
     )
     emails = []

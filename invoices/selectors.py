@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
 from invoices.workflow import NO_PAYMENT_FRAMES, Status
-from structures.models import Membership, Service, Structure, Topic
+from structures.models import Frequency, Membership, Service, Structure, Topic
 from structures.selectors import agent_services, notified_at_once, structures_of
 
 if TYPE_CHECKING:
@@ -395,6 +395,26 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list]:
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user
     return {structure_id: list(found.values()) for structure_id, found in users.items()}
+
+
+def validators_by_structure(structure_ids: set[int]) -> dict[int, list]:
+    """The active members of each validator structure (A9 / A12) asked to validate, in one
+    query. A request to act before a due date is not left for a digest: only those who chose
+    to hear nothing of invoices are left out."""
+    members = (
+        Membership.objects.filter(
+            structure_id__in=structure_ids,
+            status=Membership.Status.APPROVED,
+            user__is_active=True,
+        )
+        .exclude(**{f"notice_preference__{Topic.INVOICES.value}": Frequency.NONE})
+        .select_related("user")
+        .order_by("structure_id", "user_id")
+    )
+    users: dict[int, list] = {}
+    for member in members:
+        users.setdefault(member.structure_id, []).append(member.user)
+    return users
 
 
 def agents_by_service(service_ids: set[int]) -> dict[int, list]:

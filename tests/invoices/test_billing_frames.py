@@ -471,3 +471,16 @@ def test_a_structured_upload_in_a_frame_the_recipient_refuses_is_a_structured_js
     (message,) = response.json()["errors"]["billing_frame"]
     assert "n'accepte pas le cadre de facturation A1" in message
     assert not Invoice.objects.exists()
+
+
+def test_a_validation_request_reaches_digest_readers_but_not_those_who_want_nothing(personas):
+    from structures.models import Frequency, NoticePreference
+
+    weekly = UserFactory(email="weekly@globex.test")
+    silent = UserFactory(email="silent@globex.test")
+    for user, frequency in ((weekly, Frequency.WEEKLY), (silent, Frequency.NONE)):
+        membership = MembershipFactory(user=user, structure=personas.globex)
+        NoticePreference.objects.create(membership=membership, invoices=frequency)
+    invoice = _a9(personas)
+    asked = OutgoingEmail.objects.filter(key__startswith=f"invoice-validators:{invoice.pk}:")
+    assert {e.to for e in asked} == {personas.outsider.email, weekly.email}
