@@ -484,3 +484,14 @@ def test_a_validation_request_reaches_digest_readers_but_not_those_who_want_noth
     invoice = _a9(personas)
     asked = OutgoingEmail.objects.filter(key__startswith=f"invoice-validators:{invoice.pk}:")
     assert {e.to for e in asked} == {personas.outsider.email, weekly.email}
+
+
+def test_the_supplier_reads_the_validator_s_refusal_on_the_invoice_s_page(personas, client):
+    invoice = _a9(personas)
+    services.invoice_refuse_validation(
+        user=personas.outsider, invoice=invoice, comment="Montant hors du sous-traité."
+    )
+    client.force_login(personas.supplier_member)
+    page = client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+    assert "fr-alert--error" in page and "Montant hors du sous-traité." in page
+    assert "Changer de valideur" not in page  # only while it waits
