@@ -27,7 +27,7 @@ from invoices.services.common import (
     record,
     save_transition,
 )
-from invoices.services.validation import awaits_validation, validations_started
+from invoices.services.validation import route_to_validation, validations_started
 from invoices.workflow import (
     ROUTING_TRANSITIONS,
     Status,
@@ -150,8 +150,7 @@ def _plan(invoices: list[Invoice], *, through: bool) -> tuple[list[_Step], list[
             starts.append(_Step(invoice, Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT))
             if not through:
                 continue
-        if awaits_validation(invoice):  # A9 / A12: validated first (services/validation.py)
-            fire(invoice.await_validation)
+        if route_to_validation(invoice):  # A9 / A12: validated first (services/validation.py)
             decisions.append(_Step(invoice, Status.EN_COURS_ACHEMINEMENT, Status.A_VALIDER_1))
             continue
         decision = routing.decide(_routing_facts(invoice, engagements))

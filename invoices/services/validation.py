@@ -61,6 +61,15 @@ def awaits_validation(invoice: Invoice) -> bool:
     )
 
 
+def route_to_validation(invoice: Invoice) -> bool:
+    """The routing batch's branch for A9 / A12 (``system._plan``): an invoice that awaits its
+    validation is moved to A_VALIDER_1 instead of being decided on; True if it was."""
+    if not awaits_validation(invoice):
+        return False
+    fire(invoice.await_validation)
+    return True
+
+
 def validations_started(changes: list[StatusChange], now: datetime) -> list[str]:
     """After a routing batch's history rows: the invoices it put in A_VALIDER_1 get their due
     date (one UPDATE), and their validators' members an e-mail (keys returned, sent with the
