@@ -34,10 +34,13 @@ BENCHMARKS = {
     "sirene": "bench.sirene",
     "upload": "bench.upload",
     "search": "bench.search",
+    "directory": "bench.directory",
     "connections": "bench.connections",
     "flux": "bench.flux",
 }
-NEEDS_DATABASE = {"api", "routing", "pages", "summaries", "upload", "search", "connections", "flux"}
+NEEDS_DATABASE = {
+    "api", "routing", "pages", "summaries", "upload", "search", "directory", "connections", "flux",
+}  # fmt: skip
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -8,7 +8,14 @@ from invoices.api import actions
 from invoices.api import views as invoices
 from invoices.api.seals import SealDetailApi, SealLatestApi
 from invoices.api.validation import InvoiceValidateApi
-from structures.api import StructureDetailApi, StructureListApi, StructureServicesApi
+from invoices.bulk import api as bulk
+from structures.api import (
+    StructureBankAccountsApi,
+    StructureDetailApi,
+    StructureListApi,
+    StructureProfileApi,
+    StructureServicesApi,
+)
 
 
 class IdConverter:
@@ -51,6 +58,16 @@ urlpatterns = [
     path("structures/", StructureListApi.as_view(), name="structure-list"),
     path("structures/<siret:siret>/", StructureDetailApi.as_view(), name="structure-detail"),
     path(
+        "structures/<siret:siret>/bank-accounts/",
+        StructureBankAccountsApi.as_view(),
+        name="structure-bank-accounts",
+    ),
+    path(
+        "structures/<siret:siret>/profile/",
+        StructureProfileApi.as_view(),
+        name="structure-profile",
+    ),
+    path(
         "structures/<siret:siret>/services/",
         StructureServicesApi.as_view(),
         name="structure-services",
@@ -66,6 +83,16 @@ urlpatterns = [
     path("invoices/", invoices.InvoicesApi.as_view(), name="invoice-list"),
     path("invoices/upload/", actions.InvoiceUploadApi.as_view(), name="invoice-upload"),
     path("invoices/validate/", InvoiceValidateApi.as_view(), name="invoice-validate"),
+    path(
+        "invoices/bulk-decisions/",
+        bulk.BulkDecisionCreateApi.as_view(),
+        name="bulk-decision-list",
+    ),
+    path(
+        "invoices/bulk-decisions/<id:pk>/",
+        bulk.BulkDecisionDetailApi.as_view(),
+        name="bulk-decision-detail",
+    ),
     path("invoices/<id:pk>/", invoices.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<id:pk>/history/", invoices.InvoiceHistoryApi.as_view(), name="invoice-history"),
     path("invoices/<id:pk>/pdf/", invoices.InvoicePdfApi.as_view(), name="invoice-pdf"),
@@ -80,6 +107,11 @@ urlpatterns = [
         name="invoice-attachment",
     ),
     path("invoices/<id:pk>/submit/", actions.InvoiceSubmitApi.as_view(), name="invoice-submit"),
+    path(
+        "invoices/<id:pk>/duplicate/",
+        invoices.InvoiceDuplicateApi.as_view(),
+        name="invoice-duplicate",
+    ),
     path("invoices/<id:pk>/recycle/", actions.InvoiceRecycleApi.as_view(), name="invoice-recycle"),
     path(
         "invoices/<id:pk>/complete/",

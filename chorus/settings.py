@@ -507,6 +507,21 @@ CELERY_BEAT_SCHEDULE["invoices-sweep-validations"] = {
     "task": "invoices.sweep_validations",
     "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
+# Bulk decisions (invoices/bulk/): an agent decides on up to BULK_DECISION_MAX_INVOICES received
+# invoices at once; a batch of at most BULK_DECISION_INLINE_MAX runs within the request, a longer
+# one in a worker while its page shows the progress. A batch not done that has not moved for
+# BULK_DECISION_STUCK_AFTER seconds lost its worker: the sweep enqueues it again.
+BULK_DECISION_MAX_INVOICES = env_int("BULK_DECISION_MAX_INVOICES", 500, minimum=1)
+BULK_DECISION_INLINE_MAX = env_int("BULK_DECISION_INLINE_MAX", 10, minimum=0)
+BULK_DECISION_STUCK_AFTER = env_int("BULK_DECISION_STUCK_AFTER", 300, minimum=1)
+CELERY_BEAT_SCHEDULE["invoices-sweep-bulk-decisions"] = {
+    "task": "invoices.sweep_bulk_decisions",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
+# An agent downloads the files of several received invoices as one ZIP, streamed: at most this
+# many invoices, and this many bytes of files in all (a clear message beyond).
+BULK_ZIP_MAX_INVOICES = env_int("BULK_ZIP_MAX_INVOICES", 100, minimum=1)
+BULK_ZIP_MAX_BYTES = env_int("BULK_ZIP_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 
 # The audit trail's seals (invoices/seals.py): every AUDIT_SEAL_INTERVAL seconds, beat seals the
 # history rows and file records written since the last seal, and e-mails the new digest to
@@ -532,6 +547,18 @@ FLUX_QUEUE = env_str("FLUX_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
 FLUX_STUCK_AFTER = env_int("FLUX_STUCK_AFTER", 300, minimum=1)
 CELERY_BEAT_SCHEDULE["flux-sweep"] = {
     "task": "flux.sweep",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
+
+# --- EJ registers (files of legal commitments uploaded by agents) ---------------------------
+ENGAGEMENT_FILE_MAX_BYTES = env_int("ENGAGEMENT_FILE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Register rows written per transaction; each commit moves the page's progress bar, and a worker
+# killed resumes after the last one.
+ENGAGEMENT_CHUNK_SIZE = env_int("ENGAGEMENT_CHUNK_SIZE", 500, minimum=1)
+# An upload whose message was lost (a broker down) is enqueued again by the routing's sweep
+# period, once INVOICE_ROUTING_STUCK_AFTER has passed.
+CELERY_BEAT_SCHEDULE["invoices-sweep-engagement-imports"] = {
+    "task": "invoices.sweep_engagement_imports",
     "schedule": float(INVOICE_SWEEP_INTERVAL),
 }
 

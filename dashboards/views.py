@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET
 from chorus import formatting
 from dashboards import charts, selectors
 from dashboards.interest import current_rates
-from invoices.selectors import agent_scope, is_agent, received_invoices_for, supplier_ids_of
+from invoices.selectors import (
+    agent_scope,
+    is_agent,
+    old_drafts,
+    received_invoices_for,
+    sent_invoices_for,
+    supplier_ids_of,
+)
 from invoices.workflow import Status
 from structures.selectors import supplier_structures_of
 
@@ -49,6 +56,7 @@ def supplier(request: HttpRequest) -> HttpResponse:
     months = selectors.amounts_per_month(user, today=today, suppliers=suppliers)
     delays = selectors.payment_delays(user, today=today, suppliers=suppliers)
     late = selectors.late_invoices(user, today=today, rates=rates, suppliers=suppliers)
+    forgotten = old_drafts(sent_invoices_for(user)).select_related("recipient")
     return render(
         request,
         "dashboards/supplier.html",
@@ -67,8 +75,14 @@ def supplier(request: HttpRequest) -> HttpResponse:
             "rates": rates,
             "delay_days": settings.INVOICE_PAYMENT_DELAY_DAYS,
             "today": today,
+            "old_drafts": list(forgotten[:OLD_DRAFTS_SHOWN]),
+            "old_drafts_count": forgotten.count(),
         },
     )
+
+
+# The oldest drafts the dashboard names; the list of sent invoices has them all.
+OLD_DRAFTS_SHOWN = 5
 
 
 def _status_rows(by_status: dict[str, int]) -> list[tuple[Status, int]]:

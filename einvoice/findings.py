@@ -94,7 +94,7 @@ def portal_finding(
     rule_id: str, message: str, *, source: str, severity: str = FATAL, location: str | None = None
 ) -> Finding:
     """A finding that is not a schematron assertion: XSD error, unknown profile…"""
-    help_ = explain(rule_id)
+    help_ = explain(rule_id, message, location or "")
     return Finding(
         rule_id=rule_id,
         severity=severity,
@@ -124,7 +124,7 @@ def _rule_id(assertion: schematron.Assertion, source: str) -> str:
         match = _RULE_IN_TEXT.match(assertion.text)
         if match:
             rule_id = match.group(1)
-        elif "is marked as not used in the given context" in assertion.text:
+        elif "marked as not used in the given context" in assertion.text:
             rule_id = "FX-UNUSED"
         else:
             rule_id = "SCHEMATRON"
@@ -162,7 +162,7 @@ def from_assertion(assertion: schematron.Assertion, source: str) -> Finding:
     flagged_warning = assertion.flag in ("warning", "information")
     # The French reform rules are warnings at most: they refuse valid public-sector invoices.
     severity = WARNING if flagged_warning or source == SOURCE_FRENCH_RULES else FATAL
-    help_ = explain(rule_id, assertion.text)
+    help_ = explain(rule_id, assertion.text, location)
     return Finding(
         rule_id=rule_id,
         severity=severity,

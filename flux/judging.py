@@ -129,7 +129,8 @@ def judge_file(*, user: User, flux: Flux, container: Container, position: int) -
     except services.StructuredFileRefused as exc:
         data = exc.preview.data
         problems = [
-            error(p.rule_id, RENAMES.get(p.field, p.field), p.message) for p in exc.preview.problems
+            error(p.rule_id, RENAMES.get(p.field, p.field), p.message_with_help)
+            for p in exc.preview.problems
         ]
         return Verdict(data.number if data else "", errors=problems)
     except services.InvoiceError as exc:

@@ -15,6 +15,7 @@ from invoices.models import (
     AcceptedFrames,
     Attachment,
     BillingFrame,
+    EngagementImport,
     EngagementRecord,
     Invoice,
     InvoiceLine,
@@ -67,7 +68,7 @@ class InvoiceAdmin(ReadOnlyModelAdmin):
                      "recipient_siret", "service_code", "engagement_number"]  # fmt: skip
     date_hierarchy = "created_at"
     list_select_related = ["supplier", "recipient"]
-    raw_id_fields = ["supplier", "recipient", "service", "created_by"]
+    raw_id_fields = ["supplier", "recipient", "service", "created_by", "credited_invoice"]
     inlines = [LineInline, AttachmentInline, StatusChangeInline]
 
     @admin.display(description=gettext_lazy("statut"), ordering="status")
@@ -166,3 +167,23 @@ class AcceptedFramesAdmin(admin.ModelAdmin):
     list_display = ["structure", "frames"]
     search_fields = ["structure__name", "structure__identifier"]
     raw_id_fields = ["structure"]
+
+
+@admin.register(EngagementImport)
+class EngagementImportAdmin(admin.ModelAdmin):
+    """The EJ files agents uploaded, for support: read only (the register page makes them)."""
+
+    list_display = ["original_name", "recipient", "uploaded_by", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["original_name", "sha256", "recipient__name", "recipient__identifier"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# The bulk decisions' admin lives with the feature (invoices/bulk/admin.py).
+from invoices.bulk import admin as bulk_admin  # noqa: E402, F401

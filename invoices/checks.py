@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
+from invoices import credit_notes
 from invoices.models import (
     AcceptedFrames,
     BillingFrame,
+    EngagementRecord,
     Invoice,
     InvoiceLine,
-    InvoiceType,
     PaymentMethod,
     VatRegime,
 )
@@ -62,11 +63,13 @@ def check_header(invoice: Invoice, out: _Collector, today: date) -> None:
         out.add("issue_date", _("La date de facture ne peut pas être dans le futur."))
     elif invoice.issue_date < EARLIEST_ISSUE_DATE:
         out.add("issue_date", _("La date de facture est antérieure à l’an 2000 : vérifiez-la."))
-    if invoice.invoice_type == InvoiceType.AVOIR and not invoice.original_invoice_number.strip():
-        out.add(
-            "original_invoice_number",
-            _("Un avoir doit indiquer le numéro de la facture d'origine."),
-        )
+
+
+def check_credit_note(invoice: Invoice, out: _Collector) -> None:
+    """A credit note refers to a deposited invoice of its structure and recipient, and credits
+    no more than what is left of it (invoices/credit_notes.py)."""
+    for message in credit_notes.credit_note_errors(invoice):
+        out.add(credit_notes.FIELD, message)
 
 
 def check_duplicate(invoice: Invoice, out: _Collector) -> None:
@@ -101,6 +104,14 @@ def check_recipient(invoice: Invoice, out: _Collector) -> None:
         out.add("recipient_siret", _("Ce destinataire n'est pas une structure publique."))
     elif not recipient.is_active:
         out.add("recipient_siret", _("Ce destinataire n'est plus actif."))
+    elif recipient.is_closed:
+        out.add(
+            "recipient_siret",
+            _(
+                "L’établissement destinataire est fermé selon le répertoire SIRENE de l’INSEE : "
+                "adressez la facture à l’établissement qui lui succède."
+            ),
+        )
 
 
 def accepted_frames(recipient: Structure) -> list[str]:
@@ -200,6 +211,26 @@ def check_service_and_engagement(invoice: Invoice, out: _Collector, today: date)
         message = _("Ce destinataire exige un code service ou un numéro d'engagement.")
         out.add("service_code", message)
         out.add("engagement_number", message)
+    if invoice.engagement_number and recipient.keeps_engagement_register:
+        check_engagement_open(recipient, invoice.engagement_number, out)
+
+
+def check_engagement_open(recipient: Structure, number: str, out: _Collector) -> None:
+    """A closed EJ of the recipient's register takes no new invoice: said at the deposit, where
+    the supplier can change the number, rather than by a send-back after routing. An EJ the
+    register does not know is left to routing (the register may be loaded meanwhile)."""
+    closed = EngagementRecord.objects.filter(
+        recipient=recipient, number=number.strip(), state=EngagementRecord.State.CLOSED
+    ).exists()
+    if closed:
+        out.add(
+            "engagement_number",
+            _(
+                "L’engagement juridique %(number)s est clos chez ce destinataire : il ne reçoit "
+                "plus de facture. Demandez à votre client public le numéro d’un engagement ouvert."
+            )
+            % {"number": number.strip()},
+        )
 
 
 def check_lines(lines: list[InvoiceLine], out: _Collector) -> None:
@@ -297,6 +328,7 @@ def deposit_errors(  # type: ignore[no-untyped-def]
     check_supplier(invoice, user, out)
     check_header(invoice, out, today)
     check_duplicate(invoice, out)
+    check_credit_note(invoice, out)
     check_recipient(invoice, out)
     check_service_and_engagement(invoice, out, today)
     check_frame(invoice, out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -149,12 +150,19 @@ def invoice_to_data(invoice: Invoice) -> InvoiceData:
         purchase_order_reference=invoice.engagement_number,
         business_process=invoice.billing_frame,
         preceding_invoice=invoice.original_invoice_number if credit_note else "",
+        preceding_invoice_date=_credited_date(invoice) if credit_note else None,
         payment_means=_payment_means(invoice),
         due_date=deadline.due_on if deadline else None,
         lines=tuple(_line(invoice, row) for row in invoice.lines.order_by("position")),
         totals=Totals(ZERO, ZERO, ZERO, ZERO, ZERO, prepaid_amount=invoice.prepaid_amount),
         notes=_notes(invoice),
     )
+
+
+def _credited_date(invoice: Invoice) -> date | None:
+    """BT-26, the date of the invoice a credit note credits, when the portal knows it."""
+    credited = invoice.credited_invoice if invoice.credited_invoice_id else None
+    return credited.issue_date if credited is not None else None
 
 
 def data_from_certified_cii(xml: bytes) -> InvoiceData:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from invoices import credit_notes
 from invoices.checks import accepted_frames
 from invoices.models import (
     NUMBER_MAX_LENGTH,
@@ -25,8 +26,9 @@ from invoices.models import (
 )
 from invoices.services import InvoiceError, InvoiceInput, LineInput
 from invoices.totals import VAT_RATES
-from invoices.workflow import Status
-from structures.models import Structure
+from invoices.workflow import BULK_ONLY_REASONS, BULK_TARGETS, Status
+from structures.models import BankAccount, Structure
+from structures.selectors import active_bank_accounts_in
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -62,8 +64,49 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in items]
 
 
+class CreditedInvoiceSelect(forms.Select):
+    """A select whose options say their invoice's supplier and recipient, so that the entry
+    page's script offers only the invoices of the supplier and recipient typed."""
+
+    option_data: dict[str, dict[str, str]] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"].update(self.option_data.get(str(value), {}))
+        return option
+
+
+class CreditedInvoiceField(forms.TypedChoiceField):
+    """The id of the invoice a credit note refers to. Any id passes here: the service looks it
+    up among the structure's deposited invoices (a draft may keep one no longer listed)."""
+
+    widget = CreditedInvoiceSelect
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, coerce=int, empty_value=None, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
 def _siret(value: str) -> str:
     return value.replace(" ", "").strip()
+
+
+class AccountSelect(forms.Select):
+    """Each account's option names its structure (``data-structure``) and marks the default
+    (``data-default``): the page's script picks the default of the supplier chosen."""
+
+    accounts: dict[str, BankAccount] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        account = self.accounts.get(str(value))
+        if account is not None:
+            option["attrs"]["data-structure"] = str(account.structure_id)
+            if account.is_default:
+                option["attrs"]["data-default"] = ""
+        return option
 
 
 class RecipientFields(forms.Form):
@@ -112,10 +155,11 @@ class HeaderForm(RecipientFields):
         ),
     )
     invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType)
-    original_invoice_number = forms.CharField(
-        label=_("Numéro de la facture d'origine (avoir)"),
-        max_length=NUMBER_MAX_LENGTH,
-        required=False,
+    # A credit note's invoice, chosen in the list of the structures' deposited invoices (its
+    # id); the name is the reference's everywhere (API, files), so its errors land here.
+    original_invoice_number = CreditedInvoiceField(
+        label=_("Facture d'origine (avoir)"),
+        help_text=_("Pour un avoir : la facture déposée qu'il annule ou réduit."),
     )
     market_number = forms.CharField(label=_("Numéro de marché"), max_length=50, required=False)
     currency = forms.ChoiceField(label=_("Devise"), choices=Currency)
@@ -124,6 +168,15 @@ class HeaderForm(RecipientFields):
         label=_("Motif d'exonération"), max_length=255, required=False
     )
     payment_method = forms.ChoiceField(label=_("Mode de paiement"), choices=PaymentMethod)
+    # Offered only when the user's structures have active accounts (``_offer_bank_accounts``).
+    bank_account = forms.ChoiceField(
+        label=_("Compte bancaire à créditer"),
+        required=False,
+        widget=AccountSelect,
+        error_messages={
+            "invalid_choice": _("Ce compte n'est plus proposé : choisissez-en un autre.")
+        },
+    )
     iban = forms.CharField(label=_("IBAN"), max_length=40, required=False)
     bic = forms.CharField(label=_("BIC"), max_length=15, required=False)
     prepaid_amount = AmountField(label=_("Montant déjà payé"), required=False, min_value=0, **MONEY)
@@ -142,12 +195,126 @@ class HeaderForm(RecipientFields):
         kwargs["initial"].setdefault("recipient_siret", settings.CHORUS["STATE_SIRET"])
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+        self._offer_credited_invoices(suppliers)
+        self._offer_bank_accounts(suppliers)
         for name in self.REQUIRED_TO_SEND:
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
 
     def clean_validator_siret(self) -> str:
         value = self.cleaned_data["validator_siret"]
         return _siret(value) if value.strip() else ""
+
+    def _offer_credited_invoices(self, suppliers: QuerySet[Structure]) -> None:
+        """The list a credit note's invoice is chosen in: the structures' deposited invoices
+        (the service checks the choice: same structure and recipient, amount left). Read only
+        when the list is shown: a form that is posted does not need it."""
+        field = self.fields["original_invoice_number"]
+        widget = field.widget
+        kept = self.initial.get("original_invoice_number")
+
+        def choices() -> list[tuple[Any, str]]:
+            candidates = credit_notes.creditable_invoices(suppliers.values("pk"))
+            shown = list(candidates[: credit_notes.CHOICES_SHOWN])
+            if kept and all(invoice.pk != kept for invoice in shown):
+                # A draft's choice older than the list: still offered, so that it stays chosen.
+                shown += list(candidates.filter(pk=kept))
+            widget.option_data = {  # type: ignore[attr-defined]
+                str(invoice.pk): {
+                    "data-supplier": str(invoice.supplier_id),
+                    "data-recipient": invoice.recipient_siret,
+                }
+                for invoice in shown
+            }
+            return [("", _("— Choisir la facture d’origine —"))] + [
+                (invoice.pk, credit_notes.choice_label(invoice)) for invoice in shown
+            ]
+
+        field.choices = choices  # type: ignore[attr-defined]
+
+    def _offer_bank_accounts(self, suppliers: QuerySet[Structure]) -> None:
+        """The supplier structures' active accounts in a select, grouped by structure, the
+        default one preselected: the IBAN is chosen, not typed again. Typing one stays possible
+        for a structure that has no account (the choice "none")."""
+        accounts = list(active_bank_accounts_in(suppliers))
+        self.bank_accounts: dict[str, BankAccount] = {str(a.pk): a for a in accounts}
+        self.structures_with_accounts = {a.structure_id for a in accounts}
+        if not accounts:
+            del self.fields["bank_account"]
+            return
+        groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+        for account in accounts:
+            label = f"{account.label} — {account.iban_display}"
+            if account.is_default:
+                label += " " + str(_("(par défaut)"))
+            groups.setdefault(account.structure_id, (account.structure.name, []))[1].append(
+                (str(account.pk), label)
+            )
+        field = self.fields["bank_account"]
+        field.widget.accounts = self.bank_accounts  # type: ignore[attr-defined]
+        field.choices = [  # type: ignore[attr-defined]
+            ("", _("Aucun : IBAN saisi ci-dessous, ou paiement sans virement")),
+            *groups.values(),
+        ]
+        field.help_text = _(
+            "Les comptes enregistrés par les gestionnaires de la structure ; l'IBAN ne se saisit "
+            "que pour une structure qui n'en a aucun."
+        )
+        self.fields["iban"].help_text = _("Seulement si la structure n'a aucun compte enregistré.")
+        if not self.is_bound:
+            self.initial.setdefault("bank_account", self._initial_account(suppliers, accounts))
+
+    def _initial_account(self, suppliers: QuerySet[Structure], accounts: list[BankAccount]) -> str:
+        """A draft's own IBAN if it is an account, else the supplier's default account."""
+        supplier_id = self.initial.get("supplier")
+        if supplier_id is None:
+            first = suppliers.first()
+            supplier_id = first.pk if first else None
+        typed = str(self.initial.get("iban") or "")
+        if typed:
+            same = [a for a in accounts if a.structure_id == supplier_id and a.iban == typed]
+            return str(same[0].pk) if same else ""
+        default = [a for a in accounts if a.structure_id == supplier_id and a.is_default]
+        return str(default[0].pk) if default else ""
+
+    def apply_bank_account(self) -> None:
+        """The chosen account's IBAN and BIC become the invoice's; a typed IBAN is refused for a
+        structure that has accounts (choose one). Errors go next to the fields."""
+        if "bank_account" not in self.fields:
+            return
+        chosen = self.cleaned_data.get("bank_account")
+        supplier = self.cleaned_data.get("supplier")
+        if chosen:
+            account = self.bank_accounts[chosen]
+            if supplier is not None and account.structure_id != supplier.pk:
+                self.add_error(
+                    "bank_account",
+                    _("Ce compte est celui de « %(name)s », pas de la structure fournisseur.")
+                    % {"name": account.structure.name},
+                )
+                return
+            self.cleaned_data["iban"], self.cleaned_data["bic"] = account.iban, account.bic
+        elif (
+            supplier is not None
+            and supplier.pk in self.structures_with_accounts
+            and self.cleaned_data.get("iban")
+            and not self._is_an_account_of(supplier, self.cleaned_data["iban"])
+        ):
+            self.add_error(
+                "bank_account",
+                _(
+                    "Choisissez l'un des comptes bancaires de la structure plutôt que de saisir un "
+                    "IBAN ; ses gestionnaires peuvent en ajouter un sur sa page « Profil et "
+                    "comptes bancaires »."
+                ),
+            )
+
+    def _is_an_account_of(self, supplier: Structure, iban: str) -> bool:
+        """A typed IBAN that is one of the supplier's active accounts (an older draft's) is
+        that account: accepted as it is."""
+        compact = "".join(iban.split()).upper()
+        return any(
+            a.structure_id == supplier.pk and a.iban == compact for a in self.bank_accounts.values()
+        )
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
         """Star the recipient fields that this recipient requires, and offer only the billing
@@ -166,7 +333,7 @@ class HeaderForm(RecipientFields):
         names = InvoiceInput.__dataclass_fields__
         data = {k: v for k, v in self.cleaned_data.items() if k in names}
         data["prepaid_amount"] = data.get("prepaid_amount") or Decimal("0")
-        return InvoiceInput(**data)
+        return InvoiceInput(**_credited_choice(data))
 
     def well_typed_input(self) -> InvoiceInput:
         """The header made of the fields that passed their own checks (the others keep their
@@ -174,7 +341,14 @@ class HeaderForm(RecipientFields):
         (``invoices.services.invoice_deposit_errors``)."""
         names = InvoiceInput.__dataclass_fields__
         data = {k: v for k, v in self.cleaned_data.items() if k in names and v is not None}
-        return InvoiceInput(**data)
+        return InvoiceInput(**_credited_choice(data))
+
+
+def _credited_choice(data: dict[str, Any]) -> dict[str, Any]:
+    """The list's choice (an invoice's id) as the services take it."""
+    data["credited_invoice_id"] = data.pop("original_invoice_number", None)
+    data["original_invoice_number"] = ""
+    return data
 
 
 VAT_CHOICES = [(str(rate), f"{rate} %".replace(".", ",")) for rate in VAT_RATES]
@@ -224,6 +398,11 @@ class InvoiceEntryForm(HeaderForm):
         help_text=_("Moins de 10 Mo chacune, 50 caractères au plus pour le nom."),
     )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.apply_bank_account()
+        return cleaned
+
 
 class UploadForm(HeaderForm):
     """The deposit of a file. A structured file (Factur-X, CII, UBL) carries the invoice's
@@ -254,6 +433,7 @@ class UploadForm(HeaderForm):
         for name in self.PDF_HEADER_REQUIRED:
             if name not in self.errors and self.cleaned_data.get(name) in (None, ""):
                 self.add_error(name, _("Ce champ est obligatoire pour une facture PDF simple."))
+        self.apply_bank_account()  # a structured file carries its own IBAN
         return not self.errors
 
     def totals_well_typed(self) -> bool:
@@ -321,7 +501,7 @@ class ProcessForm(forms.Form):
     target = forms.ChoiceField(label=_("Décision"))
     reason = forms.ModelChoiceField(
         label=_("Motif"),
-        queryset=RejectionReason.objects.filter(is_active=True),
+        queryset=RejectionReason.objects.filter(is_active=True).exclude(code__in=BULK_ONLY_REASONS),
         required=False,
         help_text=_("Obligatoire pour un rejet, une suspension ou un renvoi à recycler."),
     )
@@ -338,6 +518,59 @@ class ProcessForm(forms.Form):
     def __init__(self, *args: Any, targets: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [(t, Status(t).label) for t in targets]  # type: ignore[attr-defined]
+        self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
+
+
+class IdListField(forms.TypedMultipleChoiceField):
+    """Ids ticked in a list: any number is taken here (the service keeps only the invoices the
+    user may act on, and names the others); anything else is the field's error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit() and len(str(value)) < 19
+
+
+class InvoiceSelectionForm(forms.Form):
+    """Several received invoices: the ticked ones (``invoices``), or every one that matches the
+    list's filters (``selection`` = "all", the filters in the query string)."""
+
+    SELECTED, ALL = "selected", "all"
+
+    selection = forms.ChoiceField(
+        label=_("Factures concernées"),
+        choices=[(SELECTED, _("Les factures cochées")), (ALL, _("Toutes celles des filtres"))],
+        initial=SELECTED,
+        required=False,  # the ticked ones
+        widget=forms.RadioSelect,
+    )
+    invoices = IdListField(required=False)
+
+
+class BulkDecisionForm(InvoiceSelectionForm):
+    """One decision for several received invoices (``InvoiceSelectionForm``)."""
+
+    target = forms.ChoiceField(
+        label=_("Décision"), choices=[("", "—")] + [(t, Status(t).label) for t in BULK_TARGETS]
+    )
+    reason = forms.ModelChoiceField(
+        label=_("Motif"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Obligatoire pour un rejet, une suspension ou un renvoi à recycler."),
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire pour un rejet ou une suspension ; le même pour chaque facture."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["reason"].label_from_instance = lambda r: r.label  # type: ignore[attr-defined]
 
 
@@ -407,3 +640,13 @@ def show_errors(
             else:
                 leftover.append(message)
     return leftover
+
+
+class DuplicateForm(forms.Form):
+    """The new invoice a copy becomes: its own number (dated today, the rest copied)."""
+
+    number = forms.CharField(
+        label=_("Numéro de la nouvelle facture"),
+        max_length=NUMBER_MAX_LENGTH,
+        help_text=_("20 caractères au plus, unique dans l'année."),
+    )

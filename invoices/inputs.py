@@ -34,6 +34,8 @@ class InvoiceInput:
     billing_frame: str = "A1"
     invoice_type: str = "FACTURE"
     original_invoice_number: str = ""
+    # A credit note's invoice as chosen in a list (its id); else found by the number above.
+    credited_invoice_id: int | None = None
     recipient_siret: str = ""
     service_code: str = ""
     engagement_number: str = ""

@@ -96,6 +96,17 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     original_invoice_number = models.CharField(
         _("numéro de la facture d'origine"), max_length=NUMBER_MAX_LENGTH, blank=True
     )
+    # A credit note's invoice, resolved among the supplier's deposited invoices to the same
+    # recipient (checks.check_credit_note): the number above is what the supplier gave (BT-25).
+    credited_invoice = models.ForeignKey(
+        "self",
+        # The legal purge may remove an invoice before its credit note: the number stays.
+        on_delete=models.SET_NULL,
+        related_name="credit_notes",
+        null=True,
+        blank=True,
+        verbose_name=_("facture d'origine"),
+    )
     supplier = models.ForeignKey(
         Structure,
         on_delete=models.PROTECT,
@@ -244,6 +255,10 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
                 name="invoice_received_no_service",
             ),
             models.Index(fields=["recipient", "status"], name="invoice_recipient_status"),
+            # The EJ register page: the invoices that cite each engagement of a structure.
+            models.Index(
+                fields=["recipient", "engagement_number"], name="invoice_recipient_engagement"
+            ),
             models.Index(fields=["status", "status_changed_at"], name="invoice_status_since"),
         ]
         constraints = [
@@ -561,6 +576,69 @@ class EngagementRecord(models.Model):
         return f"{self.number} ({self.supplier_siret})"
 
 
+class EngagementImport(models.Model):
+    """One EJ file an agent uploaded to their structure's register, loaded by a worker
+    (``services.engagement_import_run``): its progress, its outcome and, when the file is
+    wrong, every problem by line number (nothing of such a file is loaded)."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("En attente")
+        RUNNING = "RUNNING", _("En cours de chargement")
+        DONE = "DONE", _("Chargé")
+        FAILED = "FAILED", _("Refusé")
+
+    recipient = models.ForeignKey(
+        Structure,
+        on_delete=models.CASCADE,
+        related_name="engagement_imports",
+        verbose_name=_("structure publique"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # The file's text (bounded by ENGAGEMENT_FILE_MAX_BYTES): the worker reads it from here.
+    content = models.TextField(_("contenu"))
+    status = models.CharField(
+        _("état"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("lignes"), default=0)
+    processed_rows = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    created_count = models.PositiveIntegerField(_("EJ créés"), default=0)
+    updated_count = models.PositiveIntegerField(_("EJ modifiés"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("EJ inchangés"), default=0)
+    # [{"line": 3, "message": "…"}], in French (the worker's language).
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    more_errors = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chargement d'engagements juridiques")
+        verbose_name_plural = _("chargements d'engagements juridiques")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_done:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+
 class Seal(AppendOnly, models.Model):
     """One link of the audit trail's global seal chain (``invoices/seals.py``).
 
@@ -641,3 +719,9 @@ class AcceptedFrames(models.Model):
 
     def __str__(self) -> str:
         return f"{self.structure}: {', '.join(self.frames)}"
+
+
+# The bulk decisions' models live with the rest of the feature (invoices/bulk/); Django finds
+# an app's models when its ``models`` module is imported.
+from invoices.bulk.models import BulkDecision as BulkDecision  # noqa: E402
+from invoices.bulk.models import BulkDecisionItem as BulkDecisionItem  # noqa: E402

@@ -230,7 +230,7 @@ def queue_routed(changes: list[StatusChange]) -> list[str]:
                 by_destination.setdefault(("structure", invoice.recipient_id), []).append(change)
     suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
     services = selectors.agents_by_service({pk for kind, pk in by_destination if kind == "service"})
-    recipients = selectors.members_by_structure(
+    recipients = selectors.agents_by_structure(
         {pk for kind, pk in by_destination if kind == "structure"}
     )
     emails: list[outbox.Email] = []

@@ -1,22 +1,31 @@
 """Reads about invoices, always scoped to what the user may see.
 
-A supplier's users see the invoices their structures sent; an agent sees the invoices made
-available to the services they handle (or to their structure, when no service is addressed).
-Anything else is "not found" for them.
+A supplier's users see the invoices their structures sent. An agent of a public structure sees
+the invoices made available to it: all of them when their membership names no service, only
+those of the services it names otherwise (an agent scoped to services sees no invoice of another
+service, nor those addressed to no service). Anything else is "not found" for them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from invoices.models import Attachment, Invoice, RejectionReason, StatusChange
-from invoices.workflow import NO_PAYMENT_FRAMES, Status
+from invoices.models import (
+    Attachment,
+    EngagementImport,
+    EngagementRecord,
+    Invoice,
+    RejectionReason,
+    StatusChange,
+)
+from invoices.workflow import BULK_ONLY_REASONS, NO_PAYMENT_FRAMES, Status
 from structures.models import Frequency, Membership, Service, Structure, Topic
 from structures.selectors import agent_services, notified_at_once, structures_of
 
@@ -46,15 +55,17 @@ def depositing_structures_of(user: User) -> QuerySet[Structure]:
 
 @dataclass(frozen=True)
 class AgentScope:
-    """What an agent receives: the ids of the services they handle, and of the public
-    structures they belong to (for the invoices addressed to no service)."""
+    """What an agent receives: the ids of the services whose invoices they see, of the public
+    structures whose invoices addressed to no service they see (those they belong to without a
+    service scope), and of every public structure they belong to."""
 
     services: list[int]
     structures: list[int]
+    member_of: list[int] = field(default_factory=list)
 
     @property
     def is_agent(self) -> bool:
-        return bool(self.structures)
+        return bool(self.member_of)
 
     def parts(self) -> list[Q]:
         """The scope's two parts, which no invoice is in both of (its service is set or not)."""
@@ -73,18 +84,45 @@ class AgentScope:
 
 
 def agent_scope(user: User) -> AgentScope:
-    """The agent's scope in one small query, resolved to ids before reading the invoices: with
+    """The agent's scope in two small queries, resolved to ids before reading the invoices: with
     constants (not subqueries) PostgreSQL reads the invoice indexes in order, and plans with
-    the statistics of these very services."""
+    the statistics of these very services.
+
+    A membership that names services scopes the agent to them; one that names none gives the
+    whole structure: each of its services, and its invoices addressed to no service."""
     if not user.is_authenticated:
         return AgentScope(services=[], structures=[])
-    services = agent_services(user).order_by().values_list(Value("service"), "pk")
-    structures = structures_of(user).filter(is_public=True).order_by()
-    rows = services.union(structures.values_list(Value("structure"), "pk"), all=True)
-    found: dict[str, list[int]] = {"service": [], "structure": []}
-    for kind, pk in rows:
-        found[kind].append(pk)
-    return AgentScope(services=found["service"], structures=found["structure"])
+    named = Membership.services.through.objects.filter(membership_id=OuterRef("pk"))
+    memberships = (
+        Membership.objects.filter(
+            user=user, status=Membership.Status.APPROVED, structure__is_public=True
+        )
+        .annotate(scoped=Exists(named))
+        .values_list("structure_id", "scoped")
+    )
+    member_of, whole = [], []
+    for structure_id, scoped in memberships:
+        member_of.append(structure_id)
+        if not scoped:
+            whole.append(structure_id)
+    if not member_of:
+        return AgentScope(services=[], structures=[])
+    # One filter() call: the same membership row is the user's, approved, and of the service's
+    # own structure.
+    named_ids = (
+        Service.objects.filter(
+            agents__user=user,
+            agents__status=Membership.Status.APPROVED,
+            agents__structure_id=F("structure_id"),
+            structure__is_public=True,
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    if whole:
+        in_whole = Service.objects.filter(structure_id__in=whole).order_by()
+        named_ids = named_ids.union(in_whole.values_list("pk", flat=True))
+    return AgentScope(services=list(named_ids), structures=whole, member_of=member_of)
 
 
 def is_agent_of(user: User, invoice: Invoice) -> bool:
@@ -164,6 +202,19 @@ def status_counts(invoices: QuerySet[Invoice]) -> dict[str, int]:
     return counts
 
 
+# Drafts kept longer than this are pointed out: most likely "Enregistrer" taken for "Valider
+# et envoyer", an invoice the supplier believes sent.
+OLD_DRAFT_DAYS = 30
+
+
+def old_drafts(invoices: QuerySet[Invoice], *, now: datetime | None = None) -> QuerySet[Invoice]:
+    """The drafts among ``invoices`` created more than ``OLD_DRAFT_DAYS`` days ago, oldest first."""
+    limit = (now or timezone.now()) - timedelta(days=OLD_DRAFT_DAYS)
+    return invoices.filter(status=Status.BROUILLON, created_at__lt=limit).order_by(
+        "created_at", "id"
+    )
+
+
 # --- recipient side --------------------------------------------------------------------------
 def received_invoices_for(user: User, scope: AgentScope | None = None) -> QuerySet[Invoice]:
     """Invoices that reached the user's services: made available at least once. ``scope``:
@@ -202,8 +253,109 @@ def received_invoice_for(user: User, pk: int) -> Invoice:
         raise Http404 from None
 
 
+def received_attachments_of(user: User, invoice_ids: list[int]) -> QuerySet[Attachment]:
+    """The files of those of ``invoice_ids`` the user receives, invoice by invoice."""
+    invoices = received_invoices_for(user).filter(pk__in=invoice_ids)
+    return (
+        Attachment.objects.filter(invoice__in=invoices)
+        .select_related("invoice")
+        .order_by("invoice_id", "uploaded_at", "id")
+    )
+
+
 def services_handled_by(user: User) -> QuerySet[Service]:
     return agent_services(user).select_related("structure").order_by("code")
+
+
+# --- EJ registers ------------------------------------------------------------------------------
+def register_structure_for(user: User, pk: int) -> Structure:
+    """A public structure the user is an approved member of (its register page); else 404."""
+    structure = structures_of(user).filter(pk=pk, is_public=True).first()
+    if structure is None:
+        raise Http404
+    return structure
+
+
+def register_structures_of(user: User) -> QuerySet[Structure]:
+    return structures_of(user).filter(is_public=True).order_by("name", "pk")
+
+
+def engagements_of(
+    user: User, structure: Structure, filters: dict, scope: AgentScope | None = None
+) -> QuerySet[EngagementRecord]:
+    """The structure's register, searched by number, supplier (SIRET prefix or name) and
+    state, each row with its supplier's name (when the portal knows it) and how many received
+    invoices the user sees cite it."""
+    records = EngagementRecord.objects.filter(recipient=structure)
+    if filters.get("number"):
+        records = records.filter(number__icontains=filters["number"].strip())
+    supplier = (filters.get("supplier") or "").strip()
+    if supplier:
+        digits = "".join(supplier.split())
+        if digits.isascii() and digits.isdigit():
+            records = records.filter(supplier_siret__startswith=digits)
+        else:
+            named = Structure.objects.filter(
+                identifier_type=Structure.IdentifierType.SIRET, name__icontains=supplier
+            )
+            records = records.filter(supplier_siret__in=named.values("identifier"))
+    if filters.get("state"):
+        records = records.filter(state=filters["state"])
+    names = Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=OuterRef("supplier_siret")
+    )
+    used = (
+        received_invoices_for(user, scope)
+        .filter(recipient_id=structure.pk, engagement_number=OuterRef("number"))
+        .order_by()
+        .values("engagement_number")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return records.annotate(
+        supplier_name=Subquery(names.values("name")[:1]),
+        invoice_count=Coalesce(Subquery(used), 0),
+    ).order_by("number", "pk")
+
+
+def engagement_for(structure: Structure, pk: int) -> EngagementRecord:
+    names = Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier=OuterRef("supplier_siret")
+    )
+    record = (
+        EngagementRecord.objects.filter(recipient=structure, pk=pk)
+        .annotate(supplier_name=Subquery(names.values("name")[:1]))
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+def engagement_invoices(user: User, record: EngagementRecord) -> QuerySet[Invoice]:
+    """The received invoices citing the EJ, among those the user sees (their services)."""
+    return (
+        received_invoices_for(user)
+        .filter(recipient_id=record.recipient_id, engagement_number=record.number)
+        .select_related("supplier", "service")
+        .order_by(F("deposited_at").desc(nulls_last=True), "-id")
+    )
+
+
+def engagement_imports_of(structure: Structure) -> QuerySet[EngagementImport]:
+    return (
+        EngagementImport.objects.filter(recipient=structure)
+        .select_related("uploaded_by")
+        .defer("content")
+        .order_by("-created_at", "-id")
+    )
+
+
+def engagement_import_for(structure: Structure, pk: int) -> EngagementImport:
+    job = engagement_imports_of(structure).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
 
 
 # --- both ------------------------------------------------------------------------------------
@@ -274,12 +426,13 @@ def invoice_visible_to(user: User, pk: int) -> Invoice:
     return invoice
 
 
-def reasons_for(status: str) -> list[RejectionReason]:
-    """Active reasons that may justify this status, in catalogue order."""
+def reasons_for(status: str, *, bulk: bool = False) -> list[RejectionReason]:
+    """Active reasons that may justify this status, in catalogue order; those reserved to bulk
+    decisions only for one (``bulk``)."""
     return [
         reason
         for reason in RejectionReason.objects.filter(is_active=True).order_by("position", "code")
-        if status in reason.allowed_statuses
+        if status in reason.allowed_statuses and (bulk or reason.code not in BULK_ONLY_REASONS)
     ]
 
 
@@ -353,17 +506,28 @@ def due_for_payment(*, older_than: timedelta, now: datetime | None = None) -> Qu
     ).exclude(billing_frame__in=NO_PAYMENT_FRAMES)  # paid already (A2): no payment step
 
 
+def _whole_structure_agents() -> QuerySet[Membership]:
+    """Approved memberships of public structures that name no service (see ``agent_scope``)."""
+    named = Membership.services.through.objects.filter(membership_id=OuterRef("pk"))
+    return Membership.objects.filter(
+        status=Membership.Status.APPROVED, structure__is_public=True
+    ).exclude(Exists(named))
+
+
 def agents_to_notify(invoice: Invoice) -> QuerySet:
-    """The users who receive this invoice: agents of its service, or of its recipient."""
+    """The users who receive this invoice (``agent_scope``): the agents of its service and
+    those of its recipient scoped to no service; without a service, the latter only."""
     from accounts.models import User
 
-    members = Membership.objects.filter(
-        notified_at_once(Topic.INVOICES), status=Membership.Status.APPROVED
-    )
+    whole = _whole_structure_agents().filter(structure_id=invoice.recipient_id)
+    receive = Q(pk__in=whole.values("pk"))
     if invoice.service_id is not None:
-        members = members.filter(services=invoice.service_id)
-    else:
-        members = members.filter(structure_id=invoice.recipient_id)
+        receive |= Q(
+            status=Membership.Status.APPROVED,
+            services=invoice.service_id,
+            structure_id=invoice.recipient_id,
+        )
+    members = Membership.objects.filter(receive).filter(notified_at_once(Topic.INVOICES))
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
@@ -418,13 +582,15 @@ def validators_by_structure(structure_ids: set[int]) -> dict[int, list]:
 
 
 def agents_by_service(service_ids: set[int]) -> dict[int, list]:
-    """The active agents of each service who hear of each invoice at once, in one query (see
-    ``agents_to_notify``)."""
+    """The active agents of each service who hear of each invoice at once, in two queries (see
+    ``agents_to_notify``): those whose membership names it, and those of its structure scoped
+    to no service."""
     links = (
         Membership.services.through.objects.filter(
             notified_at_once(Topic.INVOICES, through="membership__"),
             service_id__in=service_ids,
             membership__status=Membership.Status.APPROVED,
+            membership__structure_id=F("service__structure_id"),
             membership__user__is_active=True,
         )
         .select_related("membership__user")
@@ -433,7 +599,31 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list]:
     users: dict[int, dict[int, object]] = {}
     for link in links:
         users.setdefault(link.service_id, {})[link.membership.user_id] = link.membership.user
+    structure_of = dict(
+        Service.objects.filter(pk__in=service_ids).values_list("pk", "structure_id")
+    )
+    by_structure = agents_by_structure(set(structure_of.values()))
+    for service_id, structure_id in sorted(structure_of.items()):
+        for user in by_structure.get(structure_id, []):
+            users.setdefault(service_id, {}).setdefault(user.pk, user)
     return {service_id: list(found.values()) for service_id, found in users.items()}
+
+
+def agents_by_structure(structure_ids: set[int]) -> dict[int, list]:
+    """The active agents of each public structure scoped to no service who hear of each invoice
+    at once, in one query: those who receive its invoices addressed to no service (see
+    ``agents_to_notify``)."""
+    members = (
+        _whole_structure_agents()
+        .filter(notified_at_once(Topic.INVOICES))
+        .filter(structure_id__in=structure_ids, user__is_active=True)
+        .select_related("user")
+        .order_by("structure_id", "user_id")
+    )
+    users: dict[int, list] = {}
+    for member in members:
+        users.setdefault(member.structure_id, []).append(member.user)
+    return users
 
 
 # --- lists -------------------------------------------------------------------------------------
@@ -525,10 +715,12 @@ def supplier_changes_between(structure_id: int, start: datetime, end: datetime) 
 
 def received_between(membership: Membership, start: datetime, end: datetime) -> QuerySet:
     """The invoices made available in [start, end) to the agent of this membership: those of
-    its services, or of its structure when they name no service (as ``agents_to_notify``)."""
-    reached = Q(invoice__service__in=membership.services.all()) | Q(
-        invoice__service__isnull=True, invoice__recipient_id=membership.structure_id
-    )
+    the services it names, or all of its structure's when it names none (``agent_scope``)."""
+    services = list(membership.services.values_list("pk", flat=True))
+    if services:
+        reached = Q(invoice__service_id__in=services, invoice__recipient_id=membership.structure_id)
+    else:
+        reached = Q(invoice__recipient_id=membership.structure_id)
     return (
         StatusChange.objects.filter(
             reached, to_status=Status.MISE_A_DISPOSITION, at__gte=start, at__lt=end

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import OperationalError
 
 from invoices import notifications, selectors, services
+from invoices.bulk import services as bulk_services
 from invoices.services.seals import seal_create
 from invoices.workflow import Status
 
@@ -157,3 +158,41 @@ def seal_audit_trail() -> int | None:
         logger.warning("audit trail not sealed this time: its tables stayed locked", exc_info=True)
         return None
     return seal.sequence if seal else None
+
+
+@shared_task(name="invoices.run_bulk_decision", acks_late=True)
+def run_bulk_decision(bulk_id: int) -> str | None:
+    """Decide on what is left of an agent's bulk decision (safe to run twice, or at once)."""
+    bulk = bulk_services.bulk_decision_run(bulk_id=bulk_id)
+    return bulk.state if bulk else None
+
+
+@shared_task(name="invoices.sweep_bulk_decisions", acks_late=True)
+def sweep_bulk_decisions(stuck_after: float | None = None) -> int:
+    """Enqueue again the bulk decisions that a lost message or a dead worker left half-way."""
+    seconds = settings.BULK_DECISION_STUCK_AFTER if stuck_after is None else stuck_after
+    stuck = bulk_services.bulk_decisions_sweep(stuck_after=timedelta(seconds=seconds))
+    for bulk_id in stuck:
+        run_bulk_decision.apply_async((bulk_id,))
+    if stuck:
+        logger.warning("re-enqueued %d bulk decision(s) left half-way", len(stuck))
+    return len(stuck)
+
+
+@shared_task(name="invoices.engagement_import_run", acks_late=True)
+def engagement_import_run(import_id: int) -> str | None:
+    """Load an EJ file uploaded on a register page (``services.engagement_import_run``)."""
+    job = services.engagement_import_run(import_id=import_id)
+    return job.status if job else None
+
+
+@shared_task(name="invoices.sweep_engagement_imports", acks_late=True)
+def sweep_engagement_imports(stuck_after: float | None = None) -> int:
+    """Enqueue again the EJ files whose loading never started (their message was lost)."""
+    seconds = settings.INVOICE_ROUTING_STUCK_AFTER if stuck_after is None else stuck_after
+    stuck = services.engagement_imports_sweep(stuck_after=timedelta(seconds=seconds))
+    for import_id in stuck:
+        engagement_import_run.delay(import_id)
+    if stuck:
+        logger.warning("re-enqueued %d EJ file(s)", len(stuck))
+    return len(stuck)

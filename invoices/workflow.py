@@ -132,6 +132,12 @@ ROUTING_OUTCOMES = (S.MISE_A_DISPOSITION, S.A_RECYCLER, S.REJETEE)
 # Statuses an agent's decision needs a coded reason for; a comment is required for the first two.
 REASON_REQUIRED = (S.REJETEE, S.SUSPENDUE, S.A_RECYCLER)
 COMMENT_REQUIRED = (S.REJETEE, S.SUSPENDUE)
+# Reason codes that only a bulk decision gives (invoices/bulk/): the reform's "suppression en
+# masse" names a batch of invoices rejected at once, never a single one.
+BULK_ONLY_REASONS = frozenset({"SUPPRESSION_MASSE"})
+# The decisions an agent may apply to many invoices at once (accounting, suspending, rejecting,
+# sending back, putting in payment); the optional steps stay one invoice at a time.
+BULK_TARGETS = (S.COMPTABILISEE, S.SUSPENDUE, S.REJETEE, S.A_RECYCLER, S.MISE_EN_PAIEMENT)
 
 # Statuses in which nothing more happens to the invoice.
 FINAL = (S.REJETEE, S.MISE_EN_PAIEMENT, S.REFUSEE_1)

@@ -14,13 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.admin import FrozenTextAdmin, ReadOnlyModelAdmin
 from structures.models import (
+    BankAccount,
     MandateEvent,
     MandateSignature,
     MandateVersion,
     Membership,
     Service,
     SireneEstablishment,
+    SireneLegalUnit,
     Structure,
+    StructureEvent,
 )
 
 
@@ -58,6 +61,15 @@ class SireneEstablishmentAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+@admin.register(SireneLegalUnit)
+class SireneLegalUnitAdmin(admin.ModelAdmin):
+    list_display = ["siren", "name", "acronym", "legal_category", "is_active", "is_public_body"]
+    list_filter = ["is_active", "is_public_body"]
+    search_fields = ["=siren", "^name"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+
 class ServiceInline(admin.TabularInline):
     model = Service
     extra = 0
@@ -81,14 +93,16 @@ class MembershipInlineFormSet(forms.BaseInlineFormSet):
 
 class MembershipInline(admin.TabularInline):
     """Agents of a public structure are attached here by an administrator, with their
-    services; the principal manager of a company whose manager left is named here too."""
+    services. The roles are read only: a company's new principal manager is named from the
+    member's support request (admin action on the ticket, ``principal_appoint``), which
+    writes the audit row and sends the e-mails; the principal hands over from the portal."""
 
     model = Membership
     formset = MembershipInlineFormSet
     fk_name = "structure"
     extra = 0
     fields = ["user", "role", "status", "can_modify", "services", "requested_at", "decided_at"]
-    readonly_fields = ["requested_at", "decided_at"]
+    readonly_fields = ["role", "requested_at", "decided_at"]
     autocomplete_fields = ["user"]
 
     def get_formset(self, request: HttpRequest, obj: Structure | None = None, **kwargs):  # type: ignore[no-untyped-def, override]
@@ -104,16 +118,48 @@ class MembershipInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class BankAccountInline(admin.TabularInline):
+    """A structure's bank accounts, read only: its managers keep them on the portal."""
+
+    model = BankAccount
+    extra = 0
+    can_delete = False
+    fields = ["label", "iban", "bic", "is_default", "is_active", "created_at", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
     list_display = ["name", "identifier_type", "identifier", "city", "is_public", "is_active"]
-    list_filter = ["is_public", "is_active", "identifier_type", "service_code_required"]
+    list_filter = [
+        "is_public",
+        "is_active",
+        "is_closed",
+        "identifier_type",
+        "service_code_required",
+    ]
     search_fields = ["identifier", "name"]
     readonly_fields = ["created_at"]
-    inlines = [ServiceInline, MembershipInline]
+    inlines = [ServiceInline, MembershipInline, BankAccountInline]
     fieldsets = [
-        (None, {"fields": ["identifier_type", "identifier", "name", "is_public", "is_active"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "identifier_type",
+                    "identifier",
+                    "name",
+                    "is_public",
+                    "is_active",
+                    "is_closed",
+                ]
+            },
+        ),
         (_("Adresse"), {"fields": ["address", "postal_code", "city", "country", "vat_number"]}),
+        (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         (
             _("Paramètres de réception des factures"),
             {
@@ -152,7 +198,19 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "structure", "decided_by"]
     filter_horizontal = ["services"]
     list_select_related = ["user", "structure"]
-    readonly_fields = ["requested_at"]
+    # Roles change through the portal's services only (see MembershipInline).
+    readonly_fields = ["role", "requested_at", "refusal_reason"]
+
+
+@admin.register(StructureEvent)
+class StructureEventAdmin(ReadOnlyModelAdmin):
+    """The audit trail of profiles, bank accounts and managers: read only."""
+
+    list_display = ["structure", "action", "user", "member", "detail", "at"]
+    list_filter = ["action"]
+    search_fields = ["structure__name", "structure__identifier", "user__email", "member__email"]
+    list_select_related = ["structure", "user", "member"]
+    readonly_fields = ["structure", "action", "user", "member", "detail", "at"]
 
 
 @admin.register(MandateVersion)

@@ -1,20 +1,25 @@
 """API of the structures directory: search, one structure, its services (``rechercherStructure``,
-``consulterStructure``, ``rechercherServicesStructure``)."""
+``consulterStructure``, ``rechercherServicesStructure``); and, for the members of a company,
+its bank accounts (managers add them)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiScope
 from chorus.api import messages
+from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
 from chorus.api.views import ApiView
-from structures import selectors
-from structures.models import Service, Structure
+from structures import selectors, services_profile
+from structures.errors import StructureError
+from structures.models import BankAccount, Service, Structure
 
 SIRET_PATH = OpenApiParameter(
     "siret", str, OpenApiParameter.PATH, pattern="^[0-9]{14}$", description="14 digits."
@@ -135,3 +140,139 @@ class StructureServicesApi(ApiView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(services, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class BankAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    iban = serializers.CharField()
+    bic = serializers.CharField()
+    is_default = serializers.BooleanField()
+    is_active = serializers.BooleanField(
+        help_text="Inactive accounts are kept (invoices carry them) but no longer offered."
+    )
+
+    class Meta:
+        ref_name = "BankAccount"
+
+
+def member_structure_or_404(request: Request, siret: str) -> Structure:
+    """The company of this SIRET if the token's user is an approved member; 404 otherwise
+    (whether it exists or not)."""
+    structure = selectors.directory_structure(siret)
+    if structure is None or structure.is_public:
+        raise Http404
+    if not selectors.is_approved_member(user=request.user, structure=structure):
+        raise Http404
+    return structure
+
+
+class StructureBankAccountsApi(ApiView):
+    """A company's bank accounts, for its members; its principal and secondary managers add
+    one (IBAN and BIC checked, the first one becomes the default)."""
+
+    token_scope = ApiScope.DEPOSIT  # its POST is a supplier's write; GET needs read
+
+    class InputSerializer(serializers.Serializer):
+        label = serializers.CharField(max_length=100)
+        iban = serializers.CharField(max_length=50, help_text="Spaces accepted.")
+        bic = serializers.CharField(max_length=15, required=False, allow_blank=True, default="")
+        default = serializers.BooleanField(required=False, default=False)
+
+        class Meta:
+            ref_name = "BankAccountInput"
+
+    @extend_schema(
+        operation_id="structures_bank_accounts_list",
+        tags=["structures"],
+        parameters=[SIRET_PATH],
+        responses=BankAccountSerializer(many=True),
+        summary="Bank accounts of one of your companies",
+    )
+    def get(self, request: Request, siret: str) -> Response:
+        structure = member_structure_or_404(request, siret)
+        accounts = selectors.bank_accounts(structure)
+        return Response(BankAccountSerializer(accounts, many=True).data)
+
+    @extend_schema(
+        operation_id="structures_bank_accounts_create",
+        tags=["structures"],
+        parameters=[SIRET_PATH],
+        request=InputSerializer,
+        responses={201: BankAccountSerializer},
+        summary="Add a bank account (principal and secondary managers)",
+    )
+    @idempotent
+    def post(self, request: Request, siret: str) -> Response:
+        structure = member_structure_or_404(request, siret)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            account: BankAccount = services_profile.bank_account_add(
+                structure=structure, by=request.user, **data.validated_data
+            )
+        except StructureError as exc:
+            raise exceptions.PermissionDenied(exc.message) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class StructureProfileSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=255, allow_blank=True)
+    postal_code = serializers.CharField(max_length=10, allow_blank=True)
+    city = serializers.CharField(max_length=100, allow_blank=True)
+    vat_number = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        help_text="Intra-community VAT number, checked (a French one against the SIREN).",
+    )
+    contact_name = serializers.CharField(max_length=150, allow_blank=True)
+    contact_email = serializers.EmailField(allow_blank=True)
+    contact_phone = serializers.CharField(max_length=30, allow_blank=True)
+
+    class Meta:
+        ref_name = "StructureProfile"
+
+
+class StructureProfileApi(ApiView):
+    """A company's profile, for its members; its principal and secondary managers change it
+    (a POST of the fields to change; the others are kept)."""
+
+    token_scope = ApiScope.DEPOSIT  # its POST is a supplier's write; GET needs read
+
+    @extend_schema(
+        operation_id="structures_profile_retrieve",
+        tags=["structures"],
+        parameters=[SIRET_PATH],
+        responses=StructureProfileSerializer,
+        summary="Profile of one of your companies",
+    )
+    def get(self, request: Request, siret: str) -> Response:
+        structure = member_structure_or_404(request, siret)
+        return Response(StructureProfileSerializer(structure).data)
+
+    @extend_schema(
+        operation_id="structures_profile_update",
+        tags=["structures"],
+        parameters=[SIRET_PATH],
+        request=StructureProfileSerializer(partial=True),
+        responses=StructureProfileSerializer,
+        summary="Change the profile (principal and secondary managers)",
+        description="Send only the fields to change; the others keep their values.",
+    )
+    @idempotent
+    def post(self, request: Request, siret: str) -> Response:
+        structure = member_structure_or_404(request, siret)
+        data = StructureProfileSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        current = StructureProfileSerializer(structure).data
+        try:
+            structure = services_profile.structure_profile_update(
+                structure=structure, by=request.user, **{**current, **data.validated_data}
+            )
+        except StructureError as exc:
+            raise exceptions.PermissionDenied(exc.message) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        return Response(StructureProfileSerializer(structure).data)

@@ -1,6 +1,7 @@
 """Demo data for structures: the sample SIRENE directory, a few public bodies, the supplier's
-company with its mandate signed, the State's agent on two services, and a colleague's request
-waiting for the supplier to approve it. Runs after ``accounts.demo``; idempotent."""
+company with its mandate signed and its bank account, the State's agent on two services, and a
+colleague's request waiting for the supplier to approve it. Runs after ``accounts.demo``;
+idempotent."""
 
 from __future__ import annotations
 
@@ -10,25 +11,31 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.demo import demo_user
 from accounts.models import User
-from structures import selectors, services
-from structures.models import Membership, Structure
+from structures import selectors, services, services_profile
+from structures.models import BankAccount, Membership, Structure
 from structures.public_csv import import_public_structures
 from structures.sirene.importer import import_files
 
 DATA = Path(__file__).resolve().parent / "data"
 SIRENE_SAMPLE = DATA / "sirene_sample.csv"
+SIRENE_UNITS_SAMPLE = DATA / "sirene_legal_units_sample.csv"
 PUBLIC_SAMPLE = DATA / "public_structures_sample.csv"
 SUPPLIER_SIRET = "81234567600017"  # ATELIER DUPONT, Lyon, in the sample
 AGENT_SERVICES = ["FACTURES_PUBLIQUES", "SFACT_MIN_ECO"]
 COLLEAGUE = ("collegue@demo.chorus.test", "Claude", "Collègue")
+DEMO_IBAN = "FR7630006000011234567890189"  # the demo invoices' (invoices/demo.py)
 
 
 def seed(*, password: str) -> list[str]:
-    summary = import_files([SIRENE_SAMPLE])
+    summary = import_files([SIRENE_UNITS_SAMPLE, SIRENE_SAMPLE])
     import_public_structures(PUBLIC_SAMPLE)
     supplier = demo_user("fournisseur@demo.chorus.test")
     company = _supplier_company(supplier)
     services.mandate_sign(structure=company, user=supplier, ip_address=None)
+    if not BankAccount.objects.filter(structure=company, iban=DEMO_IBAN).exists():
+        services_profile.bank_account_add(
+            structure=company, by=supplier, label="Compte courant", iban=DEMO_IBAN, bic="AGRIFRPP"
+        )
     state = selectors.state_structure()
     services.agent_attach(
         structure=state,
@@ -43,9 +50,10 @@ def seed(*, password: str) -> list[str]:
     }:
         membership = services.attachment_request(user=colleague, structure=company)
     return [
-        f"{summary.imported} établissements SIRENE de démonstration ({SIRENE_SAMPLE.name})",
+        f"{summary.imported} unités légales et établissements SIRENE de démonstration "
+        f"({SIRENE_UNITS_SAMPLE.name}, {SIRENE_SAMPLE.name})",
         f"{company.name} (SIRET {company.identifier}) : fournisseur@demo.chorus.test "
-        "gestionnaire principal, mandat signé",
+        "gestionnaire principal, mandat signé, compte bancaire par défaut",
         f"agent@demo.chorus.test : agent de l'État, services {', '.join(AGENT_SERVICES)}",
         f"{colleague.email:<32} rattachement : {membership.get_status_display()}",
     ]

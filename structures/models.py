@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -30,7 +31,8 @@ class SireneEstablishment(models.Model):
         _("personne morale de droit public"),
         default=False,
         help_text=_(
-            "Indice tiré de la catégorie juridique (7xxx : personne morale de droit public)."
+            "Tiré de la catégorie juridique de l’unité légale : 4xxx (personne morale de droit "
+            "public soumise au droit commercial) ou 7xxx (personne morale de droit administratif)."
         ),
     )
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
@@ -42,6 +44,32 @@ class SireneEstablishment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.siret} {self.name}"
+
+
+class SireneLegalUnit(models.Model):
+    """One legal unit (company, sole trader, public body) of INSEE's SIRENE directory
+    (``StockUniteLegale``), one row per SIREN: where the establishments' names and legal
+    categories come from, and what the directory search looks through (``directory_search``).
+
+    Kept narrow on purpose (about 25 million rows): no timestamps, no address (the
+    establishments have theirs). The search index is an expression index built by the
+    migration ``0007_sirene_legal_units`` (full-text GIN, PostgreSQL only)."""
+
+    siren = models.CharField(_("SIREN"), max_length=9, primary_key=True)
+    name = models.CharField(_("dénomination"), max_length=255, blank=True)
+    acronym = models.CharField(_("sigle"), max_length=40, blank=True)
+    legal_category = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
+    is_public_body = models.BooleanField(_("personne morale de droit public"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The head office's NIC (nicSiegeUniteLegale): the search offers this establishment first.
+    head_office_nic = models.CharField(_("NIC du siège"), max_length=5, blank=True)
+
+    class Meta:
+        verbose_name = _("unité légale SIRENE")
+        verbose_name_plural = _("unités légales SIRENE")
+
+    def __str__(self) -> str:
+        return f"{self.siren} {self.name}"
 
 
 class Structure(models.Model):
@@ -69,8 +97,19 @@ class Structure(models.Model):
     city = models.CharField(_("commune"), max_length=100, blank=True)
     country = models.CharField(_("pays"), max_length=2, default="FR")
     vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
+    # The structure's profile: whom the public bodies (and the portal) reach about its invoices.
+    contact_name = models.CharField(_("nom du contact"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("adresse électronique du contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone du contact"), max_length=30, blank=True)
     is_public = models.BooleanField(_("structure publique"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Carried from the directory by each import (``etatAdministratifEtablissement = F``): a
+    # closed establishment deposits nothing; its members still read what it sent.
+    is_closed = models.BooleanField(
+        _("établissement fermé (SIRENE)"),
+        default=False,
+        help_text=_("Selon le répertoire SIRENE ; mis à jour à chaque import."),
+    )
     # Settings of a recipient for the invoices it receives (Chorus Pro's names).
     service_code_required = models.BooleanField(_("code service obligatoire"), default=False)
     engagement_required = models.BooleanField(_("numéro d'engagement obligatoire"), default=False)
@@ -143,6 +182,7 @@ class Membership(models.Model):
 
     class Role(models.TextChoices):
         PRINCIPAL = "PRINCIPAL", _("Gestionnaire principal")
+        SECONDARY = "SECONDARY", _("Gestionnaire secondaire")
         MEMBER = "MEMBER", _("Utilisateur")
 
     class Status(models.TextChoices):
@@ -175,6 +215,8 @@ class Membership(models.Model):
         blank=True,
         related_name="+",
     )
+    # Said to the requester (page and e-mail) when the request is refused; emptied on a new one.
+    refusal_reason = models.TextField(_("motif du refus"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("rattachement")
@@ -195,6 +237,127 @@ class Membership(models.Model):
     @property
     def is_principal(self) -> bool:
         return self.role == self.Role.PRINCIPAL and self.status == self.Status.APPROVED
+
+    @property
+    def is_manager(self) -> bool:
+        """Principal or secondary manager: decides on requests and keeps the profile."""
+        return self.status == self.Status.APPROVED and self.role in MANAGER_ROLES
+
+
+MANAGER_ROLES = (Membership.Role.PRINCIPAL, Membership.Role.SECONDARY)
+
+
+class BankAccount(models.Model):
+    """A bank account of a structure, offered on its invoices instead of a typed IBAN.
+
+    Never deleted once an invoice of the structure carries its IBAN (it is deactivated
+    instead); at most one default per structure, and the default is active."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="bank_accounts")
+    label = models.CharField(_("libellé"), max_length=100)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    is_default = models.BooleanField(_("compte par défaut"), default=False)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ajouté par"),
+    )
+
+    class Meta:
+        verbose_name = _("compte bancaire")
+        verbose_name_plural = _("comptes bancaires")
+        ordering = ["-is_default", "-is_active", "label", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["structure", "iban"], name="bank_account_iban_once_per_structure"
+            ),
+            models.UniqueConstraint(
+                fields=["structure"],
+                condition=Q(is_default=True),
+                name="bank_account_one_default",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=False) | Q(is_active=True),
+                name="bank_account_default_is_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} — {self.iban_display}"
+
+    @property
+    def iban_display(self) -> str:
+        """The IBAN by groups of four, as printed on a bank statement."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+
+class StructureEvent(AppendOnly, models.Model):
+    """The audit trail of a structure's profile, bank accounts and managers: who did what,
+    when, and a short detail (an IBAN, a member, a support ticket). Append-only."""
+
+    class Action(models.TextChoices):
+        PROFILE_UPDATED = "PROFILE_UPDATED", _("Profil modifié")
+        ACCOUNT_ADDED = "ACCOUNT_ADDED", _("Compte bancaire ajouté")
+        ACCOUNT_DEFAULT = "ACCOUNT_DEFAULT", _("Compte bancaire par défaut")
+        ACCOUNT_DEACTIVATED = "ACCOUNT_DEACTIVATED", _("Compte bancaire désactivé")
+        ACCOUNT_REACTIVATED = "ACCOUNT_REACTIVATED", _("Compte bancaire réactivé")
+        ACCOUNT_DELETED = "ACCOUNT_DELETED", _("Compte bancaire supprimé")
+        SECONDARY_NAMED = "SECONDARY_NAMED", _("Gestionnaire secondaire nommé")
+        SECONDARY_REMOVED = "SECONDARY_REMOVED", _("Gestionnaire secondaire retiré")
+        PRINCIPAL_HANDED_OVER = (
+            "PRINCIPAL_HANDED_OVER",
+            _("Rôle de gestionnaire principal transmis"),
+        )
+        PRINCIPAL_APPOINTED = (
+            "PRINCIPAL_APPOINTED",
+            _("Gestionnaire principal nommé par l’administrateur"),
+        )
+        REQUEST_REFUSED = "REQUEST_REFUSED", _("Demande de rattachement refusée")
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    # The member the event is about (a new manager, a refused requester), if any.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("membre concerné"),
+    )
+    detail = models.CharField(_("détail"), max_length=500, blank=True)
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de la structure")
+        verbose_name_plural = _("événements de la structure")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["structure", "-at"], name="structure_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.structure} — {self.get_action_display()}"
+
+    @property
+    def detail_display(self) -> str:
+        """The detail as people read it: a profile change names the fields by their labels
+        (the row keeps their stable names)."""
+        if self.action != self.Action.PROFILE_UPDATED:
+            return self.detail
+        names = [name.strip() for name in self.detail.split(",") if name.strip()]
+        labels = []
+        for name in names:
+            try:
+                labels.append(str(Structure._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:
+                labels.append(name)
+        return ", ".join(labels)
 
 
 class MandateVersion(FrozenOnceAccepted, models.Model):

@@ -17,7 +17,7 @@ from accounts.models import User
 from chorus import outbox
 from chorus.emails import render_email
 from structures import selectors
-from structures.models import MandateEvent, Membership, Topic
+from structures.models import BankAccount, MandateEvent, Membership, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -49,25 +49,24 @@ def _structure_url(membership: Membership) -> str:
 
 
 def request_received(membership_id: int) -> None:
-    """Tells the principal manager that a request waits for them."""
+    """Tells the principal and secondary managers that a request waits for them."""
     membership = _membership(membership_id)
     if membership is None or membership.status != Membership.Status.PENDING:
         return
-    principal = (
-        Membership.objects.select_related("user")
-        .filter(
-            structure_id=membership.structure_id,
-            role=Membership.Role.PRINCIPAL,
-            status=Membership.Status.APPROVED,
-        )
-        .filter(selectors.notified_at_once(Topic.REQUESTS))
-        .first()
+    managers = selectors.structure_managers(membership.structure).filter(
+        selectors.notified_at_once(Topic.REQUESTS)
     )
-    if principal is not None:
+    for manager in managers:
+        if not manager.user.is_active:
+            continue
         _send(
             "request_received",
-            principal.user,
-            {"membership": membership, "url": _structure_url(membership)},
+            manager.user,
+            {
+                "membership": membership,
+                "as_principal": manager.is_principal,
+                "url": _structure_url(membership),
+            },
         )
 
 
@@ -101,6 +100,71 @@ def principal_received(membership_id: int) -> None:
             membership.user,
             {"membership": membership, "url": _structure_url(membership)},
         )
+
+
+def principal_handed_over(former_id: int, target_id: int) -> None:
+    """Tells the former principal manager that the role went to ``target``."""
+    former, target = _membership(former_id), _membership(target_id)
+    if former is not None and target is not None:
+        _send(
+            "principal_handed_over",
+            former.user,
+            {"former": former, "target": target, "url": _structure_url(former)},
+        )
+
+
+def principal_appointed(membership_id: int) -> None:
+    """Tells the member an administrator named principal manager from a support request."""
+    membership = _membership(membership_id)
+    if membership is not None:
+        _send(
+            "principal_appointed",
+            membership.user,
+            {"membership": membership, "url": _structure_url(membership)},
+        )
+
+
+def principal_replaced(former_id: int, target_id: int) -> None:
+    """Tells the former principal manager (if their account is still open) of the change."""
+    former, target = _membership(former_id), _membership(target_id)
+    if former is not None and target is not None and former.user.is_active:
+        _send(
+            "principal_replaced",
+            former.user,
+            {"former": former, "target": target, "url": _structure_url(former)},
+        )
+
+
+def secondary_changed(membership_id: int) -> None:
+    """Tells a member they were named secondary manager, or that the role was taken back."""
+    membership = _membership(membership_id)
+    if membership is not None:
+        _send(
+            "secondary_changed",
+            membership.user,
+            {
+                "membership": membership,
+                "named": membership.role == Membership.Role.SECONDARY,
+                "url": _structure_url(membership),
+            },
+        )
+
+
+def bank_account_changed(account_id: int, by_id: int, what: str) -> None:
+    """Tells every manager of the structure that an account was added (``what="added"``) or
+    became the default (``"default"``): the change a fraudster would make."""
+    account = BankAccount.objects.select_related("structure").filter(pk=account_id).first()
+    by = User.objects.filter(pk=by_id).first()
+    if account is None or by is None:
+        return
+    url = settings.SITE_URL + reverse("structures:profile", args=[account.structure_id])
+    for manager in selectors.structure_managers(account.structure):
+        if manager.user.is_active:
+            _send(
+                "bank_account_changed",
+                manager.user,
+                {"account": account, "by": by, "what": what, "url": url},
+            )
 
 
 def mandate_revoked_queue(event: MandateEvent) -> None:

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
 from structures.models import (
+    MANAGER_ROLES,
+    BankAccount,
     Frequency,
     MandateSignature,
     MandateVersion,
@@ -21,7 +36,9 @@ from structures.models import (
     NoticePreference,
     Service,
     SireneEstablishment,
+    SireneLegalUnit,
     Structure,
+    StructureEvent,
     Topic,
 )
 
@@ -100,6 +117,14 @@ def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def
                     revoked_at__isnull=True,
                 )
             ),
+            principal_is_active=Exists(
+                Membership.objects.filter(
+                    structure=OuterRef("structure"),
+                    role=Membership.Role.PRINCIPAL,
+                    status=Membership.Status.APPROVED,
+                    user__is_active=True,
+                )
+            ),
         )
         .order_by("structure__name", "structure__pk")
     )
@@ -156,13 +181,43 @@ def is_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped
     )
 
 
+def is_manager(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    """Principal or secondary manager of the structure (requests, profile, bank accounts)."""
+    return approved_memberships(user).filter(structure=structure, role__in=MANAGER_ROLES).exists()
+
+
+def structure_managers(structure: Structure) -> QuerySet[Membership]:
+    """The approved principal and secondary managers, principal first."""
+    return (
+        Membership.objects.filter(
+            structure=structure, status=Membership.Status.APPROVED, role__in=MANAGER_ROLES
+        )
+        .select_related("user")
+        .order_by(_ROLE_ORDER, "user__email")
+    )
+
+
+_ROLE_ORDER = Case(
+    When(role=Membership.Role.PRINCIPAL, then=Value(0)),
+    When(role=Membership.Role.SECONDARY, then=Value(1)),
+    default=Value(2),
+)
+
+
+def has_principal(structure: Structure) -> bool:
+    return Membership.objects.filter(
+        structure=structure, role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
+    ).exists()
+
+
 def structure_members(structure: Structure) -> QuerySet[Membership]:
-    """Approved members, principal manager first, with their services (agents)."""
+    """Approved members, principal manager first, then secondary managers, with their
+    services (agents)."""
     return (
         Membership.objects.filter(structure=structure, status=Membership.Status.APPROVED)
         .select_related("user")
         .prefetch_related("services")
-        .order_by("role", "user__last_name", "user__first_name", "user__email")
+        .order_by(_ROLE_ORDER, "user__last_name", "user__first_name", "user__email")
     )
 
 
@@ -170,6 +225,7 @@ def pending_requests(structure: Structure) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(structure=structure, status=Membership.Status.PENDING)
         .select_related("user")
+        .prefetch_related("services")
         .order_by("requested_at", "pk")
     )
 
@@ -197,6 +253,169 @@ def mandate_last_revocation(structure: Structure) -> MandateSignature | None:
         .filter(structure=structure, revoked_at__isnull=False)
         .order_by("-revoked_at", "-id")
         .first()
+    )
+
+
+# --- Profile and bank accounts --------------------------------------------------------------
+def bank_accounts(structure: Structure) -> QuerySet[BankAccount]:
+    """Every account of the structure, default first, then active ones (the profile page)."""
+    return BankAccount.objects.filter(structure=structure).order_by(
+        "-is_default", "-is_active", "label", "pk"
+    )
+
+
+def active_bank_accounts_in(structures: QuerySet[Structure]) -> QuerySet[BankAccount]:
+    """The active accounts of these structures (the invoice forms' select), by structure."""
+    return (
+        BankAccount.objects.filter(structure__in=structures, is_active=True)
+        .select_related("structure")
+        .order_by("structure__name", "structure_id", "-is_default", "label", "pk")
+    )
+
+
+def iban_warning(structure: Structure, iban: str) -> str | None:
+    """What to tell the depositor of a structured file whose IBAN is not an active account of
+    the supplier structure (a changed IBAN is how invoice fraud begins); None when it is one,
+    or when the file carries no IBAN. A warning only: the deposit stays possible."""
+    compact = "".join(iban.split()).upper()
+    if not compact:
+        return None
+    account = BankAccount.objects.filter(structure=structure, iban=compact).first()
+    if account is not None and account.is_active:
+        return None
+    if account is not None:
+        return gettext(
+            "L’IBAN de ce fichier (%(iban)s) est celui d’un compte désactivé de « %(name)s » : "
+            "vérifiez-le avant de déposer la facture."
+        ) % {"iban": account.iban_display, "name": structure.name}
+    text = gettext(
+        "L’IBAN de ce fichier (%(iban)s) n’est pas un compte bancaire enregistré de "
+        "« %(name)s » : vérifiez-le avant de déposer la facture."
+    ) % {"iban": compact, "name": structure.name}
+    if not has_bank_accounts(structure):
+        text += " " + gettext(
+            "Les gestionnaires de la structure enregistrent ses comptes sur sa page « Profil et "
+            "comptes bancaires »."
+        )
+    return text
+
+
+def has_bank_accounts(structure: Structure) -> bool:
+    return BankAccount.objects.filter(structure=structure).exists()
+
+
+def used_ibans(structure: Structure) -> set[str]:
+    """The IBANs of the structure's accounts that an invoice of the structure carries (those
+    accounts are never deleted), in one query."""
+    from django.apps import apps
+
+    invoice = apps.get_model("invoices", "Invoice")
+    ibans = BankAccount.objects.filter(structure=structure).values("iban")
+    return set(
+        invoice.objects.filter(supplier=structure, iban__in=ibans)
+        .values_list("iban", flat=True)
+        .distinct()
+    )
+
+
+def structure_events(structure: Structure, limit: int = 50) -> QuerySet[StructureEvent]:
+    return StructureEvent.objects.filter(structure=structure).select_related("user", "member")[
+        :limit
+    ]
+
+
+# --- A principal manager who left -----------------------------------------------------------
+UNANSWERED_DAYS = 15
+
+
+@dataclass(frozen=True)
+class PrincipalAbsence:
+    """Why the structure's members may ask support for a new principal manager: ``NONE`` (no
+    principal manager at all), ``INACTIVE`` (their account is closed), ``SILENT`` (a request
+    has waited ``UNANSWERED_DAYS`` days)."""
+
+    reason: str
+    principal: Membership | None = None
+
+
+def principal_absence(structure: Structure, now=None) -> PrincipalAbsence | None:  # type: ignore[no-untyped-def]
+    """Whether the principal manager has left, as far as the portal can tell; None if not."""
+    principal = (
+        Membership.objects.select_related("user")
+        .filter(
+            structure=structure,
+            role=Membership.Role.PRINCIPAL,
+            status=Membership.Status.APPROVED,
+        )
+        .first()
+    )
+    if principal is None:
+        return PrincipalAbsence("NONE")
+    if not principal.user.is_active:
+        return PrincipalAbsence("INACTIVE", principal)
+    since = (now or timezone.now()) - timedelta(days=UNANSWERED_DAYS)
+    if Membership.objects.filter(
+        structure=structure, status=Membership.Status.PENDING, requested_at__lte=since
+    ).exists():
+        return PrincipalAbsence("SILENT", principal)
+    return None
+
+
+def request_left_waiting(membership: Membership, now=None) -> bool:  # type: ignore[no-untyped-def]
+    """For a row of ``memberships_of``: a pending request to a company whose principal manager
+    left, or that waited ``UNANSWERED_DAYS`` days — its author may ask support (no query)."""
+    if membership.status != Membership.Status.PENDING or membership.structure.is_public:
+        return False
+    since = (now or timezone.now()) - timedelta(days=UNANSWERED_DAYS)
+    return not membership.principal_is_active or membership.requested_at <= since
+
+
+def may_ask_for_a_principal(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
+    """An approved member, or a requester whose own request waited ``UNANSWERED_DAYS`` days,
+    may ask support for a new principal manager once the principal has left."""
+    if structure.is_public:
+        return False
+    membership = user_membership(user, structure)
+    if membership is None or membership.is_principal:
+        return False
+    if membership.status == Membership.Status.APPROVED:
+        return principal_absence(structure) is not None
+    if membership.status != Membership.Status.PENDING:
+        return False
+    absence = principal_absence(structure)
+    if absence is None:
+        return False
+    waited = timezone.now() - membership.requested_at >= timedelta(days=UNANSWERED_DAYS)
+    return absence.reason != "SILENT" or waited
+
+
+def own_attachment(user, structure_id: int) -> Membership | None:  # type: ignore[no-untyped-def]
+    """The user's approved or pending attachment to this company, with the structure; None
+    for a public structure or one the user never asked to join (a 404)."""
+    return (
+        Membership.objects.select_related("structure")
+        .filter(
+            user=user,
+            structure_id=structure_id,
+            structure__is_public=False,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+        )
+        .first()
+    )
+
+
+def appointable_members(structure: Structure) -> QuerySet[Membership]:
+    """Whom an administrator may name principal manager: approved members, and requesters
+    waiting for an answer (their request is then approved)."""
+    return (
+        Membership.objects.filter(
+            structure=structure,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+            user__is_active=True,
+        )
+        .exclude(role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED)
+        .select_related("user")
+        .order_by("status", "user__email")
     )
 
 
@@ -231,6 +450,109 @@ def structure_search(query: str) -> QuerySet[Structure]:
     return search.closest_first(chosen, "name", typed).order_by("_distance", "name", "identifier")
 
 
+DIRECTORY_CANDIDATES = 200
+
+
+def directory_search(query: str) -> list[SireneLegalUnit]:
+    """Active companies of the SIRENE directory (legal units, one per SIREN): by a SIREN or
+    SIRET (spaces ignored: its SIREN's company), or by every word typed, each found at the
+    start of a word of the name or acronym, accents and case aside.
+
+    On PostgreSQL the full-text GIN index (migration 0007) gives at most
+    ``DIRECTORY_CANDIDATES`` matches, in no order, without sorting every match of a common
+    word; those are ranked by trigram distance to what was typed and the closest 20 kept. A
+    search for one very common word therefore shows close names, not necessarily the very
+    closest of the directory: a second word narrows it."""
+    compact = "".join(query.split())
+    units = SireneLegalUnit.objects.filter(is_active=True)
+    if compact.isascii() and compact.isdigit():
+        if len(compact) not in (9, 14):
+            return []
+        return list(units.filter(siren=compact[:9]))
+    words = search.words_of(query)
+    if not words:
+        return []
+    typed = " ".join(words)
+    if connection.vendor != "postgresql":
+        # Development's fallback (SQLite): the words anywhere in the name or acronym, scanned.
+        text = Concat("name", Value(" "), "acronym", output_field=CharField())
+        matching = search.with_every_word(units, text, words)  # type: ignore[arg-type]
+        closest = search.closest_first(matching, "name", typed)
+        return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    found = _directory_candidates(units, words, typed, prefixes=False)
+    if not found and any(len(word) >= search.PREFIX_MIN for word in words):
+        found = _directory_candidates(units, words, typed, prefixes=True)
+    return found
+
+
+DIRECTORY_SAMPLE = 20_000
+
+
+def _directory_candidates(
+    units: QuerySet[SireneLegalUnit], words: list[str], typed: str, *, prefixes: bool
+) -> list[SireneLegalUnit]:
+    """PostgreSQL: at most ``DIRECTORY_CANDIDATES`` matches from the GIN index, the 20 closest.
+
+    One word alone (the worst case: a word in millions of names) reads at most about
+    ``DIRECTORY_SAMPLE`` of its matches, taken at random by GIN (``gin_fuzzy_search_limit``):
+    the time stays bounded whatever the word's frequency, and any 200 of a million matches
+    were an arbitrary choice anyway. Never with several words: each word's list would be
+    sampled before the intersection, which could then lose every match."""
+    candidates = units.filter(search.directory_match(words, prefixes=prefixes)).values("pk")
+    matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
+    closest = search.closest_first(matching, "name", typed)
+    if len(words) != 1:
+        return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL gin_fuzzy_search_limit = {DIRECTORY_SAMPLE}")
+        found = list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+        # The rest of a surrounding transaction reads every match again (an error rolls the
+        # savepoint back, and the setting with it).
+        cursor.execute("SET LOCAL gin_fuzzy_search_limit TO DEFAULT")
+        return found
+
+
+@dataclass(frozen=True)
+class DirectoryHit:
+    """A company found in the directory, its head office, and that establishment's structure
+    on the portal when it has one (the user then asks to join it instead of creating it)."""
+
+    unit: SireneLegalUnit
+    head_office: SireneEstablishment | None
+    structure: Structure | None
+
+    @property
+    def creatable(self) -> bool:
+        office = self.head_office
+        return (
+            self.structure is None
+            and office is not None
+            and office.is_active
+            and not (office.is_public_body or self.unit.is_public_body)
+        )
+
+
+def directory_hits(query: str) -> list[DirectoryHit]:
+    """``directory_search`` with each company's head office and its structure: three queries."""
+    units = directory_search(query)
+    sirets = [u.siren + u.head_office_nic for u in units if len(u.head_office_nic) == 5]
+    offices = SireneEstablishment.objects.in_bulk(sirets)
+    structures = {
+        s.identifier: s
+        for s in Structure.objects.filter(
+            identifier_type=Structure.IdentifierType.SIRET, identifier__in=sirets
+        )
+    }
+    return [
+        DirectoryHit(
+            unit,
+            offices.get(unit.siren + unit.head_office_nic),
+            structures.get(unit.siren + unit.head_office_nic),
+        )
+        for unit in units
+    ]
+
+
 def structure_by_siret(siret: str) -> Structure | None:
     return Structure.objects.filter(
         identifier_type=Structure.IdentifierType.SIRET, identifier=siret
@@ -239,6 +561,22 @@ def structure_by_siret(siret: str) -> Structure | None:
 
 def directory_establishment(siret: str) -> SireneEstablishment | None:
     return SireneEstablishment.objects.filter(siret=siret).first()
+
+
+def structures_changed_in_directory(*, since: datetime) -> QuerySet[Structure]:
+    """The SIRET structures whose establishment an import wrote since ``since``, each with
+    ``directory_name`` and ``directory_active``: one index lookup per structure (there are
+    far fewer structures than establishments), never a scan of the directory."""
+    fresh = SireneEstablishment.objects.filter(siret=OuterRef("identifier"), updated_at__gte=since)
+    return (
+        Structure.objects.filter(identifier_type=Structure.IdentifierType.SIRET)
+        .annotate(
+            directory_name=Subquery(fresh.values("name")[:1]),
+            directory_active=Subquery(fresh.values("is_active")[:1]),
+        )
+        .filter(directory_active__isnull=False)
+        .order_by("pk")
+    )
 
 
 # --- Creating a structure: what stands in the way -------------------------------------------
@@ -277,7 +615,11 @@ def establishment_to_create(siret: str) -> SireneEstablishment:
         )
     if not establishment.is_active:
         raise StructureError(
-            gettext("L’établissement %(siret)s est fermé selon le répertoire SIRENE.")
+            gettext(
+                "L’établissement %(siret)s est fermé selon le répertoire SIRENE de l’INSEE : "
+                "on ne peut pas créer sa structure ni déposer de facture en son nom. Choisissez "
+                "un établissement ouvert de votre entreprise (son siège, par exemple)."
+            )
             % {"siret": shown}
         )
     if establishment.is_public_body:
@@ -301,6 +643,8 @@ def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: i
         return gettext("Vous n’êtes pas rattaché à cette structure.")
     if not structure.is_active:
         return gettext("Cette structure est inactive.")
+    if structure.is_closed:
+        return closed_establishment_reason(structure)
     if not membership.can_modify and not membership.is_principal:
         return gettext(
             "Vous avez un droit de consultation seulement sur cette structure : demandez à son "
@@ -312,6 +656,15 @@ def deposit_refusal_reason(user, structure: Structure) -> str | None:  # type: i
             "principal doit le signer avant tout dépôt de facture."
         )
     return None
+
+
+def closed_establishment_reason(structure: Structure) -> str:
+    """What a structure whose establishment closed (SIRENE) is told when it would deposit."""
+    return gettext(
+        "L’établissement %(siret)s est fermé selon le répertoire SIRENE de l’INSEE : aucune "
+        "facture ne peut plus être déposée en son nom. Si votre entreprise a un autre "
+        "établissement ouvert, créez ou rejoignez sa structure."
+    ) % {"siret": siret_numbers.format_siret(structure.identifier)}
 
 
 def can_deposit_for(user, structure: Structure) -> bool:  # type: ignore[no-untyped-def]
@@ -407,8 +760,6 @@ def deferred_preferences(frequency: Frequency) -> QuerySet[NoticePreference]:
 
 
 def manages_requests(membership: Membership) -> bool:
-    """Whether this member decides on the structure's attachment requests."""
-    return membership.status == Membership.Status.APPROVED and membership.role in MANAGER_ROLES
-
-
-MANAGER_ROLES = frozenset({Membership.Role.PRINCIPAL})
+    """Whether this member decides on the structure's attachment requests (principal and
+    secondary managers)."""
+    return membership.is_manager

@@ -7,9 +7,18 @@ Rules decided here (issue 3):
   manager at once, as if they had created it. A structure that still has approved members but
   lost its principal manager gets a new one through support (an administrator, in the admin's
   membership inline), as on Chorus Pro; requests meanwhile wait.
-- Nobody asks to join a public structure: suppliers must join their own company, and agents are
-  attached by an administrator (``agent_attach``, the admin's membership inline).
+- An agent asks to join a public structure as a supplier joins theirs, naming the services they
+  work for (none: the whole structure); its principal manager approves or refuses, and may later
+  change the services a member is scoped to (``membership_set_services``). A public structure's
+  first requester is never made its principal manager at once (an administrator names it, in
+  the admin's membership inline, as for ``agent_attach``). A request to join a public structure
+  says it is an agent's (``as_agent``): a supplier asking to join their public client is told to
+  join their own company instead.
 - A refused or detached user may ask again; the request goes back to pending.
+- Secondary managers (issue 17) take the same decisions as the principal manager on
+  attachment requests and keep the profile and bank accounts (``services_profile``); the
+  principal manager alone names them, sets members' rights, detaches members, hands the role
+  over and signs or revokes the mandate. A refusal carries a reason the requester reads.
 - Races: the database constraints (one structure per SIRET, one membership per user and
   structure, one approved principal per structure) have the last word; the structure row is
   locked while a membership decision is taken, and a lost race ends in the same state as a
@@ -19,7 +28,7 @@ Rules decided here (issue 3):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -28,23 +37,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from structures import notifications, selectors
+from chorus.text import text_error
+from structures import audit, notifications, selectors
 from structures.errors import StructureError
 from structures.models import (
+    MANAGER_ROLES,
     MandateEvent,
     MandateSignature,
     Membership,
     Service,
     Structure,
+    StructureEvent,
 )
-from structures.sirene import loader
+from structures.sirene import legal_units, loader
+from structures.sirene.legal_units import LegalUnit
 from structures.sirene.reader import Record
 
 PUBLIC_STRUCTURE_REFUSAL = gettext_lazy(
     "« %(name)s » est une structure publique, destinataire de vos factures : on ne s’y rattache "
     "pas. Rattachez-vous à la structure de votre propre entreprise, celle qui émet les factures, "
-    "et non à celle de votre client public. Les agents des entités publiques sont rattachés par "
-    "l’administrateur du portail."
+    "et non à celle de votre client public. Si vous êtes agent de cette structure publique, "
+    "confirmez-le sur sa page de demande de rattachement."
 )
 
 
@@ -53,6 +66,36 @@ PUBLIC_STRUCTURE_REFUSAL = gettext_lazy(
 def sirene_establishments_upsert(*, records: Sequence[Record], with_category: bool = True) -> int:
     """Writes one batch of the directory import (insert or update by SIRET)."""
     return loader.upsert(records, with_category=with_category)
+
+
+@transaction.atomic
+def sirene_legal_units_upsert(*, records: Sequence[LegalUnit]) -> int:
+    """Writes one batch of legal units (insert or update by SIREN); their establishments
+    follow."""
+    return legal_units.upsert(records)
+
+
+@transaction.atomic
+def structures_follow_directory(*, since: datetime) -> int:
+    """After an import: the structures whose establishment changed since ``since`` take its
+    state (closed or open again) and, for a company, its new name (a public structure keeps
+    the name its administrators gave it). Returns how many structures changed."""
+    changed = []
+    for structure in selectors.structures_changed_in_directory(since=since).iterator(2000):
+        closed = not structure.directory_active
+        renamed = (
+            not structure.is_public
+            and structure.directory_name
+            and structure.directory_name != structure.name
+        )
+        if closed == structure.is_closed and not renamed:
+            continue
+        structure.is_closed = closed
+        if renamed:
+            structure.name = structure.directory_name
+        changed.append(structure)
+    Structure.objects.bulk_update(changed, ["is_closed", "name"], batch_size=500)
+    return len(changed)
 
 
 # --- Creating a structure -------------------------------------------------------------------
@@ -95,23 +138,51 @@ def _locked(structure: Structure) -> Structure:
     return Structure.objects.select_for_update().get(pk=structure.pk)
 
 
+def _requested_services(
+    structure: Structure, services: Iterable[Service], *, active_only: bool = True
+) -> list[Service]:
+    """The services an agent asks for (active ones) or is scoped to: the structure's own, of a
+    public structure only."""
+    wanted = list(services)
+    if wanted and not structure.is_public:
+        raise StructureError(_("Seule une structure publique a des services."))
+    for service in wanted:
+        if service.structure_id != structure.pk or (active_only and not service.is_active):
+            raise StructureError(
+                _("« %(code)s » n’est pas un service actif de cette structure.")
+                % {"code": service.code}
+            )
+    return wanted
+
+
 @transaction.atomic
-def attachment_request(*, user: User, structure: Structure) -> Membership:
-    """Asks to join a private structure; the first member of an empty structure is approved as
-    its principal manager at once, everyone else waits for the principal manager."""
+def attachment_request(
+    *,
+    user: User,
+    structure: Structure,
+    services: Iterable[Service] = (),
+    as_agent: bool = False,
+) -> Membership:
+    """Asks to join a structure. A private structure's first member is approved as its principal
+    manager at once; everyone else waits for the principal manager. An agent asking to join a
+    public structure (``as_agent``) names the services they work for (none: all of them)."""
     structure = _locked(structure)
-    if structure.is_public:
+    if structure.is_public and not as_agent:
         raise StructureError(PUBLIC_STRUCTURE_REFUSAL % {"name": structure.name})
     if not structure.is_active:
         raise StructureError(_("Cette structure est inactive."))
+    wanted = _requested_services(structure, services)
     membership = Membership.objects.filter(user=user, structure=structure).first()
     if membership is not None and membership.status == Membership.Status.APPROVED:
         raise StructureError(_("Vous êtes déjà rattaché à cette structure."))
     if membership is not None and membership.status == Membership.Status.PENDING:
         raise StructureError(_("Votre demande de rattachement est déjà en attente."))
-    first = not Membership.objects.filter(
-        structure=structure, status=Membership.Status.APPROVED
-    ).exists()
+    first = (
+        not structure.is_public
+        and not Membership.objects.filter(
+            structure=structure, status=Membership.Status.APPROVED
+        ).exists()
+    )
     membership = membership or Membership(user=user, structure=structure)
     try:
         with transaction.atomic():
@@ -127,12 +198,22 @@ def attachment_request(*, user: User, structure: Structure) -> Membership:
             return current
         membership = current or Membership(user=user, structure=structure)
         _ask(membership, user=user, as_principal=False)
+    if structure.is_public:
+        membership.services.set(wanted)
     if membership.status == Membership.Status.PENDING:
         transaction.on_commit(partial(notifications.request_received, membership.pk))
     return membership
 
 
-_ASKED_FIELDS = ("role", "status", "can_modify", "requested_at", "decided_at", "decided_by")
+_ASKED_FIELDS = (
+    "role",
+    "status",
+    "can_modify",
+    "requested_at",
+    "decided_at",
+    "decided_by",
+    "refusal_reason",
+)
 
 
 def _ask(membership: Membership, *, user: User, as_principal: bool) -> None:
@@ -143,6 +224,7 @@ def _ask(membership: Membership, *, user: User, as_principal: bool) -> None:
     membership.requested_at = now
     membership.decided_at = now if as_principal else None
     membership.decided_by = user if as_principal else None
+    membership.refusal_reason = ""
     if membership.pk is None:
         membership.save()
     else:
@@ -163,10 +245,32 @@ def _lock_as_principal(structure: Structure, user: User) -> Structure:
     return structure
 
 
+def _lock_as_manager(structure: Structure, user: User) -> Structure:
+    structure = _locked(structure)
+    if not Membership.objects.filter(
+        structure=structure,
+        user=user,
+        role__in=MANAGER_ROLES,
+        status=Membership.Status.APPROVED,
+    ).exists():
+        raise StructureError(
+            _("Seuls les gestionnaires principal et secondaires de la structure le peuvent.")
+        )
+    return structure
+
+
+REFUSAL_REASON_MAX = 1000
+
+
 def _decide(
-    *, structure: Structure, decided_by: User, membership_ids: Iterable[int], status: str
+    *,
+    structure: Structure,
+    decided_by: User,
+    membership_ids: Iterable[int],
+    status: str,
+    reason: str = "",
 ) -> list[Membership]:
-    structure = _lock_as_principal(structure, decided_by)
+    structure = _lock_as_manager(structure, decided_by)
     pending = list(
         Membership.objects.filter(
             structure=structure, pk__in=list(membership_ids), status=Membership.Status.PENDING
@@ -178,7 +282,18 @@ def _decide(
         membership.role = Membership.Role.MEMBER
         membership.decided_at = now
         membership.decided_by = decided_by
-        membership.save(update_fields=["status", "role", "decided_at", "decided_by"])
+        membership.refusal_reason = reason
+        membership.save(
+            update_fields=["status", "role", "decided_at", "decided_by", "refusal_reason"]
+        )
+        if status == Membership.Status.REFUSED:
+            audit.record(
+                structure,
+                StructureEvent.Action.REQUEST_REFUSED,
+                user=decided_by,
+                member=membership.user,
+                detail=reason,
+            )
         transaction.on_commit(partial(notifications.request_decided, membership.pk))
     return pending
 
@@ -199,13 +314,26 @@ def attachment_request_approve(
 
 @transaction.atomic
 def attachment_request_refuse(
-    *, structure: Structure, decided_by: User, membership_ids: Iterable[int]
+    *, structure: Structure, decided_by: User, membership_ids: Iterable[int], reason: str
 ) -> list[Membership]:
+    """Refuses the pending requests among ``membership_ids`` with a reason each requester
+    reads on "Mes structures" and in the e-mail."""
+    unsafe = text_error(reason, multiline=True)
+    if unsafe:
+        raise StructureError(unsafe)
+    reason = reason.strip()
+    if not reason:
+        raise StructureError(_("Donnez le motif du refus : le demandeur le lira."))
+    if len(reason) > REFUSAL_REASON_MAX:
+        raise StructureError(
+            _("Le motif du refus compte %(max)d caractères au plus.") % {"max": REFUSAL_REASON_MAX}
+        )
     return _decide(
         structure=structure,
         decided_by=decided_by,
         membership_ids=membership_ids,
         status=Membership.Status.REFUSED,
+        reason=reason,
     )
 
 
@@ -249,25 +377,138 @@ def membership_set_rights(
     membership = _approved_member(structure, membership_id)
     if membership.is_principal:
         raise StructureError(_("Le gestionnaire principal garde tous les droits."))
+    if membership.role == Membership.Role.SECONDARY and not can_modify:
+        raise StructureError(_("Un gestionnaire secondaire garde le droit de modification."))
     membership.can_modify = can_modify
     membership.save(update_fields=["can_modify"])
     return membership
 
 
 @transaction.atomic
+def secondary_manager_set(
+    *, structure: Structure, by: User, membership_id: int, secondary: bool
+) -> Membership:
+    """The principal manager names a member secondary manager (who then keeps the right to
+    deposit), or takes the role back; the member is e-mailed, an audit row is written."""
+    structure = _lock_as_principal(structure, by)
+    membership = _approved_member(structure, membership_id)
+    if membership.is_principal:
+        raise StructureError(_("Le gestionnaire principal l’est déjà."))
+    if not membership.user.is_active:
+        raise StructureError(_("Le compte de cet utilisateur est fermé."))
+    if (membership.role == Membership.Role.SECONDARY) == secondary:
+        return membership
+    membership.role = Membership.Role.SECONDARY if secondary else Membership.Role.MEMBER
+    membership.can_modify = membership.can_modify or secondary
+    membership.save(update_fields=["role", "can_modify"])
+    action = (
+        StructureEvent.Action.SECONDARY_NAMED
+        if secondary
+        else StructureEvent.Action.SECONDARY_REMOVED
+    )
+    audit.record(structure, action, user=by, member=membership.user)
+    transaction.on_commit(partial(notifications.secondary_changed, membership.pk))
+    return membership
+
+
+@transaction.atomic
 def principal_transfer(*, structure: Structure, by: User, membership_id: int) -> Membership:
-    """Hands the principal manager's role to another approved member."""
+    """Hands the principal manager's role to another approved member (the page asks for a
+    confirmation first). The former principal becomes an ordinary member with the right to
+    deposit; both are e-mailed and an audit row is written."""
     structure = _lock_as_principal(structure, by)
     target = _approved_member(structure, membership_id)
     if target.user_id == by.pk:
         raise StructureError(_("Vous êtes déjà le gestionnaire principal."))
+    if not target.user.is_active:
+        raise StructureError(_("Le compte de cet utilisateur est fermé."))
     # Demote first: the database allows one approved principal per structure at any moment.
-    Membership.objects.filter(structure=structure, user=by).update(role=Membership.Role.MEMBER)
+    former = Membership.objects.get(structure=structure, user=by)
+    former.role = Membership.Role.MEMBER
+    former.save(update_fields=["role"])
     target.role = Membership.Role.PRINCIPAL
     target.can_modify = True
     target.save(update_fields=["role", "can_modify"])
+    audit.record(
+        structure, StructureEvent.Action.PRINCIPAL_HANDED_OVER, user=by, member=target.user
+    )
     transaction.on_commit(partial(notifications.principal_received, target.pk))
+    transaction.on_commit(partial(notifications.principal_handed_over, former.pk, target.pk))
     return target
+
+
+@transaction.atomic
+def principal_appoint(
+    *, structure: Structure, by: User, membership_id: int, ticket_number: str
+) -> Membership:
+    """An administrator names a new principal manager from a support request, when the
+    principal manager has left. The member (or waiting requester, whose request is then
+    approved) becomes principal; the former principal, if any, an ordinary member. Both are
+    e-mailed; the audit row names the ticket."""
+    if not (by.is_active and by.is_staff):
+        raise StructureError(_("Seul un administrateur du portail nomme un gestionnaire."))
+    structure = _locked(structure)
+    if structure.is_public:
+        raise StructureError(_("Une structure publique n’a pas de gestionnaire principal."))
+    target = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(
+            pk=membership_id,
+            structure=structure,
+            status__in=[Membership.Status.APPROVED, Membership.Status.PENDING],
+        )
+        .first()
+    )
+    if target is None:
+        raise StructureError(_("Cet utilisateur n’est ni membre ni demandeur de la structure."))
+    if target.is_principal:
+        raise StructureError(_("Cet utilisateur est déjà le gestionnaire principal."))
+    if not target.user.is_active:
+        raise StructureError(_("Le compte de cet utilisateur est fermé."))
+    former = (
+        Membership.objects.select_for_update()
+        .filter(
+            structure=structure, role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
+        )
+        .first()
+    )
+    if former is not None:
+        former.role = Membership.Role.MEMBER
+        former.save(update_fields=["role"])
+    now = timezone.now()
+    if target.status == Membership.Status.PENDING:
+        target.status = Membership.Status.APPROVED
+        target.decided_at = now
+        target.decided_by = by
+    target.role = Membership.Role.PRINCIPAL
+    target.can_modify = True
+    target.save(update_fields=["role", "status", "can_modify", "decided_at", "decided_by"])
+    audit.record(
+        structure,
+        StructureEvent.Action.PRINCIPAL_APPOINTED,
+        user=by,
+        member=target.user,
+        detail=ticket_number,
+    )
+    transaction.on_commit(partial(notifications.principal_appointed, target.pk))
+    if former is not None:
+        transaction.on_commit(partial(notifications.principal_replaced, former.pk, target.pk))
+    return target
+
+
+@transaction.atomic
+def membership_set_services(
+    *, structure: Structure, by: User, membership_id: int, services: Iterable[Service]
+) -> Membership:
+    """The principal manager scopes an agent to some services of the public structure (they see
+    only those services' invoices), or to none (the whole structure's)."""
+    structure = _lock_as_principal(structure, by)
+    if not structure.is_public:
+        raise StructureError(_("Seule une structure publique a des services."))
+    membership = _approved_member(structure, membership_id)
+    membership.services.set(_requested_services(structure, services, active_only=False))
+    return membership
 
 
 # --- Billing mandate ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ __all__ = [
     "compact",
     "format_siret",
     "is_valid_fast",
+    "is_valid_siren_fast",
     "validate",
 ]
 
@@ -61,3 +62,12 @@ def is_valid_fast(value: str) -> bool:
     if value.startswith(_LA_POSTE_SIREN) and value != _LA_POSTE_HEAD_OFFICE:
         return (sum(digits) - 14 * _ZERO) % 5 == 0
     return (sum(digits[13::-2]) + sum(digits[12::-2].translate(_DOUBLED)) - 14 * _ZERO) % 10 == 0
+
+
+def is_valid_siren_fast(value: str) -> bool:
+    """A SIREN's verdict (9 ASCII digits, Luhn) without stdnum's overhead, for the import of
+    the legal units' stock (25 million numbers)."""
+    if len(value) != 9 or not value.isascii() or not value.isdigit():
+        return False
+    digits = value.encode("ascii")
+    return (sum(digits[8::-2]) + sum(digits[7::-2].translate(_DOUBLED)) - 9 * _ZERO) % 10 == 0

@@ -10,13 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus import clients
 from structures import selectors, services
 from structures.errors import StructureAlreadyExists, StructureError
-from structures.forms import DecisionForm, MemberForm, SiretForm, StructureSearchForm
+from structures.forms import (
+    AgentJoinForm,
+    DecisionForm,
+    MemberForm,
+    MemberServicesForm,
+    SiretForm,
+    StructureSearchForm,
+)
 from structures.models import Membership, Structure
 
 
@@ -30,11 +38,11 @@ def _member_structure(request: HttpRequest, pk: int) -> Structure:
 @require_GET
 @login_required
 def structure_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "structures/list.html",
-        {"memberships": selectors.memberships_of(request.user)},
-    )
+    memberships = list(selectors.memberships_of(request.user))
+    # A request left unanswered: the row offers to ask support for a new principal manager.
+    for membership in memberships:
+        membership.may_ask_support = selectors.request_left_waiting(membership)
+    return render(request, "structures/list.html", {"memberships": memberships})
 
 
 # --- Creating a structure from its SIRET -------------------------------------------------
@@ -80,18 +88,45 @@ def structure_search(request: HttpRequest) -> HttpResponse:
         context["results"] = [(structure, statuses.get(structure.pk)) for structure in found]
         if not found:
             context["creatable"] = selectors.creatable_establishment(query)
+        # The companies of the SIRENE directory, structure or not yet: one's own may be there.
+        context["directory"] = selectors.directory_hits(query)
     return render(request, "structures/search.html", context)
 
 
-@require_POST
 @login_required
 def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks to join a structure. A private one: a button on the search's results. A public
+    one: a page where the agent names the services they work for and confirms being an agent
+    (a supplier is told to join their own company)."""
     structure = get_object_or_404(Structure, pk=pk, is_active=True)
+    search_url = f"{reverse('structures:search')}?q={structure.identifier}"
+    form = None
+    services_asked: list = []
+    if structure.is_public:
+        form = AgentJoinForm(
+            request.POST if request.method == "POST" else None,
+            services=selectors.services_open_today(structure, timezone.localdate()),
+        )
+        if request.method != "POST" or not form.is_valid():
+            return render(
+                request,
+                "structures/join.html",
+                {"structure": structure, "form": form},
+                status=400 if form.is_bound else 200,
+            )
+        services_asked = list(form.cleaned_data["services"])
+    elif request.method != "POST":
+        return redirect(search_url)
     try:
-        membership = services.attachment_request(user=request.user, structure=structure)
+        membership = services.attachment_request(
+            user=request.user,
+            structure=structure,
+            services=services_asked,
+            as_agent=structure.is_public,
+        )
     except StructureError as exc:
         messages.error(request, exc.message)
-        return redirect(f"{reverse('structures:search')}?q={structure.identifier}")
+        return redirect(search_url)
     if membership.status == Membership.Status.APPROVED:
         messages.success(
             request,
@@ -107,6 +142,14 @@ def structure_join(request: HttpRequest, pk: int) -> HttpResponse:
         )
         % {"name": structure.name},
     )
+    if not selectors.has_principal(structure):
+        messages.info(
+            request,
+            _(
+                "Cette structure n’a pas encore de gestionnaire principal : l’administrateur du "
+                "portail en désigne un, qui traitera votre demande."
+            ),
+        )
     return redirect("structures:list")
 
 
@@ -117,7 +160,8 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     structure = _member_structure(request, pk)
     membership = selectors.membership_in(request.user, structure)
     is_principal = membership is not None and membership.is_principal
-    pending = selectors.pending_requests(structure) if is_principal else None
+    is_manager = membership is not None and membership.is_manager
+    pending = selectors.pending_requests(structure) if is_manager else None
     return render(
         request,
         "structures/detail.html",
@@ -125,6 +169,9 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "structure": structure,
             "membership": membership,
             "is_principal": is_principal,
+            "is_manager": is_manager,
+            "may_ask_support": not is_principal
+            and selectors.may_ask_for_a_principal(request.user, structure),
             "members": selectors.structure_members(structure),
             "pending": pending,
             "decision_form": DecisionForm(pending=pending) if pending is not None else None,
@@ -147,9 +194,18 @@ def requests_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("structures:detail", pk=structure.pk)
     ids = [m.pk for m in form.cleaned_data["requests"]]
     approve = form.cleaned_data["decision"] == DecisionForm.APPROVE
-    decide = services.attachment_request_approve if approve else services.attachment_request_refuse
     try:
-        decided = decide(structure=structure, decided_by=request.user, membership_ids=ids)
+        if approve:
+            decided = services.attachment_request_approve(
+                structure=structure, decided_by=request.user, membership_ids=ids
+            )
+        else:
+            decided = services.attachment_request_refuse(
+                structure=structure,
+                decided_by=request.user,
+                membership_ids=ids,
+                reason=form.cleaned_data["reason"],
+            )
     except StructureError as exc:
         messages.error(request, exc.message)
     else:
@@ -188,6 +244,8 @@ def _detach(request: HttpRequest, structure: Structure, form: MemberForm) -> str
 
 
 def _transfer(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    if not form.cleaned_data["confirm"]:
+        raise StructureError(_("Cochez la case pour confirmer la transmission de votre rôle."))
     target = services.principal_transfer(
         structure=structure, by=request.user, membership_id=form.cleaned_data["membership"]
     )
@@ -204,22 +262,94 @@ def _rights(request: HttpRequest, structure: Structure, form: MemberForm) -> str
     return _("Droits de %(user)s modifiés.") % {"user": changed.user}
 
 
+def _secondary(request: HttpRequest, structure: Structure, form: MemberForm) -> str:
+    changed = services.secondary_manager_set(
+        structure=structure,
+        by=request.user,
+        membership_id=form.cleaned_data["membership"],
+        secondary=form.cleaned_data["secondary"],
+    )
+    if changed.role == Membership.Role.SECONDARY:
+        return _("%(user)s est gestionnaire secondaire.") % {"user": changed.user}
+    return _("%(user)s n’est plus gestionnaire secondaire.") % {"user": changed.user}
+
+
+@require_POST
+@login_required
+def member_secondary(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, _secondary)
+
+
 @require_POST
 @login_required
 def member_detach(request: HttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _detach)
 
 
-@require_POST
 @login_required
 def principal_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    return _member_action(request, pk, _transfer)
+    """GET: the confirmation page for handing the role to ``?membership=``; POST: the hand-over,
+    once the box is ticked."""
+    if request.method == "POST":
+        return _member_action(request, pk, _transfer)
+    structure = _member_structure(request, pk)
+    if not selectors.is_principal(request.user, structure):
+        messages.error(
+            request, _("Seul le gestionnaire principal de la structure peut faire cette opération.")
+        )
+        return redirect("structures:detail", pk=structure.pk)
+    raw = request.GET.get("membership", "")
+    target = (
+        selectors.structure_members(structure).filter(pk=int(raw)).first()
+        if raw.isascii() and raw.isdigit() and len(raw) < 10
+        else None
+    )
+    if target is None or target.user_id == request.user.pk:
+        raise Http404
+    return render(request, "structures/transfer.html", {"structure": structure, "target": target})
 
 
 @require_POST
 @login_required
 def member_rights(request: HttpRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, _rights)
+
+
+@login_required
+def member_services(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """The principal manager of a public structure scopes a member to some of its services."""
+    structure = _member_structure(request, pk)
+    if not structure.is_public or not selectors.is_principal(request.user, structure):
+        raise Http404
+    member = selectors.structure_members(structure).filter(pk=membership_pk).first()
+    if member is None:
+        raise Http404
+    form = MemberServicesForm(
+        request.POST if request.method == "POST" else None,
+        services=selectors.structure_services(structure),
+        initial={"services": list(member.services.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_set_services(
+                structure=structure,
+                by=request.user,
+                membership_id=member.pk,
+                services=form.cleaned_data["services"],
+            )
+        except StructureError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Services de %(user)s enregistrés.") % {"user": member.user}
+            )
+            return redirect("structures:detail", pk=structure.pk)
+    return render(
+        request,
+        "structures/member_services.html",
+        {"structure": structure, "member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- The billing mandate ------------------------------------------------------------------

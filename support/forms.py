@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chorus.text import validate_multiline
 from structures.selectors import structures_of
 from support import catalogue, selectors
 from support.catalogue import Receiver
@@ -245,3 +246,18 @@ class ReceivedFilterForm(forms.Form):
         if not self.is_valid():
             return selectors.ReceivedFilters()
         return selectors.ReceivedFilters(**self.cleaned_data)
+
+
+class PrincipalHelpForm(forms.Form):
+    """A member asks the portal's support for a new principal manager."""
+
+    description = forms.CharField(
+        label=_("Votre message au support"),
+        max_length=5000,
+        validators=[validate_multiline],
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Dites ce que vous savez : départ du gestionnaire principal, demandes restées sans "
+            "réponse, et qui, dans la structure, peut reprendre le rôle."
+        ),
+    )

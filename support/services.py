@@ -24,7 +24,7 @@ from support.catalogue import Receiver
 from support.invoice_link import InvoiceLike
 from support.models import Ticket, TicketAttachment, TicketMessage
 from support.validators import validate_attachment
-from support.workflow import RULES, Action, Side, TicketStatus, next_status
+from support.workflow import OPEN_STATUSES, RULES, Action, Side, TicketStatus, next_status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -127,6 +127,94 @@ def ticket_contact_create(
     _apply(ticket, Action.SEND, Side.SENDER, author=None, notify=notify)
     if notify:
         transaction.on_commit(partial(notifications.contact_acknowledge, ticket_id=ticket.pk))
+    return ticket
+
+
+# --- The principal manager has left (issue 17) ----------------------------------------------
+PRINCIPAL_CATEGORY = ("STRUCTURE", "GESTIONNAIRE")
+
+
+@transaction.atomic
+def principal_replacement_request(
+    *, sender: User, structure: Structure, description: str
+) -> Ticket:
+    """A member of a structure whose principal manager left (or a requester left waiting)
+    asks support for a new one: a ticket of the sub-category "Remplacement du gestionnaire
+    principal" that carries the structure, from which an administrator names the new
+    principal manager (admin action "Nommer un gestionnaire principal"). One open ticket per
+    sender and structure at a time."""
+    from structures import selectors as structure_selectors
+    from structures.errors import StructureError
+
+    if not structure_selectors.may_ask_for_a_principal(sender, structure):
+        raise StructureError(
+            _("Le gestionnaire principal de cette structure est joignable : adressez-vous à lui.")
+        )
+    category, subcategory = PRINCIPAL_CATEGORY
+    already = Ticket.objects.filter(
+        sender=sender,
+        sender_structure=structure,
+        category=category,
+        subcategory=subcategory,
+        status__in=OPEN_STATUSES,
+    ).first()
+    if already is not None:
+        raise StructureError(
+            _("Votre sollicitation %(number)s à ce sujet est en cours de traitement.")
+            % {"number": already.number}
+        )
+    ticket = Ticket.objects.create(
+        sender=sender,
+        sender_structure=structure,
+        category=category,
+        subcategory=subcategory,
+        title=(_("Gestionnaire principal à remplacer : %(name)s") % {"name": structure.name})[:200],
+        description=description.strip(),
+        queue=Ticket.Queue.SUPPORT,
+        language=sender.preferred_language,
+    )
+    _number(ticket)
+    _apply(ticket, Action.SEND, Side.SENDER, author=sender)
+    return ticket
+
+
+@transaction.atomic
+def principal_appoint_from_ticket(*, ticket: Ticket, by: User, membership_id: int) -> Ticket:
+    """An administrator names the structure's new principal manager from the member's ticket:
+    the structures service changes the roles (audit row, e-mails to the new and former
+    principal managers), and the ticket is answered, which e-mails its sender."""
+    from structures import services as structure_services
+
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("sender_structure")
+        .get(pk=ticket.pk)
+    )
+    if (
+        ticket.category,
+        ticket.subcategory,
+    ) != PRINCIPAL_CATEGORY or ticket.sender_structure is None:
+        raise TicketActionRefused(
+            _("Cette sollicitation ne demande pas un gestionnaire principal pour une structure.")
+        )
+    if next_status(Action.ANSWER, ticket.status, to_support=ticket.to_support) is None:
+        raise TicketActionRefused(
+            _("Action impossible : la sollicitation est « %(status)s ».")
+            % {"status": ticket.get_status_display()}
+        )
+    appointed = structure_services.principal_appoint(
+        structure=ticket.sender_structure,
+        by=by,
+        membership_id=membership_id,
+        ticket_number=ticket.number or "",
+    )
+    ticket_act(
+        ticket=ticket,
+        action=Action.ANSWER,
+        user=by,
+        body=_("%(user)s est désormais le gestionnaire principal de la structure « %(name)s ».")
+        % {"user": appointed.user, "name": ticket.sender_structure.name},
+    )
     return ticket
 
 

@@ -78,6 +78,19 @@ class ServiceUnavailable(exceptions.APIException):
     wait = RETRY_AFTER_SECONDS
 
 
+class EstablishmentClosed(exceptions.APIException):
+    """The supplier's establishment is closed in the SIRENE directory: nothing is deposited in
+    its name. ``errors`` names the field (``supplier_siret``)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _("L’établissement est fermé selon le répertoire SIRENE de l’INSEE.")
+    default_code = "establishment_closed"
+
+    def __init__(self, detail: str, field: str) -> None:
+        super().__init__(detail)
+        self.errors = {field: [detail]}
+
+
 class AccountLocked(exceptions.Throttled):
     default_detail = _(
         "Trop d'échecs de connexion : le compte est bloqué pour un moment. "

@@ -18,7 +18,13 @@ from rest_framework.response import Response
 
 from accounts.models import ApiScope
 from chorus.api import messages
-from chorus.api.errors import Conflict, FileTypeRefused, PayloadTooLarge, field_errors
+from chorus.api.errors import (
+    Conflict,
+    EstablishmentClosed,
+    FileTypeRefused,
+    PayloadTooLarge,
+    field_errors,
+)
 from chorus.api.idempotency import idempotent
 from chorus.api.parsers import JSONParser
 from chorus.api.views import ApiView
@@ -31,7 +37,7 @@ from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status
 from structures.fields import clean_siret
 from structures.models import Structure
-from structures.selectors import supplier_structures_of
+from structures.selectors import closed_establishment_reason, supplier_structures_of
 
 INVOICE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The invoice's id.")
 # Names the services give to fields, and the API's names for them.
@@ -68,6 +74,8 @@ def supplier_for(user: Any, siret: str) -> Structure:
     structure = supplier_structures_of(user).filter(identifier=siret).first()
     if structure is None:
         raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
+    if structure.is_closed:
+        raise EstablishmentClosed(closed_establishment_reason(structure), "supplier_siret")
     return structure
 
 

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from invoices import selectors
 from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
+from invoices.workflow import Status
 from structures.models import Structure
 from structures.selectors import supplier_structures_of
 
@@ -88,12 +89,19 @@ def _detail_prefetches() -> list[Prefetch]:
     ]
 
 
+def _credit_notes_prefetch() -> Prefetch:
+    """The deposited credit notes that refer to the invoice (their ids only)."""
+    deposited = Invoice.objects.exclude(status=Status.BROUILLON)
+    deposited = deposited.only("id", "status", "credited_invoice_id")
+    return Prefetch("credit_notes", queryset=deposited.order_by("id"))
+
+
 def invoice_detail(user: User, pk: int) -> Invoice:
-    """One invoice the user may see, with everything its detail shows (three queries)."""
+    """One invoice the user may see, with everything its detail shows (four queries)."""
     invoice = (
         invoices_visible_to(user)
         .select_related("supplier", "recipient", "validator")
-        .prefetch_related(*_detail_prefetches())
+        .prefetch_related(*_detail_prefetches(), _credit_notes_prefetch())
         .filter(pk=pk)
         .first()
     )
@@ -107,6 +115,8 @@ def invoice_created_detail(invoice: Invoice) -> Invoice:
     they may invoice for its supplier, so it is theirs to see): its lines and files, two queries,
     instead of reading it again through the visibility scope."""
     prefetch_related_objects([invoice], *_detail_prefetches())
+    # Just created: no credit note can refer to it yet.
+    invoice._prefetched_objects_cache["credit_notes"] = Invoice.objects.none()
     return invoice
 
 

@@ -206,7 +206,17 @@ class LinksSerializer(serializers.Serializer):
 class InvoiceDetailSerializer(InvoiceSerializer):
     """An invoice as it stands, with its lines, VAT breakdown and files."""
 
-    original_invoice_number = serializers.CharField()
+    original_invoice_number = serializers.CharField(
+        help_text="For a credit note (AVOIR): the number of the invoice it credits (BT-25)."
+    )
+    credited_invoice = serializers.IntegerField(
+        source="credited_invoice_id",
+        allow_null=True,
+        help_text="For a credit note: the id of the deposited invoice it credits.",
+    )
+    credit_notes = serializers.SerializerMethodField(
+        help_text="For an invoice: the ids of the deposited credit notes that refer to it."
+    )
     vat_regime = serializers.ChoiceField(choices=VatRegime.choices)
     vat_exemption_reason = serializers.CharField()
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
@@ -223,6 +233,12 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
     class Meta:
         ref_name = "Invoice"
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_credit_notes(self, invoice: Invoice) -> list[int]:
+        # Prefetched by the API's selectors (deposited ones only); checked again here.
+        notes = invoice.credit_notes.all()
+        return sorted(note.pk for note in notes if note.status != Status.BROUILLON)
 
     @extend_schema_field(VatBreakdownSerializer(many=True))
     def get_vat_breakdown(self, invoice: Invoice) -> list:

@@ -67,7 +67,10 @@ class ValidationFindingSerializer(serializers.Serializer):
     business_term = _text("The EN 16931 business term concerned, e.g. BT-112.")
     location = _text("Where in the XML, as a readable XPath.")
     message = serializers.CharField(help_text="The rule's own text.")
-    explanation = _text("What to change, in plain French (for the rules hit most).")
+    explanation = _text(
+        "What to change and in which field, in plain French, for every rule (always French, "
+        "whatever the request's language: ``message`` is the rule's own text)."
+    )
     source = serializers.ChoiceField(
         choices=[SOURCE_PROFILE, SOURCE_XSD, SOURCE_SCHEMATRON, SOURCE_FRENCH_RULES],
         help_text="Which check found it; fr-ctc (French reform rules) gives warnings only.",

@@ -7,15 +7,17 @@ from typing import Any
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiScope
 from chorus.api import messages
+from chorus.api.errors import Conflict
 from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
+from chorus.api.schema import ErrorSerializer
 from chorus.api.views import ApiView
 from invoices import selectors, services
 from invoices.api import selectors as api_selectors
@@ -142,6 +144,10 @@ class InvoicesApi(ApiView):
 
 
 class InvoiceDetailApi(ApiView):
+    """GET: one invoice. DELETE: a draft (BROUILLON), never an invoice once deposited."""
+
+    token_scope = ApiScope.DEPOSIT
+
     @extend_schema(
         operation_id="invoices_retrieve",
         tags=["invoices"],
@@ -152,6 +158,71 @@ class InvoiceDetailApi(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         invoice = api_selectors.invoice_detail(request.user, pk)
         return Response(InvoiceDetailSerializer(invoice).data)
+
+    @extend_schema(
+        operation_id="invoices_destroy",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=None,
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The invoice was deposited: it is never deleted (code "
+                "`invoice_deposited`); a credit note cancels it.",
+            ),
+        },
+        summary="Delete a draft",
+        description="Only a draft (BROUILLON) of one of your structures, by a member who may "
+        "deposit for it: its lines and files go with it. A deposited invoice → `409`.",
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        try:
+            services.invoice_delete_draft(user=request.user, invoice=invoice)
+        except services.InvoiceStateError as exc:
+            raise InvoiceDeposited(exc.messages[0]) from None
+        except services.InvoiceAccessDenied:
+            raise exceptions.NotFound() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvoiceDeposited(Conflict):
+    default_code = "invoice_deposited"
+
+
+class InvoiceDuplicateApi(ApiView):
+    """Copy an invoice (any status) of your structures into a new draft."""
+
+    token_scope = ApiScope.DEPOSIT
+
+    class InputSerializer(serializers.Serializer):
+        number = serializers.CharField(max_length=20, help_text="The new invoice's number.")
+
+        class Meta:
+            ref_name = "InvoiceDuplicateInput"
+
+    @extend_schema(
+        operation_id="invoices_duplicate",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=InputSerializer,
+        responses={201: InvoiceDetailSerializer},
+        summary="Duplicate an invoice into a new draft",
+        description="The copy is a typed draft (BROUILLON, SAISIE_WEB) dated today, under the "
+        "number given: the header and lines are copied; files are not, except a typed "
+        "invoice's additional documents. Send it with `POST invoices/{id}/submit/`.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            copy = services.invoice_duplicate(
+                user=request.user, invoice=invoice, number=data.validated_data["number"]
+            )
+        return invoice_response(request, copy, status.HTTP_201_CREATED)
 
 
 class InvoiceHistoryApi(ApiView):

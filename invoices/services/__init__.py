@@ -35,9 +35,17 @@ from invoices.services.documents import (
     invoice_render_facturx,
     renderings_sweep,
 )
+from invoices.services.drafts import invoice_delete_draft, invoice_duplicate
 from invoices.services.preview import invoice_deposit_errors
 from invoices.services.processing import invoice_process
-from invoices.services.registers import engagement_record_upsert
+from invoices.services.registers import (
+    RegisterError,
+    engagement_import_receive,
+    engagement_import_run,
+    engagement_imports_sweep,
+    engagement_record_upsert,
+    engagement_set_state,
+)
 from invoices.services.structured import (
     Problem,
     StructuredFilePreview,
@@ -78,19 +86,26 @@ __all__ = [
     "LineInput",
     "NewFile",
     "Problem",
+    "RegisterError",
     "StructuredFilePreview",
     "StructuredFileRefused",
     "check_upload",
+    "engagement_import_receive",
+    "engagement_import_run",
+    "engagement_imports_sweep",
     "engagement_record_upsert",
+    "engagement_set_state",
     "findings_as_problems",
     "invoice_acknowledge_rejection",
     "invoice_certificate",
     "invoice_change_validator",
     "invoice_complete",
+    "invoice_delete_draft",
     "invoice_deposit",
     "invoice_deposit_errors",
     "invoice_deposit_structured_file",
     "invoice_draft_structured_file",
+    "invoice_duplicate",
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",

@@ -10,11 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import checks, files
+from invoices import checks, credit_notes, files
 from invoices.models import (
     DepositMode,
     Invoice,
     InvoiceLine,
+    InvoiceType,
 )
 from invoices.selectors import may_modify_for
 from invoices.services.common import (
@@ -75,6 +76,24 @@ def apply_header(invoice: Invoice, data: InvoiceInput) -> None:
         engagement_number=data.engagement_number.strip(),
     )
     apply_validator(invoice, validator_siret=data.validator_siret.replace(" ", ""))
+    apply_credited(invoice, data)
+
+
+def apply_credited(invoice: Invoice, data: InvoiceInput) -> None:
+    """A credit note's invoice: the one chosen, or the one its number designates; what the
+    credit note says of it is then that invoice's number (BT-25)."""
+    if invoice.invoice_type != InvoiceType.AVOIR:
+        invoice.credited_invoice = None
+        return
+    credited = credit_notes.resolve_credited(
+        invoice.supplier,
+        chosen_id=data.credited_invoice_id,
+        number=data.original_invoice_number,
+        exclude=invoice.pk,
+    )
+    invoice.credited_invoice = credited
+    if credited is not None:
+        invoice.original_invoice_number = credited.number
 
 
 def apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInput]) -> None:
@@ -138,10 +157,11 @@ def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLin
 
 DRAFT_FIELDS = [
     "number", "issue_date", "issue_year", "billing_frame", "invoice_type",
-    "original_invoice_number", "supplier", "recipient_siret", "recipient", "service_code",
-    "service", "engagement_number", "validator_siret", "validator", "market_number", "currency",
-    "vat_regime", "vat_exemption_reason", "payment_method", "iban", "bic", "comment",
-    "total_excl_tax", "total_vat", "total_incl_tax", "prepaid_amount", "amount_due", "updated_at",
+    "original_invoice_number", "credited_invoice", "supplier", "recipient_siret", "recipient",
+    "service_code", "service", "engagement_number", "validator_siret", "validator",
+    "market_number", "currency", "vat_regime", "vat_exemption_reason", "payment_method", "iban",
+    "bic", "comment", "total_excl_tax", "total_vat", "total_incl_tax", "prepaid_amount",
+    "amount_due", "updated_at",
 ]  # fmt: skip
 
 
@@ -243,6 +263,10 @@ def _deposit(*, user: User, invoice: Invoice, new_files: Sequence[NewFile]) -> I
     """``invoice_deposit`` of a draft already locked (or created) in the caller's transaction."""
     if not invoice.is_draft:
         raise InvoiceStateError()
+    if invoice.credited_invoice_id is not None:
+        # Two credit notes of one invoice deposited at once: the second waits for the first,
+        # then sees it in what was already credited (credit_notes.credited_so_far).
+        list(Invoice.objects.select_for_update().filter(pk=invoice.credited_invoice_id))
     errors = checks.deposit_errors(invoice, user=user)
     if errors:
         raise InvoiceError(errors)

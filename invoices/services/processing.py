@@ -24,6 +24,7 @@ from invoices.services.common import (
 )
 from invoices.workflow import (
     AGENT_TRANSITIONS,
+    BULK_ONLY_REASONS,
     COMMENT_REQUIRED,
     REASON_REQUIRED,
     Status,
@@ -35,15 +36,23 @@ if TYPE_CHECKING:
 
 
 # --- the recipient's agent ---------------------------------------------------------------------
-def _decision_errors(
-    target: str, reason: RejectionReason | None, comment: str, mandate_number: str
+def decision_errors(
+    target: str,
+    reason: RejectionReason | None,
+    comment: str,
+    mandate_number: str = "",
+    *,
+    bulk: bool = False,
 ) -> dict[str, list[str]]:
+    """What is wrong with a decision whatever the invoice (the reason, the comment…)."""
     errors: dict[str, list[str]] = {}
     if target in REASON_REQUIRED:
         if reason is None:
             errors["reason"] = [_("Choisissez un motif.")]
         elif not reason.is_active or target not in reason.allowed_statuses:
             errors["reason"] = [_("Ce motif ne s'applique pas à cette décision.")]
+        elif reason.code in BULK_ONLY_REASONS and not bulk:
+            errors["reason"] = [_("Ce motif est réservé aux décisions groupées.")]
     if target in COMMENT_REQUIRED and not comment.strip():
         errors["comment"] = [_("Un commentaire est obligatoire pour cette décision.")]
     if target == Status.MANDATEE and not mandate_number.strip():
@@ -63,11 +72,14 @@ def invoice_process(
     reason: RejectionReason | None = None,
     comment: str = "",
     mandate_number: str = "",
+    bulk: bool = False,
 ) -> Invoice:
     """An agent's decision on a received invoice: only what the current status allows.
 
     ``expected_status`` is the status the agent saw: if the invoice has moved since (another
     agent was quicker), the decision is refused rather than applied to something else.
+    ``bulk``: the decision is one invoice of a bulk decision (which alone may give the
+    reasons of ``BULK_ONLY_REASONS``).
     """
     invoice = locked(invoice)
     if not is_agent_of(user, invoice):
@@ -76,7 +88,7 @@ def invoice_process(
         raise InvoiceStateError()
     if target not in agent_targets(invoice):
         raise InvoiceStateError()
-    errors = _decision_errors(target, reason, comment, mandate_number)
+    errors = decision_errors(target, reason, comment, mandate_number, bulk=bulk)
     if errors:
         raise InvoiceError(errors)
     source = invoice.status

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from chorus.formatting import colon
 from einvoice.data import PROFILES_WITHOUT_LINES, InvoiceData
@@ -118,6 +118,22 @@ class Problem:
     @property
     def is_portal_rule(self) -> bool:
         return self.rule_id == PORTAL_RULE
+
+    @property
+    def shown_explanation(self) -> str | None:
+        """What to change, as this reader sees it. The rules' explanations are French product
+        content: shown in French only, the rule's own text (English for the standard's rules)
+        saying what is wrong in English. The portal's own explanations are translated."""
+        if self.is_portal_rule or (get_language() or "fr")[:2] == "fr":
+            return self.explanation
+        return None
+
+    @property
+    def message_with_help(self) -> str:
+        """The message and what to change, in one line (the API's refusal, a flux's rejects)."""
+        if self.shown_explanation:
+            return f"{self.message} {_('À changer :')} {self.shown_explanation}"
+        return self.message
 
     def to_dict(self) -> dict[str, str | None]:
         return {
@@ -211,7 +227,7 @@ class StructuredFileRefused(InvoiceError):
         errors: dict[str, list[str]] = defaultdict(list)
         for problem in preview.problems:
             errors[problem.field or "main_file"].append(
-                f"{problem.rule_id}{colon()} {problem.message}"
+                f"{problem.rule_id}{colon()} {problem.message_with_help}"
             )
         super().__init__(dict(errors))
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from invoices import selectors
 from invoices.models import Invoice
+from invoices.workflow import Status
 
 
 class CountedPaginator(Paginator):
@@ -37,4 +39,19 @@ def documents_context(invoice: Invoice) -> dict:
         "main_document": selectors.main_document_of(invoice),
         "certified_xml": certified_xml,
         "rendering_pending": selectors.rendering_pending(invoice, certified_xml),
+    }
+
+
+def credit_context(invoice: Invoice, visible: QuerySet[Invoice], detail_url: str) -> dict:
+    """A credit note's invoice and an invoice's credit notes, each linked to its own page
+    (``detail_url``, the side's detail view), among those the user may see (``visible``: a
+    recipient's service may not have received them all)."""
+    credited = None
+    if invoice.credited_invoice_id is not None:
+        credited = visible.filter(pk=invoice.credited_invoice_id).first()
+    notes = visible.filter(credited_invoice=invoice).exclude(status=Status.BROUILLON)
+    return {
+        "credited_invoice": credited,
+        "credit_notes": list(notes.order_by("deposited_at", "id")),
+        "detail_url": detail_url,
     }

@@ -40,6 +40,7 @@ def _header_initial(invoice: Invoice) -> dict:
     ]  # fmt: skip
     initial = {name: getattr(invoice, name) for name in fields}
     initial["supplier"] = invoice.supplier_id
+    initial["original_invoice_number"] = invoice.credited_invoice_id
     return initial
 
 

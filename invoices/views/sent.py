@@ -3,11 +3,9 @@ the answers to the recipient (correct and resend, complete, acknowledge a reject
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,28 +18,73 @@ from invoices.deadlines import payment_deadline
 from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, ValidatorForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
-from invoices.views.common import CountedPaginator, documents_context, querystring_without
+from invoices.views import exports
+from invoices.views.common import (
+    CountedPaginator,
+    credit_context,
+    documents_context,
+    querystring_without,
+)
 from invoices.workflow import Status
 
 PAGE_SIZE = 25
 
 
-def _filters(request: HttpRequest) -> tuple[InvoiceFilterForm, dict]:
+# The list's two tabs: the drafts, still to send ("À envoyer"), and the invoices deposited.
+DRAFTS_TAB = "brouillons"
+DEPOSITED_TAB = "deposees"
+TAB_PARAMETER = "vue"
+
+
+def _tab(request: HttpRequest, counts: dict[str, int] | None = None) -> str:
+    """The tab asked for; else the drafts when a draft status is asked for, or when there is
+    nothing deposited yet but drafts; else the deposited invoices."""
+    asked = request.GET.get(TAB_PARAMETER)
+    if asked in (DRAFTS_TAB, DEPOSITED_TAB):
+        return asked
+    if request.GET.get("status") == Status.BROUILLON:
+        return DRAFTS_TAB
+    if counts is not None and counts[Status.BROUILLON] and not _deposited_count(counts):
+        return DRAFTS_TAB
+    return DEPOSITED_TAB
+
+
+def _deposited_count(counts: dict[str, int]) -> int:
+    return sum(n for status, n in counts.items() if status != Status.BROUILLON)
+
+
+def _filters(request: HttpRequest, tab: str = DEPOSITED_TAB) -> tuple[InvoiceFilterForm, dict]:
+    # (The drafts' tab takes ``status=BROUILLON`` too: the dashboard's links name the status.)
+    drafts = tab == DRAFTS_TAB
+    statuses = [s for s in Status.values if (s == Status.BROUILLON) == drafts]
     form = InvoiceFilterForm(
         request.GET or None,
-        statuses=Status.values,
+        statuses=statuses,
         party_label=gettext_lazy("Destinataire (nom ou SIRET)"),
     )
     return form, form.cleaned_data if form.is_valid() else {}
 
 
+def _with_tab(query: str, tab: str) -> str:
+    """The filters with the tab, so that the next page and the export stay in the tab."""
+    return f"{query}&{TAB_PARAMETER}={tab}" if query else f"{TAB_PARAMETER}={tab}"
+
+
+def _in_tab(invoices: QuerySet[Invoice], tab: str) -> QuerySet[Invoice]:
+    if tab == DRAFTS_TAB:
+        return invoices.filter(status=Status.BROUILLON)
+    return invoices.exclude(status=Status.BROUILLON)
+
+
 @login_required
 def sent_list(request: HttpRequest) -> HttpResponse:
-    form, filters = _filters(request)
     base = selectors.sent_invoices_for(request.user)
-    invoices = selectors.filter_invoices(base, filters, party="recipient")
     counts = selectors.status_counts(base)
-    total = None if selectors.narrows(filters) else sum(counts.values())
+    tab = _tab(request, counts)
+    form, filters = _filters(request, tab)
+    invoices = selectors.filter_invoices(_in_tab(base, tab), filters, party="recipient")
+    drafts, deposited = counts[Status.BROUILLON], _deposited_count(counts)
+    total = None if selectors.narrows(filters) else (drafts if tab == DRAFTS_TAB else deposited)
     page = CountedPaginator(invoices, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     return render(
         request,
@@ -49,74 +92,29 @@ def sent_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "counts": [(Status(code), n) for code, n in counts.items()],
+            "counts": [(Status(code), n) for code, n in counts.items() if code != Status.BROUILLON],
+            "tab": tab,
+            "drafts_tab": DRAFTS_TAB,
+            "deposited_tab": DEPOSITED_TAB,
+            "drafts_count": drafts,
+            "deposited_count": deposited,
+            "old_drafts": selectors.old_drafts(base).count() if tab == DRAFTS_TAB else 0,
             "has_invoices": any(counts.values()),
-            "query": querystring_without(request, "page"),
+            "query": _with_tab(querystring_without(request, "page", TAB_PARAMETER), tab),
             "may_create": selectors.depositing_structures_of(request.user).exists(),
         },
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-CSV_COLUMNS = [
-    (gettext_lazy("Numéro"), lambda i: i.number),
-    (gettext_lazy("Type"), lambda i: i.invoice_type),
-    (gettext_lazy("Date de facture"), lambda i: i.issue_date.isoformat() if i.issue_date else ""),
-    (gettext_lazy("Fournisseur"), lambda i: i.supplier.name),
-    (gettext_lazy("SIRET fournisseur"), lambda i: i.supplier.identifier),
-    (gettext_lazy("Destinataire"), lambda i: i.recipient.name if i.recipient else ""),
-    (gettext_lazy("SIRET destinataire"), lambda i: i.recipient_siret),
-    (gettext_lazy("Code service"), lambda i: i.service_code),
-    (gettext_lazy("Numéro d'engagement"), lambda i: i.engagement_number),
-    (gettext_lazy("Total HT"), lambda i: str(i.total_excl_tax)),
-    (gettext_lazy("Total TVA"), lambda i: str(i.total_vat)),
-    (gettext_lazy("Total TTC"), lambda i: str(i.total_incl_tax)),
-    (gettext_lazy("Net à payer"), lambda i: str(i.amount_due)),
-    (gettext_lazy("Devise"), lambda i: i.currency),
-    (gettext_lazy("Statut"), lambda i: i.status),
-    (gettext_lazy("Code réforme"), lambda i: str(i.reform_code or "")),
-    (gettext_lazy("Mode de dépôt"), lambda i: i.deposit_mode),
-    (
-        gettext_lazy("Déposée le"),
-        lambda i: timezone.localtime(i.deposited_at).isoformat() if i.deposited_at else "",
-    ),
-]
-
-
-def _cell(value: str) -> str:
-    # A cell starting like a formula would be run by a spreadsheet (CSV injection).
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _csv_rows(invoices) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    yield [str(title) for title, _value in CSV_COLUMNS]
-    for invoice in invoices.iterator(chunk_size=500):
-        yield [_cell(value(invoice)) for _title, value in CSV_COLUMNS]
-
-
 @login_required
 def sent_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered list as CSV (``;``, UTF-8 with a BOM so that spreadsheets read accents);
-    status codes stay the stable Chorus Pro codes."""
-    _form, filters = _filters(request)
+    """The filtered list as CSV (see ``exports.invoices_csv``)."""
+    tab = _tab(request)
+    _form, filters = _filters(request, tab)
     invoices = selectors.filter_invoices(
-        selectors.sent_invoices_for(request.user), filters, party="recipient"
+        _in_tab(selectors.sent_invoices_for(request.user), tab), filters, party="recipient"
     )
-    writer = csv.writer(_Echo(), delimiter=";")
-    lines = (writer.writerow(row) for row in _csv_rows(invoices))
-    response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
-    name = f"factures-emises-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _with_bom(lines: Iterator[str]) -> Iterator[str]:
-    yield "\ufeff"
-    yield from lines
+    return exports.invoices_csv(invoices, f"factures-emises-{timezone.localdate():%Y%m%d}.csv")
 
 
 @login_required
@@ -138,6 +136,7 @@ def _detail_context(request: HttpRequest, invoice: Invoice) -> dict:
         else None,
         "may_act": selectors.may_modify_for(request.user, invoice.supplier),
         "validator_form": ValidatorForm() if invoice.status == Status.A_VALIDER_1 else None,
+        **credit_context(invoice, selectors.sent_invoices_for(request.user), "invoices:detail"),
     }
 
 

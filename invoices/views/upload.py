@@ -25,6 +25,7 @@ from invoices.services import (
 )
 from invoices.views.common import documents_context
 from invoices.views.structured_display import display, values_from_file, values_from_invoice
+from structures.selectors import iban_warning
 
 DEPOSITED = gettext_lazy("Facture déposée : elle est en cours d'acheminement.")
 
@@ -154,6 +155,8 @@ def _review_page(request: HttpRequest, invoice: Invoice, problems: list[Problem]
         "display": display(values_from_invoice(invoice), problems),
         "refused": bool(problems),
         "lines": invoice.lines.order_by("position"),
+        # An IBAN the supplier structure did not register: said, never blocking (issue 17).
+        "iban_warning": iban_warning(invoice.supplier, invoice.iban),
         **documents_context(invoice),
     }
     return render(request, "invoices/upload_review.html", context)

@@ -16,13 +16,23 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import connection, connections
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from structures.sirene import staging
+from structures.sirene.legal_units import (
+    LegalUnit,
+    LegalUnitReader,
+    LegalUnitStagingImport,
+    reader_for,
+    search_index_after_first_load,
+)
 from structures.sirene.reader import (
     Record,
     Rejection,
@@ -40,6 +50,7 @@ class ImportSummary:
     imported: int = 0
     changed: int = 0
     rejected: int = 0
+    structures_changed: int = 0  # structures renamed, closed or reopened by the directory
     seconds: float = 0.0
 
     @property
@@ -84,15 +95,20 @@ def _thousands(number: float) -> str:
 
 
 class InlineWriter:
-    """Writes each batch at once, on the caller's connection (and inside its transaction)."""
+    """Writes each batch at once, on the caller's connection (and inside its transaction):
+    establishments, or legal units (``legal_units=True``)."""
 
-    def __init__(self, *, with_category: bool) -> None:
+    def __init__(self, *, with_category: bool, legal_units: bool = False) -> None:
         self.with_category = with_category
+        self.legal_units = legal_units
         self.changed = 0
 
     def submit(self, records: list[Record]) -> None:
-        from structures.services import sirene_establishments_upsert
+        from structures.services import sirene_establishments_upsert, sirene_legal_units_upsert
 
+        if self.legal_units:
+            self.changed += sirene_legal_units_upsert(records=records)  # type: ignore[arg-type]
+            return
         self.changed += sirene_establishments_upsert(
             records=records, with_category=self.with_category
         )
@@ -107,8 +123,8 @@ class ThreadedWriter(InlineWriter):
     (psycopg releases the GIL while it waits for the server). The queue is short, so memory
     stays at a few batches; an error in the thread is raised in the caller."""
 
-    def __init__(self, *, with_category: bool, depth: int = 2) -> None:
-        super().__init__(with_category=with_category)
+    def __init__(self, *, with_category: bool, legal_units: bool = False, depth: int = 2) -> None:
+        super().__init__(with_category=with_category, legal_units=legal_units)
         self.queue: queue.Queue[list[Record] | None] = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="sirene-writer", daemon=True)
@@ -140,12 +156,25 @@ class ThreadedWriter(InlineWriter):
             raise self.error
 
 
-def _writer(*, with_category: bool) -> InlineWriter:
+def _writer(*, with_category: bool, legal_units: bool = False) -> InlineWriter:
     # Only outside a transaction: the thread's writes commit on their own, which an atomic
     # block (a test, the demo) must not see happen behind its back; and SQLite has one writer.
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return ThreadedWriter(with_category=with_category)
-    return InlineWriter(with_category=with_category)
+        return ThreadedWriter(with_category=with_category, legal_units=legal_units)
+    return InlineWriter(with_category=with_category, legal_units=legal_units)
+
+
+def _with_category(reader: StockReader) -> bool:
+    """Whether the establishments' categories are written: the file has the column, or the
+    legal units (joined by SIREN) give them."""
+    from structures.models import SireneLegalUnit
+
+    return reader.has_legal_category or SireneLegalUnit.objects.exists()
+
+
+def _is_legal_units(path: Path) -> bool:
+    with open_stock_file(path) as stream:
+        return isinstance(reader_for(stream), LegalUnitReader)
 
 
 def import_files(
@@ -155,11 +184,19 @@ def import_files(
     progress: Progress | None = None,
     on_rejection: Callable[[str, Rejection], None] | None = None,
 ) -> ImportSummary:
-    """Imports each file in turn; raises ``StockFileError`` for a file that cannot be read."""
+    """Imports each file, the legal units' files first (the establishments then take their
+    names and categories from them), then carries the closures and renames to the structures;
+    raises ``StockFileError`` for a file that cannot be read."""
+    from structures.services import structures_follow_directory
+
     summary = ImportSummary()
     started = time.monotonic()
-    for path in paths:
-        _import_file(Path(path), summary, batch_size, progress, on_rejection)
+    since = timezone.now() - timedelta(seconds=1)
+    files = [Path(path) for path in paths]
+    files.sort(key=lambda path: not _is_legal_units(path))  # stable: the given order otherwise
+    for path in files:
+        _import_file(path, summary, batch_size, progress, on_rejection)
+    summary.structures_changed = structures_follow_directory(since=since)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -175,7 +212,8 @@ def _import_file(
         _import_file_staged(path, summary, batch_size, progress, on_rejection)
         return
     with open_stock_file(path) as stream:
-        _import_rows(StockReader(stream), path.name, summary, batch_size, progress, on_rejection)
+        reader = reader_for(stream)
+        _import_rows(reader, path.name, summary, batch_size, progress, on_rejection)
     if progress is not None:
         progress.update(path.name, summary.read, summary.rejected, force=True)
 
@@ -197,10 +235,15 @@ def _import_file_staged(
 
         _import_rows(reader, path.name, summary, batch_size, None, shifted)
 
-    with open_stock_bytes(path) as stream:
+    with open_stock_bytes(path) as stream, ExitStack() as stack:
         header_line, reader = staging.read_header(stream)
-        staging.StagingImport(
+        kind = staging.StagingImport
+        if isinstance(reader, LegalUnitReader):
+            kind = LegalUnitStagingImport
+            stack.enter_context(search_index_after_first_load())
+        kind(
             name=path.name,
+            with_category=_with_category(reader),
             header_line=header_line,
             reader=reader,
             summary=summary,
@@ -221,14 +264,16 @@ def _import_rows(
     on_rejection: Callable[[str, Rejection], None] | None,
 ) -> None:
     """The Python path: parse, check and transform each row, write in batches."""
-    writer = _writer(with_category=reader.has_legal_category)
+    legal_units = isinstance(reader, LegalUnitReader)
+    kind = LegalUnit if legal_units else Record
+    writer = _writer(with_category=legal_units or _with_category(reader), legal_units=legal_units)
     # A dict, so that a SIRET twice in one batch is written once (the last row wins):
     # PostgreSQL refuses to update the same row twice in one statement.
     batch: dict[str, Record] = {}
     read = summary.read  # a local: this loop runs 40 million times
     try:
         for read, item in enumerate(reader, start=summary.read + 1):
-            if type(item) is Record:
+            if type(item) is kind:
                 batch[item[0]] = item  # by SIRET
                 if len(batch) >= batch_size:
                     summary.imported += len(batch)

@@ -49,6 +49,24 @@ OPTIONAL_COLUMNS = (
     LEGAL_CATEGORY_COLUMN,
 )
 
+# Public bodies, by the first digit of INSEE's legal category (categorieJuridiqueUniteLegale):
+# 4 — personne morale de droit public soumise au droit commercial (EPIC, Banque de France…);
+# 7 — personne morale et organisme soumis au droit administratif (State, local authorities,
+# public hospitals, universities…). The one place that decides it; ``staging`` writes it in SQL.
+PUBLIC_CATEGORY_FIRST_DIGITS = frozenset({"4", "7"})
+
+
+def is_public_category(category: str) -> bool:
+    """Whether a legal category (``7210``, ``4110``…) is that of a public body."""
+    return category[:1] in PUBLIC_CATEGORY_FIRST_DIGITS
+
+
+def public_category_sql(category: str) -> str:
+    """``is_public_category`` in SQL, on a text expression."""
+    digits = ", ".join(f"'{d}'" for d in sorted(PUBLIC_CATEGORY_FIRST_DIGITS))
+    return f"left({category}, 1) IN ({digits})"
+
+
 # INSEE's street-type codes, written out as La Poste writes them (upper case, like the street).
 STREET_TYPES = {
     "ALL": "ALLEE",
@@ -195,6 +213,7 @@ class StockReader:
         )
         street_types, repetitions = STREET_TYPES.get, REPETITION_INDEXES.get
         record = partial(tuple.__new__, Record)
+        public = PUBLIC_CATEGORY_FIRST_DIGITS
         while True:
             try:
                 row = next(reader)
@@ -236,7 +255,7 @@ class StockReader:
                     city[:100],
                     state == "A",
                     category[:4],
-                    category[:1] == "7",
+                    category[:1] in public,
                 )
             )
 

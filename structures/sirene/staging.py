@@ -31,6 +31,7 @@ from structures.sirene.reader import (
     STREET_TYPES,
     Rejection,
     StockReader,
+    public_category_sql,
     rejection_reason,
 )
 
@@ -113,6 +114,17 @@ def _pair(siret: str, position: int, table: str) -> str:
     return f"({table})[substr({siret}, {position}, 2)::int + 1]"
 
 
+def siren_is_valid_sql(siren: str) -> str:
+    """``siret.is_valid_siren_fast`` in SQL: 9 ASCII digits, Luhn (the 2nd, 4th… doubled)."""
+    total = " + ".join(
+        [*(_pair(siren, p, _SECOND_DOUBLED) for p in (1, 3, 5, 7)), f"substr({siren}, 9, 1)::int"]
+    )
+    return (
+        f"CASE WHEN octet_length({siren}) <> 9 OR ltrim({siren}, '0123456789') <> '' THEN false "
+        f"ELSE ({total}) % 10 = 0 END"
+    )
+
+
 def _siret_is_valid(siret: str) -> str:
     """``siret.is_valid_fast`` in SQL: 14 ASCII digits, Luhn on the SIREN (its 9 digits: from
     the last, one in two doubled, so the 2nd, 4th… of the SIRET) and on the SIRET (the 1st,
@@ -151,8 +163,9 @@ class Columns:
         return "''::text"  # an optional column the file does not have
 
 
-def staging_table(width: int) -> str:
-    return f"sirene_raw_{width}"
+def staging_table(width: int, kind: str = "raw") -> str:
+    """A temporary table per kind of file and width: its ``valid`` column is the kind's check."""
+    return f"sirene_{kind}_{width}"
 
 
 def _source_sql(columns: Columns) -> tuple[str, str]:
@@ -188,7 +201,7 @@ def _source_sql(columns: Columns) -> tuple[str, str]:
         f"left({c['codePostalEtablissement']}, 10) AS postal_code, "
         f"left({c['libelleCommuneEtablissement']}, 100) AS city, "
         f"{state} = 'A' AS is_active, left({category}, 4) AS legal_category, "
-        f"left({category}, 1) = '7' AS is_public_body "
+        f"{public_category_sql(category)} AS is_public_body "
         f"FROM {staging_table(c.width)} CROSS JOIN LATERAL (SELECT {line} AS line) AS address "
         f"WHERE valid ORDER BY {siret}, n DESC"
     )
@@ -197,7 +210,10 @@ def _source_sql(columns: Columns) -> tuple[str, str]:
 
 # --- the import --------------------------------------------------------------------------------
 class StagingImport:
-    """One file's import through the staging table."""
+    """One file's import through the staging table: the establishments' (``StockEtablissement``);
+    ``legal_units.LegalUnitStagingImport`` changes the statements for ``StockUniteLegale``."""
+
+    required_columns: tuple[str, ...] = REQUIRED_COLUMNS
 
     def __init__(
         self,
@@ -209,27 +225,41 @@ class StagingImport:
         progress: Progress | None,
         on_rejection: Callable[[str, Rejection], None] | None,
         fallback: Callable[[StockReader, int], None],
+        with_category: bool | None = None,
     ) -> None:
         self.name = name
         self.header_line = header_line
         self.columns = Columns(reader.header)
-        self.with_category = reader.has_legal_category
+        self.with_category = reader.has_legal_category if with_category is None else with_category
         self.summary = summary
         self.progress = progress
         self.on_rejection = on_rejection
         self.fallback = fallback
-        select, self.valid = _source_sql(self.columns)
-        # One statement: the checked rows, written; how many there were, and how many changed.
-        self.merge = (
+        self.valid, self.merge = self._statements()
+        names = ", ".join(f"c{i}" for i in range(self.columns.width))
+        self.copy_sql = (
+            f"COPY {self._table()} ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({names}))"
+        )
+
+    def _statements(self) -> tuple[str, str]:
+        """The check of a staged row, and the merge of the checked rows, which answers how
+        many there were and how many were inserted or changed."""
+        select, valid = _source_sql(self.columns)
+        merge = (
             f"WITH checked AS MATERIALIZED ({select}), "  # noqa: S608
             f"written AS ({loader.merge_sql(self.with_category, 'checked')} RETURNING 1) "
             "SELECT (SELECT count(*) FROM checked), (SELECT count(*) FROM written)"
         )
-        names = ", ".join(f"c{i}" for i in range(self.columns.width))
-        self.copy_sql = (
-            f"COPY {staging_table(self.columns.width)} ({names}) FROM STDIN "
-            f"WITH (FORMAT csv, FORCE_NOT_NULL ({names}))"
-        )
+        return valid, merge
+
+    def _reason(self, values: dict[str, str]) -> str:
+        return rejection_reason(values)
+
+    def _table(self) -> str:
+        return staging_table(self.columns.width)
+
+    def _reader(self, stream: IO[str]) -> StockReader:
+        return StockReader(stream)  # type: ignore[arg-type]
 
     def run(self, stream: IO[bytes], *, rows: int) -> None:
         """Chunk by chunk on the caller's connection; or, outside a transaction, on two
@@ -284,7 +314,7 @@ class StagingImport:
             self.progress.update(self.name, self.summary.read, self.summary.rejected)
 
     def _prepare(self, cursor: psycopg.Cursor) -> None:
-        table = staging_table(self.columns.width)
+        table = self._table()
         columns = ", ".join(f"c{i} text" for i in range(self.columns.width))
         # Temporary: invisible to other sessions, and written without WAL. ``n`` numbers the
         # rows in the order COPY read them: the chunk's lines, since each row is one line.
@@ -319,7 +349,7 @@ class StagingImport:
             # then overwrites it, so the file's last row wins as in the Python path.
             with turn():
                 cursor.execute(self.merge)
-                imported, changed = cursor.fetchone()
+                imported, changed, *_carried = cursor.fetchone()
                 self._account(read, rejected, imported, changed)
         return True
 
@@ -334,20 +364,21 @@ class StagingImport:
         self._progress()
 
     def _rejections(self, cursor: psycopg.Cursor, chunk: Chunk) -> list[Rejection]:
-        wanted = ", ".join(self.columns[name] for name in REQUIRED_COLUMNS)
-        table = staging_table(self.columns.width)
+        required = self.required_columns
+        wanted = ", ".join(self.columns[name] for name in required)
+        table = self._table()
         cursor.execute(f"SELECT n, {wanted} FROM {table} WHERE NOT valid ORDER BY n")  # noqa: S608
         return [
             Rejection(
                 chunk.first_line + n - 1,
-                rejection_reason(dict(zip(REQUIRED_COLUMNS, values, strict=True))),
+                self._reason(dict(zip(required, values, strict=True))),
             )
             for n, *values in cursor.fetchall()
         ]
 
     def _through_python(self, chunk: Chunk) -> None:
         text = chunk.data.decode("utf-8", errors="replace")
-        reader = StockReader(io.StringIO(self.header_line + text))
+        reader = self._reader(io.StringIO(self.header_line + text))
         # The sub-reader counts the header as line 1: its line 2 is the chunk's first line.
         self.fallback(reader, chunk.first_line - 2)
 
@@ -389,7 +420,10 @@ class _MultiLineRows(Exception):
 
 
 def read_header(stream: IO[bytes]) -> tuple[str, StockReader]:
-    """The header line (as text) and a reader that checked it (raises StockFileError)."""
+    """The header line (as text) and a reader that checked it (raises StockFileError): the
+    establishments' reader, or the legal units' (``legal_units.reader_for``)."""
+    from structures.sirene.legal_units import reader_for
+
     raw = stream.readline()
     text = raw.decode("utf-8-sig", errors="replace")
-    return text, StockReader(io.StringIO(text))
+    return text, reader_for(io.StringIO(text))

@@ -14,7 +14,7 @@ OPERATIONS = [
     (path, method, operation)
     for path, item in openapi()["paths"].items()
     for method, operation in item.items()
-    if method in ("get", "post")
+    if method in ("get", "post", "delete")
 ]
 
 
@@ -38,6 +38,10 @@ def test_every_operation_of_the_issue_is_documented():
         ("GET", "/api/v1/structures/"),
         ("GET", "/api/v1/structures/{siret}/"),
         ("GET", "/api/v1/structures/{siret}/services/"),
+        ("GET", "/api/v1/structures/{siret}/bank-accounts/"),
+        ("POST", "/api/v1/structures/{siret}/bank-accounts/"),
+        ("GET", "/api/v1/structures/{siret}/profile/"),
+        ("POST", "/api/v1/structures/{siret}/profile/"),
         ("GET", "/api/v1/structures/{siret}/engagements/"),
         ("GET", "/api/v1/rejection-reasons/"),
         ("GET", "/api/v1/invoices/"),
@@ -48,6 +52,8 @@ def test_every_operation_of_the_issue_is_documented():
         ("POST", "/api/v1/invoices/upload/"),
         ("POST", "/api/v1/invoices/validate/"),
         ("GET", "/api/v1/invoices/{id}/"),
+        ("DELETE", "/api/v1/invoices/{id}/"),
+        ("POST", "/api/v1/invoices/{id}/duplicate/"),
         ("GET", "/api/v1/invoices/{id}/history/"),
         ("GET", "/api/v1/invoices/{id}/pdf/"),
         ("GET", "/api/v1/invoices/{id}/certificate/"),
@@ -60,6 +66,8 @@ def test_every_operation_of_the_issue_is_documented():
         # Billing frames A9 / A12: the validator's decision, the supplier's change of validator.
         ("POST", "/api/v1/invoices/{id}/validation/"),
         ("POST", "/api/v1/invoices/{id}/validator/"),
+        ("POST", "/api/v1/invoices/bulk-decisions/"),
+        ("GET", "/api/v1/invoices/bulk-decisions/{id}/"),
     }
 
 

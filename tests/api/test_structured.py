@@ -105,8 +105,26 @@ def test_a_refused_file_answers_400_with_the_broken_rule_and_stores_nothing(
     body = response.json()
     assert body["code"] == "invalid"
     assert any(m.startswith("BR-CO-15 : ") for m in body["errors"]["total_incl_tax"])
+    # The rule's own text, then what to change in French.
+    [message] = [m for m in body["errors"]["total_incl_tax"] if m.startswith("BR-CO-15")]
+    assert "(BT-112) = Invoice total amount without VAT" in message
+    assert "À changer : Le total TTC (BT-112) doit être exactement" in message
     assert not Invoice.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_a_refusal_asked_in_english_gives_the_rules_own_text_only(personas, client_for):
+    response = client_for(personas.supplier_member).post(
+        UPLOAD,
+        structured_body(personas, broken_total(personas)),
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    [message] = [m for m in response.json()["errors"]["total_incl_tax"] if m.startswith("BR-CO-15")]
+    assert "Invoice total amount with VAT (BT-112)" in message
+    assert "Le total TTC" not in message
 
 
 def test_the_portal_rules_come_first_in_a_refusal(personas, client_for):
@@ -229,8 +247,27 @@ def test_validate_names_the_broken_rule_of_an_invalid_file(personas, client_for)
     assert body["valid"] is False
     [finding] = [f for f in body["errors"] if f["rule_id"] == "BR-CO-15"]
     assert (finding["severity"], finding["business_term"]) == ("fatal", "BT-112")
-    assert "Le total TTC doit être exactement" in finding["explanation"]
+    assert "Le total TTC (BT-112) doit être exactement" in finding["explanation"]
     assert finding["location"]
+
+
+def test_validate_explains_every_finding_in_french_even_asked_in_english(personas, client_for):
+    # A UBL warning no explanation covered before: an element EN 16931 does not use.
+    content = ubl_to_the_state(seller_siret=personas.acme.siret).replace(
+        b"<cbc:IssueDate>", b"<cbc:CopyIndicator>false</cbc:CopyIndicator><cbc:IssueDate>", 1
+    )
+
+    response = client_for(personas.supplier_member).post(
+        VALIDATE, {"file": xml_file(content)}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    [finding] = [f for f in body["warnings"] if f["rule_id"] == "UBL-CR-004"]
+    assert finding["message"].startswith("[UBL-CR-004]-A UBL invoice should not include")
+    assert "CopyIndicator" in finding["explanation"]
+    assert "que la norme EN 16931 n'utilise pas" in finding["explanation"]
+    assert all(f["explanation"] for f in body["errors"] + body["warnings"])
 
 
 def test_validate_reads_a_factur_x_pdf(personas, client_for):

@@ -40,6 +40,7 @@ def world(personas):  # type: ignore[no-untyped-def]
         paid=paid(personas, deposited=days_ago(50), paid_at=days_ago(3), amount="1234.56"),
         ticket=ticket_to_service(personas.supplier_principal, personas.service),
         flux=partly_integrated(personas),
+        colleague_membership=personas.acme.memberships.get(user=personas.supplier_member),
     )
 
 
@@ -84,6 +85,9 @@ def test_supplier_pages(page, world):  # type: ignore[no-untyped-def]
         "structures": "/structures/",
         "structure": f"/structures/{p.acme.pk}/",
         "mandate": f"/structures/{p.acme.pk}/mandat/",
+        "structure-profile": f"/structures/{p.acme.pk}/profil/",
+        "structure-transfer": f"/structures/{p.acme.pk}/membres/transmettre/?membership="
+        f"{world.colleague_membership.pk}",
         "structure-search": "/structures/rechercher/?q=ATELIER+DUPONT",
         "structure-create": "/structures/creer/",
         "entry": "/factures/saisie/",

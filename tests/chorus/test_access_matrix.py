@@ -43,6 +43,7 @@ pytestmark = pytest.mark.django_db
 PERSONAS = ("owner", "colleague", "pending", "outsider", "agent", "other_agent")
 SUPPLIER = frozenset({"owner", "colleague"})
 EVERYONE = frozenset(PERSONAS)
+AGENTS = frozenset({"agent", "other_agent"})
 
 PUBLIC = "public"  # anyone, signed in or not
 LOGIN = "login"  # any signed-in user, in their own scope
@@ -77,6 +78,10 @@ def _to_validate(w: Any) -> list[Any]:
 def _after_a_seal(w: Any) -> list[Any]:
     assert w.seal is not None  # the latest seal is a 404 before the first one
     return []
+
+
+def _bulk(w: Any) -> list[Any]:
+    return [w.bulk_decision.pk]
 
 
 def _flux(w: Any) -> list[Any]:
@@ -156,6 +161,42 @@ MATRIX: dict[str, Route] = {
         method="post",
         body=lambda w: {"membership": w.pending_membership.pk, "can_modify": "on"},
     ),
+    "structures:secondary": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        body=lambda w: {"membership": w.pending_membership.pk, "secondary": "on"},
+        notes="a pending requester is no member: nothing changes",
+    ),
+    "support:principal_help": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER | {"pending"},
+        notes="members and requesters; the form shows only once the principal has left",
+    ),
+    "structures:profile": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
+    "structures:account_add": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        notes="empty: the form's errors (400); managers only write",
+    ),
+    "structures:account_action": Route(
+        SCOPED,
+        args=lambda w: [w.acme.pk],
+        allowed=SUPPLIER,
+        method="post",
+        body=lambda w: {"account": 1, "action": "default"},
+        notes="an account of no structure: a message, nothing changes",
+    ),
+    "structures:member_services": Route(
+        SCOPED,
+        args=lambda w: [w.state.pk, w.agent_membership.pk],
+        allowed=frozenset(),
+        notes="the public structure's principal manager only (no persona is)",
+    ),
     "structures:mandate": Route(SCOPED, args=lambda w: [w.acme.pk], allowed=SUPPLIER),
     "structures:mandate_revoke": Route(
         SCOPED,
@@ -167,6 +208,13 @@ MATRIX: dict[str, Route] = {
     # --- invoices ---
     "invoices:sent": Route(LOGIN),
     "invoices:sent_export": Route(LOGIN),
+    "invoices:received_export": Route(LOGIN),
+    "invoices:received_zip": Route(
+        LOGIN, method="post", notes="nothing ticked: back to the list with a message"
+    ),
+    "invoices:bulk_decisions": Route(LOGIN, notes="the user's own bulk decisions only"),
+    "invoices:bulk_decision": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
+    "invoices:bulk_progress": Route(SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "invoices:create": Route(LOGIN),
     "invoices:upload": Route(LOGIN),
     "flux:list": Route(LOGIN),
@@ -181,6 +229,8 @@ MATRIX: dict[str, Route] = {
     "invoices:recipient_services": Route(LOGIN),
     "invoices:detail": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:edit": Route(SCOPED, args=lambda w: [w.draft.pk], allowed=SUPPLIER),
+    "invoices:delete": Route(SCOPED, args=lambda w: [w.draft.pk], allowed=SUPPLIER),
+    "invoices:duplicate": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:recycle": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:complete": Route(SCOPED, args=_invoice, allowed=SUPPLIER),
     "invoices:acknowledge": Route(SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
@@ -193,6 +243,25 @@ MATRIX: dict[str, Route] = {
     ),
     "invoices:change_validator": Route(
         SCOPED, args=_to_validate, allowed=SUPPLIER, method="post", notes="empty form: 400"
+    ),
+    "invoices:registers": Route(LOGIN),
+    "invoices:register": Route(SCOPED, args=lambda w: [w.state.pk], allowed=AGENTS),
+    "invoices:register_engagement": Route(
+        SCOPED, args=lambda w: [w.state.pk, w.engagement.pk], allowed=AGENTS
+    ),
+    "invoices:register_engagement_state": Route(
+        SCOPED,
+        args=lambda w: [w.state.pk, w.engagement.pk],
+        allowed=AGENTS,
+        method="post",
+        body=lambda w: {"state": "OPEN"},
+        notes="opens an open EJ: changes nothing",
+    ),
+    "invoices:register_import": Route(
+        SCOPED, args=lambda w: [w.state.pk, w.engagement_import.pk], allowed=AGENTS
+    ),
+    "invoices:register_import_progress": Route(
+        SCOPED, args=lambda w: [w.state.pk, w.engagement_import.pk], allowed=AGENTS
     ),
     "invoices:download": Route(
         SCOPED, args=lambda w: [w.certificate.pk], allowed=SUPPLIER | {"agent"}
@@ -252,12 +321,22 @@ MATRIX: dict[str, Route] = {
     "api:structure-list": Route(API_LOGIN),
     "api:structure-detail": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:structure-services": Route(API_LOGIN, args=lambda w: [w.state.siret]),
+    "api:structure-profile": Route(
+        API_SCOPED, args=lambda w: [w.acme.siret], allowed=SUPPLIER, notes="members only"
+    ),
+    "api:structure-bank-accounts": Route(
+        API_SCOPED, args=lambda w: [w.acme.siret], allowed=SUPPLIER, notes="members only"
+    ),
     "api:structure-engagements": Route(API_LOGIN, args=lambda w: [w.state.siret]),
     "api:rejection-reasons": Route(API_LOGIN),
     "api:invoice-list": Route(API_LOGIN),
     "api:flux-list": Route(API_LOGIN),
     "api:flux-detail": Route(API_SCOPED, args=_flux, allowed=SUPPLIER),
     "api:invoice-upload": Route(API_LOGIN, method="post"),
+    "api:bulk-decision-list": Route(
+        API_LOGIN, method="post", notes="an empty body: the 400 of its fields, nothing decided"
+    ),
+    "api:bulk-decision-detail": Route(API_SCOPED, args=_bulk, allowed=frozenset({"agent"})),
     "api:invoice-validate": Route(API_LOGIN, method="post"),
     "api:invoice-detail": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
     "api:invoice-history": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER | {"agent"}),
@@ -267,6 +346,13 @@ MATRIX: dict[str, Route] = {
         API_SCOPED, args=lambda w: [w.invoice.pk, 1], allowed=SUPPLIER | {"agent"}
     ),
     "api:invoice-submit": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
+    "api:invoice-duplicate": Route(
+        API_SCOPED,
+        args=_invoice,
+        allowed=SUPPLIER,
+        method="post",
+        notes="empty: the new number is asked for (400); nothing is copied",
+    ),
     "api:invoice-recycle": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
     "api:invoice-complete": Route(API_SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
     "api:invoice-acknowledge-rejection": Route(
@@ -343,6 +429,14 @@ class World:
         return invoice
 
     @cached_property
+    def bulk_decision(self) -> Any:
+        from invoices.bulk.services import bulk_decision_submit
+
+        return bulk_decision_submit(
+            user=self.personas.agent, invoice_ids=[self.invoice.pk], target=Status.COMPTABILISEE
+        )
+
+    @cached_property
     def flux(self) -> Any:
         from django.core.files.base import ContentFile
 
@@ -402,6 +496,26 @@ class World:
     def draft_ticket(self) -> Any:
         return ticket_to_service(
             self.personas.supplier_principal, self.personas.service, send=False
+        )
+
+    @cached_property
+    def agent_membership(self) -> Membership:
+        return Membership.objects.get(user=self.personas.agent)
+
+    @cached_property
+    def engagement(self) -> Any:
+        from invoices.models import EngagementRecord
+
+        return EngagementRecord.objects.create(
+            recipient=self.state, number="EJ-1", supplier_siret=self.acme.identifier
+        )
+
+    @cached_property
+    def engagement_import(self) -> Any:
+        from invoices.models import EngagementImport
+
+        return EngagementImport.objects.create(
+            recipient=self.state, original_name="ej.csv", sha256="0" * 64, content=""
         )
 
     @cached_property

@@ -174,6 +174,29 @@ def _structures(personas):
     return [HOSTILE] * 4
 
 
+def _managers(personas):
+    from structures.models import BankAccount
+
+    personas.acme.name = HOSTILE
+    personas.acme.save(update_fields=["name"])
+    principal = Membership.objects.get(user=personas.supplier_principal)
+    member = Membership.objects.get(user=personas.supplier_member)
+    member.role = Membership.Role.SECONDARY
+    member.save(update_fields=["role"])
+    structure_notifications.secondary_changed(member.pk)
+    structure_notifications.principal_handed_over(principal.pk, member.pk)
+    structure_notifications.principal_appointed(member.pk)
+    structure_notifications.principal_replaced(principal.pk, member.pk)
+    account = BankAccount.objects.create(
+        structure=personas.acme,
+        label=HOSTILE,
+        iban="FR7630006000011234567890189",
+        created_by=personas.supplier_principal,
+    )
+    structure_notifications.bank_account_changed(account.pk, principal.user_id, "added")
+    return [HOSTILE] * 5
+
+
 def _digest(personas):
     membership = Membership.objects.get(user=personas.supplier_member)
     NoticePreference.objects.create(membership=membership, invoices=Frequency.DAILY)
@@ -214,6 +237,11 @@ SENT = {
     "structures/templates/structures/email/request_decided_subject.txt": _structures,
     "structures/templates/structures/email/principal_received_subject.txt": _structures,
     "structures/templates/structures/email/member_detached_subject.txt": _structures,
+    "structures/templates/structures/email/secondary_changed_subject.txt": _managers,
+    "structures/templates/structures/email/principal_handed_over_subject.txt": _managers,
+    "structures/templates/structures/email/principal_appointed_subject.txt": _managers,
+    "structures/templates/structures/email/principal_replaced_subject.txt": _managers,
+    "structures/templates/structures/email/bank_account_changed_subject.txt": _managers,
     "digests/templates/digests/email/digest_subject.txt": _digest,
     "support/templates/support/email/contact_ack_subject.txt": _support,
     "support/templates/support/email/message_subject.txt": _support,
@@ -231,6 +259,7 @@ SENT = {
         _flux_done,
         _mandate_revoked,
         _structures,
+        _managers,
         _digest,
         _support,
     ],

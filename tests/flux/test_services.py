@@ -110,6 +110,10 @@ def test_a_zip_of_cii_files_is_judged_by_the_standards_and_the_portal(personas):
     items = {i.position: i for i in flux.items.all()}
     assert items[1].name == "a/une.xml" and items[1].invoice.deposit_mode == DepositMode.UPLOAD_API
     assert "BR-CO-16" in {e["rule"] for e in items[2].errors}
+    # Each reject says the rule's own text, then what to change in French.
+    [due] = [e["message"] for e in items[2].errors if e["rule"] == "BR-CO-16"]
+    assert "Amount due for payment (BT-115)" in due
+    assert "À changer : Le net à payer (BT-115) doit valoir le total TTC (BT-112)" in due
     assert ("CHORUS", "supplier_siret") in [(e["rule"], e["field"]) for e in items[3].errors]
 
 

@@ -8,7 +8,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from invoices.models import EngagementRecord, Invoice, RejectionReason, StatusChange
+from invoices.models import (
+    EngagementImport,
+    EngagementRecord,
+    Invoice,
+    RejectionReason,
+    StatusChange,
+)
 from invoices.workflow import Status
 from tests.factories import PublicStructureFactory
 from tests.invoices.factories import deposited
@@ -17,7 +23,9 @@ from tests.utils.two_factor import verified_login
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", [Invoice, StatusChange, RejectionReason, EngagementRecord])
+@pytest.mark.parametrize(
+    "model", [Invoice, StatusChange, RejectionReason, EngagementRecord, EngagementImport]
+)
 def test_the_admin_lists_and_searches_each_model(personas, client, model):
     deposited(personas)
     verified_login(client, personas.admin)
@@ -73,6 +81,6 @@ def test_a_bad_ej_file_loads_nothing(tmp_path: Path):
     csv_file.write_text(
         "number,supplier_siret\nEJ-1,12345678900012\nEJ-2,not-a-siret\n", encoding="utf-8"
     )
-    with pytest.raises(CommandError, match="line 3"):
+    with pytest.raises(CommandError, match="Ligne 3 : le SIRET du fournisseur"):
         call_command("load_engagements", str(csv_file), recipient=recipient.identifier)
     assert not EngagementRecord.objects.exists()

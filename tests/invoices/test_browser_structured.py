@@ -59,7 +59,10 @@ def test_a_refused_file_then_a_good_one_reviewed_and_deposited(live_server, pers
         page.click("main form button[type=submit]")
         page.wait_for_url("**/factures/*/")
         _shot(page, "upload-deposited")
-    assert "BR-CO-15" in total_problems and "Le total TTC doit être exactement" in total_problems
+    assert (
+        "BR-CO-15" in total_problems
+        and "Le total TTC (BT-112) doit être exactement" in total_problems
+    )
     assert "CHORUS" in service_problems and "BT-10" in service_problems
     assert described == "sf-total_incl_tax-problems"
     assert number == "12115118"
@@ -83,5 +86,5 @@ def test_the_check_page_names_the_rule_and_keeps_nothing(live_server, personas, 
         page.wait_for_load_state()
         _shot(page, "validate-refused")
         errors = page.inner_text("table[aria-labelledby=errors-title]")
-    assert "BR-CO-15" in errors and "Le total TTC doit être exactement" in errors
+    assert "BR-CO-15" in errors and "Le total TTC (BT-112) doit être exactement" in errors
     assert not Invoice.objects.exists()

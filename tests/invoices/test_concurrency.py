@@ -104,3 +104,27 @@ def test_two_deposits_of_one_number_at_once_leave_one_deposited_invoice(personas
     errors = [r for r in results if isinstance(r, InvoiceError)]
     assert len(errors) == 1 and "number" in errors[0].errors, results
     assert Invoice.objects.filter(number="F-RACE", status=Status.DEPOSEE).count() == 1
+
+
+def test_two_runs_of_one_bulk_decision_share_its_invoices_and_decide_none_twice(personas):
+    """A redelivered message while the first worker still runs: both take pending items (SKIP
+    LOCKED), every invoice is decided once, and the batch ends done."""
+    from invoices.bulk import services as bulk
+    from invoices.bulk.models import BulkDecision, BulkDecisionItem
+    from invoices.models import StatusChange
+
+    require_postgresql()
+    invoices = [invoice_in(personas, Status.COMPTABILISEE) for _ in range(30)]
+    batch = bulk.bulk_decision_create(
+        user=personas.agent, invoice_ids=[i.pk for i in invoices], target=Status.MISE_EN_PAIEMENT
+    )
+    results = _race(
+        lambda: bulk.bulk_decision_run(bulk_id=batch.pk),
+        lambda: bulk.bulk_decision_run(bulk_id=batch.pk),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert BulkDecision.objects.get(pk=batch.pk).is_done
+    items = BulkDecisionItem.objects.filter(bulk=batch)
+    assert set(items.values_list("result", flat=True)) == {BulkDecisionItem.Result.DONE}
+    changes = StatusChange.objects.filter(to_status=Status.MISE_EN_PAIEMENT)
+    assert changes.count() == 30 and changes.values("invoice").distinct().count() == 30

@@ -296,7 +296,8 @@ def test_an_exempt_invoice_with_a_reason_and_no_vat_is_accepted(personas):
 
 
 def test_a_credit_note_with_its_original_number_is_accepted(personas):
-    invoice = draft(personas, invoice_type="AVOIR", original_invoice_number="F-00001")
+    original = deposited(personas)
+    invoice = draft(personas, invoice_type="AVOIR", original_invoice_number=original.number)
     assert services.invoice_deposit(user=personas.supplier_principal, invoice=invoice).status == (
         Status.DEPOSEE
     )

@@ -62,8 +62,15 @@ VARIED: dict[str, dict] = {
 }
 
 
+def _credited_first(personas, values: dict) -> None:  # type: ignore[no-untyped-def]
+    """A credit note refers to a deposited invoice of its supplier and recipient: deposit it."""
+    if values.get("invoice_type") == "AVOIR":
+        deposited(personas, number=values["original_invoice_number"])
+
+
 @pytest.fixture
 def generated(personas, request):  # type: ignore[no-untyped-def]
+    _credited_first(personas, VARIED[request.param])
     invoice = deposited(personas, **VARIED[request.param])
     return invoice, certified_xml(invoice), rendered(invoice)
 
@@ -142,6 +149,7 @@ def test_the_pdf_is_rendered_once_the_deposit_is_committed(
 
 
 def test_the_chorus_references_land_in_their_business_terms(personas):
+    _credited_first(personas, VARIED["credit_note"])
     invoice = deposited(
         personas,
         billing_frame="A9",

@@ -17,7 +17,7 @@ from django.urls import reverse
 from invoices import services
 from invoices.models import Attachment, Invoice, RejectionReason
 from invoices.workflow import Status
-from tests.factories import StructureFactory
+from tests.factories import MembershipFactory, StructureFactory, UserFactory
 from tests.invoices.factories import (
     deposited,
     draft,
@@ -362,14 +362,21 @@ def test_the_agent_list_counts_both_parts_of_their_scope(personas, as_user):
     invoice_in(personas, Status.MISE_A_DISPOSITION, service=None, number="F-NO-SERVICE")
     invoice_in(personas, Status.MISE_A_DISPOSITION, service=personas.other_service)  # not theirs
     invoice_in(personas, Status.DEPOSEE)  # not made available yet
-    client = as_user(personas.agent)
+    # An agent of the State scoped to no service: its services' and its own invoices.
+    whole = UserFactory()
+    MembershipFactory(user=whole, structure=personas.state)
+    client = as_user(whole)
     url = reverse("invoices:received")
     html, counted = _paginator_counts(client, url)
-    assert "Factures trouvées : 3" in html and counted == 0
+    assert "Factures trouvées : 4" in html and counted == 0
     assert "F-NO-SERVICE" in html
-    assert "Mise à disposition du destinataire : 2" in html and "Rejetée : 1" in html
+    assert "Mise à disposition du destinataire : 3" in html and "Rejetée : 1" in html
     html, counted = _paginator_counts(client, url, {"status": "REJETEE"})
     assert "Factures trouvées : 1" in html and counted == 1
+    # The agent scoped to one service: that service's only.
+    html, counted = _paginator_counts(as_user(personas.agent), url)
+    assert "Factures trouvées : 2" in html and counted == 0
+    assert "F-NO-SERVICE" not in html
 
 
 # --- agent ---------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_a_broken_rule_refuses_the_file_and_stores_nothing(personas, media_root)
     by_rule = {p.rule_id: p for p in problems}
     assert {"BR-CO-15"} <= set(by_rule)
     assert by_rule["BR-CO-15"].field == "total_incl_tax"
-    assert "Le total TTC doit être exactement" in by_rule["BR-CO-15"].explanation
+    assert "Le total TTC (BT-112) doit être exactement" in by_rule["BR-CO-15"].explanation
     assert not Invoice.objects.exists()
     assert not Attachment.objects.exists()
     assert stored_files(media_root) == []
@@ -341,7 +341,7 @@ def test_a_refused_file_shows_each_rule_and_its_explanation_next_to_its_field(
     html = response.content.decode()
     total = html[html.index('id="sf-total_incl_tax-problems"') :]
     assert "BR-CO-15" in total[:2000]
-    assert "Le total TTC doit être exactement" in total[:2000]
+    assert "Le total TTC (BT-112) doit être exactement" in total[:2000]
     service = html[html.index('id="sf-service_code-problems"') :]
     assert "CHORUS" in service[:1500] and "BT-10" in service[:1500]
     assert 'aria-describedby="sf-total_incl_tax-problems"' in html

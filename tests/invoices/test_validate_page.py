@@ -5,11 +5,12 @@ read; and nothing stored, ever."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from invoices.models import Attachment, Invoice
-from tests.einvoice.samples import STANDARDS_DIR
+from tests.einvoice.samples import CII_NS, STANDARDS_DIR
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import pdf_bytes
 from tests.invoices.structured_files import cii_to_the_state, facturx_to_the_state, set_cii
@@ -60,10 +61,38 @@ def test_a_broken_rule_is_named_with_its_french_explanation(as_supplier, persona
     assert "Facture non conforme" in text
     errors = text[text.index('id="errors-title"') : text.index('id="warnings-title"')]
     assert "BR-CO-15" in errors and "BT-112" in errors
-    assert "Le total TTC doit être exactement le total HT plus le total de TVA" in errors
+    assert "Le total TTC (BT-112) doit être exactement le total HT (BT-109)" in errors
     assert "SpecifiedTradeSettlementHeaderMonetarySummation" in errors  # where
     assert not Invoice.objects.exists() and not Attachment.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_an_english_reader_sees_the_rules_own_text_and_no_french_help(as_supplier, personas):
+    as_supplier.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    broken = cii_to_the_state(
+        seller_siret=personas.acme.siret,
+        change=set_cii("//ram:GrandTotalAmount", "250.34"),
+    )
+    text = _text(_check(as_supplier, broken))
+    errors = text[text.index('id="errors-title"') : text.index('id="warnings-title"')]
+    assert "BR-CO-15" in errors and "BT-112" in errors
+    assert "Invoice total amount with VAT (BT-112) = Invoice total amount without VAT" in errors
+    assert "Le total TTC" not in errors
+
+
+def test_a_rule_outside_the_old_short_list_is_explained_too(as_supplier, personas):
+    # A Factur-X profile check: an attribute the EN 16931 profile does not use, once reported
+    # without an id nor an explanation.
+    changed = cii_to_the_state(
+        seller_siret=personas.acme.siret,
+        change=lambda root: root.xpath("//rsm:ExchangedDocument/ram:ID", namespaces=CII_NS)[0].set(
+            "schemeID", "X"
+        ),
+    )
+    text = _text(_check(as_supplier, changed))
+    errors = text[text.index('id="errors-title"') : text.index('id="warnings-title"')]
+    assert "FX-UNUSED" in errors
+    assert "Le fichier contient l'attribut schemeID à un endroit où son profil Factur-X" in errors
 
 
 def test_warnings_are_listed_apart_from_errors(as_supplier, personas):

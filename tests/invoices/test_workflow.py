@@ -105,9 +105,14 @@ def test_only_the_agent_of_the_service_decides(personas, persona, target):
         assert invoice.status == Status.MISE_A_DISPOSITION
 
 
-def test_without_a_service_any_agent_of_the_recipient_decides(personas):
+def test_without_a_service_the_recipients_agents_scoped_to_none_decide(personas):
     invoice = invoice_in(personas, Status.MISE_A_DISPOSITION, service=None)
-    assert _process(personas.other_agent, invoice, Status.SERVICE_FAIT).status == "SERVICE_FAIT"
+    # An agent scoped to some services sees none of the others, nor those addressed to none.
+    with pytest.raises(InvoiceAccessDenied):
+        _process(personas.other_agent, invoice, Status.SERVICE_FAIT)
+    whole = UserFactory()
+    MembershipFactory(user=whole, structure=personas.state)
+    assert _process(whole, invoice, Status.SERVICE_FAIT).status == "SERVICE_FAIT"
 
 
 def test_an_agent_whose_membership_is_not_approved_cannot_decide(personas):

@@ -94,3 +94,32 @@ def test_two_simultaneous_first_attachments_make_one_principal_and_one_request()
     assert all(isinstance(r, Membership) for r in results), results
     statuses = sorted((m.role, m.status) for m in Membership.objects.filter(structure=structure))
     assert statuses == [("MEMBER", "PENDING"), ("PRINCIPAL", "APPROVED")]
+
+
+def test_two_managers_adding_the_first_accounts_at_once_leave_one_default():
+    """The structure's row serialises the additions: both accounts are kept, one default."""
+    require_postgresql()
+    from structures import services_profile
+    from structures.models import BankAccount
+
+    structure = StructureFactory()
+    principal, secondary = UserFactory(), UserFactory()
+    Membership.objects.create(
+        user=principal, structure=structure, role="PRINCIPAL", status="APPROVED"
+    )
+    Membership.objects.create(
+        user=secondary, structure=structure, role="SECONDARY", status="APPROVED"
+    )
+
+    def add(user, iban: str):  # type: ignore[no-untyped-def]
+        return lambda: services_profile.bank_account_add(
+            structure=structure, by=user, label=iban[:2], iban=iban
+        )
+
+    results = race(
+        "structures_bankaccount",
+        [add(principal, "FR7630006000011234567890189"), add(secondary, "DE89370400440532013000")],
+    )
+    assert all(isinstance(r, BankAccount) for r in results), results
+    assert BankAccount.objects.filter(structure=structure).count() == 2
+    assert BankAccount.objects.filter(structure=structure, is_default=True).count() == 1

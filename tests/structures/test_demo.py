@@ -28,4 +28,6 @@ def test_the_demo_gives_a_signed_supplier_an_agent_and_a_pending_colleague():
     agent = Membership.objects.get(user__email="agent@demo.chorus.test").user
     assert sorted(s.code for s in agent_services(agent)) == sorted(demo.AGENT_SERVICES)
     assert Membership.objects.filter(structure=company).count() == 2
+    (account,) = company.bank_accounts.all()  # idempotent too
+    assert account.is_default and account.iban == demo.DEMO_IBAN
     assert any("collegue@demo.chorus.test" in line for line in lines)

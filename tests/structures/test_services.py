@@ -164,6 +164,7 @@ def test_a_refusal_is_emailed_and_a_decided_request_is_not_decided_twice(
             structure=personas.acme,
             decided_by=personas.supplier_principal,
             membership_ids=[pending.pk],
+            reason="Vous ne travaillez pas chez Acme.",
         )
         again = services.attachment_request_approve(
             structure=personas.acme,
@@ -174,12 +175,14 @@ def test_a_refusal_is_emailed_and_a_decided_request_is_not_decided_twice(
     pending.refresh_from_db()
     assert pending.status == "REFUSED"
     assert len(mailoutbox) == 1 and "refusé" in mailoutbox[0].subject
+    assert "Vous ne travaillez pas chez Acme." in mailoutbox[0].body
+    assert pending.refusal_reason == "Vous ne travaillez pas chez Acme."
 
 
 @pytest.mark.parametrize("who", ["supplier_member", "pending_requester", "outsider", "admin"])
-def test_only_the_principal_manager_decides(personas, who):
+def test_only_the_managers_decide(personas, who):
     pending = Membership.objects.get(user=personas.pending_requester)
-    with pytest.raises(StructureError, match="Seul le gestionnaire principal"):
+    with pytest.raises(StructureError, match="Seuls les gestionnaires"):
         services.attachment_request_approve(
             structure=personas.acme, decided_by=getattr(personas, who), membership_ids=[pending.pk]
         )

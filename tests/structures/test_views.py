@@ -88,7 +88,7 @@ def test_a_simple_member_cannot_decide_requests(client, personas):
         {"requests": [pending.pk], "decision": "approve"},
         follow=True,
     )
-    assert "Seul le gestionnaire principal" in " ".join(messages_of(response))
+    assert "Seuls les gestionnaires" in " ".join(messages_of(response))
     pending.refresh_from_db()
     assert pending.status == "PENDING"
 
@@ -236,9 +236,11 @@ def test_a_supplier_asking_to_join_the_state_is_told_why_not(client, personas):
     response = as_user(client, personas.supplier_member).post(
         reverse("structures:join", args=[personas.state.pk]), follow=True
     )
-    assert "Rattachez-vous à la structure de votre propre entreprise" in " ".join(
-        messages_of(response)
-    )
+    # The agents' page: a supplier is told to join their own company, and must not confirm.
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "rattachez-vous à la structure de votre propre entreprise" in text
+    assert "Cochez la case pour confirmer que vous êtes agent" in text
     assert not Membership.objects.filter(
         user=personas.supplier_member, structure=personas.state
     ).exists()
@@ -284,7 +286,7 @@ def test_the_principal_manager_refuses_detaches_and_hands_over_from_the_page(cli
     pending = Membership.objects.get(user=personas.pending_requester)
     client.post(
         reverse("structures:decide", args=[personas.acme.pk]),
-        {"requests": [pending.pk], "decision": "refuse"},
+        {"requests": [pending.pk], "decision": "refuse", "reason": "Inconnu chez nous."},
     )
     assert Membership.objects.get(pk=pending.pk).status == "REFUSED"
     extra = MembershipFactory(structure=personas.acme)
@@ -293,7 +295,10 @@ def test_the_principal_manager_refuses_detaches_and_hands_over_from_the_page(cli
     client.post(reverse("structures:detach", args=[personas.acme.pk]), {"membership": extra.pk})
     assert Membership.objects.get(pk=extra.pk).status == "DETACHED"
     member = Membership.objects.get(user=personas.supplier_member)
-    client.post(reverse("structures:transfer", args=[personas.acme.pk]), {"membership": member.pk})
+    client.post(
+        reverse("structures:transfer", args=[personas.acme.pk]),
+        {"membership": member.pk, "confirm": "on"},
+    )
     assert Membership.objects.get(pk=member.pk).is_principal
 
 

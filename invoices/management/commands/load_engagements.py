@@ -1,25 +1,23 @@
-"""Load a public structure's register of legal commitments (EJ) from a CSV file.
+"""Load public structures' registers of legal commitments (EJ) from a CSV file.
 
     python manage.py load_engagements FILE.csv [--recipient SIRET]
 
-Columns (header row, ``;`` or ``,``): ``recipient_siret`` (unless --recipient is given),
-``number``, ``supplier_siret``, ``amount`` (optional, ``1234.56`` or ``1234,56``),
-``state`` (optional: OPEN/CLOSED, also ``ouvert``/``clos``). Existing numbers are updated.
+The columns are those of the register page's upload (``invoices/engagements_csv.py``), with
+``recipient_siret`` on each line unless --recipient is given. Known numbers are updated, a file
+loaded twice changes nothing; a file with any wrong line loads nothing and lists every problem.
 """
 
 from __future__ import annotations
 
-import csv
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from invoices import services
+from invoices import engagements_csv
+from invoices.engagements_csv import EngagementRow
+from invoices.services.registers import LoadCounts, engagement_rows_load
 from structures.models import Structure
-
-_STATES = {"open": "OPEN", "ouvert": "OPEN", "closed": "CLOSED", "clos": "CLOSED", "": "OPEN"}
 
 
 class Command(BaseCommand):
@@ -31,44 +29,37 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, path: Path, recipient: str, **options: object) -> None:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = engagements_csv.decode(path.read_bytes())
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from None
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=";,")
-        rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
+        parsed = engagements_csv.parse(text)
+        by_recipient: dict[str, list[EngagementRow]] = {}
+        default = "".join(recipient.split())
+        for row in parsed.rows:
+            by_recipient.setdefault(row.recipient_siret or default, []).append(row)
+        structures = _public_structures(list(by_recipient))
+        for siret, rows in by_recipient.items():
+            if siret not in structures:
+                parsed.add_error(
+                    rows[0].line, f"aucune structure publique n'a le SIRET « {siret} »."
+                )
+        if not parsed.ok:
+            more = f"\n… et {parsed.more_errors} autre(s)." if parsed.more_errors else ""
+            raise CommandError("\n".join(str(e) for e in parsed.errors) + more)
+        counts = LoadCounts()
         with transaction.atomic():
-            count = sum(self._load(row, line, recipient) for line, row in enumerate(rows, 2))
-        self.stdout.write(self.style.SUCCESS(f"{count} engagement(s) chargé(s)."))
-
-    def _load(self, row: dict[str, str], line: int, default_recipient: str) -> int:
-        siret = (row.get("recipient_siret") or default_recipient).replace(" ", "")
-        structure = Structure.objects.filter(
-            identifier_type=Structure.IdentifierType.SIRET, identifier=siret, is_public=True
-        ).first()
-        if structure is None:
-            raise CommandError(f"line {line}: no public structure with SIRET {siret!r}")
-        number = (row.get("number") or "").strip()
-        supplier = (row.get("supplier_siret") or "").replace(" ", "")
-        if not number or len(number) > 50 or not supplier.isdigit() or len(supplier) != 14:
-            raise CommandError(f"line {line}: a number (≤ 50) and a 14-digit supplier SIRET")
-        state = _STATES.get((row.get("state") or "").strip().lower())
-        if state is None:
-            raise CommandError(f"line {line}: state must be OPEN or CLOSED")
-        services.engagement_record_upsert(
-            recipient=structure,
-            number=number,
-            supplier_siret=supplier,
-            amount=_amount(row.get("amount") or "", line),
-            state=state,
+            for siret, rows in by_recipient.items():
+                counts += engagement_rows_load(recipient=structures[siret], rows=rows)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{counts.created} engagement(s) créé(s), {counts.updated} modifié(s), "
+                f"{counts.unchanged} inchangé(s)."
+            )
         )
-        return 1
 
 
-def _amount(text: str, line: int) -> Decimal | None:
-    text = text.strip().replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise CommandError(f"line {line}: amount {text!r} is not a number") from None
+def _public_structures(sirets: list[str]) -> dict[str, Structure]:
+    found = Structure.objects.filter(
+        identifier_type=Structure.IdentifierType.SIRET, identifier__in=sirets, is_public=True
+    )
+    return {structure.identifier: structure for structure in found}
