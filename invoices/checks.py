@@ -176,6 +176,16 @@ def check_frame(invoice: Invoice, out: _Collector) -> None:
         )
     elif not validator.is_active:
         out.add("validator_siret", _("Cette structure n'est plus active."))
+    elif validator.is_closed:
+        # A closed establishment (SIRENE) has no one left to validate: the request would wait
+        # for its tacit validation only.
+        out.add(
+            "validator_siret",
+            _(
+                "L’établissement du titulaire ou du mandataire est fermé selon le répertoire "
+                "SIRENE de l’INSEE : indiquez l’établissement qui lui succède."
+            ),
+        )
 
 
 def _service_usable(service: Service, today: date) -> bool:

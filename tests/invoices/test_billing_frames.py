@@ -495,3 +495,55 @@ def test_the_supplier_reads_the_validator_s_refusal_on_the_invoice_s_page(person
     page = client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
     assert "fr-alert--error" in page and "Montant hors du sous-traité." in page
     assert "Changer de valideur" not in page  # only while it waits
+
+
+def test_a_bulk_payment_skips_the_a2_invoices_one_by_one_with_the_reason(personas):
+    """Bulk decisions ask the frame too: an A2 invoice among accounted ones is refused, alone."""
+    from invoices.bulk import services as bulk
+    from invoices.bulk.models import BulkDecision, BulkDecisionItem
+
+    accounted = [invoice_in(personas, Status.COMPTABILISEE) for _ in range(2)]
+    paid = invoice_in(personas, Status.COMPTABILISEE, billing_frame="A2")
+    done = bulk.bulk_decision_submit(
+        user=personas.agent,
+        invoice_ids=[accounted[0].pk, paid.pk, accounted[1].pk],
+        target=Status.MISE_EN_PAIEMENT,
+    )
+    assert done.state == BulkDecision.State.DONE
+    statuses = [Invoice.objects.get(pk=i.pk).status for i in (*accounted, paid)]
+    assert statuses == [Status.MISE_EN_PAIEMENT] * 2 + [Status.COMPTABILISEE]
+    results = list(done.items.order_by("position").values_list("result", "message"))
+    Result = BulkDecisionItem.Result
+    assert [r for r, _m in results] == [Result.DONE, Result.REFUSED, Result.DONE]
+    assert results[1][1] == (
+        "Facture du cadre A2, déjà payée : elle n'a pas d'étape « Mise en paiement »."
+    )
+    assert not paid.history.filter(to_status=Status.MISE_EN_PAIEMENT).exists()
+
+
+def test_a_validator_whose_establishment_closed_is_refused(personas):
+    """SIRENE says the titular company's establishment closed: no one would validate there."""
+    personas.globex.is_closed = True
+    personas.globex.save(update_fields=["is_closed"])
+    invoice = draft(personas, billing_frame="A9", validator_siret=personas.globex.identifier)
+    with pytest.raises(InvoiceError) as refused:
+        services.invoice_deposit(user=personas.supplier_principal, invoice=invoice)
+    assert list(refused.value.errors) == ["validator_siret"]
+    assert "est fermé selon le répertoire SIRENE" in refused.value.errors["validator_siret"][0]
+    invoice.refresh_from_db()
+    assert invoice.status == Status.BROUILLON
+
+
+def test_a_duplicated_a9_invoice_keeps_its_validator_and_is_routed_to_validation(personas):
+    """Duplicating (drafts) copies the titular company too: the copy deposits as it is."""
+    source = _a9(personas)
+    copy = services.invoice_duplicate(
+        user=personas.supplier_principal, invoice=source, number="F-A9-COPIE"
+    )
+    assert (copy.billing_frame, copy.validator_siret, copy.validator) == (
+        "A9",
+        personas.globex.identifier,
+        personas.globex,
+    )
+    copy = services.invoice_deposit(user=personas.supplier_principal, invoice=copy)
+    assert _route(copy).status == Status.A_VALIDER_1
