@@ -124,4 +124,14 @@ urlpatterns = [
         name="invoice-acknowledge-rejection",
     ),
     path("invoices/<id:pk>/process/", actions.InvoiceProcessApi.as_view(), name="invoice-process"),
+    path(
+        "invoices/<id:pk>/validation/",
+        actions.InvoiceValidationApi.as_view(),
+        name="invoice-validation",
+    ),
+    path(
+        "invoices/<id:pk>/validator/",
+        actions.InvoiceValidatorApi.as_view(),
+        name="invoice-validator",
+    ),
 ]

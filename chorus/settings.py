@@ -508,6 +508,13 @@ if INVOICE_PAYMENT_SIMULATION:
         "schedule": float(max(10, min(INVOICE_PAYMENT_SIMULATION_DELAY, 60))),
     }
 
+# Billing frames A9 / A12: days the titular company (mandatary) has to validate an invoice; past
+# them the validation is tacit, and the sweep (every INVOICE_SWEEP_INTERVAL seconds) routes it on.
+INVOICE_VALIDATION_DAYS = env_int("INVOICE_VALIDATION_DAYS", 15, minimum=1)
+CELERY_BEAT_SCHEDULE["invoices-sweep-validations"] = {
+    "task": "invoices.sweep_validations",
+    "schedule": float(INVOICE_SWEEP_INTERVAL),
+}
 # Bulk decisions (invoices/bulk/): an agent decides on up to BULK_DECISION_MAX_INVOICES received
 # invoices at once; a batch of at most BULK_DECISION_INLINE_MAX runs within the request, a longer
 # one in a worker while its page shows the progress. A batch not done that has not moved for

@@ -34,7 +34,7 @@ class SummaryRow(models.Model):
     supplier_id = models.BigIntegerField(default=0)
     recipient_id = models.BigIntegerField(default=0)
     service_id = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=24, blank=True)
+    status = models.CharField(max_length=32, blank=True)
     in_euros = models.BooleanField(default=False)
     # A local day (RECEIVED) or the first day of a local month (SENT, PAID); none for a draft
     # and for a received invoice in a final status.

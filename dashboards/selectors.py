@@ -46,7 +46,7 @@ from invoices.selectors import (
     services_handled_by,
     supplier_ids_of,
 )
-from invoices.workflow import Status
+from invoices.workflow import NO_PAYMENT_FRAMES, Status
 from structures.models import Service, Structure
 
 if TYPE_CHECKING:
@@ -320,6 +320,7 @@ def late_invoices(
         _sent(user, suppliers)
         .filter(currency=Currency.EUR, deposited_at__lt=deadline_passed)
         .exclude(status__in=NO_DEADLINE)
+        .exclude(billing_frame__in=NO_PAYMENT_FRAMES)  # paid before being invoiced (A2)
         .annotate(paid_at=Subquery(paid_at))
         # Paid ones only when paid after the deposit + delay (refined to the day below).
         .filter(~Q(status=Status.MISE_EN_PAIEMENT) | Q(paid_at__gt=F("deposited_at") + delay))

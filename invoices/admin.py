@@ -3,6 +3,9 @@ edited); the reason catalogue and the EJ registers are maintained here."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.text import Truncator
@@ -11,7 +14,9 @@ from django.utils.translation import gettext_lazy
 from chorus import formatting
 from chorus.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from invoices.models import (
+    AcceptedFrames,
     Attachment,
+    BillingFrame,
     EngagementImport,
     EngagementRecord,
     Invoice,
@@ -21,6 +26,9 @@ from invoices.models import (
     SealedRemoval,
     StatusChange,
 )
+
+if TYPE_CHECKING:
+    from structures.models import Structure
 
 
 class LineInline(ReadOnlyInline):
@@ -119,6 +127,40 @@ class EngagementRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "recipient"]
     search_fields = ["number", "supplier_siret", "recipient__name", "recipient__identifier"]
     raw_id_fields = ["recipient"]
+
+
+class AcceptedFramesForm(forms.ModelForm):
+    """The frames as boxes to tick (stored as a list of codes)."""
+
+    frames = forms.MultipleChoiceField(
+        label=gettext_lazy("cadres acceptés"),
+        choices=BillingFrame.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Les cadres que les fournisseurs peuvent choisir pour ce destinataire. Sans réglage, "
+            "il les accepte tous."
+        ),
+    )
+
+    class Meta:
+        model = AcceptedFrames
+        fields = ["structure", "frames"]
+
+    def clean_structure(self) -> Structure:
+        structure = self.cleaned_data["structure"]
+        if not structure.is_public:
+            raise forms.ValidationError(
+                gettext_lazy("Seul un destinataire public choisit les cadres qu'il accepte.")
+            )
+        return structure
+
+
+@admin.register(AcceptedFrames)
+class AcceptedFramesAdmin(admin.ModelAdmin):
+    form = AcceptedFramesForm
+    list_display = ["structure", "frames"]
+    search_fields = ["structure__name", "structure__identifier"]
+    raw_id_fields = ["structure"]
 
 
 @admin.register(EngagementImport)

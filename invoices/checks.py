@@ -17,6 +17,8 @@ from stdnum import iban as stdnum_iban
 
 from invoices import credit_notes
 from invoices.models import (
+    AcceptedFrames,
+    BillingFrame,
     EngagementRecord,
     Invoice,
     InvoiceLine,
@@ -24,7 +26,7 @@ from invoices.models import (
     VatRegime,
 )
 from invoices.totals import ZERO, LineAmounts, compute_totals, is_french_vat_rate
-from invoices.workflow import Status
+from invoices.workflow import VALIDATION_FRAMES, Status
 from structures.models import Service, Structure
 from structures.selectors import deposit_refusal_reason
 
@@ -49,6 +51,9 @@ class _Collector:
 
     def add(self, field: str, message: str) -> None:
         self.errors[field].append(message)
+
+
+Collector = _Collector
 
 
 def check_supplier(
@@ -124,6 +129,80 @@ def check_recipient(invoice: Invoice, out: _Collector) -> None:
             _(
                 "L’établissement destinataire est fermé selon le répertoire SIRENE de l’INSEE : "
                 "adressez la facture à l’établissement qui lui succède."
+            ),
+        )
+
+
+def accepted_frames(recipient: Structure) -> list[str]:
+    """The billing frames a recipient accepts: those of its ``AcceptedFrames`` row, else all."""
+    row = AcceptedFrames.objects.filter(structure=recipient).first()
+    if row is None:
+        return list(BillingFrame.values)
+    return [frame for frame in BillingFrame.values if frame in row.frames]
+
+
+def check_frame(invoice: Invoice, out: _Collector) -> None:
+    """The frame is one the recipient accepts; an A9 / A12 names its validator (the titular
+    company, the mandatary), a structure of the portal that is not the supplier; no other
+    frame names one."""
+    frame = invoice.billing_frame
+    if frame not in BillingFrame.values:
+        out.add("billing_frame", _("Ce cadre de facturation n'existe pas."))
+        return
+    recipient = invoice.recipient
+    if recipient is not None and frame not in (accepted := accepted_frames(recipient)):
+        out.add(
+            "billing_frame",
+            _(
+                "Ce destinataire n'accepte pas le cadre de facturation %(frame)s. "
+                "Cadres acceptés : %(accepted)s."
+            )
+            % {"frame": frame, "accepted": ", ".join(accepted) or "—"},
+        )
+    validator = invoice.validator
+    if frame not in VALIDATION_FRAMES:
+        if invoice.validator_siret:
+            out.add(
+                "validator_siret",
+                _(
+                    "Seuls les cadres A9 (sous-traitant) et A12 (cotraitant) nomment un titulaire "
+                    "ou un mandataire : laissez ce SIRET vide."
+                ),
+            )
+    elif not invoice.validator_siret:
+        out.add(
+            "validator_siret",
+            _(
+                "Le cadre %(frame)s demande le SIRET de l'entreprise qui valide la facture "
+                "(le titulaire du marché pour A9, le mandataire pour A12)."
+            )
+            % {"frame": frame},
+        )
+    elif validator is None:
+        out.add(
+            "validator_siret",
+            _("Aucune structure n'est enregistrée sous ce SIRET : vérifiez-le."),
+        )
+    elif validator.pk == invoice.supplier_id:
+        out.add(
+            "validator_siret",
+            _("Le titulaire ou le mandataire ne peut pas être votre propre structure."),
+        )
+    elif validator.is_public:
+        out.add(
+            "validator_siret",
+            _("Ce SIRET est celui d'une structure publique, pas du titulaire ou du mandataire."),
+        )
+    elif not validator.is_active:
+        out.add("validator_siret", _("Cette structure n'est plus active."))
+    elif validator.is_closed:
+        # A closed establishment (SIRENE) has no one left to validate: the request would wait
+        # for its tacit validation only.
+        out.add(
+            "validator_siret",
+            _(
+                "L’établissement du titulaire ou du mandataire est fermé selon le répertoire "
+                "SIRENE de l’INSEE : indiquez l’établissement qui lui succède."
             ),
         )
 
@@ -285,6 +364,7 @@ def deposit_errors(
     check_credit_note(invoice, out)
     check_recipient(invoice, out)
     check_service_and_engagement(invoice, out, today)
+    check_frame(invoice, out)
     if invoice.is_typed:
         check_lines(lines, out)
     check_vat_regime(invoice, lines, out)
@@ -300,4 +380,5 @@ def recycle_errors(invoice: Invoice, *, user) -> Errors:
     check_supplier(invoice, user, out)
     check_recipient(invoice, out)
     check_service_and_engagement(invoice, out, today)
+    check_frame(invoice, out)
     return dict(out.errors)

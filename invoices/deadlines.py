@@ -28,8 +28,15 @@ class Deadline:
 
 
 def payment_deadline(invoice: Invoice, today: date | None = None) -> Deadline | None:
-    """None while there is no running delay: a draft, or a rejected invoice."""
-    if invoice.deposited_at is None or invoice.status in (Status.BROUILLON, Status.REJETEE):
+    """None while there is no running delay: a draft, a rejected invoice (or one refused by
+    its validator), or one already paid (billing frame A2)."""
+    if invoice.deposited_at is None or invoice.status in (
+        Status.BROUILLON,
+        Status.REJETEE,
+        Status.REFUSEE_1,
+    ):
+        return None
+    if invoice.is_paid_already:
         return None
     deposited_on = timezone.localtime(invoice.deposited_at).date()
     due_on = deposited_on + timedelta(days=settings.INVOICE_PAYMENT_DELAY_DAYS)

@@ -20,12 +20,17 @@ from invoices.models import Invoice, RejectionReason
 from invoices.services import InvoiceInput, LineInput
 from invoices.workflow import Status
 from structures import demo as structures_demo
+from structures import selectors as structure_selectors
+from structures import services as structure_services
 from structures.models import Structure
 from structures.selectors import state_structure
 
 SUPPLIER_EMAIL = "fournisseur@demo.chorus.test"
 AGENT_EMAIL = "agent@demo.chorus.test"
 DEMO_IBAN = "FR7630006000011234567890189"
+# The titular company of the A9 (subcontractor) demo invoices, in the SIRENE sample; the demo
+# supplier manages it too, so that one login tries both sides of the validation.
+TITULAR_SIRET = "52233344200013"
 
 
 def _supplier() -> Structure:
@@ -33,6 +38,14 @@ def _supplier() -> Structure:
     return Structure.objects.get(
         identifier_type=Structure.IdentifierType.SIRET, identifier=structures_demo.SUPPLIER_SIRET
     )
+
+
+def _titular(user: User) -> Structure:
+    """The A9 invoices' titular company, created by the demo supplier (its principal manager)."""
+    titular = structure_selectors.structure_by_siret(TITULAR_SIRET)
+    if titular is None:
+        titular = structure_services.structure_create_from_siret(user=user, siret=TITULAR_SIRET)
+    return titular
 
 
 # --- the invoices --------------------------------------------------------------------------------
@@ -167,6 +180,36 @@ def _rejected(invoice: Invoice, agent: User) -> None:
     )
 
 
+def _to_validate(invoice: Invoice, agent: User) -> None:
+    _route(invoice)  # A9: waits for its titular company (A_VALIDER_1)
+
+
+def _validated(invoice: Invoice, agent: User) -> None:
+    """Validated (VALIDEE_1, a passing status), then routed to the recipient."""
+    _route(invoice)
+    services.invoice_validate(user=invoice.created_by, invoice=invoice)  # type: ignore[arg-type]
+    services.invoice_route(invoice_id=invoice.pk, expected_status=Status.EN_COURS_ACHEMINEMENT)
+
+
+def _refused(invoice: Invoice, agent: User) -> None:
+    _route(invoice)
+    services.invoice_refuse_validation(
+        user=invoice.created_by,  # type: ignore[arg-type]
+        invoice=invoice,
+        comment="Les travaux de cette situation ne sont pas encore réceptionnés.",
+    )
+
+
+def _lapsed(invoice: Invoice, agent: User) -> None:
+    """Nobody validated in time (ABSENCE_VALIDATION_1_HORS_DELAI, passing), then routed on."""
+    _route(invoice)
+    Invoice.objects.filter(pk=invoice.pk).update(
+        validation_due_at=timezone.now() - timedelta(minutes=1)
+    )
+    services.invoices_sweep_validations()
+    services.invoice_route(invoice_id=invoice.pk, expected_status=Status.EN_COURS_ACHEMINEMENT)
+
+
 # number, days since the invoice date, what happens after the deposit (None: stays a draft)
 SCENARIOS: list[tuple[str, int, Callable[[Invoice, User], None] | None]] = [
     ("DEMO-2026-001", 1, None),
@@ -181,7 +224,19 @@ SCENARIOS: list[tuple[str, int, Callable[[Invoice, User], None] | None]] = [
     ("DEMO-2026-010", 21, _accounted),
     ("DEMO-2026-011", 35, _paid),
     ("DEMO-2026-012", 40, _rejected),
+    ("DEMO-2026-013", 4, _to_validate),
+    ("DEMO-2026-014", 9, _validated),
+    ("DEMO-2026-015", 11, _refused),
+    ("DEMO-2026-016", 25, _lapsed),
 ]
+# Billing frame A9 (subcontractor): validated by the titular company before the recipient.
+A9_SCENARIOS = frozenset({"DEMO-2026-013", "DEMO-2026-014", "DEMO-2026-015", "DEMO-2026-016"})
+
+
+def _frame(number: str, user: User) -> dict[str, object]:
+    if number not in A9_SCENARIOS:
+        return {}
+    return {"billing_frame": "A9", "validator_siret": _titular(user).identifier}
 
 
 def seed(*, password: str) -> list[str]:
@@ -195,7 +250,7 @@ def seed(*, password: str) -> list[str]:
         invoice = services.invoice_save_draft(
             user=user,
             supplier=supplier,
-            data=_header(number, days_ago),
+            data=_header(number, days_ago, **_frame(number, user)),
             lines=LINES[index % len(LINES)],
         )
         if scenario is not None:
@@ -205,5 +260,5 @@ def seed(*, password: str) -> list[str]:
     total = Invoice.objects.filter(supplier=supplier, number__startswith="DEMO-").count()
     return [
         f"Factures de démonstration : {total} ({created} créées) pour {supplier.name}, "
-        f"SIRET {supplier.identifier} — une par statut.",
+        f"SIRET {supplier.identifier} — une par statut (cadre A9 validé par {TITULAR_SIRET}).",
     ]

@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from invoices import credit_notes
+from invoices.checks import accepted_frames
 from invoices.models import (
     NUMBER_MAX_LENGTH,
     BillingFrame,
@@ -165,6 +166,15 @@ class HeaderForm(RecipientFields):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     billing_frame = forms.ChoiceField(label=_("Cadre de facturation"), choices=BillingFrame)
+    validator_siret = forms.CharField(
+        label=_("SIRET du titulaire ou du mandataire"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Cadres A9 (sous-traitant) et A12 (cotraitant) seulement : l'entreprise qui valide "
+            "la facture avant sa transmission au destinataire."
+        ),
+    )
     invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType)
     # A credit note's invoice, chosen in the list of the structures' deposited invoices (its
     # id); the name is the reference's everywhere (API, files), so its errors land here.
@@ -212,6 +222,10 @@ class HeaderForm(RecipientFields):
         for name in self.REQUIRED_TO_SEND:
             # A mark the templates read (a star: needed to send), not a Django attribute.
             self.fields[name].required_to_send = True  # type: ignore[attr-defined]
+
+    def clean_validator_siret(self) -> str:
+        value = self.cleaned_data["validator_siret"]
+        return _siret(value) if value.strip() else ""
 
     def _offer_credited_invoices(self, suppliers: QuerySet[Structure]) -> None:
         """The list a credit note's invoice is chosen in: the structures' deposited invoices
@@ -328,10 +342,14 @@ class HeaderForm(RecipientFields):
         )
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
-        """Star the recipient fields that this recipient requires (the page's script does it
-        again when the SIRET changes)."""
+        """Star the recipient fields that this recipient requires, and offer only the billing
+        frames it accepts (the page's script does both again when the SIRET changes)."""
         if recipient is None:
             return
+        accepted = accepted_frames(recipient)
+        self.fields["billing_frame"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in BillingFrame.choices if value in accepted
+        ]
         # Same mark as above, set from the recipient's rules.
         self.fields["service_code"].required_to_send = recipient.service_code_required  # type: ignore[attr-defined]
         self.fields["engagement_number"].required_to_send = recipient.engagement_required  # type: ignore[attr-defined]
@@ -463,6 +481,35 @@ class ValidateForm(forms.Form):
 
 class RecycleForm(RecipientFields):
     pass
+
+
+class ValidatorForm(forms.Form):
+    """The supplier names another titular company (mandatary) while its invoice waits."""
+
+    validator_siret = forms.CharField(
+        label=_("SIRET du nouveau titulaire ou mandataire"), max_length=20
+    )
+
+    def clean_validator_siret(self) -> str:
+        return _siret(self.cleaned_data["validator_siret"])
+
+
+class RefusalForm(forms.Form):
+    """The validator refuses an A9 / A12 invoice: the reason the supplier reads."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Not required here: the service says what is missing, in its words.
+    comment = forms.CharField(
+        label=_("Motif du refus"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Le fournisseur le lit dans son courriel et dans l'historique de la facture."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required_to_send = True  # type: ignore[attr-defined]
 
 
 class CompleteForm(forms.Form):

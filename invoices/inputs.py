@@ -39,6 +39,7 @@ class InvoiceInput:
     recipient_siret: str = ""
     service_code: str = ""
     engagement_number: str = ""
+    validator_siret: str = ""
     market_number: str = ""
     currency: str = "EUR"
     vat_regime: str = "DEBITS"

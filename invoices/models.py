@@ -16,7 +16,7 @@ from django_fsm import FSMField
 
 from chorus import formatting
 from chorus.append_only import AppendOnly
-from invoices.workflow import InvoiceWorkflow, ReformCode, Status, reform_code
+from invoices.workflow import InvoiceWorkflow, ReformCode, Status, is_paid_already, reform_code
 from structures.models import Service, Structure
 
 # Chorus Pro caps the invoice number at 20 characters (numeroFactureSaisi in its API).
@@ -145,6 +145,24 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     engagement_number = models.CharField(
         _("numéro d'engagement"), max_length=ENGAGEMENT_MAX_LENGTH, blank=True
     )
+    # Billing frames A9 / A12: the titular company (mandatary) that validates the invoice before
+    # it is routed to the recipient, as typed (a SIRET) and the structure it designates.
+    validator_siret = models.CharField(
+        _("SIRET du titulaire ou du mandataire"), max_length=14, blank=True
+    )
+    validator = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        related_name="invoices_to_validate",
+        null=True,
+        blank=True,
+        verbose_name=_("titulaire ou mandataire (valideur)"),
+    )
+    # Set when the invoice enters A_VALIDER_1 (again when the supplier changes the validator):
+    # past it, the validation is tacit. Never cleared, so a validation happens once.
+    validation_due_at = models.DateTimeField(
+        _("à valider avant le"), null=True, blank=True, editable=False
+    )
     market_number = models.CharField(_("numéro de marché"), max_length=50, blank=True)
     currency = models.CharField(_("devise"), max_length=3, choices=Currency, default=Currency.EUR)
     vat_regime = models.CharField(
@@ -166,7 +184,7 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
 
     status = FSMField(
         _("statut"),
-        max_length=24,
+        max_length=32,
         choices=Status,
         default=Status.BROUILLON,
         protected=True,
@@ -279,6 +297,11 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == Status.BROUILLON
+
+    @property
+    def is_paid_already(self) -> bool:
+        """Billing frame A2: the supplier was paid before invoicing; no payment step."""
+        return is_paid_already(self)
 
     @property
     def reform_code(self) -> ReformCode | None:
@@ -469,8 +492,8 @@ class StatusChange(models.Model):
     """One step of an invoice's history. Append-only: never changed nor deleted."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="history")
-    from_status = models.CharField(_("statut précédent"), max_length=24, blank=True)
-    to_status = models.CharField(_("nouveau statut"), max_length=24, choices=Status)
+    from_status = models.CharField(_("statut précédent"), max_length=32, blank=True)
+    to_status = models.CharField(_("nouveau statut"), max_length=32, choices=Status)
     at = models.DateTimeField(_("le"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -686,6 +709,26 @@ class SealedRemoval(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_id}"
+
+
+class AcceptedFrames(models.Model):
+    """The billing frames a recipient accepts (Chorus Pro lets each public structure choose);
+    a recipient without a row accepts them all. Edited in the admin."""
+
+    structure = models.OneToOneField(
+        Structure,
+        on_delete=models.CASCADE,
+        related_name="accepted_frames",
+        verbose_name=_("structure destinataire"),
+    )
+    frames = models.JSONField(_("cadres acceptés"), default=list)
+
+    class Meta:
+        verbose_name = _("cadres de facturation acceptés")
+        verbose_name_plural = _("cadres de facturation acceptés")
+
+    def __str__(self) -> str:
+        return f"{self.structure}: {', '.join(self.frames)}"
 
 
 # The bulk decisions' models live with the rest of the feature (invoices/bulk/); Django finds

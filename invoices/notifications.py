@@ -24,7 +24,7 @@ from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
 
 # Statuses whose e-mail carries the reason and the comment of the decision.
-WITH_REASON = (Status.REJETEE, Status.SUSPENDUE, Status.A_RECYCLER)
+WITH_REASON = (Status.REJETEE, Status.SUSPENDUE, Status.A_RECYCLER, Status.REFUSEE_1)
 
 
 def _email(user: Any, template: str, context: dict[str, Any], key: str) -> outbox.Email:
@@ -159,6 +159,35 @@ def send_to_agents(invoice_id: int, change_id: int | None = None) -> int:
     if not _queued(key):
         queue_for_agents(invoice, change)
     return _deliver(key)
+
+
+# --- the validator (billing frames A9 / A12) --------------------------------------------------
+def validators_key(invoice_id: int, change_id: int) -> str:
+    return f"invoice-validators:{invoice_id}:{change_id}:"
+
+
+def queue_for_validators(changes: list[StatusChange]) -> list[str]:
+    """Queue, for each change that puts an invoice in A_VALIDER_1 (the routing, or the supplier
+    naming another validator), the e-mails asking the validator's members to validate it;
+    returns their keys (for ``send_emails`` once committed). Recorded in this transaction."""
+    waiting = [change for change in changes if change.to_status == Status.A_VALIDER_1]
+    if not waiting:
+        return []
+    members = selectors.validators_by_structure(
+        {change.invoice.validator_id for change in waiting if change.invoice.validator_id}
+    )
+    emails = []
+    for change in waiting:
+        invoice = change.invoice
+        url = settings.SITE_URL + reverse("invoices:to_validate_detail", args=[invoice.pk])
+        context = {"invoice": invoice, "url": url}
+        key = validators_key(invoice.pk, change.pk)
+        emails += [
+            _email(user, "validation_request", context, f"{key}{user.pk}")
+            for user in members.get(invoice.validator_id or 0, [])
+        ]
+    _queue(emails, new=True)
+    return [email.key for email in emails]
 
 
 # --- a routing batch ----------------------------------------------------------------------------

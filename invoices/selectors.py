@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -26,8 +26,8 @@ from invoices.models import (
     RejectionReason,
     StatusChange,
 )
-from invoices.workflow import BULK_ONLY_REASONS, Status
-from structures.models import Membership, Service, Structure, Topic
+from invoices.workflow import BULK_ONLY_REASONS, NO_PAYMENT_FRAMES, Status
+from structures.models import Frequency, Membership, Service, Structure, Topic
 from structures.selectors import agent_services, notified_at_once, structures_of
 
 if TYPE_CHECKING:
@@ -159,6 +159,39 @@ def sent_invoice_for(user: User, pk: int) -> Invoice:
         return sent_invoices_for(user).select_related("supplier", "recipient", "service").get(pk=pk)
     except Invoice.DoesNotExist:
         raise Http404 from None
+
+
+# --- validator side (billing frames A9 / A12) ----------------------------------------------------
+def to_validate_for(user: User) -> QuerySet[Invoice]:
+    """The invoices naming one of the user's structures as validator (titular company,
+    mandatary) once put to validation; waiting ones first. Anyone else's: not there."""
+    if not user.is_authenticated:
+        return Invoice.objects.none()
+    structures = structures_of(user).filter(is_public=False).order_by()
+    return (
+        Invoice.objects.filter(
+            validator_id__in=list(structures.values_list("pk", flat=True)),
+            validation_due_at__isnull=False,
+        )
+        .select_related("supplier", "recipient", "validator")
+        .order_by(
+            Case(When(status=Status.A_VALIDER_1, then=Value(0)), default=Value(1)),
+            "validation_due_at",
+            "id",
+        )
+    )
+
+
+def to_validate_one_for(user: User, pk: int) -> Invoice:
+    try:
+        return to_validate_for(user).get(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+
+
+def is_validator_of(user: User, invoice: Invoice) -> bool:
+    """A member of the invoice's validator who may decide (not consultation only)."""
+    return invoice.validator is not None and may_modify_for(user, invoice.validator)
 
 
 def status_counts(invoices: QuerySet[Invoice]) -> dict[str, int]:
@@ -331,9 +364,12 @@ def attachment_for(user: User, pk: int) -> Attachment:
     """A file the user may download: of an invoice they sent or received."""
     sent = sent_invoices_for(user).filter(pk=OuterRef("invoice_id"))
     received = received_invoices_for(user).filter(pk=OuterRef("invoice_id"))
+    to_validate = to_validate_for(user).order_by().filter(pk=OuterRef("invoice_id"))
     try:
         return (
-            Attachment.objects.filter(Q(Exists(sent)) | Q(Exists(received)))
+            Attachment.objects.filter(
+                Q(Exists(sent)) | Q(Exists(received)) | Q(Exists(to_validate))
+            )
             .select_related("invoice")
             .get(pk=pk)
         )
@@ -384,7 +420,8 @@ def invoice_visible_to(user: User, pk: int) -> Invoice:
     """An invoice the user sent or received (downloads); anything else is not found."""
     sent = sent_invoices_for(user).filter(pk=pk)
     received = received_invoices_for(user).filter(pk=pk)
-    invoice = (sent | received).first()
+    to_validate = to_validate_for(user).filter(pk=pk).order_by()
+    invoice = (sent | received).first() or to_validate.first()
     if invoice is None:
         raise Http404
     return invoice
@@ -471,7 +508,7 @@ def due_for_payment(*, older_than: timedelta, now: datetime | None = None) -> Qu
         status=Status.COMPTABILISEE,
         status_changed_at__lt=limit,
         recipient__payment_status_reported=True,
-    )
+    ).exclude(billing_frame__in=NO_PAYMENT_FRAMES)  # paid already (A2): no payment step
 
 
 def _whole_structure_agents() -> QuerySet[Membership]:
@@ -529,6 +566,26 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user
     return {structure_id: list(found.values()) for structure_id, found in users.items()}
+
+
+def validators_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
+    """The active members of each validator structure (A9 / A12) asked to validate, in one
+    query. A request to act before a due date is not left for a digest: only those who chose
+    to hear nothing of invoices are left out."""
+    members = (
+        Membership.objects.filter(
+            structure_id__in=structure_ids,
+            status=Membership.Status.APPROVED,
+            user__is_active=True,
+        )
+        .exclude(**{f"notice_preference__{Topic.INVOICES.value}": Frequency.NONE})
+        .select_related("user")
+        .order_by("structure_id", "user_id")
+    )
+    users: dict[int, list[User]] = {}
+    for member in members:
+        users.setdefault(member.structure_id, []).append(member.user)
+    return users
 
 
 def agents_by_service(service_ids: set[int]) -> dict[int, list[User]]:

@@ -77,6 +77,13 @@ def sweep_routing(stuck_after: float | None = None) -> int:
     return len(stuck)
 
 
+@shared_task(name="invoices.sweep_validations", acks_late=True)
+def sweep_validations() -> int:
+    """Billing frames A9 / A12: the invoices whose validator did not answer in time are validated
+    tacitly and routed on; returns how many."""
+    return services.invoices_sweep_validations()
+
+
 @shared_task(name="invoices.render_facturx", acks_late=True)
 def render_facturx(certified_xml_id: int) -> int | None:
     """The Factur-X PDF of a deposited typed invoice (see ``services.documents``)."""

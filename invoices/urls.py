@@ -1,7 +1,17 @@
 from django.urls import path
 
 from invoices.bulk import views as bulk_views
-from invoices.views import drafts, entry, files, received, registers, sent, upload, validate
+from invoices.views import (
+    drafts,
+    entry,
+    files,
+    received,
+    registers,
+    sent,
+    upload,
+    validate,
+    validation,
+)
 
 app_name = "invoices"
 
@@ -20,6 +30,9 @@ urlpatterns = [
     path("<int:pk>/recycler/", sent.recycle, name="recycle"),
     path("<int:pk>/completer/", sent.complete, name="complete"),
     path("<int:pk>/rejet-pris-en-compte/", sent.acknowledge, name="acknowledge"),
+    path("<int:pk>/valideur/", sent.change_validator, name="change_validator"),
+    path("a-valider/", validation.to_validate_list, name="to_validate"),
+    path("a-valider/<int:pk>/", validation.to_validate_detail, name="to_validate_detail"),
     path("recues/", received.received_list, name="received"),
     path("recues/pieces.zip", received.received_zip, name="received_zip"),
     path("recues/export.csv", received.received_export, name="received_export"),

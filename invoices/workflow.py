@@ -9,7 +9,7 @@ below so that the model, the services and the pages agree on one picture.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,16 @@ class Status(models.TextChoices):
     COMPTABILISEE = "COMPTABILISEE", _("Comptabilisée")
     REJETEE = "REJETEE", _("Rejetée")
     MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT", _("Mise en paiement")
+    # Billing frames A9 / A12: the titular company (or the mandatary) validates the invoice of
+    # its sub-contractor (co-contractor) before it goes to the recipient. One validation level
+    # (Chorus Pro's "_1"); a second level is out of the portal's scope.
+    A_VALIDER_1 = "A_VALIDER_1", _("À valider par le titulaire ou le mandataire")
+    VALIDEE_1 = "VALIDEE_1", _("Validée par le titulaire ou le mandataire")
+    REFUSEE_1 = "REFUSEE_1", _("Refusée par le titulaire ou le mandataire")
+    ABSENCE_VALIDATION_1_HORS_DELAI = (
+        "ABSENCE_VALIDATION_1_HORS_DELAI",
+        _("Validée tacitement (délai de validation dépassé)"),
+    )
 
 
 S = Status
@@ -77,6 +87,14 @@ REFORM_CODES: dict[str, ReformCode] = {
     S.MANDATEE: R.APPROUVEE,
     S.REJETEE: R.REFUSEE,
     S.MISE_EN_PAIEMENT: R.PAIEMENT_TRANSMIS,
+    # The titular's (mandatary's) validation happens on the platform before the recipient sees
+    # the invoice: waiting, validated or validated tacitly, it is received by the platform and
+    # not yet made available (202). A refusal ends the invoice before it was ever made
+    # available, as the platform's own rejection does (213), not as the recipient's (210).
+    S.A_VALIDER_1: R.RECUE,
+    S.VALIDEE_1: R.RECUE,
+    S.ABSENCE_VALIDATION_1_HORS_DELAI: R.RECUE,
+    S.REFUSEE_1: R.REJETEE,
 }
 
 
@@ -122,7 +140,7 @@ BULK_ONLY_REASONS = frozenset({"SUPPRESSION_MASSE"})
 BULK_TARGETS = (S.COMPTABILISEE, S.SUSPENDUE, S.REJETEE, S.A_RECYCLER, S.MISE_EN_PAIEMENT)
 
 # Statuses in which nothing more happens to the invoice.
-FINAL = (S.REJETEE, S.MISE_EN_PAIEMENT)
+FINAL = (S.REJETEE, S.MISE_EN_PAIEMENT, S.REFUSEE_1)
 # Statuses the routing worker owns; a sweep recovers invoices stuck in them.
 TRANSIENT = (S.DEPOSEE, S.EN_COURS_ACHEMINEMENT)
 
@@ -131,18 +149,49 @@ def agent_sources(target: str) -> list[str]:
     return [source for source, targets in AGENT_MOVES.items() if target in targets]
 
 
-def agent_targets(status: str) -> tuple[str, ...]:
-    return AGENT_MOVES.get(status, ())
+# Billing frame A2 (*facture déjà payée*): the supplier has been paid already, so the invoice's
+# life ends once accounted; no payment step is offered nor accepted.
+NO_PAYMENT_FRAMES = ("A2",)
+# Billing frames A9 (sub-contractor) and A12 (co-contractor): the invoice names a titular company
+# or a mandatary that validates it before the routing goes on (``A_VALIDER_1``).
+VALIDATION_FRAMES = ("A9", "A12")
+
+
+class _Framed(Protocol):
+    status: str
+    billing_frame: str
+
+
+def agent_targets(invoice: _Framed | str) -> tuple[str, ...]:
+    """The statuses an agent may move this invoice to: its status's moves, less the payment for
+    an invoice already paid (A2). Every list of allowed moves (the decision form, the service,
+    bulk decisions) asks here. A bare status (no frame known) gets the status's moves."""
+    if isinstance(invoice, str):
+        return AGENT_MOVES.get(invoice, ())
+    targets = AGENT_MOVES.get(invoice.status, ())
+    if invoice.billing_frame in NO_PAYMENT_FRAMES:
+        targets = tuple(target for target in targets if target != S.MISE_EN_PAIEMENT)
+    return targets
+
+
+def is_paid_already(invoice: _Framed) -> bool:
+    """An A2 invoice: shown as "déjà payée" wherever its status is."""
+    return invoice.billing_frame in NO_PAYMENT_FRAMES
 
 
 _Method = TypeVar("_Method", bound=Callable[..., None])
 
 
-def _transition(*, source: str | Sequence[str], target: str) -> Callable[[_Method], _Method]:
+def _transition(
+    *,
+    source: str | Sequence[str],
+    target: str,
+    conditions: Sequence[Callable[[Any], bool]] = (),
+) -> Callable[[_Method], _Method]:
     """django-fsm's ``@transition`` on the ``status`` field, keeping the method's type: a
     service calls ``invoice.deposit()``, and a misspelt transition fails in mypy."""
     decorate: Callable[[_Method], _Method] = transition(
-        field="status", source=source, target=target
+        field="status", source=source, target=target, conditions=list(conditions)
     )
     return decorate
 
@@ -182,6 +231,34 @@ class InvoiceWorkflow:
     def routing_reject(self) -> None:
         pass
 
+    @_transition(source=S.EN_COURS_ACHEMINEMENT, target=S.A_VALIDER_1)
+    def await_validation(self) -> None:
+        """An A9 / A12 invoice waits for its titular's (mandatary's) validation."""
+
+    @_transition(source=S.A_VALIDER_1, target=S.ABSENCE_VALIDATION_1_HORS_DELAI)
+    def validation_lapse(self) -> None:
+        """Nobody validated within the delay: the validation is tacit (beat's sweep)."""
+
+    @_transition(
+        source=(S.VALIDEE_1, S.ABSENCE_VALIDATION_1_HORS_DELAI), target=S.EN_COURS_ACHEMINEMENT
+    )
+    def resume_routing(self) -> None:
+        """Validated (or tacitly): the routing to the recipient goes on as usual."""
+
+    # --- validator (titular company of an A9, mandatary of an A12) -------------------------------
+    @_transition(source=S.A_VALIDER_1, target=S.VALIDEE_1)
+    def validate(self) -> None:
+        pass
+
+    @_transition(source=S.A_VALIDER_1, target=S.REFUSEE_1)
+    def refuse_validation(self) -> None:
+        pass
+
+    # --- supplier, while it waits ------------------------------------------------------------
+    @_transition(source=S.A_VALIDER_1, target=S.A_VALIDER_1)
+    def change_validator(self) -> None:
+        """The supplier names another validator (a mistake): the wait starts again."""
+
     # --- agent of the recipient --------------------------------------------------------------
     @_transition(source=agent_sources(S.SERVICE_FAIT), target=S.SERVICE_FAIT)
     def certify_service(self) -> None:
@@ -207,9 +284,13 @@ class InvoiceWorkflow:
     def reject(self) -> None:
         pass
 
-    @_transition(source=agent_sources(S.MISE_EN_PAIEMENT), target=S.MISE_EN_PAIEMENT)
+    @_transition(
+        source=agent_sources(S.MISE_EN_PAIEMENT),
+        target=S.MISE_EN_PAIEMENT,
+        conditions=[lambda invoice: not is_paid_already(invoice)],
+    )
     def put_in_payment(self) -> None:
-        pass
+        """Not for an invoice already paid (A2), whoever asks (agent, payment system)."""
 
 
 Transition = Callable[[InvoiceWorkflow], None]
@@ -229,4 +310,10 @@ ROUTING_TRANSITIONS: dict[str, Transition] = {
     S.MISE_A_DISPOSITION: InvoiceWorkflow.make_available,
     S.A_RECYCLER: InvoiceWorkflow.routing_send_back,
     S.REJETEE: InvoiceWorkflow.routing_reject,
+    S.A_VALIDER_1: InvoiceWorkflow.await_validation,
+}
+# The validator's decision, by target status.
+VALIDATION_TRANSITIONS: dict[str, Transition] = {
+    S.VALIDEE_1: InvoiceWorkflow.validate,
+    S.REFUSEE_1: InvoiceWorkflow.refuse_validation,
 }

@@ -428,3 +428,91 @@ class InvoiceProcessApi(ApiView):
                 mandate_number=values["mandate_number"],
             )
         return invoice_response(request, invoice)
+
+
+# --- billing frames A9 / A12: the validator's decision, the supplier's change of validator ------
+class InvoiceValidationApi(ApiView):
+    """The titular company (mandatary) validates or refuses an A9 / A12 invoice (A_VALIDER_1):
+    validated, it is routed to the recipient; refused, it ends in REFUSEE_1."""
+
+    token_scope = ApiScope.DEPOSIT
+    error_codes = (409,)
+
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(
+            choices=[("validate", "validate"), ("refuse", "refuse")],
+            help_text="validate: VALIDEE_1, then routed; refuse: REFUSEE_1 (final).",
+        )
+        comment = serializers.CharField(
+            max_length=2000,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="The reason of a refusal (required then): the supplier reads it.",
+        )
+        expected_status = serializers.ChoiceField(
+            choices=Status.choices,
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The status you saw: if the invoice has moved since, 409.",
+        )
+
+    @extend_schema(
+        operation_id="invoices_validation",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=InputSerializer,
+        responses={200: InvoiceDetailSerializer},
+        summary="Validate or refuse an A9 / A12 invoice (titular company, mandatary)",
+    )
+    @idempotent
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        invoice = selectors.to_validate_one_for(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with service_errors():
+            if values["decision"] == "validate":
+                invoice = services.invoice_validate(
+                    user=request.user, invoice=invoice, expected_status=values["expected_status"]
+                )
+            else:
+                invoice = services.invoice_refuse_validation(
+                    user=request.user,
+                    invoice=invoice,
+                    comment=values["comment"],
+                    expected_status=values["expected_status"],
+                )
+        return invoice_response(request, invoice)
+
+
+class InvoiceValidatorApi(ApiView):
+    """The supplier names another validator while its A9 / A12 invoice waits (A_VALIDER_1)."""
+
+    token_scope = ApiScope.DEPOSIT
+    error_codes = (409,)
+
+    class InputSerializer(serializers.Serializer):
+        validator_siret = serializers.CharField(max_length=20)
+
+    @extend_schema(
+        operation_id="invoices_change_validator",
+        tags=["invoices"],
+        parameters=[INVOICE_ID],
+        request=InputSerializer,
+        responses={200: InvoiceDetailSerializer},
+        summary="Name another validator of an A9 / A12 invoice (supplier)",
+    )
+    @idempotent
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        invoice = selectors.sent_invoice_for(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            invoice = services.invoice_change_validator(
+                user=request.user,
+                invoice=invoice,
+                validator_siret=data.validated_data["validator_siret"],
+            )
+        return invoice_response(request, invoice)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 SENT = "sent"
 RECEIVED = "received"
+TO_VALIDATE = "to_validate"
 
 # ``ordering`` values the list accepts; the id breaks ties so that pages never overlap.
 ORDERINGS = (
@@ -34,14 +35,20 @@ ORDERINGS = (
 
 
 def invoices_visible_to(user: User, direction: str | None = None) -> QuerySet[Invoice]:
-    """Invoices the user sent (their supplier structures) or received (as an agent)."""
+    """Invoices the user sent (their supplier structures), received (as an agent), or is to
+    validate (a member of the titular company, the mandatary, of an A9 / A12)."""
     if direction == SENT:
         return selectors.sent_invoices_for(user)
     if direction == RECEIVED:
         return selectors.received_invoices_for(user)
+    to_validate = selectors.to_validate_for(user).order_by()
+    if direction == TO_VALIDATE:
+        return to_validate
     sent = selectors.sent_invoices_for(user).values("pk")
     received = selectors.received_invoices_for(user).values("pk")
-    return Invoice.objects.filter(Q(pk__in=sent) | Q(pk__in=received))
+    return Invoice.objects.filter(
+        Q(pk__in=sent) | Q(pk__in=received) | Q(pk__in=to_validate.values("pk"))
+    )
 
 
 def _filter_dates(invoices: QuerySet[Invoice], filters: Mapping[str, Any]) -> QuerySet[Invoice]:
@@ -72,7 +79,7 @@ def invoice_list(user: User, filters: Mapping[str, Any]) -> QuerySet[Invoice]:
     invoices = _filter_dates(invoices, filters)
     ordering = filters.get("ordering") or "-created_at"
     tie = "-id" if ordering.startswith("-") else "id"
-    return invoices.select_related("supplier", "recipient").order_by(ordering, tie)
+    return invoices.select_related("supplier", "recipient", "validator").order_by(ordering, tie)
 
 
 def _detail_prefetches() -> list[Prefetch[Any]]:
@@ -93,7 +100,7 @@ def invoice_detail(user: User, pk: int) -> Invoice:
     """One invoice the user may see, with everything its detail shows (four queries)."""
     invoice = (
         invoices_visible_to(user)
-        .select_related("supplier", "recipient")
+        .select_related("supplier", "recipient", "validator")
         .prefetch_related(*_detail_prefetches(), _credit_notes_prefetch())
         .filter(pk=pk)
         .first()

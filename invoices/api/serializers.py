@@ -57,7 +57,19 @@ class HeaderInputSerializer(serializers.Serializer):
     original_invoice_number = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default=""
     )
-    billing_frame = serializers.ChoiceField(choices=BillingFrame.choices, default=BillingFrame.A1)
+    billing_frame = serializers.ChoiceField(
+        choices=BillingFrame.choices,
+        default=BillingFrame.A1,
+        help_text="One the recipient accepts. A9 and A12 need validator_siret.",
+    )
+    validator_siret = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Billing frames A9 (sub-contractor) and A12 (co-contractor) only: the SIRET of "
+        "the titular company (the mandatary) that validates the invoice before it is routed.",
+    )
     recipient_siret = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default=""
     )
@@ -143,6 +155,17 @@ class InvoiceSerializer(serializers.Serializer):
     invoice_type = serializers.ChoiceField(choices=InvoiceType.choices)
     issue_date = serializers.DateField(allow_null=True)
     billing_frame = serializers.ChoiceField(choices=BillingFrame.choices)
+    is_paid_already = serializers.BooleanField(
+        help_text="Billing frame A2: paid before being invoiced, so never put in payment."
+    )
+    validator_siret = serializers.CharField(
+        help_text="A9 / A12: the titular company (mandatary) that validates it; else empty."
+    )
+    validator_name = serializers.CharField(source="validator.name", allow_null=True, default=None)
+    validation_due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="A9 / A12: validated tacitly past this (ABSENCE_VALIDATION_1_HORS_DELAI).",
+    )
     deposit_mode = serializers.ChoiceField(choices=DepositMode.choices)
     supplier_siret = serializers.CharField(source="supplier.identifier")
     supplier_name = serializers.CharField(source="supplier.name")

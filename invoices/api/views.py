@@ -53,10 +53,11 @@ class InvoicesApi(ApiView):
 
     class FilterSerializer(serializers.Serializer):
         direction = serializers.ChoiceField(
-            choices=[api_selectors.SENT, api_selectors.RECEIVED],
+            choices=[api_selectors.SENT, api_selectors.RECEIVED, api_selectors.TO_VALIDATE],
             required=False,
-            help_text="sent: by your supplier structures; received: by your services. "
-            "Both when absent.",
+            help_text="sent: by your supplier structures; received: by your services; "
+            "to_validate: naming one of your structures as validator (billing frames A9, A12). "
+            "All when absent.",
         )
         status = serializers.CharField(
             required=False, max_length=400, help_text="One status, or several separated by commas."

@@ -30,7 +30,7 @@ class BulkDecision(models.Model):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bulk_decisions"
     )
-    target = models.CharField(_("décision"), max_length=24, choices=Status)
+    target = models.CharField(_("décision"), max_length=32, choices=Status)
     reason = models.ForeignKey(
         "invoices.RejectionReason",
         on_delete=models.PROTECT,
@@ -77,7 +77,7 @@ class BulkDecisionItem(models.Model):
     position = models.PositiveIntegerField(_("position"))
     # The legal purge of an invoice (invoices/services/retention.py) takes its result line along.
     invoice = models.ForeignKey("invoices.Invoice", on_delete=models.CASCADE, related_name="+")
-    seen_status = models.CharField(_("statut vu"), max_length=24, choices=Status)
+    seen_status = models.CharField(_("statut vu"), max_length=32, choices=Status)
     result = models.CharField(_("résultat"), max_length=8, choices=Result, default=Result.PENDING)
     message = models.TextField(_("motif du refus"), blank=True)
     done_at = models.DateTimeField(null=True, blank=True)

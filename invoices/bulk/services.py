@@ -33,7 +33,7 @@ from invoices.services.common import (
     InvoiceStateError,
 )
 from invoices.services.processing import decision_errors, invoice_process
-from invoices.workflow import BULK_TARGETS, REASON_REQUIRED, Status
+from invoices.workflow import AGENT_MOVES, BULK_TARGETS, REASON_REQUIRED, Status, agent_targets
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -133,12 +133,18 @@ def _refusal(item: BulkDecisionItem, target: str, error: InvoiceError) -> str:
     """Why this invoice was not decided on, in the agent's words."""
     if not isinstance(error, InvoiceStateError):
         return " ".join(error.messages)
-    now = Invoice.objects.filter(pk=item.invoice_id).values_list("status", flat=True).first()
-    status = Status(now or item.seen_status)
+    invoice = Invoice.objects.filter(pk=item.invoice_id).only("status", "billing_frame").first()
+    status = Status(invoice.status if invoice else item.seen_status)
     if status != item.seen_status:
         return _("Son statut a changé entre-temps (%(status)s) : elle n'a pas été traitée.") % {
             "status": status.label
         }
+    # The status allows it, the frame does not: an A2 invoice is paid already.
+    allowed_by_status = target in AGENT_MOVES.get(status, ())
+    if invoice is not None and allowed_by_status and target not in agent_targets(invoice):
+        return _(
+            "Facture du cadre %(frame)s, déjà payée : elle n'a pas d'étape « %(target)s »."
+        ) % {"frame": invoice.billing_frame, "target": Status(target).label}
     return _("La décision « %(target)s » ne s'applique pas à une facture %(status)s.") % {
         "target": Status(target).label,
         "status": status.label.lower(),

@@ -78,6 +78,12 @@ from invoices.services.system import (
     invoices_route_batch,
     invoices_sweep_routing,
 )
+from invoices.services.validation import (
+    invoice_change_validator,
+    invoice_refuse_validation,
+    invoice_validate,
+    invoices_sweep_validations,
+)
 
 __all__ = [
     "ROUTING_WAKE_KEY",
@@ -106,6 +112,7 @@ __all__ = [
     "findings_as_problems",
     "invoice_acknowledge_rejection",
     "invoice_certificate",
+    "invoice_change_validator",
     "invoice_complete",
     "invoice_delete_draft",
     "invoice_deposit",
@@ -116,6 +123,7 @@ __all__ = [
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",
+    "invoice_refuse_validation",
     "invoice_render_certificate",
     "invoice_render_facturx",
     "invoice_route",
@@ -123,8 +131,10 @@ __all__ = [
     "invoice_save_draft",
     "invoice_submit",
     "invoice_upload_pdf",
+    "invoice_validate",
     "invoices_route_batch",
     "invoices_sweep_routing",
+    "invoices_sweep_validations",
     "is_structured_file",
     "problems_from_errors",
     "read_invoice_upload",

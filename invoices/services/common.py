@@ -166,3 +166,9 @@ def apply_recipient(
         if invoice.recipient is not None and service_code
         else None
     )
+
+
+def apply_validator(invoice: Invoice, *, validator_siret: str) -> None:
+    """The titular company (mandatary) an A9 (A12) invoice names, by SIRET (checks.py judges)."""
+    invoice.validator_siret = validator_siret
+    invoice.validator = resolve_recipient(validator_siret)

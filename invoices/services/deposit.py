@@ -41,6 +41,7 @@ from invoices.services.common import (
     LineInput,
     RecipientDirectory,
     apply_recipient,
+    apply_validator,
     locked,
     model_errors,
 )
@@ -86,6 +87,7 @@ def apply_header(
         engagement_number=data.engagement_number.strip(),
         directory=directory,
     )
+    apply_validator(invoice, validator_siret=data.validator_siret.replace(" ", ""))
     apply_credited(invoice, data)
 
 
@@ -168,9 +170,10 @@ def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLin
 DRAFT_FIELDS = [
     "number", "issue_date", "issue_year", "billing_frame", "invoice_type",
     "original_invoice_number", "credited_invoice", "supplier", "recipient_siret", "recipient",
-    "service_code", "service", "engagement_number", "market_number", "currency", "vat_regime",
-    "vat_exemption_reason", "payment_method", "iban", "bic", "comment", "total_excl_tax",
-    "total_vat", "total_incl_tax", "prepaid_amount", "amount_due", "updated_at",
+    "service_code", "service", "engagement_number", "validator_siret", "validator",
+    "market_number", "currency", "vat_regime", "vat_exemption_reason", "payment_method", "iban",
+    "bic", "comment", "total_excl_tax", "total_vat", "total_incl_tax", "prepaid_amount",
+    "amount_due", "updated_at",
 ]  # fmt: skip
 
 

@@ -85,6 +85,7 @@ def _copy_input(source: Invoice, number: str) -> InvoiceInput:
         recipient_siret=source.recipient_siret,
         service_code=source.service_code,
         engagement_number=source.engagement_number,
+        validator_siret=source.validator_siret,
         market_number=source.market_number,
         currency=source.currency,
         vat_regime=source.vat_regime,

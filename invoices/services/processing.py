@@ -88,7 +88,7 @@ def invoice_process(
         raise InvoiceAccessDenied
     if expected_status is not None and invoice.status != expected_status:
         raise InvoiceStateError()
-    if target not in agent_targets(invoice.status):
+    if target not in agent_targets(invoice):
         raise InvoiceStateError()
     errors = decision_errors(target, reason, comment, mandate_number, bulk=bulk)
     if errors:

@@ -85,6 +85,15 @@ FILE_PLACES: dict[str, tuple[str, Any]] = {
     ),
     "currency": ("BT-5", gettext_lazy("le code de devise (BT-5)")),
     "billing_frame": ("BT-23", gettext_lazy("le cadre de facturation (BT-23)")),
+    # EN 16931 has no place for the titular company (mandatary) of an A9 (A12) invoice: such an
+    # invoice is deposited through the entry form or the API, which ask for its SIRET.
+    "validator_siret": (
+        "BT-23",
+        gettext_lazy(
+            "le cadre de facturation (BT-23) : un fichier ne peut pas nommer le titulaire ou le "
+            "mandataire, déposez une facture A9 ou A12 par la saisie ou par l'API"
+        ),
+    ),
     "iban": ("BT-84", gettext_lazy("l'IBAN du compte à créditer (BT-84)")),
     "bic": ("BT-86", gettext_lazy("le BIC (BT-86)")),
     "total_excl_tax": ("BT-109", gettext_lazy("le total HT (BT-109)")),

@@ -27,6 +27,7 @@ from invoices.services._history import (
     save_transition,
 )
 from invoices.services.common import claim_skip_locked
+from invoices.services.validation import route_to_validation, validations_started
 from invoices.workflow import (
     ROUTING_TRANSITIONS,
     Status,
@@ -149,6 +150,9 @@ def _plan(invoices: list[Invoice], *, through: bool) -> tuple[list[_Step], list[
             starts.append(_Step(invoice, Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT))
             if not through:
                 continue
+        if route_to_validation(invoice):  # A9 / A12: validated first (services/validation.py)
+            decisions.append(_Step(invoice, Status.EN_COURS_ACHEMINEMENT, Status.A_VALIDER_1))
+            continue
         decision = routing.decide(_routing_facts(invoice, engagements))
         fire(partial(ROUTING_TRANSITIONS[decision.status], invoice))
         decisions.append(
@@ -233,6 +237,7 @@ def invoices_route_batch(
     batch.reached = {invoice.pk: invoice.status for invoice in invoices}
     batch.started_only = not through and bool(starts)
     emails = notifications.queue_routed(changes)
+    emails += validations_started(changes, now)  # A9 / A12: due dates, validators' e-mails
     if emails:
         from invoices import tasks  # here: the tasks call the services
 
@@ -281,7 +286,7 @@ def invoices_sweep_routing(*, stuck_after: timedelta) -> list[tuple[int, str]]:
 def invoice_pay_due(*, invoice_id: int) -> bool:
     """The simulated payment system pays an accounted invoice; False if it has moved on."""
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
-    if invoice is None or invoice.status != Status.COMPTABILISEE:
+    if invoice is None or invoice.status != Status.COMPTABILISEE or invoice.is_paid_already:
         return False
     fire(invoice.put_in_payment)
     save_transition(invoice)

@@ -28,6 +28,10 @@ _BADGES: dict[str, str] = {
     Status.COMPTABILISEE: "fr-badge--success",
     Status.REJETEE: "fr-badge--error",
     Status.MISE_EN_PAIEMENT: "fr-badge--success",
+    Status.A_VALIDER_1: "fr-badge--warning",
+    Status.VALIDEE_1: "fr-badge--info",
+    Status.REFUSEE_1: "fr-badge--error",
+    Status.ABSENCE_VALIDATION_1_HORS_DELAI: "fr-badge--info",
 }
 
 

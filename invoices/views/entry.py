@@ -14,13 +14,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
+from invoices.checks import accepted_frames
 from invoices.forms import (
     InvoiceEntryForm,
     LineFormSet,
     kept_line_forms,
     show_errors,
 )
-from invoices.models import Invoice
+from invoices.models import BillingFrame, Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError
 from invoices.services.preview import NEED_ALL_LINES
 from structures.models import Structure
@@ -33,7 +34,8 @@ def _no_structure(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _header_initial(invoice: Invoice) -> dict:
     fields = [
         "number", "issue_date", "billing_frame", "invoice_type", "original_invoice_number",
-        "recipient_siret", "service_code", "engagement_number", "market_number", "currency",
+        "recipient_siret", "service_code", "engagement_number", "validator_siret", "market_number",
+        "currency",
         "vat_regime", "vat_exemption_reason", "payment_method", "iban", "bic", "prepaid_amount",
         "comment",
     ]  # fmt: skip
@@ -184,6 +186,7 @@ def _entry(
             "invoice": invoice,
             "problems": problems,
             "recipient_rules": _recipient_rules(form),
+            "all_frames": [{"code": v, "label": str(label)} for v, label in BillingFrame.choices],
             "js_messages": _js_messages(),
         },
     )
@@ -224,6 +227,11 @@ def recipient_services(request: AuthenticatedHttpRequest) -> JsonResponse:
             "service_code_required": recipient.service_code_required,
             "engagement_required": recipient.engagement_required,
             "engagement_or_service_required": recipient.engagement_or_service_required,
+            "frames": [
+                {"code": value, "label": str(label)}
+                for value, label in BillingFrame.choices
+                if value in accepted_frames(recipient)
+            ],
             "services": [
                 {"code": s.code, "name": s.name, "engagement_required": s.engagement_required}
                 for s in selectors.active_services_of(recipient)

@@ -204,7 +204,7 @@ def _megabytes(size: int) -> str:
 
 
 def _process_form(invoice: Invoice, data: dict | None = None) -> ProcessForm | None:
-    targets = agent_targets(invoice.status)
+    targets = agent_targets(invoice)
     if not targets:
         return None
     return ProcessForm(data, targets=targets, initial={"expected_status": invoice.status})

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedHttpRequest
 from invoices import selectors, services
 from invoices.deadlines import payment_deadline
-from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, show_errors
+from invoices.forms import CompleteForm, InvoiceFilterForm, RecycleForm, ValidatorForm, show_errors
 from invoices.models import Invoice
 from invoices.services import InvoiceAccessDenied, InvoiceError, InvoiceStateError
 from invoices.views import exports
@@ -136,9 +136,10 @@ def _detail_context(request: AuthenticatedHttpRequest, invoice: Invoice) -> dict
         "lines": invoice.lines.order_by("position"),
         "deadline": payment_deadline(invoice),
         "decision": selectors.last_reasoned_change(invoice)
-        if invoice.status in (Status.A_RECYCLER, Status.SUSPENDUE, Status.REJETEE)
+        if invoice.status in (Status.A_RECYCLER, Status.SUSPENDUE, Status.REJETEE, Status.REFUSEE_1)
         else None,
         "may_act": selectors.may_modify_for(request.user, invoice.supplier),
+        "validator_form": ValidatorForm() if invoice.status == Status.A_VALIDER_1 else None,
         **credit_context(invoice, selectors.sent_invoices_for(request.user), "invoices:detail"),
     }
 
@@ -218,3 +219,30 @@ def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = CompleteForm()
     context = {**_detail_context(request, invoice), "form": form, "problems": problems}
     return render(request, "invoices/complete.html", context)
+
+
+@login_required
+@require_POST
+def change_validator(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Billing frames A9 / A12: the supplier names another validator while the invoice waits."""
+    invoice = selectors.sent_invoice_for(request.user, pk)
+    form = ValidatorForm(request.POST)
+    problems: list[str] = []
+    if form.is_valid():
+        try:
+            services.invoice_change_validator(
+                user=request.user,
+                invoice=invoice,
+                validator_siret=form.cleaned_data["validator_siret"],
+            )
+        except (InvoiceAccessDenied, InvoiceStateError) as error:
+            return refused(request, error, "invoices:detail", pk)
+        except InvoiceError as error:
+            problems = show_errors(error, form)
+        else:
+            messages.success(
+                request, _("Valideur changé : ses membres sont prévenus par courriel.")
+            )
+            return redirect("invoices:detail", pk=pk)
+    context = {**_detail_context(request, invoice), "validator_form": form, "problems": problems}
+    return render(request, "invoices/sent_detail.html", context, status=400)

@@ -168,6 +168,7 @@
     const siret = siretInput.value.replace(/\s/g, "");
     if (!/^\d{14}$/.test(siret)) {
       recipient = null;
+      offerFrames(allFrames);
       info.textContent = "";
       describe();
       return;
@@ -176,6 +177,7 @@
       .then((response) => (response.ok ? response.json() : null))
       .then(function (data) {
         recipient = data;
+        offerFrames(data && data.found && data.frames ? data.frames : allFrames);
         datalist.textContent = "";
         ((data && data.services) || []).forEach(function (service) {
           const option = document.createElement("option");
@@ -192,6 +194,33 @@
     timer = setTimeout(lookup, 300);
   });
   serviceInput.addEventListener("input", describe);
+
+  // --- the billing frames this recipient accepts, and the validator of an A9 / A12 ----------
+  const frameSelect = form.querySelector("#id_billing_frame");
+  const validatorField = form.querySelector("[data-validator-field]");
+  const framesData = document.getElementById("billing-frames");
+  const allFrames = framesData ? JSON.parse(framesData.textContent) : [];
+  function offerFrames(frames) {
+    if (!frameSelect || !frames.length) return;
+    const current = frameSelect.value;
+    frameSelect.textContent = "";
+    frames.forEach(function (frame) {
+      const option = document.createElement("option");
+      option.value = frame.code;
+      option.textContent = frame.label;
+      option.selected = frame.code === current;
+      frameSelect.append(option);
+    });
+    showValidator();
+  }
+  function showValidator() {
+    if (!frameSelect || !validatorField) return;
+    const named = frameSelect.value === "A9" || frameSelect.value === "A12";
+    const input = validatorField.querySelector("input");
+    validatorField.hidden = !named && !(input && input.value);
+  }
+  if (frameSelect) frameSelect.addEventListener("change", showValidator);
+  showValidator();
 
   lookup();
   recompute();

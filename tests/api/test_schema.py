@@ -63,6 +63,9 @@ def test_every_operation_of_the_issue_is_documented():
         ("POST", "/api/v1/invoices/{id}/complete/"),
         ("POST", "/api/v1/invoices/{id}/acknowledge-rejection/"),
         ("POST", "/api/v1/invoices/{id}/process/"),
+        # Billing frames A9 / A12: the validator's decision, the supplier's change of validator.
+        ("POST", "/api/v1/invoices/{id}/validation/"),
+        ("POST", "/api/v1/invoices/{id}/validator/"),
         ("POST", "/api/v1/invoices/bulk-decisions/"),
         ("GET", "/api/v1/invoices/bulk-decisions/{id}/"),
     }

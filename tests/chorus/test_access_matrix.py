@@ -71,6 +71,10 @@ def _invoice(w: Any) -> list[Any]:
     return [w.invoice.pk]
 
 
+def _to_validate(w: Any) -> list[Any]:
+    return [w.to_validate.pk]
+
+
 def _after_a_seal(w: Any) -> list[Any]:
     assert w.seal is not None  # the latest seal is a 404 before the first one
     return []
@@ -232,6 +236,14 @@ MATRIX: dict[str, Route] = {
     "invoices:acknowledge": Route(SCOPED, args=_invoice, allowed=SUPPLIER, method="post"),
     "invoices:received": Route(LOGIN),
     "invoices:received_detail": Route(SCOPED, args=_invoice, allowed=frozenset({"agent"})),
+    # Billing frame A9: Acme's invoice names Globex (the outsider's company) as titular company.
+    "invoices:to_validate": Route(LOGIN, notes="each member sees their structures' own"),
+    "invoices:to_validate_detail": Route(
+        SCOPED, args=_to_validate, allowed=frozenset({"outsider"})
+    ),
+    "invoices:change_validator": Route(
+        SCOPED, args=_to_validate, allowed=SUPPLIER, method="post", notes="empty form: 400"
+    ),
     "invoices:registers": Route(LOGIN),
     "invoices:register": Route(SCOPED, args=lambda w: [w.state.pk], allowed=AGENTS),
     "invoices:register_engagement": Route(
@@ -349,6 +361,10 @@ MATRIX: dict[str, Route] = {
     "api:invoice-process": Route(
         API_SCOPED, args=_invoice, allowed=frozenset({"agent"}), method="post"
     ),
+    "api:invoice-validation": Route(
+        API_SCOPED, args=_to_validate, allowed=frozenset({"outsider"}), method="post"
+    ),
+    "api:invoice-validator": Route(API_SCOPED, args=_to_validate, allowed=SUPPLIER, method="post"),
 }
 
 # Routes without a name, by pattern: the API's JSON 404 for unknown paths, the admin's fallback.
@@ -400,6 +416,16 @@ class World:
         invoice = deposited(self.personas)
         for status in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
             invoice_services.invoice_route(invoice_id=invoice.pk, expected_status=status)
+        return invoice
+
+    @cached_property
+    def to_validate(self) -> Any:
+        globex = self.personas.globex
+        invoice = deposited(self.personas, billing_frame="A9", validator_siret=globex.identifier)
+        for status in (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT):
+            invoice_services.invoice_route(invoice_id=invoice.pk, expected_status=status)
+        invoice.refresh_from_db()
+        assert invoice.status == Status.A_VALIDER_1
         return invoice
 
     @cached_property

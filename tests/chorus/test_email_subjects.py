@@ -115,6 +115,26 @@ def _routing_digests(personas):
     return ["2 factures : En cours d'acheminement", "2 factures à traiter"]
 
 
+def _validation_request(personas):
+    """Billing frame A9: the titular company's members are asked to validate."""
+    personas.acme.name = HOSTILE
+    personas.acme.save(update_fields=["name"])
+    invoice = invoice_in(
+        personas,
+        Status.A_VALIDER_1,
+        billing_frame="A9",
+        validator=personas.globex,
+        validator_siret=personas.globex.identifier,
+        validation_due_at=timezone.now() + timedelta(days=15),
+        made_available_at=None,
+    )
+    change = StatusChange.objects.create(
+        invoice=invoice, from_status=Status.EN_COURS_ACHEMINEMENT, to_status=Status.A_VALIDER_1
+    )
+    invoice_notifications.queue_for_validators([change])
+    return [f"de {HOSTILE} à valider"]
+
+
 def _flux_done(personas):
     flux = Flux.objects.create(
         supplier=personas.acme,
@@ -210,6 +230,7 @@ SENT = {
     "invoices/templates/invoices/emails/agents_invoice_subject.txt": _invoice_agents,
     "invoices/templates/invoices/emails/status_digest_subject.txt": _routing_digests,
     "invoices/templates/invoices/emails/agents_digest_subject.txt": _routing_digests,
+    "invoices/templates/invoices/emails/validation_request_subject.txt": _validation_request,
     "flux/templates/flux/emails/done_subject.txt": _flux_done,
     "structures/templates/structures/email/mandate_revoked_subject.txt": _mandate_revoked,
     "structures/templates/structures/email/request_received_subject.txt": _structures,
@@ -234,6 +255,7 @@ SENT = {
         _invoice_status,
         _invoice_agents,
         _routing_digests,
+        _validation_request,
         _flux_done,
         _mandate_revoked,
         _structures,

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 # Pinned: a change that adds a query to every deposit must say why here.
 # 41 before issue 15 §3, 31 after, 22 since a single deposit is a batch of one. The bank
-# accounts read to check the chosen one (issue 17, item 2) cost one more.
-WEB_DEPOSIT_QUERIES = 23
+# accounts read to check the chosen one (issue 17, item 2) and the recipient's accepted billing
+# frames (issue 18, item 5) cost one each.
+WEB_DEPOSIT_QUERIES = 24
 
 
 def web_lines(count: int) -> dict[str, str]:

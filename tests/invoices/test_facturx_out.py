@@ -153,6 +153,7 @@ def test_the_chorus_references_land_in_their_business_terms(personas):
     invoice = deposited(
         personas,
         billing_frame="A9",
+        validator_siret=personas.globex.identifier,  # A9 names its titular company
         market_number="M-2026-17",
         engagement_number="EJ-123",
         **VARIED["credit_note"],
