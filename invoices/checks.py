@@ -43,6 +43,13 @@ class DepositFacts:
 
     refusal: str | None
     taken: set[tuple[str, int | None]] = field(default_factory=set)
+    # The billing frames each recipient accepts, read on first use (``accepted_frames``).
+    frames: dict[int, list[str]] = field(default_factory=dict)
+
+    def accepted_frames(self, recipient: Structure) -> list[str]:
+        if recipient.pk not in self.frames:
+            self.frames[recipient.pk] = accepted_frames(recipient)
+        return self.frames[recipient.pk]
 
 
 class _Collector:
@@ -141,7 +148,7 @@ def accepted_frames(recipient: Structure) -> list[str]:
     return [frame for frame in BillingFrame.values if frame in row.frames]
 
 
-def check_frame(invoice: Invoice, out: _Collector) -> None:
+def check_frame(invoice: Invoice, out: _Collector, facts: DepositFacts | None = None) -> None:
     """The frame is one the recipient accepts; an A9 / A12 names its validator (the titular
     company, the mandatary), a structure of the portal that is not the supplier; no other
     frame names one."""
@@ -150,7 +157,12 @@ def check_frame(invoice: Invoice, out: _Collector) -> None:
         out.add("billing_frame", _("Ce cadre de facturation n'existe pas."))
         return
     recipient = invoice.recipient
-    if recipient is not None and frame not in (accepted := accepted_frames(recipient)):
+    accepted = (
+        (facts.accepted_frames(recipient) if facts else accepted_frames(recipient))
+        if recipient is not None
+        else []
+    )
+    if recipient is not None and frame not in accepted:
         out.add(
             "billing_frame",
             _(
@@ -364,7 +376,7 @@ def deposit_errors(
     check_credit_note(invoice, out)
     check_recipient(invoice, out)
     check_service_and_engagement(invoice, out, today)
-    check_frame(invoice, out)
+    check_frame(invoice, out, facts)
     if invoice.is_typed:
         check_lines(lines, out)
     check_vat_regime(invoice, lines, out)

@@ -187,6 +187,7 @@ def _to_validate(invoice: Invoice, agent: User) -> None:
 def _validated(invoice: Invoice, agent: User) -> None:
     """Validated (VALIDEE_1, a passing status), then routed to the recipient."""
     _route(invoice)
+    # A demo invoice always has its creator.
     services.invoice_validate(user=invoice.created_by, invoice=invoice)  # type: ignore[arg-type]
     services.invoice_route(invoice_id=invoice.pk, expected_status=Status.EN_COURS_ACHEMINEMENT)
 
@@ -194,6 +195,7 @@ def _validated(invoice: Invoice, agent: User) -> None:
 def _refused(invoice: Invoice, agent: User) -> None:
     _route(invoice)
     services.invoice_refuse_validation(
+        # A demo invoice always has its creator.
         user=invoice.created_by,  # type: ignore[arg-type]
         invoice=invoice,
         comment="Les travaux de cette situation ne sont pas encore réceptionnés.",

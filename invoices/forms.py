@@ -347,6 +347,7 @@ class HeaderForm(RecipientFields):
         if recipient is None:
             return
         accepted = accepted_frames(recipient)
+        # Form.fields is typed Field: this one is a ChoiceField.
         self.fields["billing_frame"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in BillingFrame.choices if value in accepted
         ]
@@ -509,6 +510,7 @@ class RefusalForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A mark the templates read (a star: needed to send), not a Django attribute.
         self.fields["comment"].required_to_send = True  # type: ignore[attr-defined]
 
 
