@@ -15,6 +15,7 @@ from invoices.workflow import Status
 from tests.browser.conftest import axe_violations, csp_violations, screenshot
 from tests.browser.helpers import log_in, ready
 from tests.invoices.factories import invoice_in
+from tests.utils.services import require_postgresql
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,6 +25,8 @@ pytestmark = [
 
 
 def test_the_agent_ticks_invoices_decides_and_follows_the_progress(page, personas, settings):
+    # The worker is held mid-batch by one invoice's row lock; SQLite locks the whole database.
+    require_postgresql()
     settings.BULK_DECISION_INLINE_MAX = 0  # every batch to the worker, as a long one would go
     invoices = [invoice_in(personas, Status.MISE_A_DISPOSITION, number=f"B-{n}") for n in range(6)]
     rejected = invoice_in(personas, Status.REJETEE, number="B-REJ")

@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -402,7 +403,8 @@ def test_the_dashboard_s_figures_forget_a_deleted_draft(personas):
 
     draft(personas)
     doomed = draft(personas)
-    assert summaries.enabled()  # the figures come from the summary rows the triggers keep
+    # On PostgreSQL the figures come from the summary rows the triggers keep (SQLite counts).
+    assert summaries.enabled() == (connection.vendor == "postgresql")
 
     services.invoice_delete_draft(user=personas.supplier_principal, invoice=doomed)
 
