@@ -83,14 +83,13 @@ def digest_parts(preferences: list[NoticePreference], period: Period) -> list[Pa
     for preference in preferences:
         membership = preference.membership
         part = Part(membership)
+        start = max(period.start, preference.updated_at)
         if preference.invoices == period.frequency:
-            start = max(period.start, preference.updated_at)
             part.changes = list(
                 invoices.supplier_changes_between(membership.structure_id, start, period.end)
             )
             part.received = list(invoices.received_between(membership, start, period.end))
         if preference.requests == period.frequency and structures.manages_requests(membership):
-            start = max(period.start, preference.updated_at)
             part.requests = list(
                 structures.requests_between(membership.structure_id, start, period.end).exclude(
                     user_id=membership.user_id

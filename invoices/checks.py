@@ -157,12 +157,9 @@ def check_frame(invoice: Invoice, out: _Collector, facts: DepositFacts | None = 
         out.add("billing_frame", _("Ce cadre de facturation n'existe pas."))
         return
     recipient = invoice.recipient
-    accepted = (
-        (facts.accepted_frames(recipient) if facts else accepted_frames(recipient))
-        if recipient is not None
-        else []
-    )
-    if recipient is not None and frame not in accepted:
+    if recipient is not None and frame not in (
+        accepted := facts.accepted_frames(recipient) if facts else accepted_frames(recipient)
+    ):
         out.add(
             "billing_frame",
             _(
