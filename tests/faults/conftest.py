@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,44 @@ class Stack:
             what="the fault test's worker to consume a probe",
             process=process,
         )
+
+    def kill_mid_task(  # type: ignore[no-untyped-def]
+        self,
+        task,
+        arg: object,
+        *,
+        progress: Callable[[], int],
+        finished: Callable[[], bool],
+        total: int,
+        what: str,
+        **env: str,
+    ) -> int:
+        """Send ``task(arg)`` to a worker, SIGKILL it once ``progress()`` reached 20, start
+        another and wait until ``finished()``, beat running throughout (its sweep recovers the
+        task the kill lost). Returns the progress at the kill, proven short of ``total``."""
+        with self.beat(**env):
+            with self.worker(**env) as doomed:
+                self.send(task, arg)
+                workers.wait_until(
+                    lambda: progress() >= 20,
+                    timeout=300,
+                    what=f"a few parts of {what} done",
+                    process=doomed,
+                    interval=0.2,
+                )
+                os.killpg(doomed.pid, signal.SIGKILL)
+                doomed.wait(timeout=10)
+            at_kill = progress()
+            assert at_kill < total, "the worker finished before it could be killed"
+            with self.worker(probe=False, **env) as survivor:
+                workers.wait_until(
+                    finished,
+                    timeout=600,
+                    what=f"{what} to end after the restart",
+                    process=survivor,
+                    interval=0.5,
+                )
+        return at_kill
 
     @contextmanager
     def web(self, **env: str) -> Iterator[str]:

@@ -9,8 +9,6 @@ sweep enqueues the batch again).
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 
 import pytest
@@ -21,7 +19,6 @@ from invoices.bulk.models import BulkDecision, BulkDecisionItem
 from invoices.models import StatusChange
 from invoices.workflow import Status
 from tests.invoices.factories import invoice_in
-from tests.utils import workers
 from tests.utils.services import require_postgresql, require_redis
 
 pytestmark = [
@@ -58,28 +55,15 @@ def test_a_worker_killed_mid_batch_resumes_and_decides_each_invoice_once(stack, 
         user=personas.agent, invoice_ids=[i.pk for i in invoices], target=Status.COMPTABILISEE
     )
     started = time.monotonic()
-    with stack.beat(**ENV):
-        with stack.worker(**ENV) as doomed:
-            stack.send(tasks.run_bulk_decision, batch.pk)
-            workers.wait_until(
-                lambda: handled(batch.pk) >= 20,
-                timeout=300,
-                what="a few invoices of the batch to be decided",
-                process=doomed,
-                interval=0.2,
-            )
-            os.killpg(doomed.pid, signal.SIGKILL)
-            doomed.wait(timeout=10)
-        at_kill = handled(batch.pk)
-        assert at_kill < COUNT, "the worker finished before it could be killed"
-        with stack.worker(probe=False, **ENV) as survivor:
-            workers.wait_until(
-                lambda: BulkDecision.objects.get(pk=batch.pk).is_done,
-                timeout=600,
-                what="the batch to end after the restart",
-                process=survivor,
-                interval=0.5,
-            )
+    at_kill = stack.kill_mid_task(
+        tasks.run_bulk_decision,
+        batch.pk,
+        progress=lambda: handled(batch.pk),
+        finished=lambda: BulkDecision.objects.get(pk=batch.pk).is_done,
+        total=COUNT,
+        what="the batch",
+        **ENV,
+    )
     results = set(batch.items.values_list("result", flat=True))
     assert results == {BulkDecisionItem.Result.DONE}
     changes = StatusChange.objects.filter(to_status=Status.COMPTABILISEE)

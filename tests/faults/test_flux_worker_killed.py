@@ -9,8 +9,6 @@ enqueues the flux again), FLUX_CHUNK_SIZE=10.
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 
 import pytest
@@ -21,7 +19,6 @@ from flux import services, tasks
 from flux.models import Flux, FluxItem
 from invoices.models import Invoice
 from tests.flux.files import json_flux
-from tests.utils import workers
 from tests.utils.services import require_postgresql, require_redis
 
 pytestmark = [
@@ -63,28 +60,15 @@ def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
         content=ContentFile(content, name="lot.json"), name="lot.json",
     ).flux  # fmt: skip
     started = time.monotonic()
-    with stack.beat(**ENV):
-        with stack.worker(**ENV) as doomed:
-            stack.send(tasks.integrate_flux, flux.pk)
-            workers.wait_until(
-                lambda: done(flux.pk) >= 20,
-                timeout=300,
-                what="a few chunks of the flux to be integrated",
-                process=doomed,
-                interval=0.2,
-            )
-            os.killpg(doomed.pid, signal.SIGKILL)
-            doomed.wait(timeout=10)
-        at_kill = done(flux.pk)
-        assert at_kill < COUNT, "the worker finished before it could be killed"
-        with stack.worker(probe=False, **ENV) as survivor:
-            workers.wait_until(
-                lambda: Flux.objects.get(pk=flux.pk).is_done,
-                timeout=600,
-                what="the flux to be integrated after the restart",
-                process=survivor,
-                interval=0.5,
-            )
+    at_kill = stack.kill_mid_task(
+        tasks.integrate_flux,
+        flux.pk,
+        progress=lambda: done(flux.pk),
+        finished=lambda: Flux.objects.get(pk=flux.pk).is_done,
+        total=COUNT,
+        what="the flux",
+        **ENV,
+    )
     flux.refresh_from_db()
     assert (flux.status, flux.item_count, flux.integrated_count) == (
         Flux.Status.INTEGRE, COUNT, COUNT,
