@@ -24,6 +24,7 @@ SOURCE_FRENCH_RULES = "fr-ctc"
 
 _RULE_IN_TEXT = re.compile(r"^\[?([A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]+)+)\]?\s*[-:]")
 _FRENCH_RULE = re.compile(r"BR-FR-(?:[A-Z]+-)?\d+")
+_FRENCH_RULE_IN_TEXT = re.compile(r"\s*\[?(BR-FR-(?:[A-Z]+-)?\d+)\b")
 _NAMESPACE_PREDICATE = re.compile(r"\[namespace-uri\(\)='[^']*'\]")
 _FIRST_INDEX = re.compile(r"\[1\]")
 _BUYER_TERMS = {
@@ -129,7 +130,13 @@ def _rule_id(assertion: schematron.Assertion, source: str) -> str:
         else:
             rule_id = "SCHEMATRON"
     if source == SOURCE_FRENCH_RULES:
-        # The French rules have ids such as "BR-FR-05_BT-22_PMT": the rule is BR-FR-05.
+        # The French rules have ids such as "BR-FR-05_BT-22_PMT": the rule is BR-FR-05. Their
+        # text opens with the rule it checks ("[BR-FR-15/BT-151] : …"), which wins: the UBL
+        # stylesheet gives some checks the id of another rule ("BR-FR-08_BT-151-2" checks
+        # BR-FR-15, "BR-FR-30_BT-21" BR-FR-31), and BR-FR-08 is one the portal ignores.
+        named = _FRENCH_RULE_IN_TEXT.match(assertion.text)
+        if named:
+            return named.group(1)
         match = _FRENCH_RULE.search(f"{rule_id} {assertion.text}")
         rule_id = match.group(0) if match else rule_id
     return rule_id

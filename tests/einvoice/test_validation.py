@@ -12,6 +12,7 @@ from lxml import etree
 from einvoice.data import PaymentMeans, computed
 from einvoice.explanations import EXPLANATIONS
 from einvoice.facturx import build_cii, build_ubl, business_terms
+from einvoice.rulebook import lookup
 from einvoice.validation import validate_file
 
 from .samples import (
@@ -19,6 +20,7 @@ from .samples import (
     CII_NS,
     HEADER_TAX,
     MINIMUM_CII,
+    STANDARDS_DIR,
     SUMMATION,
     UBL_NS,
     invoice,
@@ -289,6 +291,21 @@ def test_french_reform_rules_only_warn_and_skip_what_contradicts_chorus_pro():
     assert {f.source for f in report.warnings} == {"fr-ctc"}
     # Billing frame A1, SIRET in BT-30 and no electronic address are Chorus Pro's conventions.
     assert not report.rule_ids("warning") & {"BR-FR-08", "BR-FR-10", "BR-FR-12", "BR-FR-13"}
+
+
+def test_a_ubl_line_in_vat_category_l_warns_under_br_fr_15_with_its_explanation():
+    # The UBL French-rules stylesheet gives this BR-FR-15 check the id "BR-FR-08_BT-151-2";
+    # read as BR-FR-08 (ignored: BT-23 carries the Chorus billing frame), it was dropped.
+    sample = (STANDARDS_DIR / "cen-ubl" / "ubl-tc434-example1.xml").read_bytes()
+    line_category = "//cac:InvoiceLine[1]/cac:Item/cac:ClassifiedTaxCategory/cbc:ID"
+    report = judge(mutate_xml(sample, UBL_NS, set_text(line_category, lambda _: "L")))
+    codes_l_m = [f for f in report.warnings if "'L' et 'M'" in f.message]
+    assert [(f.rule_id, f.business_term, f.source) for f in codes_l_m] == [
+        ("BR-FR-15", "BT-151", "fr-ctc")
+    ]
+    assert codes_l_m[0].explanation == lookup("BR-FR-15").text
+    assert "pas L ni M" in codes_l_m[0].explanation
+    assert codes_l_m[0].location and "InvoiceLine" in codes_l_m[0].location
 
 
 def test_the_french_legal_notes_satisfy_the_french_reform_rules():
