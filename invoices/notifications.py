@@ -257,6 +257,38 @@ def queue_routed(changes: list[StatusChange]) -> list[str]:
     return [email.key for email in emails]
 
 
+# --- a bulk decision ---------------------------------------------------------------------------
+def queue_bulk_decided(bulk_id: int, changes: list[StatusChange]) -> list[str]:
+    """Queue the e-mails of a bulk decision's changes once the batch is over (in the
+    transaction that marks it so); returns their keys, for ``send_emails`` once committed.
+
+    Per supplier, each of its users who hears of each event at once gets the usual notice of
+    the invoice when it is alone, else one digest listing them all with their new status and
+    reason: an agent rejecting 500 invoices of one supplier sends its users one e-mail each.
+    The others read the changes in their daily or weekly digest."""
+    if not changes:
+        return []
+    by_supplier: dict[tuple[int, str], list[StatusChange]] = {}
+    for change in changes:
+        by_supplier.setdefault((change.invoice.supplier_id, change.to_status), []).append(change)
+    suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
+    emails: list[outbox.Email] = []
+    for (supplier_id, status), group in by_supplier.items():
+        emails += _digest_or_notices(
+            group,
+            suppliers.get(supplier_id, []),
+            digest_key=f"bulk-decision:{bulk_id}:status:{supplier_id}:{status}:",
+            digest="status_digest",
+            status=status,
+            with_reason=status in WITH_REASON,
+            supplier=group[0].invoice.supplier,
+            url=settings.SITE_URL + reverse("invoices:sent"),
+        )
+    _queue(emails, new=True)
+    return [email.key for email in emails]
+
+
 def send_emails(keys: list[str]) -> int:
-    """Send the queued e-mails of these keys (a routing batch's); returns those sent."""
+    """Send the queued e-mails of these keys (a routing batch's, a bulk decision's); returns
+    those sent."""
     return outbox.emails_deliver(matching=Q(key__in=keys)) if keys else 0

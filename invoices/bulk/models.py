@@ -80,6 +80,11 @@ class BulkDecisionItem(models.Model):
     seen_status = models.CharField(_("statut vu"), max_length=32, choices=Status)
     result = models.CharField(_("résultat"), max_length=8, choices=Result, default=Result.PENDING)
     message = models.TextField(_("motif du refus"), blank=True)
+    # The status change the decision recorded (done items): what the suppliers' digest lists,
+    # once the batch is over.
+    change = models.ForeignKey(
+        "invoices.StatusChange", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -23,9 +23,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import selectors
+from invoices import notifications, selectors
 from invoices.bulk.models import BulkDecision, BulkDecisionItem
-from invoices.models import Invoice, RejectionReason
+from invoices.models import Invoice, RejectionReason, StatusChange
 from invoices.services._enqueue import after_commit
 from invoices.services.common import (
     InvoiceAccessDenied,
@@ -154,7 +154,9 @@ def _refusal(item: BulkDecisionItem, target: str, error: InvoiceError) -> str:
 def _decide(bulk: BulkDecision, item: BulkDecisionItem) -> tuple[str, str]:
     """One invoice's result: its decision taken (in a savepoint of the item's transaction), or
     refused with the reason. A bug met on one invoice refuses that one (logged) instead of
-    failing the batch at every retry; the database failing is no result: the item is retried."""
+    failing the batch at every retry; the database failing is no result: the item is retried.
+    A decided item keeps the status change it recorded (``item.change``): the suppliers hear
+    of it in the batch's digest, not one by one."""
     try:
         invoice_process(
             user=bulk.agent,
@@ -174,6 +176,8 @@ def _decide(bulk: BulkDecision, item: BulkDecisionItem) -> tuple[str, str]:
     except Exception:
         logger.exception("bulk decision %s: invoice %s could not be decided", bulk.pk, item.pk)
         return Result.REFUSED, _("Erreur interne : cette facture n'a pas été traitée.")
+    # The invoice's row is locked: its latest change is the one just recorded.
+    item.change = StatusChange.objects.filter(invoice_id=item.invoice_id).latest("id")
     return Result.DONE, ""
 
 
@@ -191,20 +195,29 @@ def _decide_next(bulk: BulkDecision) -> bool:
             return False
         item.result, item.message = _decide(bulk, item)
         item.done_at = timezone.now()
-        item.save(update_fields=["result", "message", "done_at"])
+        item.save(update_fields=["result", "message", "done_at", "change"])
         BulkDecision.objects.filter(pk=bulk.pk).update(touched_at=item.done_at)
     return True
 
 
 @transaction.atomic
 def _finish(bulk_id: int) -> None:
-    """Mark the batch done once no item is pending (another run may still hold some)."""
+    """Mark the batch done once no item is pending (another run may still hold some), and
+    queue with it the suppliers' e-mails of its decisions: once per batch, sent once committed."""
     bulk = BulkDecision.objects.select_for_update().get(pk=bulk_id)
     if bulk.is_done or bulk.items.filter(result=Result.PENDING).exists():
         return
     bulk.state = BulkDecision.State.DONE
     bulk.finished_at = bulk.touched_at = timezone.now()
     bulk.save(update_fields=["state", "finished_at", "touched_at"])
+    changes = StatusChange.objects.filter(
+        pk__in=bulk.items.filter(result=Result.DONE).values("change_id")
+    ).select_related("invoice__supplier", "invoice__recipient", "reason")
+    keys = notifications.queue_bulk_decided(bulk.pk, list(changes.order_by("id")))
+    if keys:
+        from invoices import tasks  # the tasks call the services: imported where it enqueues
+
+        after_commit(tasks.notify_emails, keys)
 
 
 def bulk_decision_run(*, bulk_id: int) -> BulkDecision | None:

@@ -46,10 +46,12 @@ def record(
     comment: str = "",
     mandate_number: str = "",
     emails: list[str] | None = None,
+    notify: bool = True,
 ) -> StatusChange:
     """Record the invoice's status change and queue its e-mails (the outbox). They are sent by
     a task enqueued once committed, if anyone is to receive them; a caller that sends the
-    e-mails of several changes at once passes ``emails``, which gathers their keys instead."""
+    e-mails of several changes at once passes ``emails``, which gathers their keys instead.
+    ``notify=False``: no e-mail, the caller tells of the change in a digest of its own."""
     change = history_append(
         invoice,
         from_status=from_status,
@@ -61,7 +63,7 @@ def record(
         mandate_number=mandate_number,
     )
     # The e-mails are written with the change (the outbox), sent once it is committed.
-    if notifications.queue_status_change(change, new=True):
+    if notify and notifications.queue_status_change(change, new=True):
         if emails is None:
             from invoices import tasks  # here: the tasks call the services
 

@@ -80,8 +80,9 @@ def invoice_process(
 
     ``expected_status`` is the status the agent saw: if the invoice has moved since (another
     agent was quicker), the decision is refused rather than applied to something else.
-    ``bulk``: the decision is one invoice of a bulk decision (which alone may give the
-    reasons of ``BULK_ONLY_REASONS``).
+    ``bulk``: the decision is one invoice of a bulk decision, which alone may give the
+    reasons of ``BULK_ONLY_REASONS``, and tells the suppliers of all its invoices at once
+    when it is over (``notifications.queue_bulk_decided``): no e-mail of its own here.
     """
     invoice = locked(invoice)
     if not is_agent_of(user, invoice):
@@ -107,5 +108,6 @@ def invoice_process(
         reason=reason if target in REASON_REQUIRED else None,
         comment=comment.strip(),
         mandate_number=invoice.mandate_number if target == Status.MANDATEE else "",
+        notify=not bulk,
     )
     return invoice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chorus.models import OutgoingEmail
 from invoices.bulk.models import BulkDecision
 from invoices.models import Invoice
 from invoices.workflow import Status
@@ -49,6 +50,11 @@ def test_one_request_rejects_several_invoices_and_answers_each_one_s_result(pers
     assert [_status(i) for i in available] == [Status.REJETEE] * 2
     again = client_for(personas.agent).get(body["url"])
     assert again.status_code == 200 and again.json()["items"] == body["items"]
+    # Acme's two users each get one digest of the two rejections, not one e-mail per invoice.
+    assert sorted(OutgoingEmail.objects.values_list("to", "subject")) == [
+        ("member@acme.test", "2 factures : Rejetée"),
+        ("principal@acme.test", "2 factures : Rejetée"),
+    ]
 
 
 def test_a_long_batch_answers_202_and_its_address(personas, client_for, settings):

@@ -6,14 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
-from invoices import services
+from chorus.models import OutgoingEmail
+from digests import services as digests
+from invoices import services, tasks
 from invoices.bulk import services as bulk
 from invoices.bulk.models import BulkDecision, BulkDecisionItem
 from invoices.models import Invoice, RejectionReason, StatusChange
 from invoices.services import InvoiceError
 from invoices.workflow import Status
+from structures.models import Frequency, Membership, NoticePreference
 from tests.invoices.factories import invoice_in
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +196,84 @@ def test_the_sweep_finds_a_batch_whose_worker_went_silent(personas):
     )
     assert bulk.bulk_decisions_sweep(stuck_after=timedelta(seconds=60)) == [batch.pk]
     assert bulk.bulk_decisions_sweep(stuck_after=timedelta(seconds=60)) == []
+
+
+# --- the suppliers' e-mails: one digest per supplier and reader per bulk decision --------------
+def _emails_to(address: str) -> list[OutgoingEmail]:
+    return list(OutgoingEmail.objects.filter(to=address).order_by("id"))
+
+
+def test_a_bulk_rejection_sends_each_supplier_user_one_digest_not_one_e_mail_per_invoice(
+    personas, django_capture_on_commit_callbacks
+):
+    acme = [invoice_in(personas, Status.MISE_A_DISPOSITION) for _ in range(3)]
+    globex = [invoice_in(personas, Status.MISE_A_DISPOSITION, supplier=personas.globex)]
+    with django_capture_on_commit_callbacks() as enqueued:
+        bulk.bulk_decision_submit(
+            user=personas.agent,
+            invoice_ids=[i.pk for i in [*acme, *globex]],
+            target=Status.REJETEE,
+            reason=_reason("SUPPRESSION_MASSE"),
+            comment="Lot déposé par erreur.",
+        )
+    assert len(enqueued) == 1  # one task sends the batch's e-mails
+    keys = list(OutgoingEmail.objects.values_list("key", flat=True))
+    assert tasks.notify_emails(keys) == 3
+    assert sorted(address for email in mail.outbox for address in email.to) == [
+        "member@acme.test",
+        "outsider@globex.test",
+        "principal@acme.test",
+    ]
+    for address in ("principal@acme.test", "member@acme.test"):
+        (digest,) = _emails_to(address)
+        assert digest.subject == "3 factures : Rejetée"
+        assert all(invoice.number in digest.body for invoice in acme)
+        assert globex[0].number not in digest.body
+        assert digest.body.count(_reason("SUPPRESSION_MASSE").label) == 3
+        assert "Lot déposé par erreur." in digest.body
+    # Globex has one invoice in the batch: its own notice, as for a single decision.
+    (notice,) = _emails_to("outsider@globex.test")
+    assert notice.subject == f"Facture {globex[0].number} : Rejetée"
+    assert "Lot déposé par erreur." in notice.body
+
+
+def test_a_single_decision_still_sends_its_own_notice(personas):
+    invoice = invoice_in(personas, Status.MISE_A_DISPOSITION)
+    services.invoice_process(user=personas.agent, invoice=invoice, target=Status.COMPTABILISEE)
+    assert [email.subject for email in _emails_to("principal@acme.test")] == [
+        f"Facture {invoice.number} : Comptabilisée"
+    ]
+
+
+def test_a_member_on_daily_digests_hears_of_a_bulk_decision_only_in_the_daily_digest(personas):
+    membership = Membership.objects.get(user=personas.supplier_member, structure=personas.acme)
+    preference = NoticePreference.objects.create(membership=membership, invoices=Frequency.DAILY)
+    NoticePreference.objects.filter(pk=preference.pk).update(
+        updated_at=timezone.now() - timedelta(days=2)
+    )
+    invoices = [invoice_in(personas, Status.COMPTABILISEE) for _ in range(2)]
+    bulk.bulk_decision_submit(
+        user=personas.agent, invoice_ids=[i.pk for i in invoices], target=Status.MISE_EN_PAIEMENT
+    )
+    assert [e.subject for e in _emails_to("principal@acme.test")] == [
+        "2 factures : Mise en paiement"
+    ]
+    assert _emails_to("member@acme.test") == []
+    digests.digests_send(Frequency.DAILY, now=timezone.now() + timedelta(days=1))
+    (daily,) = _emails_to("member@acme.test")
+    assert all(invoice.number in daily.body for invoice in invoices)
+
+
+def test_a_batch_run_twice_sends_its_digest_once(personas, settings):
+    settings.BULK_DECISION_INLINE_MAX = 1
+    invoices = [invoice_in(personas, Status.COMPTABILISEE) for _ in range(3)]
+    batch = bulk.bulk_decision_submit(
+        user=personas.agent, invoice_ids=[i.pk for i in invoices], target=Status.MISE_EN_PAIEMENT
+    )
+    assert OutgoingEmail.objects.count() == 0  # nothing decided yet
+    bulk.bulk_decision_run(bulk_id=batch.pk)
+    bulk.bulk_decision_run(bulk_id=batch.pk)  # the message redelivered: the batch is done
+    assert sorted(OutgoingEmail.objects.values_list("to", "subject")) == [
+        ("member@acme.test", "3 factures : Mise en paiement"),
+        ("principal@acme.test", "3 factures : Mise en paiement"),
+    ]

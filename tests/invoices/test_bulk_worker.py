@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from chorus.models import OutgoingEmail
 from invoices.bulk import services as bulk
 from invoices.bulk.models import BulkDecision, BulkDecisionItem
 from invoices.models import Invoice, RejectionReason
@@ -42,3 +43,14 @@ def test_a_worker_runs_a_long_bulk_suspension_to_its_end(celery_worker, personas
     assert results[rejected.pk] == BulkDecisionItem.Result.REFUSED
     statuses = set(Invoice.objects.filter(pk__in=[i.pk for i in available]).values_list("status"))
     assert statuses == {(Status.SUSPENDUE,)}
+    # Acme's two users: one digest each of the 12 suspensions, sent by the worker.
+    workers.wait_until(
+        lambda: OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).count() == 2,
+        timeout=30,
+        what="the worker to send the bulk decision's digests",
+        process=celery_worker,
+    )
+    assert sorted(OutgoingEmail.objects.values_list("to", "subject")) == [
+        ("member@acme.test", "12 factures : Suspendue"),
+        ("principal@acme.test", "12 factures : Suspendue"),
+    ]
