@@ -29,7 +29,7 @@ from invoices.services import InvoiceError, InvoiceInput, LineInput
 from invoices.totals import MONEY, VAT_RATES
 from invoices.workflow import BULK_ONLY_REASONS, BULK_TARGETS, Status
 from structures.models import BankAccount, Structure
-from structures.selectors import active_bank_accounts_in
+from structures.selectors import active_bank_accounts_in, typed_iban_refusal
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -261,7 +261,6 @@ class HeaderForm(RecipientFields):
         for a structure that has no account (the choice "none")."""
         accounts = list(active_bank_accounts_in(suppliers))
         self.bank_accounts: dict[str, BankAccount] = {str(a.pk): a for a in accounts}
-        self.structures_with_accounts = {a.structure_id for a in accounts}
         if not accounts:
             del self.fields["bank_account"]
             return
@@ -318,28 +317,16 @@ class HeaderForm(RecipientFields):
                 )
                 return
             self.cleaned_data["iban"], self.cleaned_data["bic"] = account.iban, account.bic
-        elif (
-            supplier is not None
-            and supplier.pk in self.structures_with_accounts
-            and self.cleaned_data.get("iban")
-            and not self._is_an_account_of(supplier, self.cleaned_data["iban"])
-        ):
-            self.add_error(
-                "bank_account",
-                _(
-                    "Choisissez l'un des comptes bancaires de la structure plutôt que de saisir un "
-                    "IBAN ; ses gestionnaires peuvent en ajouter un sur sa page « Profil et "
-                    "comptes bancaires »."
-                ),
+        elif supplier is not None:
+            refusal = typed_iban_refusal(
+                supplier,
+                self.cleaned_data.get("iban") or "",
+                active_accounts=[
+                    a for a in self.bank_accounts.values() if a.structure_id == supplier.pk
+                ],
             )
-
-    def _is_an_account_of(self, supplier: Structure, iban: str) -> bool:
-        """A typed IBAN that is one of the supplier's active accounts (an older draft's) is
-        that account: accepted as it is."""
-        compact = "".join(iban.split()).upper()
-        return any(
-            a.structure_id == supplier.pk and a.iban == compact for a in self.bank_accounts.values()
-        )
+            if refusal:
+                self.add_error("bank_account", refusal)
 
     def star_recipient_rules(self, recipient: Structure | None) -> None:
         """Star the recipient fields that this recipient requires, and offer only the billing

@@ -44,6 +44,8 @@ from structures.models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django_stubs_ext import WithAnnotations
 
     from accounts.models import User
@@ -284,6 +286,36 @@ def active_bank_accounts_in(structures: QuerySet[Structure]) -> QuerySet[BankAcc
         BankAccount.objects.filter(structure__in=structures, is_active=True)
         .select_related("structure")
         .order_by("structure__name", "structure_id", "-is_default", "label", "pk")
+    )
+
+
+def active_bank_account_of(structure: Structure, account_id: int) -> BankAccount | None:
+    """The structure's active account of this id; None for an inactive one, another
+    structure's, or none at all (the caller says the same of each)."""
+    return BankAccount.objects.filter(structure=structure, pk=account_id, is_active=True).first()
+
+
+def typed_iban_refusal(
+    structure: Structure, iban: str, *, active_accounts: Iterable[BankAccount] | None = None
+) -> str | None:
+    """Why an IBAN typed on an invoice of the structure is refused, for the invoice forms and
+    the API alike: the structure has active accounts, and the IBAN must be chosen among them
+    (a changed IBAN is how invoice fraud begins). None when it is accepted: no IBAN, a
+    structure without active account, or the IBAN of one of its active accounts (an older
+    draft's). ``active_accounts``: the structure's, when the caller read them already."""
+    compact = "".join(iban.split()).upper()
+    if not compact:
+        return None
+    if active_accounts is None:
+        active_accounts = BankAccount.objects.filter(structure=structure, is_active=True).only(
+            "iban"
+        )
+    ibans = {account.iban for account in active_accounts}
+    if not ibans or compact in ibans:
+        return None
+    return gettext(
+        "Choisissez l'un des comptes bancaires de la structure plutôt que de saisir un IBAN ; "
+        "ses gestionnaires peuvent en ajouter un sur sa page « Profil et comptes bancaires »."
     )
 
 

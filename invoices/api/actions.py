@@ -37,7 +37,11 @@ from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status
 from structures.fields import clean_siret
 from structures.models import Structure
-from structures.selectors import closed_establishment_reason, supplier_structures_of
+from structures.selectors import (
+    closed_establishment_reason,
+    iban_warning,
+    supplier_structures_of,
+)
 
 INVOICE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The invoice's id.")
 # Names the services give to fields, and the API's names for them.
@@ -129,6 +133,34 @@ def uploaded_files(request: AuthenticatedRequest, name: str) -> Sequence[Any]:
     return uploads
 
 
+class DepositWarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["IBAN_NOT_REGISTERED"],
+        help_text="IBAN_NOT_REGISTERED: the file's IBAN (BT-84) is not an active bank account "
+        "of the supplier structure — check it (a changed IBAN is how invoice fraud begins).",
+    )
+    field = serializers.CharField(help_text="The invoice field concerned.")
+    message = serializers.CharField()
+
+    class Meta:
+        ref_name = "DepositWarning"
+
+
+class InvoiceUploadedSerializer(InvoiceDetailSerializer):
+    warnings = DepositWarningSerializer(
+        many=True, help_text="What to check although the invoice was deposited (never blocking)."
+    )
+
+    class Meta:
+        ref_name = "InvoiceUploaded"
+
+
+def deposit_warnings(invoice: Invoice) -> list[dict[str, str]]:
+    """What the upload page warns of before its deposit, given with the API's answer."""
+    text = iban_warning(invoice.supplier, invoice.iban) if invoice.is_structured else None
+    return [{"code": "IBAN_NOT_REGISTERED", "field": "iban", "message": text}] if text else []
+
+
 class InvoiceUploadApi(ApiView):
     """Deposit an invoice file: a structured file (Factur-X PDF, CII or UBL XML) carries its
     own data; a plain PDF comes with the header data and the totals it does not carry."""
@@ -168,7 +200,7 @@ class InvoiceUploadApi(ApiView):
         operation_id="invoices_upload",
         tags=["invoices"],
         request={"multipart/form-data": InputSerializer},
-        responses={201: InvoiceDetailSerializer},
+        responses={201: InvoiceUploadedSerializer},
         summary="Deposit an invoice file (Factur-X, CII, UBL or PDF)",
         description=(
             "Multipart form: `file` and optional `attachments` (repeat the field).\n\n"
@@ -181,9 +213,12 @@ class InvoiceUploadApi(ApiView):
             "deposited at once (DEPOSEE, `deposit_mode` UPLOAD_API) and kept byte for byte. "
             "When it does not, `400` with field errors, each message `RULE : message` "
             "(`CHORUS` for the portal's rules, which come first, else the broken rule, e.g. "
-            "`BR-CO-15`); `POST invoices/validate/` gives the full report.\n"
+            "`BR-CO-15`); `POST invoices/validate/` gives the full report. An IBAN (BT-84) "
+            "that is not an active bank account of the supplier structure does not block "
+            "the deposit: the answer's `warnings` says so (`IBAN_NOT_REGISTERED`).\n"
             "- **Plain PDF**: the header fields and the three totals (`total_excl_tax`, "
-            "`total_vat`, `total_incl_tax`, required then) must be given.\n\n"
+            "`total_vat`, `total_incl_tax`, required then) must be given; the account to "
+            "credit is `bank_account` (or a typed `iban`, as for a typed invoice).\n\n"
             "A type that is neither PDF nor XML → `415`; a file too large → `413`; an "
             "unreadable file → `400`."
         ),
@@ -206,15 +241,23 @@ class InvoiceUploadApi(ApiView):
         require_totals(values)
         supplier = supplier_for(request.user, values["supplier_siret"])
         with service_errors():
+            header = services.invoice_input_with_account(
+                supplier, header_input(values), bank_account=values["bank_account"]
+            )
             invoice = services.invoice_upload_pdf(
                 user=request.user,
                 supplier=supplier,
-                data=header_input(values),
+                data=header,
                 main_file=values["file"],
                 attachments=attachments,
                 deposit_mode=DepositMode.DEPOT_PDF_API,
             )
-        return invoice_response(request, invoice, status.HTTP_201_CREATED)
+        return self._answer(request, invoice)
+
+    def _answer(self, request: AuthenticatedRequest, invoice: Invoice) -> Response:
+        response = invoice_response(request, invoice, status.HTTP_201_CREATED)
+        response.data["warnings"] = deposit_warnings(invoice)
+        return response
 
     def _structured(
         self,
@@ -235,7 +278,7 @@ class InvoiceUploadApi(ApiView):
                 attachments=attachments,
                 deposit_mode=DepositMode.UPLOAD_API,
             )
-        return invoice_response(request, invoice, status.HTTP_201_CREATED)
+        return self._answer(request, invoice)
 
 
 class InvoiceSubmitApi(ApiView):

@@ -90,7 +90,24 @@ class HeaderInputSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices, default=PaymentMethod.VIREMENT
     )
-    iban = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    bank_account = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The account to credit: the id of an active bank account of the supplier "
+        "structure (GET structures/{siret}/bank-accounts/), whose IBAN and BIC the invoice "
+        "takes. Leave iban empty then.",
+    )
+    iban = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An IBAN typed instead of bank_account: accepted only when the supplier "
+        "structure has no active bank account (or it is one of them).",
+    )
     bic = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     prepaid_amount = serializers.DecimalField(**AMOUNT, required=False, default=Decimal("0"))

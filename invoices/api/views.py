@@ -122,7 +122,10 @@ class InvoicesApi(ApiView):
         description=(
             "Totals, VAT breakdown and the PDF are computed from the lines. The invoice is "
             "deposited at once (DEPOSEE, with its deposit certificate) and routed, unless "
-            '`"draft": true`. A number already used this year by the supplier is refused.'
+            '`"draft": true`. A number already used this year by the supplier is refused. '
+            "The account to credit is `bank_account`, the id of an active account of the "
+            "supplier structure (`GET structures/{siret}/bank-accounts/`); a typed `iban` is "
+            "accepted only when the structure has no active account."
         ),
     )
     @idempotent
@@ -134,10 +137,13 @@ class InvoicesApi(ApiView):
         lines = [LineInput(**line) for line in values["lines"]]
         write = services.invoice_save_draft if values["draft"] else services.invoice_submit
         with service_errors():
+            header = services.invoice_input_with_account(
+                supplier, header_input(values), bank_account=values["bank_account"]
+            )
             invoice = write(
                 user=request.user,
                 supplier=supplier,
-                data=header_input(values),
+                data=header,
                 lines=lines,
                 deposit_mode=DepositMode.SAISIE_API,
             )

@@ -35,6 +35,7 @@ from invoices.services.common import (
 )
 from invoices.services.deposit import (
     invoice_deposit,
+    invoice_input_with_account,
     invoice_save_draft,
     invoice_submit,
     invoice_upload_pdf,
@@ -120,6 +121,7 @@ __all__ = [
     "invoice_deposit_structured_file",
     "invoice_draft_structured_file",
     "invoice_duplicate",
+    "invoice_input_with_account",
     "invoice_pay_due",
     "invoice_process",
     "invoice_recycle",

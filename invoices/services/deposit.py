@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ from invoices.workflow import (
     Status,
 )
 from structures.models import Structure
+from structures.selectors import active_bank_account_of, typed_iban_refusal
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -124,6 +126,38 @@ def apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInpu
         invoice.total_vat = to_cents(data.total_vat)
         invoice.total_incl_tax = to_cents(data.total_incl_tax)
         invoice.amount_due = invoice.total_incl_tax - invoice.prepaid_amount
+
+
+def invoice_input_with_account(
+    supplier: Structure, data: InvoiceInput, *, bank_account: int | None
+) -> InvoiceInput:
+    """The input with the account to credit as the supplier gives it: an account chosen by
+    its id (an active account of the supplier structure) gives its IBAN and BIC; an IBAN typed
+    instead is accepted only for a structure without active account, the invoice forms' rule
+    (``typed_iban_refusal``). ``InvoiceError`` on ``bank_account`` or ``iban`` otherwise."""
+    typed = "".join(data.iban.split()).upper()
+    if bank_account is None:
+        refusal = typed_iban_refusal(supplier, typed)
+        if refusal:
+            raise InvoiceError({"iban": [refusal]})
+        return data
+    account = active_bank_account_of(supplier, bank_account)
+    if account is None:
+        raise InvoiceError(
+            {
+                "bank_account": [
+                    _(
+                        "Ce compte bancaire n'est pas un compte actif de la structure "
+                        "fournisseur : choisissez l'un de ses comptes actifs."
+                    )
+                ]
+            }
+        )
+    if typed and typed != account.iban:
+        raise InvoiceError(
+            {"iban": [_("Cet IBAN n'est pas celui du compte choisi : ne donnez que le compte.")]}
+        )
+    return replace(data, iban=account.iban, bic=account.bic)
 
 
 TOTALS = ("total_excl_tax", "total_vat", "total_incl_tax", "amount_due")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from invoices.models import DepositMode, Invoice, StatusChange
 from invoices.workflow import Status
+from structures.models import BankAccount
 from tests.invoices.factories import GOOD_IBAN, deposited, draft, invoice_in, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -442,3 +443,92 @@ def test_an_unknown_target_status_is_a_field_error(personas, client_for):
     response = process(client_for(personas.agent), invoice, status="DEPOSEE")
 
     assert response.status_code == 400 and list(response.json()["errors"]) == ["status"]
+
+
+# --- the account to credit: one of the supplier's bank accounts, as the entry form offers -------
+OTHER_IBAN = "DE89370400440532013000"
+
+
+def bank_account(structure, iban: str = OTHER_IBAN, **values: Any) -> BankAccount:  # type: ignore[no-untyped-def]
+    user = structure.memberships.first().user
+    values = {"label": "Compte courant", "bic": "COBADEFFXXX", "created_by": user, **values}
+    return BankAccount.objects.create(structure=structure, iban=iban, **values)
+
+
+def test_a_typed_invoice_takes_the_bank_account_chosen_by_its_id(personas, client_for):
+    account = bank_account(personas.acme)
+    response = client_for(personas.supplier_member).post(
+        "/api/v1/invoices/",
+        invoice_body(personas, iban="", bank_account=account.pk),
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    invoice = Invoice.objects.get()
+    assert (invoice.iban, invoice.bic) == (OTHER_IBAN, "COBADEFFXXX")
+    assert invoice.status == Status.DEPOSEE
+
+
+@pytest.mark.parametrize("whose", ["inactive", "another structure's", "unknown"])
+def test_a_bank_account_that_is_no_active_account_of_the_supplier_is_a_400(
+    personas, client_for, whose
+):
+    accounts = {
+        "inactive": lambda: bank_account(personas.acme, is_active=False).pk,
+        "another structure's": lambda: bank_account(personas.globex).pk,
+        "unknown": lambda: 999_999_999,
+    }
+    response = client_for(personas.supplier_principal).post(
+        "/api/v1/invoices/",
+        invoice_body(personas, iban="", bank_account=accounts[whose]()),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "bank_account": [
+            "Ce compte bancaire n'est pas un compte actif de la structure fournisseur : "
+            "choisissez l'un de ses comptes actifs."
+        ]
+    }
+    assert not Invoice.objects.exists()
+
+
+def test_a_typed_iban_is_taken_only_when_the_supplier_has_no_active_account(personas, client_for):
+    client = client_for(personas.supplier_principal)
+    bank_account(personas.acme, iban="BE68539007547034", is_active=False)
+    # Without an active account, the IBAN is typed (the fixture's bodies all do).
+    assert (
+        client.post(
+            "/api/v1/invoices/", invoice_body(personas, number="T-1"), format="json"
+        ).status_code
+        == 201
+    )
+    active = bank_account(personas.acme)
+    refused = client.post("/api/v1/invoices/", invoice_body(personas, number="T-2"), format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["iban"]
+    assert "Choisissez l'un des comptes bancaires" in refused.json()["errors"]["iban"][0]
+    # The IBAN of one of its active accounts is that account; another beside an account is not.
+    same = invoice_body(personas, number="T-3", iban="de89 3704 0044 0532 0130 00")
+    accepted = client.post("/api/v1/invoices/", same, format="json")
+    assert accepted.status_code == 201, accepted.json()
+    both = invoice_body(personas, number="T-4", bank_account=active.pk)  # and GOOD_IBAN typed
+    conflicting = client.post("/api/v1/invoices/", both, format="json")
+    assert conflicting.status_code == 400 and list(conflicting.json()["errors"]) == ["iban"]
+    assert list(Invoice.objects.values_list("number", flat=True).order_by("number")) == [
+        "T-1",
+        "T-3",
+    ]
+
+
+def test_a_draft_and_a_pdf_take_the_bank_account_too(personas, client_for):
+    account = bank_account(personas.acme)
+    client = client_for(personas.supplier_principal)
+    draft_body = invoice_body(personas, draft=True, iban="", bank_account=account.pk)
+    assert client.post("/api/v1/invoices/", draft_body, format="json").status_code == 201
+    pdf = upload_body(personas, number="P-1", iban="", bank_account=account.pk)
+    response = client.post("/api/v1/invoices/upload/", pdf, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["warnings"] == []
+    assert set(Invoice.objects.values_list("iban", flat=True)) == {OTHER_IBAN}
+    typed = client.post("/api/v1/invoices/upload/", upload_body(personas), format="multipart")
+    assert typed.status_code == 400 and list(typed.json()["errors"]) == ["iban"]
