@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from einvoice.validation import validate_file
 from invoices.models import Attachment, DepositMode, Invoice
+from structures.models import BankAccount
+from structures.selectors import iban_warning
 from tests.invoices.conftest import stored_files
 from tests.invoices.factories import pdf_bytes, stored_bytes
 from tests.invoices.structured_files import (
@@ -344,3 +346,43 @@ def test_validate_answers_in_english_when_asked(personas, client_for):
 
     assert response.status_code == 415
     assert "PDF" in response.json()["detail"] and "accepted" in response.json()["detail"]
+
+
+def test_a_structured_file_whose_iban_the_structure_does_not_know_is_deposited_with_a_warning(
+    personas, client_for
+):
+    # The upload page warns of it before the deposit; the API, which deposits at once, answers
+    # the same warning beside the invoice.
+    BankAccount.objects.create(
+        structure=personas.acme,
+        label="Compte courant",
+        iban="DE89370400440532013000",
+        created_by=personas.supplier_principal,
+    )
+    content = ubl_to_the_state(seller_siret=personas.acme.siret)
+    client = client_for(personas.supplier_member)
+    response = client.post(UPLOAD, structured_body(personas, content), format="multipart")
+    assert response.status_code == 201, response.json()
+    invoice = Invoice.objects.get()
+    assert invoice.iban
+    [warning] = response.json()["warnings"]
+    assert (warning["code"], warning["field"]) == ("IBAN_NOT_REGISTERED", "iban")
+    assert warning["message"] == iban_warning(personas.acme, invoice.iban)
+    assert invoice.iban in warning["message"]
+
+
+def test_a_structured_file_crediting_a_registered_account_has_no_warning(personas, client_for):
+    content = cii_to_the_state(seller_siret=personas.acme.siret)
+    client = client_for(personas.supplier_member)
+    first = client.post(UPLOAD, structured_body(personas, content), format="multipart")
+    iban = Invoice.objects.get(pk=first.json()["id"]).iban
+    assert iban and first.json()["warnings"][0]["code"] == "IBAN_NOT_REGISTERED"
+    BankAccount.objects.create(
+        structure=personas.acme, label="Compte", iban=iban, created_by=personas.supplier_principal
+    )
+    renumbered = cii_to_the_state(
+        seller_siret=personas.acme.siret, change=set_cii("//rsm:ExchangedDocument/ram:ID", "X-2")
+    )
+    again = client.post(UPLOAD, structured_body(personas, renumbered), format="multipart")
+    assert again.status_code == 201, again.json()
+    assert again.json()["warnings"] == []
