@@ -134,8 +134,7 @@ def uploaded_files(request: AuthenticatedRequest, name: str) -> Sequence[Any]:
 
 
 class DepositWarningSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(
-        choices=["IBAN_NOT_REGISTERED"],
+    code = serializers.CharField(
         help_text="IBAN_NOT_REGISTERED: the file's IBAN (BT-84) is not an active bank account "
         "of the supplier structure — check it (a changed IBAN is how invoice fraud begins).",
     )

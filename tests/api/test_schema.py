@@ -106,6 +106,18 @@ def test_amounts_are_decimal_strings_in_the_schema():
     assert invoice["total_incl_tax"]["format"] == "decimal"
 
 
+def test_an_invoice_names_its_bank_account_and_an_upload_answers_its_warnings():
+    schema = openapi()
+    schemas = schema["components"]["schemas"]
+    for name in ("InvoiceCreateInputRequest", "InvoiceUploadInputRequest"):
+        assert schemas[name]["properties"]["bank_account"]["type"] == "integer"
+    upload = schema["paths"]["/api/v1/invoices/upload/"]["post"]["responses"]["201"]
+    ref = upload["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    warnings = schemas[ref]["properties"]["warnings"]
+    assert warnings["type"] == "array" and "warnings" in schemas[ref]["required"]
+    assert set(schemas["DepositWarning"]["properties"]) == {"code", "field", "message"}
+
+
 def test_the_documentation_page_lists_every_operation_without_external_scripts():
     response = Client().get("/api/docs/")
 
