@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from chorus.models import OutgoingEmail
 from invoices import tasks
 from invoices.bulk import services as bulk
 from invoices.bulk.models import BulkDecision, BulkDecisionItem
@@ -69,6 +70,11 @@ def test_a_worker_killed_mid_batch_resumes_and_decides_each_invoice_once(stack, 
     changes = StatusChange.objects.filter(to_status=Status.COMPTABILISEE)
     assert changes.count() == COUNT
     assert changes.values("invoice").distinct().count() == COUNT
+    # Acme's two users: one digest each of the 200 decisions, queued once despite the kill.
+    assert sorted(OutgoingEmail.objects.values_list("to", "subject")) == [
+        ("member@acme.test", f"{COUNT} factures : Comptabilisée"),
+        ("principal@acme.test", f"{COUNT} factures : Comptabilisée"),
+    ]
     print(  # the report reads it: pytest -s
         f"\nbulk of {COUNT}: killed at {at_kill} done, whole test {time.monotonic() - started:.1f}s"
     )
