@@ -12,12 +12,15 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from invoices.bulk import services as bulk
+from invoices.bulk.models import BulkDecisionItem
 from invoices.models import Attachment, Invoice, InvoiceLine, SealedRemoval, StatusChange
 from invoices.services.retention import last_expired_year
 from invoices.services.seals import seal_create
+from invoices.workflow import Status
 from support.models import Ticket
 from tests.invoices.conftest import stored_files
-from tests.invoices.factories import deposited
+from tests.invoices.factories import deposited, invoice_in
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -109,3 +112,22 @@ def test_the_retention_period_is_a_setting_shown_on_the_help_pages(client, setti
     page = client.get(reverse("help:account")).content.decode()
 
     assert "7 ans après la fin de l’année de leur dépôt" in page
+
+
+def test_the_purge_takes_an_invoice_decided_in_bulk_with_its_result_line(
+    personas, settings, media_root
+):
+    settings.RETENTION_YEARS = 10
+    old = invoice_in(personas, Status.MISE_A_DISPOSITION, number="OLD-B")
+    Invoice.objects.filter(pk=old.pk).update(
+        deposited_at=datetime.datetime(2010, 6, 1, tzinfo=PARIS)
+    )
+    batch = bulk.bulk_decision_submit(
+        user=personas.agent, invoice_ids=[old.pk], target=Status.COMPTABILISEE
+    )
+    assert batch.items.get().change is not None  # the status change the digest lists
+
+    purge()
+
+    assert not Invoice.objects.filter(pk=old.pk).exists()
+    assert not BulkDecisionItem.objects.filter(bulk=batch).exists()
