@@ -296,8 +296,9 @@ class BankAccount(models.Model):
 
 
 class StructureEvent(AppendOnly, models.Model):
-    """The audit trail of a structure's profile, bank accounts and managers: who did what,
-    when, and a short detail (an IBAN, a member, a support ticket). Append-only."""
+    """The audit trail of a structure's profile, bank accounts and managers, and of every
+    change an administrator makes to it, its services and members: who did what, when, and a
+    short detail (an IBAN, a member, a support ticket, the fields changed). Append-only."""
 
     class Action(models.TextChoices):
         PROFILE_UPDATED = "PROFILE_UPDATED", _("Profil modifié")
@@ -317,6 +318,17 @@ class StructureEvent(AppendOnly, models.Model):
             _("Gestionnaire principal nommé par l’administrateur"),
         )
         REQUEST_REFUSED = "REQUEST_REFUSED", _("Demande de rattachement refusée")
+        # An administrator's changes in Django admin (``services_admin``).
+        STRUCTURE_CREATED = "STRUCTURE_CREATED", _("Structure créée par l’administrateur")
+        STRUCTURE_UPDATED = "STRUCTURE_UPDATED", _("Structure modifiée par l’administrateur")
+        SERVICE_ADDED = "SERVICE_ADDED", _("Service ajouté")
+        SERVICE_UPDATED = "SERVICE_UPDATED", _("Service modifié")
+        SERVICE_DEACTIVATED = "SERVICE_DEACTIVATED", _("Service désactivé")
+        MEMBER_ADDED = "MEMBER_ADDED", _("Agent rattaché par l’administrateur")
+        REQUEST_APPROVED = "REQUEST_APPROVED", _("Demande de rattachement acceptée")
+        MEMBER_DETACHED = "MEMBER_DETACHED", _("Membre détaché")
+        RIGHTS_CHANGED = "RIGHTS_CHANGED", _("Droits du membre modifiés")
+        SERVICES_CHANGED = "SERVICES_CHANGED", _("Services du membre modifiés")
 
     structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
@@ -346,9 +358,9 @@ class StructureEvent(AppendOnly, models.Model):
 
     @property
     def detail_display(self) -> str:
-        """The detail as people read it: a profile change names the fields by their labels
-        (the row keeps their stable names)."""
-        if self.action != self.Action.PROFILE_UPDATED:
+        """The detail as people read it: a change of the structure names the fields by their
+        labels (the row keeps their stable names)."""
+        if self.action not in (self.Action.PROFILE_UPDATED, self.Action.STRUCTURE_UPDATED):
             return self.detail
         names = [name.strip() for name in self.detail.split(",") if name.strip()]
         labels = []

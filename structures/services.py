@@ -262,6 +262,43 @@ def _lock_as_manager(structure: Structure, user: User) -> Structure:
 REFUSAL_REASON_MAX = 1000
 
 
+def refusal_reason(reason: str) -> str:
+    """The reason of a refusal as the requester will read it, or why it cannot be sent."""
+    unsafe = text_error(reason, multiline=True)
+    if unsafe:
+        raise StructureError(unsafe)
+    reason = reason.strip()
+    if not reason:
+        raise StructureError(_("Donnez le motif du refus : le demandeur le lira."))
+    if len(reason) > REFUSAL_REASON_MAX:
+        raise StructureError(
+            _("Le motif du refus compte %(max)d caractères au plus.") % {"max": REFUSAL_REASON_MAX}
+        )
+    return reason
+
+
+def record_decision(
+    membership: Membership, *, status: str, by: User, reason: str = "", by_admin: bool = False
+) -> None:
+    """Approves or refuses a pending request (the caller locked the structure and checked who
+    decides): a refusal writes its audit row; the requester is e-mailed once committed."""
+    membership.status = status
+    membership.role = Membership.Role.MEMBER
+    membership.decided_at = timezone.now()
+    membership.decided_by = by
+    membership.refusal_reason = reason
+    membership.save(update_fields=["status", "role", "decided_at", "decided_by", "refusal_reason"])
+    if status == Membership.Status.REFUSED:
+        audit.record(
+            membership.structure,
+            StructureEvent.Action.REQUEST_REFUSED,
+            user=by,
+            member=membership.user,
+            detail=reason,
+        )
+    transaction.on_commit(partial(notifications.request_decided, membership.pk, by_admin=by_admin))
+
+
 def _decide(
     *,
     structure: Structure,
@@ -276,25 +313,9 @@ def _decide(
             structure=structure, pk__in=list(membership_ids), status=Membership.Status.PENDING
         ).select_for_update()
     )
-    now = timezone.now()
     for membership in pending:
-        membership.status = status
-        membership.role = Membership.Role.MEMBER
-        membership.decided_at = now
-        membership.decided_by = decided_by
-        membership.refusal_reason = reason
-        membership.save(
-            update_fields=["status", "role", "decided_at", "decided_by", "refusal_reason"]
-        )
-        if status == Membership.Status.REFUSED:
-            audit.record(
-                structure,
-                StructureEvent.Action.REQUEST_REFUSED,
-                user=decided_by,
-                member=membership.user,
-                detail=reason,
-            )
-        transaction.on_commit(partial(notifications.request_decided, membership.pk))
+        membership.structure = structure
+        record_decision(membership, status=status, by=decided_by, reason=reason)
     return pending
 
 
@@ -318,16 +339,7 @@ def attachment_request_refuse(
 ) -> list[Membership]:
     """Refuses the pending requests among ``membership_ids`` with a reason each requester
     reads on "Mes structures" and in the e-mail."""
-    unsafe = text_error(reason, multiline=True)
-    if unsafe:
-        raise StructureError(unsafe)
-    reason = reason.strip()
-    if not reason:
-        raise StructureError(_("Donnez le motif du refus : le demandeur le lira."))
-    if len(reason) > REFUSAL_REASON_MAX:
-        raise StructureError(
-            _("Le motif du refus compte %(max)d caractères au plus.") % {"max": REFUSAL_REASON_MAX}
-        )
+    reason = refusal_reason(reason)
     return _decide(
         structure=structure,
         decided_by=decided_by,
@@ -356,6 +368,13 @@ def membership_detach(*, structure: Structure, by: User, membership_id: int) -> 
     membership = _approved_member(structure, membership_id)
     if membership.user_id != by.pk:
         _lock_as_principal(structure, by)
+    detach(membership, by=by)
+    return membership
+
+
+def detach(membership: Membership, *, by: User, by_admin: bool = False) -> None:
+    """Detaches an approved member (the caller locked the structure and checked who may); the
+    member is e-mailed once committed, unless they left by themselves."""
     if membership.is_principal:
         raise StructureError(
             _("Le gestionnaire principal transmet d’abord son rôle à un autre membre.")
@@ -364,8 +383,7 @@ def membership_detach(*, structure: Structure, by: User, membership_id: int) -> 
     membership.decided_at = timezone.now()
     membership.decided_by = by
     membership.save(update_fields=["status", "decided_at", "decided_by"])
-    transaction.on_commit(partial(notifications.member_detached, membership.pk))
-    return membership
+    transaction.on_commit(partial(notifications.member_detached, membership.pk, by_admin=by_admin))
 
 
 @transaction.atomic
@@ -375,13 +393,18 @@ def membership_set_rights(
     """Gives a member the right to deposit (modification) or consultation only."""
     structure = _lock_as_principal(structure, by)
     membership = _approved_member(structure, membership_id)
+    check_rights(membership, can_modify)
+    membership.can_modify = can_modify
+    membership.save(update_fields=["can_modify"])
+    return membership
+
+
+def check_rights(membership: Membership, can_modify: bool) -> None:
+    """Whether a member may be given these rights: managers keep the right to deposit."""
     if membership.is_principal:
         raise StructureError(_("Le gestionnaire principal garde tous les droits."))
     if membership.role == Membership.Role.SECONDARY and not can_modify:
         raise StructureError(_("Un gestionnaire secondaire garde le droit de modification."))
-    membership.can_modify = can_modify
-    membership.save(update_fields=["can_modify"])
-    return membership
 
 
 @transaction.atomic
@@ -450,6 +473,15 @@ def principal_appoint(
     structure = _locked(structure)
     if structure.is_public:
         raise StructureError(_("Une structure publique n’a pas de gestionnaire principal."))
+    return appoint(structure, by=by, membership_id=membership_id, detail=ticket_number)
+
+
+def appoint(
+    structure: Structure, *, by: User, membership_id: int, detail: str, from_ticket: bool = True
+) -> Membership:
+    """Names ``membership_id`` principal manager of the (locked) structure for an
+    administrator: a waiting request is approved, the former principal becomes an ordinary
+    member; an audit row, then e-mails to both once committed."""
     target = (
         Membership.objects.select_for_update()
         .select_related("user")
@@ -489,9 +521,11 @@ def principal_appoint(
         StructureEvent.Action.PRINCIPAL_APPOINTED,
         user=by,
         member=target.user,
-        detail=ticket_number,
+        detail=detail,
     )
-    transaction.on_commit(partial(notifications.principal_appointed, target.pk))
+    transaction.on_commit(
+        partial(notifications.principal_appointed, target.pk, from_ticket=from_ticket)
+    )
     if former is not None:
         transaction.on_commit(partial(notifications.principal_replaced, former.pk, target.pk))
     return target
