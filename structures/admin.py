@@ -151,7 +151,7 @@ class ThroughServicesAdmin(admin.ModelAdmin):
         raise NotImplementedError  # each admin names its service
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # No form.save_m2m(): the services write the relations (a member's services).
+        # The form's many-to-many relations are not saved here: the services write them.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
