@@ -139,6 +139,7 @@ class ThroughServicesAdmin(admin.ModelAdmin):
         if refusal is None:
             return form
 
+        # ``form`` is a class built at run time: mypy cannot take it for a base class.
         class RefusedForm(form):  # type: ignore[valid-type,misc]
             def clean(self) -> dict[str, Any]:
                 cleaned = super().clean()

@@ -5,15 +5,15 @@ Rules decided here (issue 3):
 - The user who creates a structure becomes its principal manager. A structure without any
   approved member (created by an administrator, say) makes its first requester the principal
   manager at once, as if they had created it. A structure that still has approved members but
-  lost its principal manager gets a new one through support (an administrator, in the admin's
-  membership inline), as on Chorus Pro; requests meanwhile wait.
+  lost its principal manager gets a new one through support (an administrator, with the admin
+  action on the member's support request), as on Chorus Pro; requests meanwhile wait.
 - An agent asks to join a public structure as a supplier joins theirs, naming the services they
   work for (none: the whole structure); its principal manager approves or refuses, and may later
   change the services a member is scoped to (``membership_set_services``). A public structure's
-  first requester is never made its principal manager at once (an administrator names it, in
-  the admin's membership inline, as for ``agent_attach``). A request to join a public structure
-  says it is an agent's (``as_agent``): a supplier asking to join their public client is told to
-  join their own company instead.
+  first requester is never made its principal manager at once (an administrator names it, with
+  the admin action on its memberships, ``services_admin.public_principal_appoint``). A request
+  to join a public structure says it is an agent's (``as_agent``): a supplier asking to join
+  their public client is told to join their own company instead.
 - A refused or detached user may ask again; the request goes back to pending.
 - Secondary managers (issue 17) take the same decisions as the principal manager on
   attachment requests and keep the profile and bank accounts (``services_profile``); the
@@ -615,7 +615,9 @@ def agent_attach(
     services: Iterable[Service] = (),
     decided_by: User | None = None,
 ) -> Membership:
-    """An administrator attaches a public agent to a public structure and some services."""
+    """Attaches a public agent to a public structure and some services, without an audit row
+    or an e-mail: the demo's and the tests' set-up. The admin calls
+    ``services_admin.member_add``, which checks, audits and e-mails."""
     membership, _created = Membership.objects.get_or_create(user=user, structure=structure)
     membership.status = Membership.Status.APPROVED
     membership.decided_at = membership.decided_at or timezone.now()
