@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.services import AccountCloseRefused
 from chorus.text import text_error
 from structures import audit, notifications, selectors
 from structures.errors import StructureError
@@ -664,3 +665,21 @@ def service_upsert(
         },
     )
     return service
+
+
+# --- An account closed (``accounts.services.account_closing``) ------------------------------
+def memberships_on_account_close(sender: object, user: User, **kwargs: object) -> None:
+    """A closing account leaves its structures; a principal manager of a structure with other
+    members hands the role over first, or the structure would be left without one."""
+    principal_of = Membership.objects.filter(user=user, role=Membership.Role.PRINCIPAL)
+    others = Membership.objects.filter(structure__in=principal_of.values("structure")).exclude(
+        user=user
+    )
+    if others.exists():
+        raise AccountCloseRefused(
+            _(
+                "Vous êtes gestionnaire principal d’une structure qui a d’autres membres : "
+                "confiez d’abord ce rôle à l’un d’eux."
+            )
+        )
+    Membership.objects.filter(user=user).delete()
