@@ -235,6 +235,10 @@ class ServiceInline(admin.TabularInline):
     can_delete = False  # deactivated instead: invoices name it
     fields = ["code", "name", "is_active", "engagement_required", "valid_from", "valid_until"]
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A company has no service (a structure being created may be public).
+        return (obj is None or obj.is_public) and super().has_add_permission(request, obj)
+
 
 class MembershipInline(admin.TabularInline):
     """Agents of a public structure are attached here by an administrator, with their
@@ -264,6 +268,10 @@ class MembershipInline(admin.TabularInline):
     def get_formset(self, request: HttpRequest, obj: Structure | None = None, **kwargs):
         self._parent = obj
         return super().get_formset(request, obj, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # People join a company from the portal; the admin attaches a public structure's agents.
+        return (obj is None or obj.is_public) and super().has_add_permission(request, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "refusal_reason":

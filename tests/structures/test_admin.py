@@ -290,18 +290,17 @@ def test_the_admin_never_adds_a_member_to_a_company(admin_client, personas, post
     """On a company, people ask to join from the portal; roles are read only in the admin (a
     new principal manager is named from a support request,
     tests/support/test_principal_appointment.py)."""
-    url = change_url(personas.acme)
-    data = form_data(admin_client, url)
-    row = int(data["memberships-TOTAL_FORMS"])
-    data.update(
-        {
-            "memberships-TOTAL_FORMS": str(row + 1),
-            f"memberships-{row}-user": str(UserFactory().pk),
-            f"memberships-{row}-role": "PRINCIPAL",
-            f"memberships-{row}-status": "APPROVED",
-        }
-    )
-    assert "l’administrateur rattache seulement les agents" in errors(post(url, data))
+    page = admin_client.get(change_url(personas.acme))
+    adding = {i.formset.model: i.has_add_permission for i in page.context["inline_admin_formsets"]}
+    assert not adding[Membership] and not adding[Service]  # not offered on a company
+    data = {
+        "user": str(UserFactory().pk),
+        "structure": str(personas.acme.pk),
+        "status": "APPROVED",
+        "can_modify": "on",
+    }
+    response = post(reverse("admin:structures_membership_add"), data)
+    assert "l’administrateur rattache seulement les agents" in errors(response)
     assert Membership.objects.filter(structure=personas.acme).count() == 3
     assert events(personas.acme) == [] and mailoutbox == []
 
