@@ -146,6 +146,11 @@ class ThroughServicesAdmin(admin.ModelAdmin):
                 self.add_error(None, refusal)
                 return cleaned
 
+            def _post_clean(self) -> None:
+                # The object keeps what is stored (the page's title names it as it is); the
+                # posted values stay in the form's fields.
+                pass
+
         return RefusedForm
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -399,9 +404,29 @@ class ServiceAdmin(ThroughServicesAdmin):
         _copy(self.save_service_form(request, structure, form), obj)
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """A member's services are offered among their structure's (a new row: among all, the
+    service refuses another structure's)."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "structure", "status", "can_modify", "services", "refusal_reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        services = self.fields.get("services")
+        if services is not None and self.instance.pk is not None:
+            # Form.fields is typed Field: this one is a ModelMultipleChoiceField.
+            services.queryset = Service.objects.filter(  # type: ignore[attr-defined]
+                structure_id=self.instance.structure_id
+            )
+
+
 @admin.register(Membership)
 class MembershipAdmin(ThroughServicesAdmin):
     """Memberships, changed through ``services_admin`` (see MembershipInline)."""
+
+    form = MembershipAdminForm
 
     list_display = ["user", "structure", "role", "status", "can_modify", "requested_at"]
     list_filter = ["status", "role", "can_modify", "structure__is_public"]

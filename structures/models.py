@@ -192,9 +192,14 @@ class Membership(models.Model):
         DETACHED = "DETACHED", _("Détaché")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("utilisateur"),
     )
-    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="memberships")
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("structure")
+    )
     role = models.CharField(_("rôle"), max_length=12, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(
         _("statut"), max_length=12, choices=Status.choices, default=Status.PENDING
@@ -205,7 +210,9 @@ class Membership(models.Model):
         help_text=_("Sans ce droit, l'utilisateur consulte seulement."),
     )
     # For agents of a public structure: the services whose invoices they receive.
-    services = models.ManyToManyField(Service, blank=True, related_name="agents")
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="agents", verbose_name=_("services")
+    )
     requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -214,6 +221,7 @@ class Membership(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("décidé par"),
     )
     # Said to the requester (page and e-mail) when the request is refused; emptied on a new one.
     refusal_reason = models.TextField(_("motif du refus"), max_length=1000, blank=True)

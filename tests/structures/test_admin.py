@@ -415,13 +415,25 @@ def test_rights_and_services_of_an_agent_are_audited(admin_client, personas, pos
 def test_an_agent_is_never_given_another_structures_service(admin_client, personas, post):
     membership = Membership.objects.get(user=personas.agent)
     foreign = ServiceFactory(structure=PublicStructureFactory(), code="AILLEURS")
+    # A member's page offers their structure's services only.
     url = change_url(membership)
     data = form_data(admin_client, url)
     data["services"] = [str(personas.service.pk), str(foreign.pk)]
-    del data["can_modify"]  # a change that would pass alone, rolled back with the rest
-    assert "« AILLEURS » n’est pas un service actif de cette structure" in errors(post(url, data))
+    del data["can_modify"]
+    assert "Sélectionnez un choix valide" in errors(post(url, data))
+    # A new member's page offers every service: the service refuses another structure's.
+    newcomer = UserFactory()
+    data = {
+        "user": str(newcomer.pk),
+        "structure": str(personas.state.pk),
+        "status": "APPROVED",
+        "services": [str(personas.service.pk), str(foreign.pk)],
+    }
+    response = post(reverse("admin:structures_membership_add"), data)
+    assert "« AILLEURS » n’est pas un service actif de cette structure" in errors(response)
     membership.refresh_from_db()
     assert membership.can_modify and list(membership.services.all()) == [personas.service]
+    assert not Membership.objects.filter(user=newcomer).exists()
     assert events(personas.state) == []
 
 
