@@ -1,4 +1,5 @@
-"""API of accounts: a token from an e-mail and a password, and who the caller is."""
+"""API of accounts: a token from an e-mail and a password. Who the caller is, with their
+structures (GET /api/v1/me), is ``structures.api.MeApi``: accounts knows no structure."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from accounts.services import CodeCheck
 from chorus.api.errors import AccountLocked
 from chorus.api.throttling import AuthRateThrottle
 from chorus.api.views import ApiView
-from structures import selectors as structure_selectors
-from structures.models import Membership
 
 
 class _Unauthorized(exceptions.AuthenticationFailed):
@@ -173,61 +172,3 @@ class TokenCreateApi(ApiView):
             }
         ).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-class ServiceSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-    class Meta:
-        ref_name = "MeService"
-
-
-class MembershipSerializer(serializers.Serializer):
-    siret = serializers.CharField(source="structure.identifier")
-    identifier_type = serializers.CharField(source="structure.identifier_type")
-    name = serializers.CharField(source="structure.name")
-    is_public = serializers.BooleanField(source="structure.is_public")
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
-    status = serializers.ChoiceField(choices=Membership.Status.choices)
-    can_modify = serializers.BooleanField()
-    services = ServiceSerializer(many=True, help_text="For agents: the services they handle.")
-
-    class Meta:
-        ref_name = "MeMembership"
-
-
-class MeApi(ApiView):
-    """The caller, their attachments to structures, and the services they handle as agents."""
-
-    class OutputSerializer(serializers.Serializer):
-        email = serializers.EmailField()
-        contact_email = serializers.EmailField()
-        first_name = serializers.CharField()
-        last_name = serializers.CharField()
-        preferred_language = serializers.CharField()
-        memberships = MembershipSerializer(many=True)
-
-        class Meta:
-            ref_name = "Me"
-
-    @extend_schema(
-        operation_id="me_retrieve",
-        tags=["me"],
-        responses=OutputSerializer,
-        summary="Who am I",
-    )
-    def get(self, request: AuthenticatedRequest) -> Response:
-        user = request.user
-        memberships = structure_selectors.memberships_of(user).prefetch_related("services")
-        body = self.OutputSerializer(
-            {
-                "email": user.email,
-                "contact_email": user.contact_email,
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "preferred_language": user.preferred_language,
-                "memberships": memberships,
-            }
-        ).data
-        return Response(body)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -458,6 +459,11 @@ def api_token_touch(*, token: ApiToken, min_interval: int) -> None:
 
 
 # --- Closing an account -----------------------------------------------------------------------
+# Sent by ``user_close`` in its transaction, before the account is anonymised: sender=User,
+# user. The apps that keep something for the user remove it, or raise ``AccountCloseRefused``.
+account_closing = Signal()
+
+
 class AccountCloseRefused(Exception):
     """The account cannot be closed as it is; ``message`` says why, in French."""
 
@@ -473,27 +479,13 @@ def user_close(*, user: User, password: str) -> None:
     The row stays: invoices, their history (whose hash chain names the actor by id) and
     support requests are legal records and keep pointing at it. The second factor, API tokens
     and memberships go; a principal manager of a structure with other members hands the role
-    over first, or the structure would be left without one.
+    over first, or the structure would be left without one (the structures app's receiver of
+    ``account_closing`` refuses, or removes the memberships).
     """
-    from structures.models import Membership
-
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(password):
         raise AccountCloseRefused(str(_("Mot de passe incorrect.")))
-    principal_of = Membership.objects.filter(user=user, role=Membership.Role.PRINCIPAL)
-    others = Membership.objects.filter(structure__in=principal_of.values("structure")).exclude(
-        user=user
-    )
-    if others.exists():
-        raise AccountCloseRefused(
-            str(
-                _(
-                    "Vous êtes gestionnaire principal d’une structure qui a d’autres membres : "
-                    "confiez d’abord ce rôle à l’un d’eux."
-                )
-            )
-        )
-    Membership.objects.filter(user=user).delete()
+    account_closing.send(sender=User, user=user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

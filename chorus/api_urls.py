@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from accounts.api import MeApi, TokenCreateApi
+from accounts.api import TokenCreateApi
 from flux.api import FluxDetailApi, FluxListApi
 from invoices.api import actions
 from invoices.api import views as invoices
@@ -10,6 +10,7 @@ from invoices.api.seals import SealDetailApi, SealLatestApi
 from invoices.api.validation import InvoiceValidateApi
 from invoices.bulk import api as bulk
 from structures.api import (
+    MeApi,
     StructureBankAccountsApi,
     StructureDetailApi,
     StructureListApi,

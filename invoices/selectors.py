@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.personal_data import when
 from invoices.models import (
     Attachment,
     EngagementImport,
@@ -739,3 +740,18 @@ def received_between(
         .select_related("invoice__supplier")
         .order_by("at", "id")
     )
+
+
+# --- The personal data export (``accounts.personal_data.personal_data_requested``) ---------
+def personal_data(sender: object, user: User, data: dict[str, Any], **kwargs: object) -> None:
+    """What the user did to invoices (their status changes), in their personal data export."""
+    actions = (
+        StatusChange.objects.filter(actor=user)
+        .select_related("invoice")
+        .order_by("at", "id")
+        .values_list("invoice__number", "from_status", "to_status", "at")
+    )
+    data["invoice_actions"] = [
+        {"invoice": number, "from": before, "to": after, "at": when(at)}
+        for number, before, after, at in actions
+    ]

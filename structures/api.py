@@ -1,6 +1,7 @@
 """API of the structures directory: search, one structure, its services (``rechercherStructure``,
 ``consulterStructure``, ``rechercherServicesStructure``); and, for the members of a company,
-its bank accounts (managers add them)."""
+its bank accounts (managers add them); who the caller is, with their structures (``MeApi``,
+GET /api/v1/me)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from chorus.api.pagination import PageNumberPagination
 from chorus.api.views import ApiView
 from structures import selectors, services_profile
 from structures.errors import StructureError
-from structures.models import BankAccount, Service, Structure
+from structures.models import BankAccount, Membership, Service, Structure
 
 SIRET_PATH = OpenApiParameter(
     "siret", str, OpenApiParameter.PATH, pattern="^[0-9]{14}$", description="14 digits."
@@ -278,3 +279,62 @@ class StructureProfileApi(ApiView):
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(exc.message_dict) from None
         return Response(StructureProfileSerializer(structure).data)
+
+
+# --- Who am I --------------------------------------------------------------------------------
+class MeServiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "MeService"
+
+
+class MeMembershipSerializer(serializers.Serializer):
+    siret = serializers.CharField(source="structure.identifier")
+    identifier_type = serializers.CharField(source="structure.identifier_type")
+    name = serializers.CharField(source="structure.name")
+    is_public = serializers.BooleanField(source="structure.is_public")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    status = serializers.ChoiceField(choices=Membership.Status.choices)
+    can_modify = serializers.BooleanField()
+    services = MeServiceSerializer(many=True, help_text="For agents: the services they handle.")
+
+    class Meta:
+        ref_name = "MeMembership"
+
+
+class MeApi(ApiView):
+    """The caller, their attachments to structures, and the services they handle as agents."""
+
+    class OutputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        contact_email = serializers.EmailField()
+        first_name = serializers.CharField()
+        last_name = serializers.CharField()
+        preferred_language = serializers.CharField()
+        memberships = MeMembershipSerializer(many=True)
+
+        class Meta:
+            ref_name = "Me"
+
+    @extend_schema(
+        operation_id="me_retrieve",
+        tags=["me"],
+        responses=OutputSerializer,
+        summary="Who am I",
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        user = request.user
+        memberships = selectors.memberships_of(user).prefetch_related("services")
+        body = self.OutputSerializer(
+            {
+                "email": user.email,
+                "contact_email": user.contact_email,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "preferred_language": user.preferred_language,
+                "memberships": memberships,
+            }
+        ).data
+        return Response(body)

@@ -192,9 +192,14 @@ class Membership(models.Model):
         DETACHED = "DETACHED", _("Détaché")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("utilisateur"),
     )
-    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="memberships")
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("structure")
+    )
     role = models.CharField(_("rôle"), max_length=12, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(
         _("statut"), max_length=12, choices=Status.choices, default=Status.PENDING
@@ -205,7 +210,9 @@ class Membership(models.Model):
         help_text=_("Sans ce droit, l'utilisateur consulte seulement."),
     )
     # For agents of a public structure: the services whose invoices they receive.
-    services = models.ManyToManyField(Service, blank=True, related_name="agents")
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="agents", verbose_name=_("services")
+    )
     requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -214,6 +221,7 @@ class Membership(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("décidé par"),
     )
     # Said to the requester (page and e-mail) when the request is refused; emptied on a new one.
     refusal_reason = models.TextField(_("motif du refus"), max_length=1000, blank=True)
@@ -296,8 +304,9 @@ class BankAccount(models.Model):
 
 
 class StructureEvent(AppendOnly, models.Model):
-    """The audit trail of a structure's profile, bank accounts and managers: who did what,
-    when, and a short detail (an IBAN, a member, a support ticket). Append-only."""
+    """The audit trail of a structure's profile, bank accounts and managers, and of every
+    change an administrator makes to it, its services and members: who did what, when, and a
+    short detail (an IBAN, a member, a support ticket, the fields changed). Append-only."""
 
     class Action(models.TextChoices):
         PROFILE_UPDATED = "PROFILE_UPDATED", _("Profil modifié")
@@ -317,6 +326,17 @@ class StructureEvent(AppendOnly, models.Model):
             _("Gestionnaire principal nommé par l’administrateur"),
         )
         REQUEST_REFUSED = "REQUEST_REFUSED", _("Demande de rattachement refusée")
+        # An administrator's changes in Django admin (``services_admin``).
+        STRUCTURE_CREATED = "STRUCTURE_CREATED", _("Structure créée par l’administrateur")
+        STRUCTURE_UPDATED = "STRUCTURE_UPDATED", _("Structure modifiée par l’administrateur")
+        SERVICE_ADDED = "SERVICE_ADDED", _("Service ajouté")
+        SERVICE_UPDATED = "SERVICE_UPDATED", _("Service modifié")
+        SERVICE_DEACTIVATED = "SERVICE_DEACTIVATED", _("Service désactivé")
+        MEMBER_ADDED = "MEMBER_ADDED", _("Agent rattaché par l’administrateur")
+        REQUEST_APPROVED = "REQUEST_APPROVED", _("Demande de rattachement acceptée")
+        MEMBER_DETACHED = "MEMBER_DETACHED", _("Membre détaché")
+        RIGHTS_CHANGED = "RIGHTS_CHANGED", _("Droits du membre modifiés")
+        SERVICES_CHANGED = "SERVICES_CHANGED", _("Services du membre modifiés")
 
     structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
@@ -346,9 +366,9 @@ class StructureEvent(AppendOnly, models.Model):
 
     @property
     def detail_display(self) -> str:
-        """The detail as people read it: a profile change names the fields by their labels
-        (the row keeps their stable names)."""
-        if self.action != self.Action.PROFILE_UPDATED:
+        """The detail as people read it: a change of the structure names the fields by their
+        labels (the row keeps their stable names)."""
+        if self.action not in (self.Action.PROFILE_UPDATED, self.Action.STRUCTURE_UPDATED):
             return self.detail
         names = [name.strip() for name in self.detail.split(",") if name.strip()]
         labels = []

@@ -70,8 +70,9 @@ def request_received(membership_id: int) -> None:
         )
 
 
-def request_decided(membership_id: int) -> None:
-    """Tells the requester that the principal manager approved or refused the request."""
+def request_decided(membership_id: int, *, by_admin: bool = False) -> None:
+    """Tells the requester that the principal manager (or an administrator, ``by_admin``)
+    approved or refused the request, or attached them to a public structure."""
     membership = _membership(membership_id)
     if membership is None:
         return
@@ -81,15 +82,16 @@ def request_decided(membership_id: int) -> None:
         {
             "membership": membership,
             "approved": membership.status == Membership.Status.APPROVED,
+            "by_admin": by_admin,
             "url": settings.SITE_URL + reverse("structures:list"),
         },
     )
 
 
-def member_detached(membership_id: int) -> None:
+def member_detached(membership_id: int, *, by_admin: bool = False) -> None:
     membership = _membership(membership_id)
     if membership is not None and membership.decided_by_id != membership.user_id:
-        _send("member_detached", membership.user, {"membership": membership})
+        _send("member_detached", membership.user, {"membership": membership, "by_admin": by_admin})
 
 
 def principal_received(membership_id: int) -> None:
@@ -113,14 +115,19 @@ def principal_handed_over(former_id: int, target_id: int) -> None:
         )
 
 
-def principal_appointed(membership_id: int) -> None:
-    """Tells the member an administrator named principal manager from a support request."""
+def principal_appointed(membership_id: int, *, from_ticket: bool = True) -> None:
+    """Tells the member an administrator named principal manager, from a support request (or
+    in the admin, for a public structure)."""
     membership = _membership(membership_id)
     if membership is not None:
         _send(
             "principal_appointed",
             membership.user,
-            {"membership": membership, "url": _structure_url(membership)},
+            {
+                "membership": membership,
+                "from_ticket": from_ticket,
+                "url": _structure_url(membership),
+            },
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -822,3 +822,18 @@ def manages_requests(membership: Membership) -> bool:
     """Whether this member decides on the structure's attachment requests (principal and
     secondary managers)."""
     return membership.is_manager
+
+
+# --- The personal data export (``accounts.personal_data.personal_data_requested``) ---------
+def personal_data(sender: object, user: User, data: dict[str, Any], **kwargs: object) -> None:
+    """The user's memberships, in their personal data export."""
+    memberships = Membership.objects.filter(user=user).select_related("structure")
+    data["memberships"] = [
+        {
+            "structure": m.structure.name,
+            "identifier": m.structure.identifier,
+            "role": m.role,
+            "status": m.status,
+        }
+        for m in memberships
+    ]

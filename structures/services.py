@@ -5,15 +5,15 @@ Rules decided here (issue 3):
 - The user who creates a structure becomes its principal manager. A structure without any
   approved member (created by an administrator, say) makes its first requester the principal
   manager at once, as if they had created it. A structure that still has approved members but
-  lost its principal manager gets a new one through support (an administrator, in the admin's
-  membership inline), as on Chorus Pro; requests meanwhile wait.
+  lost its principal manager gets a new one through support (an administrator, with the admin
+  action on the member's support request), as on Chorus Pro; requests meanwhile wait.
 - An agent asks to join a public structure as a supplier joins theirs, naming the services they
   work for (none: the whole structure); its principal manager approves or refuses, and may later
   change the services a member is scoped to (``membership_set_services``). A public structure's
-  first requester is never made its principal manager at once (an administrator names it, in
-  the admin's membership inline, as for ``agent_attach``). A request to join a public structure
-  says it is an agent's (``as_agent``): a supplier asking to join their public client is told to
-  join their own company instead.
+  first requester is never made its principal manager at once (an administrator names it, with
+  the admin action on its memberships, ``services_admin.public_principal_appoint``). A request
+  to join a public structure says it is an agent's (``as_agent``): a supplier asking to join
+  their public client is told to join their own company instead.
 - A refused or detached user may ask again; the request goes back to pending.
 - Secondary managers (issue 17) take the same decisions as the principal manager on
   attachment requests and keep the profile and bank accounts (``services_profile``); the
@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.services import AccountCloseRefused
 from chorus.text import text_error
 from structures import audit, notifications, selectors
 from structures.errors import StructureError
@@ -262,6 +263,43 @@ def _lock_as_manager(structure: Structure, user: User) -> Structure:
 REFUSAL_REASON_MAX = 1000
 
 
+def refusal_reason(reason: str) -> str:
+    """The reason of a refusal as the requester will read it, or why it cannot be sent."""
+    unsafe = text_error(reason, multiline=True)
+    if unsafe:
+        raise StructureError(unsafe)
+    reason = reason.strip()
+    if not reason:
+        raise StructureError(_("Donnez le motif du refus : le demandeur le lira."))
+    if len(reason) > REFUSAL_REASON_MAX:
+        raise StructureError(
+            _("Le motif du refus compte %(max)d caractères au plus.") % {"max": REFUSAL_REASON_MAX}
+        )
+    return reason
+
+
+def record_decision(
+    membership: Membership, *, status: str, by: User, reason: str = "", by_admin: bool = False
+) -> None:
+    """Approves or refuses a pending request (the caller locked the structure and checked who
+    decides): a refusal writes its audit row; the requester is e-mailed once committed."""
+    membership.status = status
+    membership.role = Membership.Role.MEMBER
+    membership.decided_at = timezone.now()
+    membership.decided_by = by
+    membership.refusal_reason = reason
+    membership.save(update_fields=["status", "role", "decided_at", "decided_by", "refusal_reason"])
+    if status == Membership.Status.REFUSED:
+        audit.record(
+            membership.structure,
+            StructureEvent.Action.REQUEST_REFUSED,
+            user=by,
+            member=membership.user,
+            detail=reason,
+        )
+    transaction.on_commit(partial(notifications.request_decided, membership.pk, by_admin=by_admin))
+
+
 def _decide(
     *,
     structure: Structure,
@@ -276,25 +314,9 @@ def _decide(
             structure=structure, pk__in=list(membership_ids), status=Membership.Status.PENDING
         ).select_for_update()
     )
-    now = timezone.now()
     for membership in pending:
-        membership.status = status
-        membership.role = Membership.Role.MEMBER
-        membership.decided_at = now
-        membership.decided_by = decided_by
-        membership.refusal_reason = reason
-        membership.save(
-            update_fields=["status", "role", "decided_at", "decided_by", "refusal_reason"]
-        )
-        if status == Membership.Status.REFUSED:
-            audit.record(
-                structure,
-                StructureEvent.Action.REQUEST_REFUSED,
-                user=decided_by,
-                member=membership.user,
-                detail=reason,
-            )
-        transaction.on_commit(partial(notifications.request_decided, membership.pk))
+        membership.structure = structure
+        record_decision(membership, status=status, by=decided_by, reason=reason)
     return pending
 
 
@@ -318,16 +340,7 @@ def attachment_request_refuse(
 ) -> list[Membership]:
     """Refuses the pending requests among ``membership_ids`` with a reason each requester
     reads on "Mes structures" and in the e-mail."""
-    unsafe = text_error(reason, multiline=True)
-    if unsafe:
-        raise StructureError(unsafe)
-    reason = reason.strip()
-    if not reason:
-        raise StructureError(_("Donnez le motif du refus : le demandeur le lira."))
-    if len(reason) > REFUSAL_REASON_MAX:
-        raise StructureError(
-            _("Le motif du refus compte %(max)d caractères au plus.") % {"max": REFUSAL_REASON_MAX}
-        )
+    reason = refusal_reason(reason)
     return _decide(
         structure=structure,
         decided_by=decided_by,
@@ -356,6 +369,13 @@ def membership_detach(*, structure: Structure, by: User, membership_id: int) -> 
     membership = _approved_member(structure, membership_id)
     if membership.user_id != by.pk:
         _lock_as_principal(structure, by)
+    detach(membership, by=by)
+    return membership
+
+
+def detach(membership: Membership, *, by: User, by_admin: bool = False) -> None:
+    """Detaches an approved member (the caller locked the structure and checked who may); the
+    member is e-mailed once committed, unless they left by themselves."""
     if membership.is_principal:
         raise StructureError(
             _("Le gestionnaire principal transmet d’abord son rôle à un autre membre.")
@@ -364,8 +384,7 @@ def membership_detach(*, structure: Structure, by: User, membership_id: int) -> 
     membership.decided_at = timezone.now()
     membership.decided_by = by
     membership.save(update_fields=["status", "decided_at", "decided_by"])
-    transaction.on_commit(partial(notifications.member_detached, membership.pk))
-    return membership
+    transaction.on_commit(partial(notifications.member_detached, membership.pk, by_admin=by_admin))
 
 
 @transaction.atomic
@@ -375,13 +394,18 @@ def membership_set_rights(
     """Gives a member the right to deposit (modification) or consultation only."""
     structure = _lock_as_principal(structure, by)
     membership = _approved_member(structure, membership_id)
+    check_rights(membership, can_modify)
+    membership.can_modify = can_modify
+    membership.save(update_fields=["can_modify"])
+    return membership
+
+
+def check_rights(membership: Membership, can_modify: bool) -> None:
+    """Whether a member may be given these rights: managers keep the right to deposit."""
     if membership.is_principal:
         raise StructureError(_("Le gestionnaire principal garde tous les droits."))
     if membership.role == Membership.Role.SECONDARY and not can_modify:
         raise StructureError(_("Un gestionnaire secondaire garde le droit de modification."))
-    membership.can_modify = can_modify
-    membership.save(update_fields=["can_modify"])
-    return membership
 
 
 @transaction.atomic
@@ -450,6 +474,15 @@ def principal_appoint(
     structure = _locked(structure)
     if structure.is_public:
         raise StructureError(_("Une structure publique n’a pas de gestionnaire principal."))
+    return appoint(structure, by=by, membership_id=membership_id, detail=ticket_number)
+
+
+def appoint(
+    structure: Structure, *, by: User, membership_id: int, detail: str, from_ticket: bool = True
+) -> Membership:
+    """Names ``membership_id`` principal manager of the (locked) structure for an
+    administrator: a waiting request is approved, the former principal becomes an ordinary
+    member; an audit row, then e-mails to both once committed."""
     target = (
         Membership.objects.select_for_update()
         .select_related("user")
@@ -489,9 +522,11 @@ def principal_appoint(
         StructureEvent.Action.PRINCIPAL_APPOINTED,
         user=by,
         member=target.user,
-        detail=ticket_number,
+        detail=detail,
     )
-    transaction.on_commit(partial(notifications.principal_appointed, target.pk))
+    transaction.on_commit(
+        partial(notifications.principal_appointed, target.pk, from_ticket=from_ticket)
+    )
     if former is not None:
         transaction.on_commit(partial(notifications.principal_replaced, former.pk, target.pk))
     return target
@@ -581,7 +616,9 @@ def agent_attach(
     services: Iterable[Service] = (),
     decided_by: User | None = None,
 ) -> Membership:
-    """An administrator attaches a public agent to a public structure and some services."""
+    """Attaches a public agent to a public structure and some services, without an audit row
+    or an e-mail: the demo's and the tests' set-up. The admin calls
+    ``services_admin.member_add``, which checks, audits and e-mails."""
     membership, _created = Membership.objects.get_or_create(user=user, structure=structure)
     membership.status = Membership.Status.APPROVED
     membership.decided_at = membership.decided_at or timezone.now()
@@ -628,3 +665,21 @@ def service_upsert(
         },
     )
     return service
+
+
+# --- An account closed (``accounts.services.account_closing``) ------------------------------
+def memberships_on_account_close(sender: object, user: User, **kwargs: object) -> None:
+    """A closing account leaves its structures; a principal manager of a structure with other
+    members hands the role over first, or the structure would be left without one."""
+    principal_of = Membership.objects.filter(user=user, role=Membership.Role.PRINCIPAL)
+    others = Membership.objects.filter(structure__in=principal_of.values("structure")).exclude(
+        user=user
+    )
+    if others.exists():
+        raise AccountCloseRefused(
+            _(
+                "Vous êtes gestionnaire principal d’une structure qui a d’autres membres : "
+                "confiez d’abord ce rôle à l’un d’eux."
+            )
+        )
+    Membership.objects.filter(user=user).delete()

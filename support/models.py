@@ -75,10 +75,11 @@ class Ticket(models.Model):
     )
 
     # What the invoice looked like when the ticket was opened from it (a snapshot, on purpose:
-    # the receiver reads what the sender saw, even after the invoice moved on).
+    # the receiver reads what the sender saw, even after the invoice moved on). A draft deleted
+    # or an invoice purged leaves the ticket with its copy of the number, without the link.
     invoice = models.ForeignKey(
         "invoices.Invoice",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="support_tickets",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.personal_data import when
 from chorus.env import support_settings
 from structures.models import Membership, Service, Structure
 from structures.selectors import agent_services, structures_of
@@ -186,3 +187,17 @@ def receiver_contacts(ticket: Ticket) -> list[Contact]:
         users = agents
     rows = users.distinct().values_list("contact_email", "preferred_language")
     return [Contact(address, language) for address, language in rows]
+
+
+# --- The personal data export (``accounts.personal_data.personal_data_requested``) ---------
+def personal_data(sender: object, user: User, data: dict[str, Any], **kwargs: object) -> None:
+    """The support requests the user sent, in their personal data export."""
+    tickets = (
+        Ticket.objects.filter(sender=user)
+        .order_by("created_at")
+        .values_list("number", "title", "created_at")
+    )
+    data["support_requests"] = [
+        {"number": number, "title": title, "created_at": when(created)}
+        for number, title, created in tickets
+    ]

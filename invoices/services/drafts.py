@@ -61,15 +61,13 @@ def invoice_delete_draft(*, user: User, invoice: Invoice) -> None:
                 "Pour l'annuler, déposez un avoir."
             )
         )
-    from support.models import Ticket
-
     names = list(invoice.attachments.values_list("file", flat=True))
-    # A question asked about the draft keeps its copy of the number and status.
-    Ticket.objects.filter(invoice=invoice).update(invoice=None)
     seal_record_removal(invoice_ids=[invoice.pk], reason=DELETED_REASON % {"user": user.pk})
     Attachment.objects.filter(invoice=invoice).delete()
     StatusChange.objects.filter(invoice=invoice).delete()
-    Invoice.objects.filter(pk=invoice.pk).delete()  # its lines go with it (CASCADE)
+    # Its lines go with it (CASCADE); a question asked about the draft keeps its copy of the
+    # number and status, without the link (the ticket's foreign key is SET_NULL).
+    Invoice.objects.filter(pk=invoice.pk).delete()
     transaction.on_commit(partial(_delete_files, names))
 
 

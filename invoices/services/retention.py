@@ -82,16 +82,15 @@ def record_purge_in_sealed_history(*, invoice_ids: list[int], report: PurgeRepor
 
 @transaction.atomic
 def _purge_batch(ids: list[int], report: PurgeReport) -> None:
-    from support.models import Ticket
-
     invoices = Invoice.objects.select_for_update().filter(id__in=ids)
     ids = list(invoices.values_list("id", flat=True))
     names = list(Attachment.objects.filter(invoice_id__in=ids).values_list("file", flat=True))
-    Ticket.objects.filter(invoice_id__in=ids).update(invoice=None)
     record_purge_in_sealed_history(invoice_ids=ids, report=report)
     Attachment.objects.filter(invoice_id__in=ids).delete()
     StatusChange.objects.filter(invoice_id__in=ids).delete()
-    Invoice.objects.filter(id__in=ids).delete()  # its lines go with it (CASCADE)
+    # Its lines go with it (CASCADE); the support requests about it lose the link and keep
+    # their copy of the number (SET_NULL).
+    Invoice.objects.filter(id__in=ids).delete()
     transaction.on_commit(partial(_delete_files, names))
 
 

@@ -38,6 +38,8 @@ def test_a_user_downloads_their_personal_data_as_json(client, personas):
     assert data["memberships"][0]["identifier"] == personas.acme.identifier
     assert data["api_tokens"][0]["name"] == "ERP" and "key" not in data["api_tokens"][0]
     assert [action["to"] for action in data["invoice_actions"]][:1] == ["BROUILLON"]
+    # Each app adds what it holds (connected in its AppConfig.ready): accounts imports none.
+    assert data["support_requests"] == []
 
 
 def test_the_personal_data_of_a_user_are_theirs_only(client, personas):

@@ -51,3 +51,42 @@ def test_the_invoice_list_fits_at_1280_pixels(admin_page, personas):
     assert admin_page.evaluate(NO_SIDEWAYS_SCROLL)
     table = admin_page.locator("#result_list").bounding_box()
     assert table["x"] + table["width"] <= 1280
+
+
+def test_an_administrator_attaches_an_agent_from_the_structures_page(admin_page, personas):
+    """Through the service: the agent is attached to the service chosen, audited, e-mailed."""
+    from structures.models import Membership, StructureEvent
+    from tests.factories import UserFactory
+
+    UserFactory(email="nouvel-agent@etat.test", last_name="Nouvel")
+    admin_page.goto(f"/admin/structures/structure/{personas.state.pk}/change/")
+    admin_page.locator("#memberships-group .add-row a").click()
+    row = admin_page.locator("#memberships-group tr.dynamic-memberships").last
+    row.locator(".select2-selection").click()
+    admin_page.locator(".select2-container--open .select2-search__field").fill("nouvel-agent")
+    admin_page.locator(".select2-results__option", has_text="nouvel-agent@etat.test").click()
+    row.locator("select[name$='-services']").select_option(str(personas.other_service.pk))
+    admin_page.locator("input[name='_continue']").click()
+    admin_page.locator(".messagelist .success").wait_for()
+    membership = Membership.objects.get(user__email="nouvel-agent@etat.test")
+    assert membership.status == "APPROVED"
+    assert list(membership.services.all()) == [personas.other_service]
+    assert StructureEvent.objects.get(structure=personas.state).action == "MEMBER_ADDED"
+
+
+def test_a_refused_change_shows_on_the_form_as_posted(admin_page, personas):
+    """The principal manager is never detached: the service's reason shows on the form, which
+    keeps what the administrator chose, and nothing is written."""
+    from structures.models import Membership, StructureEvent
+
+    principal = Membership.objects.get(user=personas.supplier_principal)
+    admin_page.goto(f"/admin/structures/membership/{principal.pk}/change/")
+    admin_page.locator("select[name='status']").select_option("DETACHED")
+    admin_page.locator("input[name='_save']").click()
+    errors = admin_page.locator(".errorlist.nonfield")
+    errors.wait_for()
+    assert "transmet d’abord son rôle" in errors.inner_text()
+    assert admin_page.locator("select[name='status']").input_value() == "DETACHED"
+    screenshot(admin_page, "admin-membership-refused")
+    principal.refresh_from_db()
+    assert principal.status == "APPROVED" and not StructureEvent.objects.exists()
