@@ -77,9 +77,7 @@ class AgentScope:
         if self.services:
             parts.append(Q(**{f"{service}_id__in": self.services}))
         if self.structures:
-            parts.append(
-                Q(**{f"{service}__isnull": True, f"{structure}_id__in": self.structures})
-            )
+            parts.append(Q(**{f"{service}__isnull": True, f"{structure}_id__in": self.structures}))
         return parts
 
     def condition(self, *, service: str = "service", structure: str = "recipient") -> Q:

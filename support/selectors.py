@@ -187,7 +187,9 @@ def receiver_contacts(ticket: Ticket) -> list[Contact]:
         return []
     else:
         # Those who see it (``received_tickets``), no one else: the e-mail carries the request.
-        receivers = receiving_memberships(ticket.recipient_structure_id, ticket.recipient_service_id)
+        receivers = receiving_memberships(
+            ticket.recipient_structure_id, ticket.recipient_service_id
+        )
         users = users.filter(memberships__in=receivers)
     rows = users.distinct().values_list("contact_email", "preferred_language")
     return [Contact(address, language) for address, language in rows]

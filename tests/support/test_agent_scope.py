@@ -138,9 +138,11 @@ def test_those_told_of_a_request_are_those_who_receive_it(personas, world):
     assert told(world.tickets["mine"]) == {agent, whole}
     assert told(world.tickets["other"]) == {other, whole}
     assert told(world.tickets["none"]) == {whole}
-    assert told(world.tickets["town"]) == told(world.tickets["town-none"]) == {
-        world.town_agent.contact_email
-    }
+    assert (
+        told(world.tickets["town"])
+        == told(world.tickets["town-none"])
+        == {world.town_agent.contact_email}
+    )
 
 
 def test_a_request_nobody_would_receive_goes_to_support_with_its_recipient(
