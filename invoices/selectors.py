@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from invoices import engagements_csv
 from invoices.models import (
     Attachment,
     EngagementImport,
@@ -360,6 +361,11 @@ def engagement_import_for(structure: Structure, pk: int) -> EngagementImport:
     if job is None:
         raise Http404
     return job
+
+
+def engagement_import_errors(job: EngagementImport) -> list[tuple[int, str]]:
+    """A refused file's problems by line, worded in the reader's (active) language."""
+    return [(error["line"], engagements_csv.describe_stored(error)) for error in job.errors]
 
 
 # --- both ------------------------------------------------------------------------------------
