@@ -592,6 +592,46 @@ def agent_attach(
 
 
 @transaction.atomic
+def public_principal_name(*, structure: Structure, user: User, by: User) -> Membership:
+    """An administrator names the principal manager of a public structure, who then approves
+    the agents' requests and scopes them to services. The user is attached if not yet
+    (approved, scoped to no service: the whole structure); a former principal becomes an
+    ordinary member. Naming the principal again changes nothing."""
+    if not (by.is_active and by.is_staff):
+        raise StructureError(_("Seul un administrateur du portail nomme un gestionnaire."))
+    structure = _locked(structure)
+    if not structure.is_public:
+        raise StructureError(
+            _("Le gestionnaire principal d’une entreprise est nommé depuis une sollicitation.")
+        )
+    membership, _created = Membership.objects.select_for_update().get_or_create(
+        user=user, structure=structure
+    )
+    if membership.is_principal and membership.status == Membership.Status.APPROVED:
+        return membership
+    former = (
+        Membership.objects.select_for_update()
+        .filter(
+            structure=structure, role=Membership.Role.PRINCIPAL, status=Membership.Status.APPROVED
+        )
+        .exclude(pk=membership.pk)
+        .first()
+    )
+    if former is not None:
+        former.role = Membership.Role.MEMBER
+        former.save(update_fields=["role"])
+    now = timezone.now()
+    membership.role = Membership.Role.PRINCIPAL
+    membership.status = Membership.Status.APPROVED
+    membership.can_modify = True
+    membership.decided_at = membership.decided_at or now
+    membership.decided_by = membership.decided_by or by
+    membership.save(update_fields=["role", "status", "can_modify", "decided_at", "decided_by"])
+    audit.record(structure, StructureEvent.Action.PRINCIPAL_APPOINTED, user=by, member=user)
+    return membership
+
+
+@transaction.atomic
 def public_structure_upsert(*, siret: str, name: str, **settings: object) -> Structure:
     """Creates or updates a public structure from its SIRET (CSV import, administrators)."""
     siret = selectors.normalised_siret(siret)

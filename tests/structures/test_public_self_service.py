@@ -296,3 +296,29 @@ def test_a_digest_of_received_invoices_follows_the_members_scope(personas, three
 
     assert numbers(Membership.objects.get(user=personas.agent)) == {"F-MINE"}
     assert numbers(whole) == {"F-MINE", "F-OTHER", "F-NONE"}
+
+
+# --- an administrator names a public structure's principal manager ------------------------------
+def test_an_administrator_names_the_public_principal_who_then_decides(personas):
+    newcomer = UserFactory()
+    with pytest.raises(StructureError, match="Seul un administrateur"):
+        services.public_principal_name(
+            structure=personas.state, user=newcomer, by=personas.other_agent
+        )
+    with pytest.raises(StructureError, match="sollicitation"):
+        services.public_principal_name(structure=personas.acme, user=newcomer, by=personas.admin)
+    first = services.public_principal_name(
+        structure=personas.state, user=personas.agent, by=personas.admin
+    )
+    assert first.is_principal and first.status == "APPROVED"
+    # Naming another: the former becomes an ordinary member; naming again changes nothing.
+    named = services.public_principal_name(
+        structure=personas.state, user=newcomer, by=personas.admin
+    )
+    again = services.public_principal_name(
+        structure=personas.state, user=newcomer, by=personas.admin
+    )
+    assert named.pk == again.pk and again.is_principal and not again.services.exists()
+    first.refresh_from_db()
+    assert first.role == Membership.Role.MEMBER
+    assert personas.state.events.filter(action="PRINCIPAL_APPOINTED").count() == 2
