@@ -4,15 +4,19 @@ the SIRENE directory, memberships and the billing mandate."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.http import logged_in_user
 from chorus.admin import FrozenTextAdmin, ReadOnlyInline, ReadOnlyModelAdmin
+from structures import services
+from structures.errors import StructureError
 from structures.models import (
     BankAccount,
     MandateEvent,
@@ -204,6 +208,29 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "structure"]
     # Roles change through the portal's services only (see MembershipInline).
     readonly_fields = ["role", "requested_at", "refusal_reason"]
+    actions = ("name_public_principal",)
+
+    @admin.action(description=_("Nommer gestionnaire principal de sa structure publique"))
+    def name_public_principal(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        """A public structure's principal manager, named through the service (audit row, the
+        former principal an ordinary member), never by editing the role."""
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Choisissez un seul rattachement."), messages.ERROR)
+            return
+        membership = queryset.select_related("user", "structure").get()
+        try:
+            services.public_principal_name(
+                structure=membership.structure, user=membership.user, by=logged_in_user(request)
+            )
+        except StructureError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            gettext("%(user)s est le gestionnaire principal de « %(structure)s ».")
+            % {"user": membership.user, "structure": membership.structure.name},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(StructureEvent)

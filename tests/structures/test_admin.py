@@ -71,3 +71,28 @@ def test_the_admin_never_names_a_principal_manager_by_editing_a_membership(admin
     assert set(Membership.objects.filter(structure=structure).values_list("role", flat=True)) == {
         "MEMBER"
     }
+
+
+def test_an_administrator_names_a_public_structures_principal_from_the_memberships(
+    admin_client, personas
+):
+    """The join page promises that the administrator names one: the memberships' action does,
+    through the service (audit row), a company's principal being refused (a support request
+    names it)."""
+    url = reverse("admin:structures_membership_changelist")
+    agent = Membership.objects.get(user=personas.agent, structure=personas.state)
+    response = admin_client.post(
+        url, {"action": "name_public_principal", "_selected_action": [agent.pk]}, follow=True
+    )
+    agent.refresh_from_db()
+    assert agent.role == Membership.Role.PRINCIPAL
+    assert "est le gestionnaire principal de « État »" in response.content.decode()
+    assert personas.state.events.filter(action="PRINCIPAL_APPOINTED", member=personas.agent)
+
+    member = Membership.objects.get(user=personas.supplier_member)
+    response = admin_client.post(
+        url, {"action": "name_public_principal", "_selected_action": [member.pk]}, follow=True
+    )
+    member.refresh_from_db()
+    assert member.role == Membership.Role.MEMBER
+    assert "nommé depuis une sollicitation" in response.content.decode()
