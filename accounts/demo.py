@@ -1,4 +1,5 @@
-"""Demo accounts: a supplier, a public agent and an administrator."""
+"""Demo accounts: a supplier, a public agent, the State's principal manager and an
+administrator."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from accounts.models import User
 DEMO_USERS = [
     ("fournisseur@demo.chorus.test", "Camille", "Fournier", False),
     ("agent@demo.chorus.test", "Dominique", "Agent", False),
+    ("gestionnaire-etat@demo.chorus.test", "Sacha", "Gestionnaire", False),
     ("admin@demo.chorus.test", "Alex", "Admin", True),
 ]
 

@@ -21,11 +21,11 @@ STATUS_MIX = """CASE mod(g, 20)
 COLUMNS = (
     "number, issue_date, issue_year, billing_frame, invoice_type, original_invoice_number, "
     "supplier_id, recipient_siret, recipient_id, service_code, service_id, engagement_number, "
-    "market_number, currency, vat_regime, vat_exemption_reason, payment_method, iban, bic, "
-    "comment, deposit_mode, status, status_changed_at, total_excl_tax, total_vat, "
-    "total_incl_tax, prepaid_amount, amount_due, deposited_at, deposit_sha256, "
-    "made_available_at, mandate_number, rejection_acknowledged, created_by_id, created_at, "
-    "updated_at"
+    "validator_siret, market_number, currency, vat_regime, vat_exemption_reason, "
+    "payment_method, iban, bic, comment, deposit_mode, status, status_changed_at, "
+    "total_excl_tax, total_vat, total_incl_tax, prepaid_amount, amount_due, deposited_at, "
+    "deposit_sha256, made_available_at, mandate_number, rejection_acknowledged, created_by_id, "
+    "created_at, updated_at"
 )
 
 
@@ -61,7 +61,7 @@ def invoices(
             {supplier_sql}, %(siret)s, %(recipient)s,
             (%(codes)s::text[])[1 + mod(g, %(n_services)s)],
             (%(service_ids)s::bigint[])[1 + mod(g, %(n_services)s)],
-            '', '', 'EUR', 'DEBITS', '', 'VIREMENT', '', '', '', 'SAISIE_API',
+            '', '', '', 'EUR', 'DEBITS', '', 'VIREMENT', '', '', '', 'SAISIE_API',
             s, ts, 100 + mod(g, 1000), 20, 120 + mod(g, 1000), 0, 120 + mod(g, 1000), ts, '',
             CASE WHEN s = 'DEPOSEE' THEN NULL ELSE ts END, '', false, NULL, ts, ts
         FROM generate_series(%(start)s, %(stop)s - 1) AS g,

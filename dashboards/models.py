@@ -21,8 +21,8 @@ NO_DAY = date(1, 1, 1)
 class Figure(models.TextChoices):
     # Per supplier, status, currency (euros or not) and month of the deposit: count, TTC total.
     SENT = "sent"
-    # Per recipient, service (0: none), status and day of the deposit (none once the status is
-    # final: only the count matters then), made available only.
+    # Per recipient, service (0: none), status and day of the deposit (none once the invoice is
+    # finished, summaries.FINISHED: only the count matters then), made available only.
     RECEIVED = "received"
     # Per supplier, recipient, currency and month of the payment (history rows to
     # MISE_EN_PAIEMENT): count, amount to pay, days from deposit to payment.
@@ -37,7 +37,7 @@ class SummaryRow(models.Model):
     status = models.CharField(max_length=32, blank=True)
     in_euros = models.BooleanField(default=False)
     # A local day (RECEIVED) or the first day of a local month (SENT, PAID); none for a draft
-    # and for a received invoice in a final status.
+    # and for a finished received invoice (a final status, or accounted A2).
     day = models.DateField(null=True)
     count = models.BigIntegerField(default=0)
     amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)

@@ -62,6 +62,20 @@ WAITING_FOR_AGENT = [
     Status.MANDATEE,
     Status.COMPTABILISEE,
 ]
+
+
+def finished() -> Q:
+    """Received invoices that wait for nobody any more although their status is not final: an
+    accounted invoice of a frame without a payment step (A2) is done for the agent. The
+    summaries keep them without a day (``summaries.FINISHED``, the same rule in SQL)."""
+    return Q(status=Status.COMPTABILISEE, billing_frame__in=NO_PAYMENT_FRAMES)
+
+
+def waiting_for_agent() -> Q:
+    """Received invoices that wait for the recipient's agents."""
+    return Q(status__in=WAITING_FOR_AGENT) & ~finished()
+
+
 # No legal delay runs for these (deadlines.payment_deadline says the same).
 NO_DEADLINE = [Status.BROUILLON, Status.REJETEE]
 
@@ -418,7 +432,7 @@ def _counted_waiting(received: QuerySet[Invoice], today: date) -> list[Row]:
         bucket.key: Count("id", filter=_bucket_filter(bucket, today)) for bucket in AGE_BUCKETS
     }
     return list(
-        received.filter(status__in=WAITING_FOR_AGENT)
+        received.filter(waiting_for_agent())
         .order_by("recipient__name")
         .values("service_id", "service__code", "service__name", "recipient__name")
         .annotate(**counts)
@@ -445,9 +459,10 @@ def _summary_scope(scope: AgentScope) -> Q:
 def _summed_waiting(scope: AgentScope, today: date) -> list[Row]:
     """``_counted_waiting``'s rows, from the summaries: per service (or structure, without a
     service) and day of deposit."""
+    # The rows without a day are the finished invoices' (``finished``): left out.
     days = summaries.figure_rows(
         Figure.RECEIVED,
-        _summary_scope(scope) & Q(status__in=WAITING_FOR_AGENT),
+        _summary_scope(scope) & Q(status__in=WAITING_FOR_AGENT, day__isnull=False),
         ("service_id", "recipient_id", "day"),
         n="count",
     )
@@ -511,7 +526,7 @@ def oldest_waiting(
 ) -> list[Invoice]:
     return list(
         _received(user, received)
-        .filter(status__in=WAITING_FOR_AGENT)
+        .filter(waiting_for_agent())
         .select_related("supplier", "service")
         .order_by("deposited_at", "pk")[:limit]
     )

@@ -21,14 +21,14 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboards.models import SummaryDelta, SummaryTotal
-from invoices.workflow import FINAL
+from invoices.workflow import FINAL, NO_PAYMENT_FRAMES, Status
 
 # One fold (or rebuild) at a time: pg_advisory locks share this key.
 FOLD_LOCK = 7_146_001
 
 INVOICE_COLUMNS = (
-    "id, supplier_id, recipient_id, service_id, status, currency, total_incl_tax, amount_due, "
-    "deposited_at, made_available_at"
+    "id, supplier_id, recipient_id, service_id, status, billing_frame, currency, "
+    "total_incl_tax, amount_due, deposited_at, made_available_at"
 )
 FIGURE_COLUMNS = (
     "figure, supplier_id, recipient_id, service_id, status, in_euros, day, "
@@ -56,12 +56,25 @@ def _local_month(column: str, tz: str) -> str:
     return f"date_trunc('month', {column} AT TIME ZONE '{tz}')::date"
 
 
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+# A received invoice that waits for nobody any more: in a final status, or accounted in a
+# billing frame without a payment step (A2, paid already). ``dashboards.selectors.finished``
+# says the same to the ORM.
+FINISHED = (
+    f"(status IN ({_quoted(FINAL)}) OR (status = '{Status.COMPTABILISEE.value}' "
+    f"AND billing_frame IN ({_quoted(NO_PAYMENT_FRAMES)})))"
+)
+
+
 def _received_day(tz: str) -> str:
-    """The day of deposit of a received invoice, kept while it may still wait for someone: in
-    a final status only its count matters, so that a service's rows do not grow with the
-    years but with what is still open."""
-    final = ", ".join(f"'{status}'" for status in FINAL)
-    return f"CASE WHEN status IN ({final}) THEN NULL ELSE {_local_day('deposited_at', tz)} END"
+    """The day of deposit of a received invoice, kept while it may still wait for someone: once
+    finished (``FINISHED``) only its count matters, so that a service's rows do not grow with
+    the years but with what is still open, and the rows without a day are exactly those of
+    the finished invoices (the agent's waiting counts leave them out)."""
+    return f"CASE WHEN {FINISHED} THEN NULL ELSE {_local_day('deposited_at', tz)} END"
 
 
 def _paid_rows(history: str, invoices: str, tz: str, sign: str) -> str:

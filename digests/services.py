@@ -85,10 +85,15 @@ def digest_parts(preferences: list[NoticePreference], period: Period) -> list[Pa
         part = Part(membership)
         start = max(period.start, preference.updated_at)
         if preference.invoices == period.frequency:
-            part.changes = list(
-                invoices.supplier_changes_between(membership.structure_id, start, period.end)
-            )
-            part.received = list(invoices.received_between(membership, start, period.end))
+            # A supplier's members hear of what it sent, a public structure's agents of what
+            # they received (as the invoices' selectors scope them): never a query that can
+            # only come back empty.
+            if membership.structure.is_public:
+                part.received = list(invoices.received_between(membership, start, period.end))
+            else:
+                part.changes = list(
+                    invoices.supplier_changes_between(membership.structure_id, start, period.end)
+                )
         if preference.requests == period.frequency and structures.manages_requests(membership):
             part.requests = list(
                 structures.requests_between(membership.structure_id, start, period.end).exclude(

@@ -2,8 +2,9 @@
 ``load_engagements`` command and the register page's upload (``services.registers``).
 
 Pure functions, no database: the file is judged line by line, every problem named with its line
-number in French, and the rows are loaded only when the whole file is right (nothing half
-stored).
+number, and the rows are loaded only when the whole file is right (nothing half stored). A
+problem is a code and its parameters (``PROBLEMS``), worded in the reader's language when shown:
+a worker's French never reaches an English reader.
 
 Columns (a header row, ``;`` or ``,``, UTF-8 or Windows-1252 as a spreadsheet saves it):
 ``number`` (or ``numero``, ``numero_ej``, ``ej``), ``supplier_siret`` (or ``siret_fournisseur``),
@@ -16,16 +17,22 @@ from __future__ import annotations
 
 import csv
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from invoices.models import ENGAGEMENT_MAX_LENGTH, EngagementRecord
 
 if TYPE_CHECKING:
     import _csv
+
+    from django.utils.functional import _StrPromise
 
 # The most problems kept for one file: enough to fix a column, not a report of a whole
 # misread file.
@@ -59,16 +66,76 @@ class EngagementRow:
     recipient_siret: str = ""
 
 
+# Every problem a file may have, by code; its parameters fill the words in.
+PROBLEMS: dict[str, _StrPromise] = {
+    "empty": gettext_lazy(
+        "le fichier est vide : il faut une ligne d’en-tête puis un EJ par ligne."
+    ),
+    "unreadable": gettext_lazy(
+        "cette ligne n’est pas du CSV lisible : un guillemet n’y est pas fermé, ou un "
+        "champ dépasse la taille permise."
+    ),
+    "header": gettext_lazy(
+        "l’en-tête doit nommer les colonnes « number » (numéro d’EJ) et "
+        "« supplier_siret » (SIRET du fournisseur) ; il manque : %(missing)s."
+    ),
+    "duplicate": gettext_lazy("l’EJ %(number)s figure déjà ligne %(first)d."),
+    "number_empty": gettext_lazy("le numéro d’EJ est vide."),
+    "number_long": gettext_lazy("le numéro d’EJ compte plus de %(max)d caractères."),
+    "supplier_siret": gettext_lazy(
+        "le SIRET du fournisseur « %(value)s » doit compter 14 chiffres."
+    ),
+    "amount_unreadable": gettext_lazy(
+        "le montant « %(value)s » n’est pas un nombre (par exemple 1234,56)."
+    ),
+    "amount_range": gettext_lazy(
+        "le montant « %(value)s » doit être positif, avec deux décimales au plus."
+    ),
+    "state": gettext_lazy("l’état « %(value)s » est inconnu : ouvert ou clos (OPEN ou CLOSED)."),
+    "recipient_siret": gettext_lazy(
+        "le SIRET du destinataire « %(value)s » doit compter 14 chiffres."
+    ),
+    # Said by the register's page and the command, which know the structures.
+    "other_recipient": gettext_lazy(
+        "cette ligne est destinée à la structure de SIRET %(siret)s, pas à la vôtre."
+    ),
+    "unknown_recipient": gettext_lazy("aucune structure publique n’a le SIRET « %(siret)s »."),
+}
+
+
+def describe(code: str, params: Mapping[str, Any]) -> str:
+    """A problem in the active language."""
+    return str(PROBLEMS[code]) % params
+
+
+def describe_stored(error: Mapping[str, Any]) -> str:
+    """A problem as ``LineError.as_dict`` stored it, in the active language (a row stored
+    before the codes: its French words)."""
+    code = error.get("code")
+    if code in PROBLEMS:
+        return describe(code, error.get("params") or {})
+    return str(error.get("message", ""))
+
+
 @dataclass(frozen=True)
 class LineError:
     line: int
-    message: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return describe(self.code, self.params)
 
     def __str__(self) -> str:
         return _("Ligne %(line)d : %(message)s") % {"line": self.line, "message": self.message}
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "message": self.message}
+        """What an upload keeps: the code and its parameters, worded for each reader, and the
+        words in the portal's language for anyone reading the row itself."""
+        with translation.override(settings.LANGUAGE_CODE):
+            message = self.message
+        return {"line": self.line, "code": self.code, "params": self.params, "message": message}
 
 
 @dataclass
@@ -78,9 +145,11 @@ class ParsedFile:
     # Problems beyond MAX_ERRORS, counted only.
     more_errors: int = 0
 
-    def add_error(self, line: int, message: str) -> None:
+    def add_error(self, line: int, code: str, **params: Any) -> None:
+        if code not in PROBLEMS:
+            raise ValueError(f"Unknown problem code: {code}")
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(LineError(line, message))
+            self.errors.append(LineError(line, code, params))
         else:
             self.more_errors += 1
 
@@ -136,22 +205,14 @@ def parse(text: str) -> ParsedFile:
     parsed = ParsedFile()
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        parsed.add_error(
-            1, _("le fichier est vide : il faut une ligne d’en-tête puis un EJ par ligne.")
-        )
+        parsed.add_error(1, "empty")
         return parsed
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         _read(reader, parsed)
     except csv.Error:  # a quote never closed, a field beyond the csv module's limit
-        parsed.add_error(
-            reader.line_num or 1,
-            _(
-                "cette ligne n’est pas du CSV lisible : un guillemet n’y est pas fermé, ou un "
-                "champ dépasse la taille permise."
-            ),
-        )
+        parsed.add_error(reader.line_num or 1, "unreadable")
     return parsed
 
 
@@ -159,14 +220,7 @@ def _read(reader: _csv.Reader, parsed: ParsedFile) -> None:
     columns = _columns(next(reader))
     missing = [name for name in ("number", "supplier_siret") if name not in columns]
     if missing:
-        parsed.add_error(
-            1,
-            _(
-                "l’en-tête doit nommer les colonnes « number » (numéro d’EJ) et "
-                "« supplier_siret » (SIRET du fournisseur) ; il manque : %(missing)s."
-            )
-            % {"missing": ", ".join(missing)},
-        )
+        parsed.add_error(1, "header", missing=", ".join(missing))
         return
     seen: dict[str, int] = {}
     for cells in reader:
@@ -178,11 +232,7 @@ def _read(reader: _csv.Reader, parsed: ParsedFile) -> None:
             continue
         first = seen.setdefault(row.number, line)
         if first != line:
-            parsed.add_error(
-                line,
-                _("l’EJ %(number)s figure déjà ligne %(first)d.")
-                % {"number": row.number, "first": first},
-            )
+            parsed.add_error(line, "duplicate", number=row.number, first=first)
             continue
         parsed.rows.append(row)
 
@@ -194,52 +244,35 @@ def _row(
         index = columns.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    problems: list[str] = []
+    problems: list[tuple[str, dict[str, Any]]] = []
     number = cell("number")
     if not number:
-        problems.append(_("le numéro d’EJ est vide."))
+        problems.append(("number_empty", {}))
     elif len(number) > ENGAGEMENT_MAX_LENGTH:
-        problems.append(
-            _("le numéro d’EJ compte plus de %(max)d caractères.") % {"max": ENGAGEMENT_MAX_LENGTH}
-        )
+        problems.append(("number_long", {"max": ENGAGEMENT_MAX_LENGTH}))
     supplier = _digits(cell("supplier_siret"))
     if not (supplier.isascii() and supplier.isdigit() and len(supplier) == 14):
-        problems.append(
-            _("le SIRET du fournisseur « %(value)s » doit compter 14 chiffres.")
-            % {"value": _shown(cell("supplier_siret"))}
-        )
+        problems.append(("supplier_siret", {"value": _shown(cell("supplier_siret"))}))
     amount = None
     if cell("amount"):
         try:
             amount = _amount(cell("amount"))
         except InvalidOperation:
-            problems.append(
-                _("le montant « %(value)s » n’est pas un nombre (par exemple 1234,56).")
-                % {"value": _shown(cell("amount"))}
-            )
+            problems.append(("amount_unreadable", {"value": _shown(cell("amount"))}))
         else:
             # _amount reads a finite number: its exponent is an int, never "n", "N" or "F".
             if amount < 0 or amount > AMOUNT_MAX or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-                problems.append(
-                    _("le montant « %(value)s » doit être positif, avec deux décimales au plus.")
-                    % {"value": _shown(cell("amount"))}
-                )
+                problems.append(("amount_range", {"value": _shown(cell("amount"))}))
     state = None
     if cell("state"):
         state = _STATES.get(cell("state").lower())
         if state is None:
-            problems.append(
-                _("l’état « %(value)s » est inconnu : ouvert ou clos (OPEN ou CLOSED).")
-                % {"value": _shown(cell("state"))}
-            )
+            problems.append(("state", {"value": _shown(cell("state"))}))
     recipient = _digits(cell("recipient_siret"))
     if recipient and not (recipient.isascii() and recipient.isdigit() and len(recipient) == 14):
-        problems.append(
-            _("le SIRET du destinataire « %(value)s » doit compter 14 chiffres.")
-            % {"value": _shown(cell("recipient_siret"))}
-        )
-    for problem in problems:
-        parsed.add_error(line, problem)
+        problems.append(("recipient_siret", {"value": _shown(cell("recipient_siret"))}))
+    for code, params in problems:
+        parsed.add_error(line, code, **params)
     if problems:
         return None
     return EngagementRow(line, number, supplier, amount, state, recipient)

@@ -622,7 +622,9 @@ class EngagementImport(models.Model):
     created_count = models.PositiveIntegerField(_("EJ créés"), default=0)
     updated_count = models.PositiveIntegerField(_("EJ modifiés"), default=0)
     unchanged_count = models.PositiveIntegerField(_("EJ inchangés"), default=0)
-    # [{"line": 3, "message": "…"}], in French (the worker's language).
+    # [{"line": 3, "code": "…", "params": {…}, "message": "…"}]: each problem's code and
+    # parameters (engagements_csv.PROBLEMS), worded in the reader's language when shown; the
+    # message in the portal's language, for a look at the row itself.
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     more_errors = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.personal_data import when
+from invoices import engagements_csv
 from invoices.models import (
     Attachment,
     EngagementImport,
@@ -69,18 +70,21 @@ class AgentScope:
     def is_agent(self) -> bool:
         return bool(self.member_of)
 
-    def parts(self) -> list[Q]:
-        """The scope's two parts, which no invoice is in both of (its service is set or not)."""
+    def parts(self, *, service: str = "service", structure: str = "recipient") -> list[Q]:
+        """The scope's two parts, which no row is in both of (its service is set or not).
+        ``service`` and ``structure`` name the row's foreign keys to the service and the public
+        structure it is addressed to: an invoice's by default; a support request's
+        (``recipient_service``, ``recipient_structure``) follows the same rule."""
         parts = []
         if self.services:
-            parts.append(Q(service_id__in=self.services))
+            parts.append(Q(**{f"{service}_id__in": self.services}))
         if self.structures:
-            parts.append(Q(service__isnull=True, recipient_id__in=self.structures))
+            parts.append(Q(**{f"{service}__isnull": True, f"{structure}_id__in": self.structures}))
         return parts
 
-    def condition(self) -> Q:
+    def condition(self, *, service: str = "service", structure: str = "recipient") -> Q:
         condition = Q(pk__in=[])  # nothing, when the user is no agent
-        for part in self.parts():
+        for part in self.parts(service=service, structure=structure):
             condition |= part
         return condition
 
@@ -360,6 +364,11 @@ def engagement_import_for(structure: Structure, pk: int) -> EngagementImport:
     return job
 
 
+def engagement_import_errors(job: EngagementImport) -> list[tuple[int, str]]:
+    """A refused file's problems by line, worded in the reader's (active) language."""
+    return [(error["line"], engagements_csv.describe_stored(error)) for error in job.errors]
+
+
 # --- both ------------------------------------------------------------------------------------
 def attachment_for(user: User, pk: int) -> Attachment:
     """A file the user may download: of an invoice they sent or received."""
@@ -520,22 +529,28 @@ def _whole_structure_agents() -> QuerySet[Membership]:
     ).exclude(Exists(named))
 
 
+def receiving_memberships(structure_id: int, service_id: int | None) -> QuerySet[Membership]:
+    """The approved memberships whose agent receives what is addressed to this public structure
+    and service (``agent_scope`` seen from the other end): those naming the service, and those
+    of the structure naming none; without a service, the latter only."""
+    whole = _whole_structure_agents().filter(structure_id=structure_id)
+    receive = Q(pk__in=whole.values("pk"))
+    if service_id is not None:
+        receive |= Q(
+            status=Membership.Status.APPROVED, services=service_id, structure_id=structure_id
+        )
+    return Membership.objects.filter(receive)
+
+
 def agents_to_notify(invoice: Invoice) -> QuerySet[User]:
-    """The users who receive this invoice (``agent_scope``): the agents of its service and
-    those of its recipient scoped to no service; without a service, the latter only."""
+    """The users who receive this invoice (``receiving_memberships``) and hear of it at once."""
     from accounts.models import User
 
     if invoice.recipient_id is None:
         return User.objects.none()  # no recipient in the portal: no agent
-    whole = _whole_structure_agents().filter(structure_id=invoice.recipient_id)
-    receive = Q(pk__in=whole.values("pk"))
-    if invoice.service_id is not None:
-        receive |= Q(
-            status=Membership.Status.APPROVED,
-            services=invoice.service_id,
-            structure_id=invoice.recipient_id,
-        )
-    members = Membership.objects.filter(receive).filter(notified_at_once(Topic.INVOICES))
+    members = receiving_memberships(invoice.recipient_id, invoice.service_id).filter(
+        notified_at_once(Topic.INVOICES)
+    )
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 

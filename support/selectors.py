@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.personal_data import when
 from chorus.env import support_settings
-from structures.models import Membership, Service, Structure
-from structures.selectors import agent_services, structures_of
+from invoices.selectors import agent_scope, receiving_memberships
+from structures.models import Service, Structure
+from structures.selectors import structures_of
 from support.models import Ticket, TicketAttachment, TicketMessage
 from support.workflow import SENDER_TABS, Side, TicketStatus
 
@@ -46,18 +47,23 @@ def sent_tickets_in_tab(user: User, tab: str) -> QuerySet[Ticket]:
 
 # --- What a receiver (support staff, agent of a public structure) sees ----------------------
 def received_tickets(user: User) -> QuerySet[Ticket]:
-    """Tickets addressed to the user: the support queue for staff, and for agents those sent to
-    their services (or to their public structure when no service was named)."""
-    addressed = Q(
-        queue=Ticket.Queue.RECIPIENT, recipient_service__in=agent_services(user).values("pk")
-    ) | Q(
-        queue=Ticket.Queue.RECIPIENT,
-        recipient_service__isnull=True,
-        recipient_structure__in=structures_of(user).filter(is_public=True).values("pk"),
+    """Tickets addressed to the user: the support queue for staff, and for agents those of a
+    public structure they receive by the invoices' rule (``agent_scope``): an agent named on
+    services, those sent to these services; an agent scoped to no service, all of the
+    structure's, addressed to a service or not."""
+    scope = agent_scope(user)
+    addressed = Q(queue=Ticket.Queue.RECIPIENT) & scope.condition(
+        service="recipient_service", structure="recipient_structure"
     )
     if user.is_staff:
         addressed |= Q(queue=Ticket.Queue.SUPPORT)
     return Ticket.objects.filter(addressed).exclude(status=TicketStatus.BROUILLON)
+
+
+def has_receivers(structure_id: int, service_id: int | None) -> bool:
+    """Whether an active agent receives what is sent to this public structure and service."""
+    receivers = receiving_memberships(structure_id, service_id)
+    return receivers.filter(user__is_active=True).exists()
 
 
 def is_receiver(user: User) -> bool:
@@ -171,20 +177,21 @@ def sender_contacts(ticket: Ticket) -> list[Contact]:
 
 
 def receiver_contacts(ticket: Ticket) -> list[Contact]:
-    """The support team, or the agents of the recipient service (of the structure if none)."""
+    """The support team, or the agents who receive the ticket (``received_tickets``)."""
     users = get_user_model().objects.filter(is_active=True)
     if ticket.to_support:
         team = support_settings()["TEAM_EMAILS"]
         if team:
             return [Contact(address, settings.LANGUAGE_CODE) for address in team]
         users = users.filter(is_staff=True)
+    elif ticket.recipient_structure_id is None:
+        return []
     else:
-        users = users.filter(memberships__status=Membership.Status.APPROVED)
-        agents = users.filter(memberships__services=ticket.recipient_service_id)
-        # A service nobody handles yet: its structure's members hear of it rather than no one.
-        if ticket.recipient_service_id is None or not agents.exists():
-            agents = users.filter(memberships__structure=ticket.recipient_structure_id)
-        users = agents
+        # Those who see it (``received_tickets``), no one else: the e-mail carries the request.
+        receivers = receiving_memberships(
+            ticket.recipient_structure_id, ticket.recipient_service_id
+        )
+        users = users.filter(memberships__in=receivers)
     rows = users.distinct().values_list("contact_email", "preferred_language")
     return [Contact(address, language) for address, language in rows]
 

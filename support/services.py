@@ -336,6 +336,10 @@ def _route(
         raise ValidationError({"recipient_siret": _("Le destinataire doit être public.")})
     if service is not None and service.structure_id != structure.pk:
         raise ValidationError({"recipient_service": _("Ce service n’est pas de cette structure.")})
+    # Nobody receives it (a service no agent is named on, in a structure without an agent scoped
+    # to no service): support's, as if transferred, the recipient kept for support to read.
+    if not selectors.has_receivers(structure.pk, service.pk if service is not None else None):
+        return Ticket.Queue.SUPPORT, structure, service
     return Ticket.Queue.RECIPIENT, structure, service
 
 

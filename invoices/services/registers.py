@@ -178,11 +178,7 @@ def _judge(job: EngagementImport) -> engagements_csv.ParsedFile:
     own = job.recipient.siret or ""
     for row in parsed.rows:
         if row.recipient_siret and row.recipient_siret != own:
-            parsed.add_error(
-                row.line,
-                _("cette ligne est destinée à la structure de SIRET %(siret)s, pas à la vôtre.")
-                % {"siret": row.recipient_siret},
-            )
+            parsed.add_error(row.line, "other_recipient", siret=row.recipient_siret)
     return parsed
 
 

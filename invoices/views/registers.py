@@ -140,7 +140,12 @@ def engagement_state(request: AuthenticatedHttpRequest, structure_pk: int, pk: i
 def import_detail(request: AuthenticatedHttpRequest, structure_pk: int, pk: int) -> HttpResponse:
     structure = selectors.register_structure_for(request.user, structure_pk)
     job = selectors.engagement_import_for(structure, pk)
-    return render(request, "invoices/registers/import.html", {"structure": structure, "job": job})
+    errors = selectors.engagement_import_errors(job)
+    return render(
+        request,
+        "invoices/registers/import.html",
+        {"structure": structure, "job": job, "errors": errors},
+    )
 
 
 @require_GET

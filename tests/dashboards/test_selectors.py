@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboards import selectors
@@ -129,6 +130,34 @@ def test_the_agent_sees_waiting_invoices_per_service_by_age(personas):
     assert [(q.code, q.counts, q.total) for q in queues] == [
         ("FACTURES_PUBLIQUES", {"week": 3, "fortnight": 1, "month": 1, "overdue": 2}, 7)
     ]
+
+
+@pytest.mark.parametrize("from_summaries", [True, False])
+def test_an_accounted_invoice_already_paid_waits_for_nobody(
+    client, personas, settings, from_summaries
+):
+    """A2 (paid already): once accounted there is no payment step left, so the invoice no
+    longer waits for the agent; still counted among the accounted ones."""
+    settings.DASHBOARDS_SUMMARIES = from_summaries
+    done = sent(personas, status=Status.COMPTABILISEE, deposited=days_ago(40), billing_frame="A2")
+    open_a2 = sent(personas, status=Status.SERVICE_FAIT, deposited=days_ago(40), billing_frame="A2")
+    accounted = sent(personas, status=Status.COMPTABILISEE, deposited=days_ago(3))
+
+    queues = selectors.waiting_by_service(personas.agent, today=timezone.localdate())
+    assert [(q.code, q.counts, q.total) for q in queues] == [
+        ("FACTURES_PUBLIQUES", {"week": 1, "fortnight": 0, "month": 0, "overdue": 1}, 2)
+    ]
+    assert selectors.oldest_waiting(personas.agent) == [open_a2, accounted]
+    assert done not in selectors.oldest_waiting(personas.agent)
+    assert selectors.received_by_status(personas.agent) == {
+        Status.COMPTABILISEE: 2,
+        Status.SERVICE_FAIT: 1,
+    }
+    client.force_login(personas.agent)
+    page = client.get(reverse("dashboards:agent")).content.decode()
+    assert '2</p><p class="chorus-kpi__label">factures attendent une action' in page
+    # Overdue: the open A2 only.
+    assert '1</p><p class="chorus-kpi__label">déposée il y a plus de 30 jours' in page
 
 
 def test_an_agent_with_nothing_waiting_still_sees_their_services(personas):

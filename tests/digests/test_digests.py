@@ -19,6 +19,7 @@ from invoices import selectors as invoice_selectors
 from invoices.models import StatusChange
 from invoices.workflow import Status
 from structures import notifications as structure_notifications
+from structures import selectors as structures
 from structures.models import Frequency, Membership, NoticePreference
 from tests.factories import MembershipFactory, UserFactory
 from tests.invoices.factories import invoice_in
@@ -171,6 +172,28 @@ def test_the_weekly_digest_of_an_agent_lists_the_invoices_made_available(persona
     assert "résumé de la semaine" in digest.subject
     assert mine.invoice.number in digest.body and other.invoice.number not in digest.body
     assert services.digests_send(Frequency.DAILY, now=NOW) == 0  # weekly only
+
+
+def test_a_digest_runs_only_the_invoice_query_its_side_can_answer(
+    personas, django_assert_num_queries
+):
+    """A supplier's member: the status changes of what it sent (one query), never the invoices
+    received; an agent: the invoices made available (their services, then the changes), never
+    a supplier's status changes."""
+    prefer(personas.supplier_member, personas.acme, invoices=Frequency.DAILY)
+    prefer(personas.agent, personas.state, invoices=Frequency.DAILY)
+    sent_change = change(personas, at=YESTERDAY)
+    period = services.period_ending_before(Frequency.DAILY, NOW)
+    by_user = {
+        preference.membership.user_id: preference
+        for preference in structures.deferred_preferences(Frequency.DAILY)
+    }
+    with django_assert_num_queries(1):
+        [supplier_part] = services.digest_parts([by_user[personas.supplier_member.pk]], period)
+    assert supplier_part.changes == [sent_change] and supplier_part.received == []
+    with django_assert_num_queries(2):
+        [agent_part] = services.digest_parts([by_user[personas.agent.pk]], period)
+    assert agent_part.received == [sent_change] and agent_part.changes == []
 
 
 def test_a_principal_gets_the_requests_in_the_digest_a_member_never_does(personas):

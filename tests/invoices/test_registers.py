@@ -8,6 +8,7 @@ import csv
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -139,7 +140,12 @@ def test_a_wrong_file_loads_nothing_and_keeps_its_errors_by_line(personas):
     job = load(personas, f"number;supplier_siret\nEJ-1;{SUPPLIER}\nEJ-2;not-a-siret\n")
     assert job.status == EngagementImport.Status.FAILED
     assert job.errors == [
-        {"line": 3, "message": "le SIRET du fournisseur « not-a-siret » doit compter 14 chiffres."}
+        {
+            "line": 3,
+            "code": "supplier_siret",
+            "params": {"value": "not-a-siret"},
+            "message": "le SIRET du fournisseur « not-a-siret » doit compter 14 chiffres.",
+        }
     ]
     assert not EngagementRecord.objects.exists()
 
@@ -269,6 +275,41 @@ def test_a_wrong_file_page_lists_the_lines_in_french(personas, as_user):
     text = page.content.decode()
     assert "Fichier refusé : rien n’a été chargé" in text
     assert "Ligne 2 : le SIRET du fournisseur « 12 » doit compter 14 chiffres." in text
+
+
+def test_a_wrong_file_page_speaks_the_readers_language(personas, as_user):
+    """The worker judged the file in French; an English agent reads its problems in English,
+    and a French colleague the same problems in French."""
+    other = PublicStructureFactory()
+    job = load(
+        personas,
+        "recipient_siret;number;supplier_siret;state\n"
+        f"{other.identifier};EJ-1;{SUPPLIER};\n;EJ-2;12;peut-être\n",
+    )
+    url = reverse("invoices:register_import", args=[personas.state.pk, job.pk])
+    client = as_user(personas.agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the portal turned to English
+    text = client.get(url).content.decode()
+    assert '<html lang="en"' in text
+    assert "Line 2: this line is for the structure with SIRET" in text
+    assert "Line 3: the supplier&#x27;s SIRET “12” must have 14 digits." in text
+    assert "Line 3: the state “peut-être” is unknown" in text
+    assert "doit compter" not in text and "destinée" not in text
+    colleague = UserFactory(email="collegue@etat.test")
+    MembershipFactory(user=colleague, structure=personas.state)
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    text = as_user(colleague).get(url).content.decode()
+    assert "Ligne 3 : le SIRET du fournisseur « 12 » doit compter 14 chiffres." in text
+    assert "Ligne 2 : cette ligne est destinée à la structure de SIRET" in text
+
+
+def test_an_upload_refused_before_the_codes_still_shows_its_words(personas, as_user):
+    job = load(personas, "number;supplier_siret\nEJ-1;12\n")
+    EngagementImport.objects.filter(pk=job.pk).update(
+        errors=[{"line": 2, "message": "un problème d’autrefois."}]
+    )
+    url = reverse("invoices:register_import", args=[personas.state.pk, job.pk])
+    assert "Ligne 2 : un problème d’autrefois." in as_user(personas.agent).get(url).content.decode()
 
 
 def test_the_register_is_searched_by_number_supplier_and_state(personas, as_user):

@@ -438,18 +438,6 @@ def test_a_new_tickets_email_carries_its_description(
     assert "Pourquoi ce rejet ?" in mailoutbox[0].body
 
 
-def test_a_service_without_agents_falls_back_to_its_structures_members(
-    personas, mailoutbox, django_capture_on_commit_callbacks
-):
-    lonely = personas.state.services.get(code="SFACT_MIN_ECO")
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket_to_service(personas.supplier_principal, lonely)
-    assert addresses(mailoutbox) == {
-        personas.agent.contact_email,
-        personas.other_agent.contact_email,
-    }
-
-
 def test_notify_false_records_everything_and_emails_nobody(
     personas, mailoutbox, django_capture_on_commit_callbacks
 ):

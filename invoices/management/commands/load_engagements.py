@@ -40,9 +40,7 @@ class Command(BaseCommand):
         structures = _public_structures(list(by_recipient))
         for siret, rows in by_recipient.items():
             if siret not in structures:
-                parsed.add_error(
-                    rows[0].line, f"aucune structure publique n'a le SIRET « {siret} »."
-                )
+                parsed.add_error(rows[0].line, "unknown_recipient", siret=siret)
         if not parsed.ok:
             more = f"\n… et {parsed.more_errors} autre(s)." if parsed.more_errors else ""
             raise CommandError("\n".join(str(e) for e in parsed.errors) + more)
