@@ -238,6 +238,17 @@ class InvoiceUploadApi(ApiView):
         return invoice_response(request, invoice, status.HTTP_201_CREATED)
 
 
+def expected_status_field() -> serializers.ChoiceField:
+    """The status the caller saw: a decision on an invoice that has moved since is a 409."""
+    return serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The status you saw: if the invoice has moved since, 409.",
+    )
+
+
 # --- the actions on one invoice -----------------------------------------------------------------
 # Every one: the invoice the user may act on (else 404), its input checked (400), one service
 # called (its refusals: 400, 409, 404), the invoice as it now stands. A view declares its
@@ -407,13 +418,7 @@ class InvoiceProcessApi(InvoiceActionApi):
         mandate_number = serializers.CharField(
             max_length=30, required=False, allow_blank=True, default=""
         )
-        expected_status = serializers.ChoiceField(
-            choices=Status.choices,
-            required=False,
-            allow_null=True,
-            default=None,
-            help_text="The status you saw: if the invoice has moved since, 409.",
-        )
+        expected_status = expected_status_field()
 
     def act(
         self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
@@ -457,13 +462,7 @@ class InvoiceValidationApi(InvoiceActionApi):
             default="",
             help_text="The reason of a refusal (required then): the supplier reads it.",
         )
-        expected_status = serializers.ChoiceField(
-            choices=Status.choices,
-            required=False,
-            allow_null=True,
-            default=None,
-            help_text="The status you saw: if the invoice has moved since, 409.",
-        )
+        expected_status = expected_status_field()
 
     def act(
         self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
