@@ -257,7 +257,8 @@ Selector = Callable[[Any, int], Invoice]
 
 
 class InvoiceActionApi(ApiView):
-    # No docstring: the API's documentation reads a view's own (chorus/api/schema.py).
+    # No docstring: drf-spectacular would print it as the description of every action that has
+    # none of its own.
     token_scope = ApiScope.DEPOSIT
     error_codes = (409,)
     # The invoices the user may do this to: another is a 404.
