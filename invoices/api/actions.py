@@ -7,11 +7,11 @@ on → 404. Every action answers with the invoice as it now stands.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 
@@ -280,31 +280,95 @@ class InvoiceUploadApi(ApiView):
         return self._answer(request, invoice)
 
 
-class InvoiceSubmitApi(ApiView):
+def expected_status_field() -> serializers.ChoiceField:
+    """The status the caller saw: a decision on an invoice that has moved since is a 409."""
+    return serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The status you saw: if the invoice has moved since, 409.",
+    )
+
+
+# --- the actions on one invoice -----------------------------------------------------------------
+# Every one: the invoice the user may act on (else 404), its input checked (400), one service
+# called (its refusals: 400, 409, 404), the invoice as it now stands. A view declares its
+# selector, its input and its service call; ``invoice_action`` gives it its schema.
+Selector = Callable[[Any, int], Invoice]
+
+
+class InvoiceActionApi(ApiView):
+    # No docstring: drf-spectacular would print it as the description of every action that has
+    # none of its own.
     token_scope = ApiScope.DEPOSIT
     error_codes = (409,)
+    # The invoices the user may do this to: another is a 404.
+    invoice_for: Selector = staticmethod(selectors.sent_invoice_for)
+    # The body's fields; None: the action takes none.
+    InputSerializer: type[serializers.Serializer] | None = None
 
-    @extend_schema(
-        operation_id="invoices_submit",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request=None,
-        responses={200: InvoiceDetailSerializer},
-        summary="Send a draft",
-        description="Runs every deposit check; the draft becomes DEPOSEE and is routed.",
-    )
+    def validated(self, request: AuthenticatedRequest) -> dict[str, Any]:
+        return self.checked(request.data)
+
+    def checked(self, payload: Any) -> dict[str, Any]:
+        if self.InputSerializer is None:
+            return {}
+        data = self.InputSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        raise NotImplementedError
+
     @idempotent
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.sent_invoice_for(request.user, pk)
+        invoice = self.invoice_for(request.user, pk)
+        values = self.validated(request)
         with service_errors():
-            invoice = services.invoice_deposit(user=request.user, invoice=invoice)
+            invoice = self.act(request, invoice, values)
         return invoice_response(request, invoice)
 
 
-class InvoiceRecycleApi(ApiView):
-    token_scope = ApiScope.DEPOSIT
-    error_codes = (409,)
+ActionView = TypeVar("ActionView", bound=type[InvoiceActionApi])
 
+
+def invoice_action(**schema: Any) -> Callable[[ActionView], ActionView]:
+    """The schema of an action: the invoice's id in the path, the view's ``InputSerializer``
+    as the body (in each media type its parsers read), the invoice as the answer."""
+
+    def decorate(view: ActionView) -> ActionView:
+        operation = extend_schema(
+            tags=["invoices"],
+            parameters=[INVOICE_ID],
+            request=view.InputSerializer,
+            responses={200: InvoiceDetailSerializer},
+            **schema,
+        )
+        return extend_schema_view(post=operation)(view)
+
+    return decorate
+
+
+@invoice_action(
+    operation_id="invoices_submit",
+    summary="Send a draft",
+    description="Runs every deposit check; the draft becomes DEPOSEE and is routed.",
+)
+class InvoiceSubmitApi(InvoiceActionApi):
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        return services.invoice_deposit(user=request.user, invoice=invoice)
+
+
+@invoice_action(
+    operation_id="invoices_recycle",
+    summary="Correct the recipient data of an invoice sent back (A_RECYCLER)",
+)
+class InvoiceRecycleApi(InvoiceActionApi):
     class InputSerializer(serializers.Serializer):
         recipient_siret = serializers.CharField(max_length=20)
         service_code = serializers.CharField(
@@ -320,29 +384,17 @@ class InvoiceRecycleApi(ApiView):
             except Exception as exc:  # django's ValidationError, with the field's message
                 raise serializers.ValidationError(list(getattr(exc, "messages", []))) from None
 
-    @extend_schema(
-        operation_id="invoices_recycle",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request=InputSerializer,
-        responses={200: InvoiceDetailSerializer},
-        summary="Correct the recipient data of an invoice sent back (A_RECYCLER)",
-    )
-    @idempotent
-    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.sent_invoice_for(request.user, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            invoice = services.invoice_recycle(
-                user=request.user, invoice=invoice, **data.validated_data
-            )
-        return invoice_response(request, invoice)
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        return services.invoice_recycle(user=request.user, invoice=invoice, **values)
 
 
-class InvoiceCompleteApi(ApiView):
-    token_scope = ApiScope.DEPOSIT
-    error_codes = (409,)
+@invoice_action(
+    operation_id="invoices_complete",
+    summary="Answer a suspension (SUSPENDUE) with documents and/or a comment",
+)
+class InvoiceCompleteApi(InvoiceActionApi):
     parser_classes = [JSONParser, parsers.MultiPartParser]
     max_body_size = files.MAX_TOTAL_SIZE + 1024 * 1024
 
@@ -357,62 +409,39 @@ class InvoiceCompleteApi(ApiView):
         class Meta:
             ref_name = "InvoiceCompleteInput"
 
-    @extend_schema(
-        operation_id="invoices_complete",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request={
-            "application/json": InputSerializer,
-            "multipart/form-data": InputSerializer,
-        },
-        responses={200: InvoiceDetailSerializer},
-        summary="Answer a suspension (SUSPENDUE) with documents and/or a comment",
-    )
-    @idempotent
-    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.sent_invoice_for(request.user, pk)
+    def validated(self, request: AuthenticatedRequest) -> dict[str, Any]:
         attachments = uploaded_files(request, "attachments")
         payload = request.data
         if isinstance(payload, Mapping):  # else (a JSON array…): the serializer's 400
             payload = {"comment": payload.get("comment", "")}
-        data = self.InputSerializer(data=payload)
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            invoice = services.invoice_complete(
-                user=request.user,
-                invoice=invoice,
-                comment=data.validated_data["comment"],
-                attachments=attachments,
-            )
-        return invoice_response(request, invoice)
+        return {"comment": self.checked(payload)["comment"], "attachments": attachments}
+
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        return services.invoice_complete(user=request.user, invoice=invoice, **values)
 
 
-class InvoiceAcknowledgeRejectionApi(ApiView):
-    token_scope = ApiScope.DEPOSIT
-    error_codes = (409,)
-
-    @extend_schema(
-        operation_id="invoices_acknowledge_rejection",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request=None,
-        responses={200: InvoiceDetailSerializer},
-        summary="Acknowledge a rejection (REJETEE)",
-    )
-    @idempotent
-    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.sent_invoice_for(request.user, pk)
-        with service_errors():
-            invoice = services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
-        return invoice_response(request, invoice)
+@invoice_action(
+    operation_id="invoices_acknowledge_rejection",
+    summary="Acknowledge a rejection (REJETEE)",
+)
+class InvoiceAcknowledgeRejectionApi(InvoiceActionApi):
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        return services.invoice_acknowledge_rejection(user=request.user, invoice=invoice)
 
 
-class InvoiceProcessApi(ApiView):
+@invoice_action(
+    operation_id="invoices_process",
+    summary="Process a received invoice (agent)",
+)
+class InvoiceProcessApi(InvoiceActionApi):
     """The recipient's agent decides (``traiterFactureRecue``)."""
 
     token_scope = ApiScope.PROCESS
-
-    error_codes = (409,)
+    invoice_for = staticmethod(selectors.received_invoice_for)
 
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(
@@ -432,53 +461,37 @@ class InvoiceProcessApi(ApiView):
         mandate_number = serializers.CharField(
             max_length=30, required=False, allow_blank=True, default=""
         )
-        expected_status = serializers.ChoiceField(
-            choices=Status.choices,
-            required=False,
-            allow_null=True,
-            default=None,
-            help_text="The status you saw: if the invoice has moved since, 409.",
-        )
+        expected_status = expected_status_field()
 
-    @extend_schema(
-        operation_id="invoices_process",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request=InputSerializer,
-        responses={200: InvoiceDetailSerializer},
-        summary="Process a received invoice (agent)",
-    )
-    @idempotent
-    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.received_invoice_for(request.user, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
         reason = None
         if values["reason_code"]:
             reason = api_selectors.reason_by_code(values["reason_code"])
             if reason is None:
                 raise exceptions.ValidationError({"reason_code": [messages.UNKNOWN_REASON]})
-        with service_errors():
-            invoice = services.invoice_process(
-                user=request.user,
-                invoice=invoice,
-                target=values["status"],
-                expected_status=values["expected_status"],
-                reason=reason,
-                comment=values["comment"],
-                mandate_number=values["mandate_number"],
-            )
-        return invoice_response(request, invoice)
+        return services.invoice_process(
+            user=request.user,
+            invoice=invoice,
+            target=values["status"],
+            expected_status=values["expected_status"],
+            reason=reason,
+            comment=values["comment"],
+            mandate_number=values["mandate_number"],
+        )
 
 
 # --- billing frames A9 / A12: the validator's decision, the supplier's change of validator ------
-class InvoiceValidationApi(ApiView):
+@invoice_action(
+    operation_id="invoices_validation",
+    summary="Validate or refuse an A9 / A12 invoice (titular company, mandatary)",
+)
+class InvoiceValidationApi(InvoiceActionApi):
     """The titular company (mandatary) validates or refuses an A9 / A12 invoice (A_VALIDER_1):
     validated, it is routed to the recipient; refused, it ends in REFUSEE_1."""
 
-    token_scope = ApiScope.DEPOSIT
-    error_codes = (409,)
+    invoice_for = staticmethod(selectors.to_validate_one_for)
 
     class InputSerializer(serializers.Serializer):
         decision = serializers.ChoiceField(
@@ -492,69 +505,36 @@ class InvoiceValidationApi(ApiView):
             default="",
             help_text="The reason of a refusal (required then): the supplier reads it.",
         )
-        expected_status = serializers.ChoiceField(
-            choices=Status.choices,
-            required=False,
-            allow_null=True,
-            default=None,
-            help_text="The status you saw: if the invoice has moved since, 409.",
+        expected_status = expected_status_field()
+
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        if values["decision"] == "validate":
+            return services.invoice_validate(
+                user=request.user, invoice=invoice, expected_status=values["expected_status"]
+            )
+        return services.invoice_refuse_validation(
+            user=request.user,
+            invoice=invoice,
+            comment=values["comment"],
+            expected_status=values["expected_status"],
         )
 
-    @extend_schema(
-        operation_id="invoices_validation",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request=InputSerializer,
-        responses={200: InvoiceDetailSerializer},
-        summary="Validate or refuse an A9 / A12 invoice (titular company, mandatary)",
-    )
-    @idempotent
-    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.to_validate_one_for(request.user, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        with service_errors():
-            if values["decision"] == "validate":
-                invoice = services.invoice_validate(
-                    user=request.user, invoice=invoice, expected_status=values["expected_status"]
-                )
-            else:
-                invoice = services.invoice_refuse_validation(
-                    user=request.user,
-                    invoice=invoice,
-                    comment=values["comment"],
-                    expected_status=values["expected_status"],
-                )
-        return invoice_response(request, invoice)
 
-
-class InvoiceValidatorApi(ApiView):
+@invoice_action(
+    operation_id="invoices_change_validator",
+    summary="Name another validator of an A9 / A12 invoice (supplier)",
+)
+class InvoiceValidatorApi(InvoiceActionApi):
     """The supplier names another validator while its A9 / A12 invoice waits (A_VALIDER_1)."""
-
-    token_scope = ApiScope.DEPOSIT
-    error_codes = (409,)
 
     class InputSerializer(serializers.Serializer):
         validator_siret = serializers.CharField(max_length=20)
 
-    @extend_schema(
-        operation_id="invoices_change_validator",
-        tags=["invoices"],
-        parameters=[INVOICE_ID],
-        request=InputSerializer,
-        responses={200: InvoiceDetailSerializer},
-        summary="Name another validator of an A9 / A12 invoice (supplier)",
-    )
-    @idempotent
-    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
-        invoice = selectors.sent_invoice_for(request.user, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            invoice = services.invoice_change_validator(
-                user=request.user,
-                invoice=invoice,
-                validator_siret=data.validated_data["validator_siret"],
-            )
-        return invoice_response(request, invoice)
+    def act(
+        self, request: AuthenticatedRequest, invoice: Invoice, values: dict[str, Any]
+    ) -> Invoice:
+        return services.invoice_change_validator(
+            user=request.user, invoice=invoice, validator_siret=values["validator_siret"]
+        )

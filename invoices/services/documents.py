@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -54,6 +54,11 @@ logger = logging.getLogger(__name__)
 XML_CONTENT_TYPE = "application/xml"
 
 
+# The kinds of file a deposit is made of, in the order they were uploaded.
+DEPOSIT_KINDS = (Attachment.Kind.MAIN, Attachment.Kind.GENERATED_XML, Attachment.Kind.ADDITIONAL)
+DEPOSIT_ORDER = ("uploaded_at", "id")
+
+
 def deposit_manifest(invoice: Invoice, *, change_id: int) -> tuple[str, list[pdf.CertifiedFile]]:
     """The files that make the deposit recorded by the status change ``change_id``, main
     document first, and the digest of their list.
@@ -62,16 +67,16 @@ def deposit_manifest(invoice: Invoice, *, change_id: int) -> tuple[str, list[pdf
     invoice, its newest CII; renderings (the Factur-X PDF) are not part of a deposit. Files
     attached by a later deposit (a recycled invoice) are not part of this one.
     """
-    documents = list(
-        invoice.attachments.filter(
-            kind__in=[
-                Attachment.Kind.MAIN,
-                Attachment.Kind.GENERATED_XML,
-                Attachment.Kind.ADDITIONAL,
-            ],
-            status_change_id__lte=change_id,
-        ).order_by("uploaded_at", "id")
-    )
+    documents = invoice.attachments.filter(
+        kind__in=DEPOSIT_KINDS, status_change_id__lte=change_id
+    ).order_by(*DEPOSIT_ORDER)
+    return manifest_of(documents)
+
+
+def manifest_of(documents: Iterable[Attachment]) -> tuple[str, list[pdf.CertifiedFile]]:
+    """``deposit_manifest`` of a deposit's files already read (of ``DEPOSIT_KINDS``, in
+    ``DEPOSIT_ORDER``): the main document (the last one) first, then the others."""
+    documents = list(documents)
     main = [a for a in documents if a.kind != Attachment.Kind.ADDITIONAL]
     extra = [a for a in documents if a.kind == Attachment.Kind.ADDITIONAL]
     chosen = [main[-1], *extra] if main else extra

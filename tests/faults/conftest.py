@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,14 @@ from tests.utils.services import unavailable
 from tests.utils.workers import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@dataclass(frozen=True)
+class Killed:
+    """A worker killed mid-task: how far it had gone, how long the next one took to finish."""
+
+    at: int
+    recovery: float
 
 
 @dataclass
@@ -86,43 +94,72 @@ class Stack:
             process=process,
         )
 
+    def kill_worker_when(  # type: ignore[no-untyped-def]
+        self,
+        task,
+        calls: Sequence[tuple[object, ...]],
+        *,
+        when: Callable[[], bool],
+        what: str,
+        timeout: float = 300,
+        interval: float = 0.2,
+        probe: bool = True,
+        **env: str,
+    ) -> None:
+        """Start a worker, send it ``task`` once per tuple of arguments in ``calls`` and SIGKILL
+        it (no goodbye) once ``when()`` holds; return when it is gone."""
+        with self.worker(probe=probe, **env) as doomed:
+            self.send_many(task, list(calls))
+            workers.wait_until(when, timeout=timeout, what=what, process=doomed, interval=interval)
+            os.killpg(doomed.pid, signal.SIGKILL)
+            doomed.wait(timeout=10)
+
     def kill_mid_task(  # type: ignore[no-untyped-def]
         self,
         task,
-        arg: object,
+        calls: Sequence[tuple[object, ...]],
         *,
         progress: Callable[[], int],
         finished: Callable[[], bool],
         total: int,
         what: str,
+        kill_at: int = 20,
+        within: float = 600,
+        then: tuple[Callable[[], bool], str] | None = None,
         **env: str,
-    ) -> int:
-        """Send ``task(arg)`` to a worker, SIGKILL it once ``progress()`` reached 20, start
-        another and wait until ``finished()``, beat running throughout (its sweep recovers the
-        task the kill lost). Returns the progress at the kill, proven short of ``total``."""
+    ) -> Killed:
+        """Send ``task`` its ``calls`` to a worker, SIGKILL it once ``progress()`` reached
+        ``kill_at``, start another and wait until ``finished()`` (``within`` seconds of the
+        restart), then, if given, until ``then``'s predicate holds (what follows the end, such as
+        e-mails sent; a minute at most), beat running throughout (its sweep recovers what the
+        kill lost). Returns the progress at the kill, proven short of ``total``, and the time
+        from the restart to the end."""
         with self.beat(**env):
-            with self.worker(**env) as doomed:
-                self.send(task, arg)
-                workers.wait_until(
-                    lambda: progress() >= 20,
-                    timeout=300,
-                    what=f"a few parts of {what} done",
-                    process=doomed,
-                    interval=0.2,
-                )
-                os.killpg(doomed.pid, signal.SIGKILL)
-                doomed.wait(timeout=10)
+            self.kill_worker_when(
+                task,
+                calls,
+                when=lambda: progress() >= kill_at,
+                what=f"a few parts of {what} done",
+                **env,
+            )
             at_kill = progress()
             assert at_kill < total, "the worker finished before it could be killed"
+            restarted = time.monotonic()
             with self.worker(probe=False, **env) as survivor:
                 workers.wait_until(
                     finished,
-                    timeout=600,
+                    timeout=within,
                     what=f"{what} to end after the restart",
                     process=survivor,
                     interval=0.5,
                 )
-        return at_kill
+                recovery = time.monotonic() - restarted
+                if then is not None:
+                    settled, settled_what = then
+                    workers.wait_until(
+                        settled, timeout=60, what=settled_what, process=survivor, interval=0.5
+                    )
+        return Killed(at=at_kill, recovery=recovery)
 
     @contextmanager
     def web(self, **env: str) -> Iterator[str]:

@@ -56,9 +56,9 @@ def test_a_worker_killed_mid_batch_resumes_and_decides_each_invoice_once(stack, 
         user=personas.agent, invoice_ids=[i.pk for i in invoices], target=Status.COMPTABILISEE
     )
     started = time.monotonic()
-    at_kill = stack.kill_mid_task(
+    killed = stack.kill_mid_task(
         tasks.run_bulk_decision,
-        batch.pk,
+        [(batch.pk,)],
         progress=lambda: handled(batch.pk),
         finished=lambda: BulkDecision.objects.get(pk=batch.pk).is_done,
         total=COUNT,
@@ -76,5 +76,6 @@ def test_a_worker_killed_mid_batch_resumes_and_decides_each_invoice_once(stack, 
         ("principal@acme.test", f"{COUNT} factures : Comptabilisée"),
     ]
     print(  # the report reads it: pytest -s
-        f"\nbulk of {COUNT}: killed at {at_kill} done, whole test {time.monotonic() - started:.1f}s"
+        f"\nbulk of {COUNT}: killed at {killed.at} done, "
+        f"whole test {time.monotonic() - started:.1f}s"
     )

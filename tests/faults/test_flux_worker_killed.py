@@ -60,9 +60,9 @@ def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
         content=ContentFile(content, name="lot.json"), name="lot.json",
     ).flux  # fmt: skip
     started = time.monotonic()
-    at_kill = stack.kill_mid_task(
+    killed = stack.kill_mid_task(
         tasks.integrate_flux,
-        flux.pk,
+        [(flux.pk,)],
         progress=lambda: done(flux.pk),
         finished=lambda: Flux.objects.get(pk=flux.pk).is_done,
         total=COUNT,
@@ -81,5 +81,6 @@ def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
         invoices.values_list("pk", flat=True)
     )
     print(  # the report reads it: pytest -s
-        f"\nflux of {COUNT}: killed at {at_kill} done, whole test {time.monotonic() - started:.1f}s"
+        f"\nflux of {COUNT}: killed at {killed.at} done, "
+        f"whole test {time.monotonic() - started:.1f}s"
     )

@@ -13,8 +13,6 @@ sending).
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from collections import Counter
@@ -60,6 +58,10 @@ def made_available(ids: list[int]) -> int:
     return Invoice.objects.filter(pk__in=ids, status=Status.MISE_A_DISPOSITION).count()
 
 
+def every_e_mail_sent() -> bool:
+    return not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
+
+
 def wait_for_routing_and_e_mails(ids: list[int], process: subprocess.Popen) -> None:
     workers.wait_until(
         lambda: made_available(ids) == len(ids),
@@ -69,7 +71,7 @@ def wait_for_routing_and_e_mails(ids: list[int], process: subprocess.Popen) -> N
         interval=0.5,
     )
     workers.wait_until(
-        lambda: not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists(),
+        every_e_mail_sent,
         timeout=60,
         what="every e-mail of the routing to be sent",
         process=process,
@@ -112,28 +114,22 @@ def test_a_worker_killed_mid_routing_loses_and_doubles_nothing(stack, personas):
     require_redis()
     started = time.monotonic()
     ids = deposited_invoices(personas, COUNT)
-    with stack.beat(**ENV):
-        with stack.worker(**ENV) as doomed:
-            stack.send_many(tasks.route_invoice, [(pk, Status.DEPOSEE) for pk in ids])
-            workers.wait_until(
-                lambda: made_available(ids) >= COUNT // 4,
-                timeout=180,
-                what="a quarter of the invoices to be routed",
-                process=doomed,
-                interval=0.5,
-            )
-            os.killpg(doomed.pid, signal.SIGKILL)
-            doomed.wait(timeout=10)
-        at_kill = made_available(ids)
-        assert at_kill < COUNT, "the worker finished before it could be killed"
-        restarted = time.monotonic()
-        with stack.worker(probe=False, **ENV) as survivor:
-            wait_for_routing_and_e_mails(ids, survivor)
-            recovery = time.monotonic() - restarted
+    killed = stack.kill_mid_task(
+        tasks.route_invoice,
+        [(pk, Status.DEPOSEE) for pk in ids],
+        progress=lambda: made_available(ids),
+        finished=lambda: made_available(ids) == COUNT,
+        total=COUNT,
+        what="the routing",
+        kill_at=COUNT // 4,
+        within=RECOVERY_BOUND,
+        then=(every_e_mail_sent, "every e-mail of the routing to be sent"),
+        **ENV,
+    )
     assert_routed_once(ids)
     assert_every_change_told_once(ids)
     print(  # the report reads it: pytest -s
-        f"\n{COUNT} invoices: killed at {at_kill} routed, recovered in {recovery:.1f}s, "
+        f"\n{COUNT} invoices: killed at {killed.at} routed, recovered in {killed.recovery:.1f}s, "
         f"whole test {time.monotonic() - started:.1f}s"
     )
 
@@ -158,17 +154,16 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_it_whole_for_the_next(s
     ids = deposited_invoices(personas, BATCH)
     env = {**ENV, "INVOICE_ROUTING_BATCH_SIZE": str(BATCH)}
     with stack.beat(**env):
-        with stack.worker(probe=False, **env) as doomed:
-            stack.send(tasks.route_batch)
-            workers.wait_until(
-                a_worker_transaction_holds_rows,
-                timeout=120,
-                what="the worker to be in the middle of its batch",
-                process=doomed,
-                interval=0.005,
-            )
-            os.killpg(doomed.pid, signal.SIGKILL)
-            doomed.wait(timeout=10)
+        stack.kill_worker_when(
+            tasks.route_batch,
+            [()],
+            when=a_worker_transaction_holds_rows,
+            what="the worker to be in the middle of its batch",
+            timeout=120,
+            interval=0.005,
+            probe=False,
+            **env,
+        )
         # The batch was one transaction: the killed worker's connection closed, it rolled back.
         workers.wait_until(
             lambda: not a_worker_transaction_holds_rows(), timeout=30, what="the rollback"

@@ -16,13 +16,15 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import NoReverseMatch, reverse
 
 from invoices import integrity, services
+from invoices.management.commands import verify_integrity
 from invoices.models import Attachment, Invoice, InvoiceLine, StatusChange
 from invoices.services import SYSTEM_ROUTING
 from invoices.services._history import history_append
 from invoices.services.common import locked
+from invoices.services.documents import deposit_manifest
 from invoices.workflow import Status
 from tests.api.conftest import token_for
-from tests.invoices.factories import deposited, draft
+from tests.invoices.factories import deposited, draft, upload
 from tests.utils import workers
 from tests.utils.two_factor import verified_login
 
@@ -141,6 +143,72 @@ def test_a_stored_file_that_disappeared_is_detected(personas, media_root: Path):
     deposited_xml = invoice.attachments.get(kind=Attachment.Kind.GENERATED_XML)
     (media_root / deposited_xml.file.name).unlink()
     assert f"file of attachment {deposited_xml.pk}" in verify_fails()
+
+
+# --- deposit digests: read a chunk of invoices at a time ----------------------------------------
+def suspended_then_completed(personas) -> Invoice:  # type: ignore[no-untyped-def]
+    """Deposited, then a document added in answer to a suspension: not part of the deposit."""
+    invoice = routed(personas)
+    Invoice.objects.filter(pk=invoice.pk).update(status=Status.SUSPENDUE)
+    invoice.refresh_from_db()
+    return services.invoice_complete(
+        user=personas.supplier_principal,
+        invoice=invoice,
+        comment="Voici le bon de livraison.",
+        attachments=[upload("livraison.pdf")],
+    )
+
+
+def recycled(personas) -> Invoice:  # type: ignore[no-untyped-def]
+    """Deposited twice: the digest is the second deposit's, with its new CII."""
+    invoice = deposited(personas)
+    Invoice.objects.filter(pk=invoice.pk).update(status=Status.A_RECYCLER)
+    invoice.refresh_from_db()
+    return services.invoice_recycle(
+        user=personas.supplier_principal,
+        invoice=invoice,
+        recipient_siret=invoice.recipient.identifier,
+        service_code=invoice.service_code,
+        engagement_number="EJ-9",
+    )
+
+
+def test_deposit_digests_are_computed_again_with_two_queries_per_chunk_of_invoices(
+    personas, monkeypatch, django_assert_num_queries
+):
+    invoices = [
+        deposited(personas),
+        suspended_then_completed(personas),
+        recycled(personas),
+        deposited(personas),
+        deposited(personas),
+    ]
+    # Each invoice's digest from its files read alone, as it was recorded.
+    alone = {
+        invoice.pk: deposit_manifest(
+            invoice, change_id=invoice.history.filter(to_status=Status.DEPOSEE).latest("id").pk
+        )[0]
+        for invoice in invoices
+    }
+    assert alone == dict(Invoice.objects.values_list("pk", "deposit_sha256"))
+    tampered = invoices[3]
+    Invoice.objects.filter(pk=tampered.pk).update(deposit_sha256="0" * 64)
+    monkeypatch.setattr(verify_integrity, "DEPOSIT_CHUNK", 2)
+    command = verify_integrity.Command(stdout=StringIO())
+
+    # The invoices (one query: a server-side cursor), then the files of each chunk of 2.
+    with django_assert_num_queries(1 + 3):
+        problems = command.check_deposits()
+
+    assert problems == [
+        f"invoice {tampered.pk}: deposit_sha256 does not match its deposited files "
+        f"(recorded {'0' * 16}…, computed {alone[tampered.pk][:16]}…)"
+    ]
+    # Twice the invoices: a query more per chunk, none per invoice.
+    for _ in range(5):
+        deposited(personas)
+    with django_assert_num_queries(1 + 5):
+        assert command.check_deposits() == problems
 
 
 # --- nothing changes or deletes a deposited invoice ----------------------------------------------

@@ -10,12 +10,20 @@ from itertools import groupby
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from invoices import integrity, seals
 from invoices.models import Attachment, Invoice, Seal, SealedRemoval, StatusChange
-from invoices.services.documents import deposit_manifest
+from invoices.services.documents import DEPOSIT_KINDS, DEPOSIT_ORDER, manifest_of
 from invoices.workflow import Status
+
+# Invoices whose deposit digests are computed again per pair of queries (them, their files).
+DEPOSIT_CHUNK = 500
+# What a deposit's digest reads of a file, and what sorts the files out.
+DEPOSIT_FILE_FIELDS = (
+    "id", "invoice_id", "kind", "original_name", "size", "sha256", "status_change_id",
+    "uploaded_at",
+)  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -90,16 +98,32 @@ class Command(BaseCommand):
         deposits = StatusChange.objects.filter(
             invoice=OuterRef("pk"), to_status=Status.DEPOSEE
         ).order_by("-id")
+        # Each chunk of invoices reads its files in one query: those of every deposit, sorted
+        # out below (files attached by a later deposit are not part of an earlier one).
+        files = Prefetch(
+            "attachments",
+            queryset=Attachment.objects.filter(kind__in=DEPOSIT_KINDS)
+            .order_by(*DEPOSIT_ORDER)
+            .only(*DEPOSIT_FILE_FIELDS),
+            to_attr="deposit_files",
+        )
         deposited = (
             Invoice.objects.exclude(deposit_sha256="")
             .annotate(deposit_change_id=Subquery(deposits.values("id")[:1]))
             .exclude(deposit_change_id=None)
-            .only("id", "deposit_sha256")
+            # The status too: django-fsm reads it as each invoice is built (one query each else).
+            .only("id", "status", "deposit_sha256")
             .order_by("id")
+            .prefetch_related(files)
         )
         count = 0
-        for invoice in deposited.iterator(chunk_size=500):
-            digest, _ = deposit_manifest(invoice, change_id=invoice.deposit_change_id)
+        for invoice in deposited.iterator(chunk_size=DEPOSIT_CHUNK):
+            change_id = invoice.deposit_change_id
+            digest, _ = manifest_of(
+                a
+                for a in invoice.deposit_files
+                if a.status_change_id is not None and a.status_change_id <= change_id
+            )
             problems += integrity.deposit_problems(
                 invoice.pk, recorded=invoice.deposit_sha256, computed=digest
             )
