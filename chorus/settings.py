@@ -383,6 +383,7 @@ SPECTACULAR_SETTINGS = {
         "LifecycleCodeEnum": "invoices.workflow.ReformCode",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "GET_LIB_DOC_EXCLUDES": "chorus.api.schema.doc_excludes",
     # Swagger UI from the installed drf-spectacular-sidecar: no CDN (strict CSP, no internet).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -98,16 +98,6 @@ class AutoSchema(openapi.AutoSchema):
                 responses[str(code)] = self._get_response_for_code(error, str(code))
         return responses
 
-    # drf-spectacular's AutoSchema takes no argument here, unlike DRF's inspector it derives from.
-    def get_description(self) -> str:  # type: ignore[override]
-        # The view's own docstring only: not the base class's, which speaks to developers.
-        described = super().get_description()
-        own = type(self.view).__dict__.get("__doc__")
-        inherited = type(self.view).__doc__ if own is None else None
-        if inherited and described and inherited.split()[:5] == described.split()[:5]:
-            return ""
-        return described
-
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         # Views nest their InputSerializer/OutputSerializer: name components after the view
         # ("InvoiceProcessInput"), not "Input" a dozen times over.
@@ -133,3 +123,13 @@ class AutoSchema(openapi.AutoSchema):
                 "description": "Present when this answer replays the first one.",
             }
         return headers
+
+
+def doc_excludes() -> list[type]:
+    """``GET_LIB_DOC_EXCLUDES``: drf-spectacular's own list, and the portal's base view, whose
+    docstring speaks to developers; an operation is described by its own view's docstring."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from chorus.api.views import ApiView
+
+    return [*get_lib_doc_excludes(), ApiView]

@@ -87,6 +87,14 @@ def test_every_operation_documents_its_errors_in_the_one_shape(path, method, ope
         }
 
 
+@pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS)
+def test_no_operation_is_described_by_the_base_views_words_to_developers(path, method, operation):
+    """An operation without a docstring of its own has no description, not ``ApiView``'s."""
+    from chorus.api.views import ApiView
+
+    assert ApiView.__doc__.split("\n")[0] not in operation.get("description", "")
+
+
 @pytest.mark.parametrize(
     ("path", "method", "operation"),
     # validate/ is a POST that stores nothing: repeating it is harmless, no key needed.
