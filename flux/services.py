@@ -8,7 +8,9 @@
   a time. Each chunk is one transaction that locks the flux row, re-reads its pending items,
   and marks each one done with its invoice or its errors: a worker killed mid-flux loses its
   chunk's work whole, and the next run (the message redelivered, or the sweep) takes the flux
-  up where the last commit left it — each invoice integrated exactly once.
+  up where the last commit left it — each invoice integrated exactly once. The items are
+  recorded in the first chunk's transaction, and the flux finished in its last one's: a flux
+  of one chunk is one transaction.
 - ``flux_sweep``: the flux whose worker went silent, to enqueue again.
 """
 
@@ -137,8 +139,8 @@ def _locked(flux_id: int) -> Flux | None:
     )
 
 
-def _open_items(flux: Flux, container: Container) -> None:
-    """The flux's first step: refused whole, or one pending item per invoice."""
+def _open_items(flux: Flux, container: Container) -> list[FluxItem]:
+    """The flux's first step: refused whole, or one pending item per invoice (returned)."""
     now = timezone.now()
     try:
         entries = container.entries()
@@ -148,23 +150,30 @@ def _open_items(flux: Flux, container: Container) -> None:
         flux.started_at = flux.finished_at = flux.touched_at = now
         flux.save(update_fields=["status", "refusal", "started_at", "finished_at", "touched_at"])
         notifications.queue_flux_done(flux)
-        return
-    FluxItem.objects.bulk_create(
+        return []
+    items = FluxItem.objects.bulk_create(
         [FluxItem(flux=flux, position=e.position, name=e.name[:255]) for e in entries]
     )
     flux.status = Flux.Status.EN_COURS
     flux.item_count = len(entries)
     flux.started_at = flux.touched_at = now
     flux.save(update_fields=["status", "item_count", "started_at", "touched_at"])
+    return items
 
 
-def _integrate_chunk(flux: Flux, container: Container) -> bool:
-    """Judge the next pending items of a locked flux; False once none is left."""
-    pending = list(
-        FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING).order_by("position")[
-            : settings.FLUX_CHUNK_SIZE
-        ]
-    )
+def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | None) -> bool:
+    """Judge the next pending items of a locked flux (``opened``: the items just created, in
+    order); False once none is left, the flux then finished in the transaction of its last
+    chunk."""
+    size = settings.FLUX_CHUNK_SIZE
+    if opened is not None:
+        pending = opened[:size]
+    else:
+        pending = list(
+            FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING).order_by(
+                "position"
+            )[:size]
+        )
     if not pending:
         _finish(flux)
         return False
@@ -178,7 +187,14 @@ def _integrate_chunk(flux: Flux, container: Container) -> bool:
         item.result = FluxItem.Result.INTEGRATED if verdict.invoice else FluxItem.Result.REJECTED
         item.done_at = now
     _save_items(pending, now)
-    _count(flux)
+    if len(pending) < size:  # fewer than a chunk were pending: none is left
+        _finish(flux)
+        return False
+    # The counts move with the items, in the same transaction: the row's counts are those of
+    # the chunks committed before this one.
+    integrated = sum(1 for item in pending if item.result == FluxItem.Result.INTEGRATED)
+    flux.integrated_count += integrated
+    flux.rejected_count += len(pending) - integrated
     flux.touched_at = timezone.now()
     flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
     return True
@@ -282,10 +298,13 @@ def _step(flux_id: int, container: Container | None) -> tuple[bool, Container | 
             return False, container
         if container is None:
             container = _enter(flux)
+        opened = None
         if flux.status == Flux.Status.RECU:
-            _open_items(flux, container)
-            return not flux.is_done, container
-        return _integrate_chunk(flux, container), container
+            # The items opened and the first chunk judged in one transaction.
+            opened = _open_items(flux, container)
+            if flux.is_done:
+                return False, container
+        return _integrate_chunk(flux, container, opened), container
 
 
 def _enter(flux: Flux) -> Container:
