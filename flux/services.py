@@ -169,11 +169,8 @@ def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | 
     if opened is not None:
         pending = opened[:size]
     else:
-        pending = list(
-            FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING).order_by(
-                "position"
-            )[:size]
-        )
+        left = FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING)
+        pending = list(left.order_by("position")[:size])
     if not pending:
         _finish(flux)
         return False

@@ -180,8 +180,7 @@ def test_a_flux_of_one_chunk_is_integrated_in_one_transaction(personas, settings
 def test_the_counts_follow_each_chunk_and_the_last_one_finishes(personas, settings):
     settings.FLUX_CHUNK_SIZE = 2
     content = json.dumps(
-        [json_invoice(personas.acme.identifier, f"C-{n}") for n in range(4)]
-        + [{"number": "C-bad"}]
+        [json_invoice(personas.acme.identifier, f"C-{n}") for n in range(4)] + [{"number": "C-bad"}]
     ).encode()
     flux = receive(personas, content)
     more, container = services._step(flux.pk, None)
