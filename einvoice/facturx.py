@@ -18,6 +18,7 @@ schematron; the tests check that everything generated here passes it.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from datetime import date
 from decimal import Decimal
@@ -255,43 +256,73 @@ def build_cii(data: InvoiceData) -> bytes:
 
     Raises ``InvoiceDataError`` (French message) when the data cannot make a conforming file.
     """
-    done = computed(data)
+    xml = _cii(computed(data))
+    # Our own output, parsed back to be checked: still no entities, no network.
     try:
-        root = _cii(done)
-    except ValueError as exc:  # lxml refuses text that XML cannot carry (control characters)
+        root = etree.fromstring(xml, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
         raise InvoiceDataError(f"La facture ne peut pas être générée : {exc}") from exc
     schema = xml_schema(cii_xsd_path(LEVEL))
     if not schema.validate(root):
         raise InvoiceDataError(f"La facture ne peut pas être générée : {schema.error_log[0]}")
-    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return xml
 
 
 # --- the CII, written directly --------------------------------------------------------------
-_NS = {
-    "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
-    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
-    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
-}
-_RAM = f"{{{_NS['ram']}}}"
-_RSM = f"{{{_NS['rsm']}}}"
-_UDT = f"{{{_NS['udt']}}}"
-_QDT = f"{{{_NS['qdt']}}}"
+_NAMESPACES = (
+    ("qdt", "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"),
+    ("ram", "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"),
+    ("rsm", "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"),
+    ("udt", "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"),
+    ("xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+)
 _GUIDELINE = "urn:cen.eu:en16931:2017"
-_Sub = etree.SubElement
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+# What lxml refuses in a text (the library's writer raises on it): C0 controls but tab and
+# line breaks, surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
+     "\r": "&#13;"}
+)  # fmt: skip
 
 
-def _ram(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    element = _Sub(parent, _RAM + name)
-    if text is not None:
-        element.text = text
-    return element
+class _Writer:
+    """The XML text lxml writes with ``pretty_print``: two spaces per level, a leaf on one
+    line, the same escapes."""
 
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.indent = ""
 
-def _date(parent: etree._Element, name: str, value: date, ns: str = _UDT) -> None:
-    _Sub(_ram(parent, name), ns + "DateTimeString", format="102").text = value.strftime("%Y%m%d")
+    def open(self, tag: str) -> None:
+        self.parts.append(f"{self.indent}<{tag}>\n")
+        self.indent += "  "
+
+    def close(self, tag: str) -> None:
+        self.indent = self.indent[:-2]
+        self.parts.append(f"{self.indent}</{tag}>\n")
+
+    def leaf(self, tag: str, text: str, **attributes: str) -> None:
+        if _NOT_XML.search(text) or any(_NOT_XML.search(v) for v in attributes.values()):
+            raise InvoiceDataError(
+                "La facture ne peut pas être générée : All strings must be XML compatible: "
+                "Unicode or ASCII, no NULL bytes or control characters"
+            )
+        names = "".join(
+            f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"' for name, value in attributes.items()
+        )
+        self.parts.append(f"{self.indent}<{tag}{names}>{text.translate(_TEXT_ESCAPES)}</{tag}>\n")
+
+    def in_one(self, tag: str, leaf: str, text: str, **attributes: str) -> None:
+        """An element holding one leaf."""
+        self.open(tag)
+        self.leaf(leaf, text, **attributes)
+        self.close(tag)
+
+    def date(self, tag: str, value: date, prefix: str = "udt") -> None:
+        self.in_one(tag, f"{prefix}:DateTimeString", value.strftime("%Y%m%d"), format="102")
 
 
 @functools.cache
@@ -313,67 +344,74 @@ def _required(value: str, term: str) -> str:
     return value
 
 
-def _cii_party(parent: etree._Element, name: str, party: Party) -> None:
-    node = _ram(parent, name)
-    _ram(node, "Name", party.name)
+def _cii_party(out: _Writer, tag: str, party: Party) -> None:
+    out.open(tag)
+    out.leaf("ram:Name", party.name)
     legal_id, scheme = party.legal_id
     if legal_id:
-        organization = _ram(node, "SpecifiedLegalOrganization")
-        identifier = _ram(organization, "ID", legal_id)
-        if scheme:
-            identifier.set("schemeID", scheme)
+        out.open("ram:SpecifiedLegalOrganization")
+        out.leaf("ram:ID", legal_id, **({"schemeID": scheme} if scheme else {}))
+        out.close("ram:SpecifiedLegalOrganization")
     if party.country_code:
-        address = _ram(node, "PostalTradeAddress")
+        out.open("ram:PostalTradeAddress")
         if party.postal_code:
-            _ram(address, "PostcodeCode", party.postal_code)
-        tags = ("LineOne", "LineTwo", "LineThree")
-        for tag, line in zip(tags, party.address_lines, strict=False):
+            out.leaf("ram:PostcodeCode", party.postal_code)
+        tags = ("ram:LineOne", "ram:LineTwo", "ram:LineThree")
+        for line_tag, line in zip(tags, party.address_lines, strict=False):
             if line:
-                _ram(address, tag, line)
+                out.leaf(line_tag, line)
         if party.city:
-            _ram(address, "CityName", party.city)
-        _ram(address, "CountryID", party.country_code)
+            out.leaf("ram:CityName", party.city)
+        out.leaf("ram:CountryID", party.country_code)
+        out.close("ram:PostalTradeAddress")
     if party.electronic_address and party.electronic_address_scheme:
-        uri = _ram(_ram(node, "URIUniversalCommunication"), "URIID", party.electronic_address)
-        uri.set("schemeID", party.electronic_address_scheme)
+        out.in_one("ram:URIUniversalCommunication", "ram:URIID", party.electronic_address,
+                   schemeID=party.electronic_address_scheme)  # fmt: skip
     if party.vat_id:
-        _ram(_ram(node, "SpecifiedTaxRegistration"), "ID", party.vat_id).set("schemeID", "VA")
+        out.in_one("ram:SpecifiedTaxRegistration", "ram:ID", party.vat_id, schemeID="VA")
+    out.close(tag)
 
 
-def _cii_line(parent: etree._Element, line: InvoiceLine) -> None:
+def _cii_line(out: _Writer, line: InvoiceLine) -> None:
     if line.net_amount is None:
         raise InvoiceDataError(f"Ligne {line.id} : montant net non calculé.")
-    item = _ram(parent, "IncludedSupplyChainTradeLineItem")
-    _ram(_ram(item, "AssociatedDocumentLineDocument"), "LineID", _required(line.id, "BT-126"))
-    product = _ram(item, "SpecifiedTradeProduct")
+    out.open("ram:IncludedSupplyChainTradeLineItem")
+    out.in_one("ram:AssociatedDocumentLineDocument", "ram:LineID", _required(line.id, "BT-126"))
+    out.open("ram:SpecifiedTradeProduct")
     if line.seller_item_id:
-        _ram(product, "SellerAssignedID", line.seller_item_id)
-    _ram(product, "Name", _required(line.name, "BT-153"))
+        out.leaf("ram:SellerAssignedID", line.seller_item_id)
+    out.leaf("ram:Name", _required(line.name, "BT-153"))
     if line.description:
-        _ram(product, "Description", line.description)
-    agreement = _ram(item, "SpecifiedLineTradeAgreement")
-    _ram(_ram(agreement, "NetPriceProductTradePrice"), "ChargeAmount", _number(line.net_unit_price))
-    delivery = _ram(item, "SpecifiedLineTradeDelivery")
+        out.leaf("ram:Description", line.description)
+    out.close("ram:SpecifiedTradeProduct")
+    out.open("ram:SpecifiedLineTradeAgreement")
+    out.in_one("ram:NetPriceProductTradePrice", "ram:ChargeAmount", _number(line.net_unit_price))
+    out.close("ram:SpecifiedLineTradeAgreement")
     unit = _required(line.unit_code, "BT-130")
-    _ram(delivery, "BilledQuantity", _number(line.quantity)).set("unitCode", unit)
-    settlement = _ram(item, "SpecifiedLineTradeSettlement")
-    tax = _ram(settlement, "ApplicableTradeTax")
-    _ram(tax, "TypeCode", "VAT")
-    _ram(tax, "CategoryCode", line.vat_category)
+    out.in_one("ram:SpecifiedLineTradeDelivery", "ram:BilledQuantity", _number(line.quantity),
+               unitCode=unit)  # fmt: skip
+    out.open("ram:SpecifiedLineTradeSettlement")
+    out.open("ram:ApplicableTradeTax")
+    out.leaf("ram:TypeCode", "VAT")
+    out.leaf("ram:CategoryCode", line.vat_category)
     if line.vat_rate is not None:
-        _ram(tax, "RateApplicablePercent", _number(line.vat_rate))
+        out.leaf("ram:RateApplicablePercent", _number(line.vat_rate))
+    out.close("ram:ApplicableTradeTax")
     if line.allowance_amount:
         # BR-41/BR-42: a line allowance needs an amount and a reason; 95 is "discount".
-        allowance = _ram(settlement, "SpecifiedTradeAllowanceCharge")
-        _Sub(_ram(allowance, "ChargeIndicator"), _UDT + "Indicator").text = "false"
-        _ram(allowance, "ActualAmount", _amount(line.allowance_amount))
-        _ram(allowance, "ReasonCode", "95")
-        _ram(allowance, "Reason", line.allowance_reason or "Remise")
-    summation = _ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
-    _ram(summation, "LineTotalAmount", _amount(line.net_amount))
+        out.open("ram:SpecifiedTradeAllowanceCharge")
+        out.in_one("ram:ChargeIndicator", "udt:Indicator", "false")
+        out.leaf("ram:ActualAmount", _amount(line.allowance_amount))
+        out.leaf("ram:ReasonCode", "95")
+        out.leaf("ram:Reason", line.allowance_reason or "Remise")
+        out.close("ram:SpecifiedTradeAllowanceCharge")
+    out.in_one("ram:SpecifiedTradeSettlementLineMonetarySummation", "ram:LineTotalAmount",
+               _amount(line.net_amount))  # fmt: skip
+    out.close("ram:SpecifiedLineTradeSettlement")
+    out.close("ram:IncludedSupplyChainTradeLineItem")
 
 
-def _cii_payment(settlement: etree._Element, data: InvoiceData) -> None:
+def _cii_payment(out: _Writer, data: InvoiceData) -> None:
     means = data.payment_means
     if means is None:
         return
@@ -381,19 +419,21 @@ def _cii_payment(settlement: etree._Element, data: InvoiceData) -> None:
         raise InvoiceDataError("Un paiement par virement exige l'IBAN du bénéficiaire.")
     if not means.code:
         return
-    node = _ram(settlement, "SpecifiedTradeSettlementPaymentMeans")
-    _ram(node, "TypeCode", means.code)
+    out.open("ram:SpecifiedTradeSettlementPaymentMeans")
+    out.leaf("ram:TypeCode", means.code)
     if means.iban:
-        account = _ram(node, "PayeePartyCreditorFinancialAccount")
+        out.open("ram:PayeePartyCreditorFinancialAccount")
         valid = _valid_iban(means.iban)
         if valid:
-            _ram(account, "IBANID", means.iban)
+            out.leaf("ram:IBANID", means.iban)
         if means.account_name:
-            _ram(account, "AccountName", means.account_name)
+            out.leaf("ram:AccountName", means.account_name)
         if not valid:
-            _ram(account, "ProprietaryID", means.iban)
+            out.leaf("ram:ProprietaryID", means.iban)
+        out.close("ram:PayeePartyCreditorFinancialAccount")
     if means.bic:
-        _ram(_ram(node, "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", means.bic)
+        out.in_one("ram:PayeeSpecifiedCreditorFinancialInstitution", "ram:BICID", means.bic)
+    out.close("ram:SpecifiedTradeSettlementPaymentMeans")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -401,97 +441,119 @@ def _valid_iban(iban: str) -> bool:
     return bool(iban_is_valid(iban))
 
 
-def _cii_tax(settlement: etree._Element, entry: VatBreakdown) -> None:
-    tax = _ram(settlement, "ApplicableTradeTax")
-    _ram(tax, "CalculatedAmount", _amount(entry.tax_amount))
-    _ram(tax, "TypeCode", "VAT")
+def _cii_tax(out: _Writer, entry: VatBreakdown) -> None:
+    out.open("ram:ApplicableTradeTax")
+    out.leaf("ram:CalculatedAmount", _amount(entry.tax_amount))
+    out.leaf("ram:TypeCode", "VAT")
     if entry.exemption_reason:
-        _ram(tax, "ExemptionReason", entry.exemption_reason)
-    _ram(tax, "BasisAmount", _amount(entry.taxable_amount))
-    _ram(tax, "CategoryCode", entry.category)
+        out.leaf("ram:ExemptionReason", entry.exemption_reason)
+    out.leaf("ram:BasisAmount", _amount(entry.taxable_amount))
+    out.leaf("ram:CategoryCode", entry.category)
     if entry.exemption_reason_code:
-        _ram(tax, "ExemptionReasonCode", entry.exemption_reason_code)
+        out.leaf("ram:ExemptionReasonCode", entry.exemption_reason_code)
     if entry.rate is not None:
-        _ram(tax, "RateApplicablePercent", _number(entry.rate))
+        out.leaf("ram:RateApplicablePercent", _number(entry.rate))
+    out.close("ram:ApplicableTradeTax")
 
 
-def _cii_totals(settlement: etree._Element, totals: Totals, currency: str) -> None:
-    node = _ram(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation")
-    _ram(node, "LineTotalAmount", _amount(totals.line_total))
+def _cii_totals(out: _Writer, totals: Totals, currency: str) -> None:
+    out.open("ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    out.leaf("ram:LineTotalAmount", _amount(totals.line_total))
     if totals.charge_total:
-        _ram(node, "ChargeTotalAmount", _amount(totals.charge_total))
+        out.leaf("ram:ChargeTotalAmount", _amount(totals.charge_total))
     if totals.allowance_total:
-        _ram(node, "AllowanceTotalAmount", _amount(totals.allowance_total))
-    _ram(node, "TaxBasisTotalAmount", _amount(totals.tax_basis_total))
-    _ram(node, "TaxTotalAmount", _amount(totals.tax_total)).set("currencyID", currency)
+        out.leaf("ram:AllowanceTotalAmount", _amount(totals.allowance_total))
+    out.leaf("ram:TaxBasisTotalAmount", _amount(totals.tax_basis_total))
+    out.leaf("ram:TaxTotalAmount", _amount(totals.tax_total), currencyID=currency)
     if totals.rounding_amount:
-        _ram(node, "RoundingAmount", _amount(totals.rounding_amount))
-    _ram(node, "GrandTotalAmount", _amount(totals.grand_total))
+        out.leaf("ram:RoundingAmount", _amount(totals.rounding_amount))
+    out.leaf("ram:GrandTotalAmount", _amount(totals.grand_total))
     if totals.prepaid_amount:
-        _ram(node, "TotalPrepaidAmount", _amount(totals.prepaid_amount))
-    _ram(node, "DuePayableAmount", _amount(totals.amount_due))
+        out.leaf("ram:TotalPrepaidAmount", _amount(totals.prepaid_amount))
+    out.leaf("ram:DuePayableAmount", _amount(totals.amount_due))
+    out.close("ram:SpecifiedTradeSettlementHeaderMonetarySummation")
 
 
-def _cii(data: InvoiceData) -> etree._Element:
-    """The CII tree of a computed invoice, element for element what the library writes."""
+def _root_tag(data: InvoiceData) -> str:
+    used = {"ram", "rsm", "udt"}
+    if data.preceding_invoice and data.preceding_invoice_date:
+        used.add("qdt")
+    # With an empty delivery element the library cleans its namespaces (``_without_nil``):
+    # only those its elements use stay declared.
+    declared = [(p, uri) for p, uri in _NAMESPACES if data.delivery_date or p in used]
+    return "rsm:CrossIndustryInvoice" + "".join(f' xmlns:{p}="{uri}"' for p, uri in declared)
+
+
+def _cii(data: InvoiceData) -> bytes:
+    """The CII of a computed invoice, byte for byte what the library writes."""
     if data.totals is None:
         raise InvoiceDataError("Les totaux de la facture ne sont pas calculés.")
     _check_currency(_required(data.currency, "BT-5"))
-    root = etree.Element(_RSM + "CrossIndustryInvoice", nsmap=_NS)
-    context = _Sub(root, _RSM + "ExchangedDocumentContext")
+    out = _Writer()
+    out.open(_root_tag(data))
+    out.open("rsm:ExchangedDocumentContext")
     if data.business_process:
-        _ram(_ram(context, "BusinessProcessSpecifiedDocumentContextParameter"), "ID",
-             data.business_process)  # fmt: skip
-    _ram(_ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", _GUIDELINE)
-    document = _Sub(root, _RSM + "ExchangedDocument")
-    _ram(document, "ID", _required(data.number, "BT-1"))
-    _ram(document, "TypeCode", _required(data.type_code, "BT-3"))
-    _date(document, "IssueDateTime", data.issue_date)
+        out.in_one("ram:BusinessProcessSpecifiedDocumentContextParameter", "ram:ID",
+                   data.business_process)  # fmt: skip
+    out.in_one("ram:GuidelineSpecifiedDocumentContextParameter", "ram:ID", _GUIDELINE)
+    out.close("rsm:ExchangedDocumentContext")
+    out.open("rsm:ExchangedDocument")
+    out.leaf("ram:ID", _required(data.number, "BT-1"))
+    out.leaf("ram:TypeCode", _required(data.type_code, "BT-3"))
+    out.date("ram:IssueDateTime", data.issue_date)
     for note in data.notes:
-        included = _ram(document, "IncludedNote")
-        _ram(included, "Content", note.text)
+        out.open("ram:IncludedNote")
+        out.leaf("ram:Content", note.text)
         if note.subject_code:
-            _ram(included, "SubjectCode", note.subject_code)
-    transaction = _Sub(root, _RSM + "SupplyChainTradeTransaction")
+            out.leaf("ram:SubjectCode", note.subject_code)
+        out.close("ram:IncludedNote")
+    out.close("rsm:ExchangedDocument")
+    out.open("rsm:SupplyChainTradeTransaction")
     for line in data.lines:
-        _cii_line(transaction, line)
-    agreement = _ram(transaction, "ApplicableHeaderTradeAgreement")
+        _cii_line(out, line)
+    out.open("ram:ApplicableHeaderTradeAgreement")
     if data.buyer_reference:
-        _ram(agreement, "BuyerReference", data.buyer_reference)
-    _cii_party(agreement, "SellerTradeParty", data.seller)
-    _cii_party(agreement, "BuyerTradeParty", data.buyer)
+        out.leaf("ram:BuyerReference", data.buyer_reference)
+    _cii_party(out, "ram:SellerTradeParty", data.seller)
+    _cii_party(out, "ram:BuyerTradeParty", data.buyer)
     if data.purchase_order_reference:
-        _ram(_ram(agreement, "BuyerOrderReferencedDocument"), "IssuerAssignedID",
-             data.purchase_order_reference)  # fmt: skip
+        out.in_one("ram:BuyerOrderReferencedDocument", "ram:IssuerAssignedID",
+                   data.purchase_order_reference)  # fmt: skip
     if data.contract_reference:
-        _ram(_ram(agreement, "ContractReferencedDocument"), "IssuerAssignedID",
-             data.contract_reference)  # fmt: skip
-    delivery = _ram(transaction, "ApplicableHeaderTradeDelivery")
+        out.in_one("ram:ContractReferencedDocument", "ram:IssuerAssignedID",
+                   data.contract_reference)  # fmt: skip
+    out.close("ram:ApplicableHeaderTradeAgreement")
     if data.delivery_date:
-        _date(_ram(delivery, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime",
-              data.delivery_date)  # fmt: skip
-    settlement = _ram(transaction, "ApplicableHeaderTradeSettlement")
-    _ram(settlement, "InvoiceCurrencyCode", data.currency)
-    _cii_payment(settlement, data)
+        out.open("ram:ApplicableHeaderTradeDelivery")
+        out.open("ram:ActualDeliverySupplyChainEvent")
+        out.date("ram:OccurrenceDateTime", data.delivery_date)
+        out.close("ram:ActualDeliverySupplyChainEvent")
+        out.close("ram:ApplicableHeaderTradeDelivery")
+    else:
+        out.parts.append(f"{out.indent}<ram:ApplicableHeaderTradeDelivery/>\n")
+    out.open("ram:ApplicableHeaderTradeSettlement")
+    out.leaf("ram:InvoiceCurrencyCode", data.currency)
+    _cii_payment(out, data)
     for entry in data.vat_breakdown:
-        _cii_tax(settlement, entry)
+        _cii_tax(out, entry)
     if data.payment_terms or data.due_date:
-        terms = _ram(settlement, "SpecifiedTradePaymentTerms")
+        out.open("ram:SpecifiedTradePaymentTerms")
         if data.payment_terms:
-            _ram(terms, "Description", data.payment_terms)
+            out.leaf("ram:Description", data.payment_terms)
         if data.due_date:
-            _date(terms, "DueDateDateTime", data.due_date)
-    _cii_totals(settlement, data.totals, data.currency)
+            out.date("ram:DueDateDateTime", data.due_date)
+        out.close("ram:SpecifiedTradePaymentTerms")
+    _cii_totals(out, data.totals, data.currency)
     if data.preceding_invoice:
-        preceding = _ram(settlement, "InvoiceReferencedDocument")
-        _ram(preceding, "IssuerAssignedID", data.preceding_invoice)
+        out.open("ram:InvoiceReferencedDocument")
+        out.leaf("ram:IssuerAssignedID", data.preceding_invoice)
         if data.preceding_invoice_date:
-            _date(preceding, "FormattedIssueDateTime", data.preceding_invoice_date, _QDT)
-    if not data.delivery_date:
-        # The library's empty delivery element made it declare only the namespaces its
-        # elements use (``_without_nil``); so does this writer.
-        etree.cleanup_namespaces(root)
-    return root
+            out.date("ram:FormattedIssueDateTime", data.preceding_invoice_date, "qdt")
+        out.close("ram:InvoiceReferencedDocument")
+    out.close("ram:ApplicableHeaderTradeSettlement")
+    out.close("rsm:SupplyChainTradeTransaction")
+    out.parts.append("</rsm:CrossIndustryInvoice>\n")
+    return ("<?xml version='1.0' encoding='UTF-8'?>\n" + "".join(out.parts)).encode()
 
 
 def build_ubl(data: InvoiceData) -> bytes:

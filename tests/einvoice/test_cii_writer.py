@@ -95,6 +95,17 @@ VARIANTS: dict[str, InvoiceData] = {
     "credit_note_without_preceding_date": invoice(
         type_code=TYPE_CREDIT_NOTE, preceding_invoice="F-1", preceding_invoice_date=None
     ),
+    "credit_note_without_delivery_date": invoice(
+        type_code=TYPE_CREDIT_NOTE,
+        preceding_invoice="F-1",
+        preceding_invoice_date=datetime.date(2026, 1, 5),
+        delivery_date=None,
+    ),
+    "escapes": invoice(
+        number="F&<1>",
+        payment_terms="Ligne 1\r\nLigne 2\t« fin » \"'",
+        lines=(line("1", "1", "10", name="A & B <c>", unit_code='H"87&'),),
+    ),
     "other_currency": invoice(currency="USD"),
     "many_lines": invoice(lines=tuple(line(str(n), str(n), "1.1") for n in range(1, 60))),
 }
@@ -128,8 +139,21 @@ def test_the_cii_passes_xsd_and_the_en16931_schematron(name):
         invoice(lines=(line("1", "1", "10", unit_code=""),)),
         invoice(payment_means=PaymentMeans(code="30")),
         invoice(lines=()),
+        invoice(lines=(line("1", "1", "10", unit_code="H\x0b"),)),
+        invoice(payment_terms="\ufffe"),
     ],
-    ids=["currency", "number", "control", "line-name", "line-id", "unit", "iban", "no-line"],
+    ids=[
+        "currency",
+        "number",
+        "control",
+        "line-name",
+        "line-id",
+        "unit",
+        "iban",
+        "no-line",
+        "control-attribute",
+        "non-character",
+    ],
 )
 def test_what_the_library_refuses_is_refused(data):
     with pytest.raises(InvoiceDataError):
@@ -138,7 +162,9 @@ def test_what_the_library_refuses_is_refused(data):
         build_cii(data)
 
 
-_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12)
+_text = st.text(
+    st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from("\t\n\r&<>\"'"), max_size=12
+)
 _amount = st.decimals(min_value=D("0.01"), max_value=D("99999"), places=2)
 
 
