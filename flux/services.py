@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files.base import File
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -184,14 +183,14 @@ def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | 
         item.result = FluxItem.Result.INTEGRATED if verdict.invoice else FluxItem.Result.REJECTED
         item.done_at = now
     _save_items(pending, now)
-    if len(pending) < size:  # fewer than a chunk were pending: none is left
-        _finish(flux)
-        return False
     # The counts move with the items, in the same transaction: the row's counts are those of
     # the chunks committed before this one.
     integrated = sum(1 for item in pending if item.result == FluxItem.Result.INTEGRATED)
     flux.integrated_count += integrated
     flux.rejected_count += len(pending) - integrated
+    if len(pending) < size:  # fewer than a chunk were pending: none is left
+        _finish(flux)
+        return False
     flux.touched_at = timezone.now()
     flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
     return True
@@ -264,17 +263,8 @@ def _internal_error() -> Verdict:
     return Verdict(errors=[error("CHORUS", "", message)])
 
 
-def _count(flux: Flux) -> None:
-    counts = FluxItem.objects.filter(flux=flux).aggregate(
-        integrated=Count("pk", filter=Q(result=FluxItem.Result.INTEGRATED)),
-        rejected=Count("pk", filter=Q(result=FluxItem.Result.REJECTED)),
-    )
-    flux.integrated_count = counts["integrated"]
-    flux.rejected_count = counts["rejected"]
-
-
 def _finish(flux: Flux) -> None:
-    _count(flux)
+    """The flux's end, with the counts its chunks kept."""
     if flux.integrated_count == 0:
         flux.status = Flux.Status.REFUSE
         flux.refusal = _("Aucune facture du flux n'a pu être intégrée.")

@@ -198,6 +198,19 @@ def test_the_counts_follow_each_chunk_and_the_last_one_finishes(personas, settin
     )  # fmt: skip
 
 
+def test_a_flux_of_whole_chunks_finishes_with_the_counts_its_chunks_kept(personas, settings):
+    settings.FLUX_CHUNK_SIZE = 2
+    content = json.dumps(
+        [{"number": "W-bad"}] + [json_invoice(personas.acme.identifier, f"W-{n}") for n in range(3)]
+    ).encode()
+    flux = integrated(personas, content)
+
+    assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 3, 1)
+    items = FluxItem.objects.filter(flux=flux)
+    assert items.filter(result=FluxItem.Result.INTEGRATED).count() == 3
+    assert items.filter(result=FluxItem.Result.REJECTED).count() == 1
+
+
 def test_the_depositor_is_told_by_email_with_the_counts_and_a_link(personas):
     flux = integrated(personas, json_flux(personas.acme.identifier, 2))
 
