@@ -153,11 +153,15 @@ def _open_items(flux: Flux, container: Container) -> list[FluxItem]:
     items = FluxItem.objects.bulk_create(
         [FluxItem(flux=flux, position=e.position, name=e.name[:255]) for e in entries]
     )
+    # Saved with the first chunk's counts (``OPENED``), in the same transaction.
     flux.status = Flux.Status.EN_COURS
     flux.item_count = len(entries)
     flux.started_at = flux.touched_at = now
-    flux.save(update_fields=["status", "item_count", "started_at", "touched_at"])
     return items
+
+
+# What opening a flux changes on its row, saved with the first chunk's counts.
+OPENED = ["status", "item_count", "started_at"]
 
 
 def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | None) -> bool:
@@ -170,8 +174,9 @@ def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | 
     else:
         left = FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING)
         pending = list(left.order_by("position")[:size])
+    opening = OPENED if opened is not None else []
     if not pending:
-        _finish(flux)
+        _finish(flux, opening)
         return False
     prepared = [_prepared(flux, container, item.position) for item in pending]
     verdicts = _deposited(flux, prepared)
@@ -189,10 +194,10 @@ def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | 
     flux.integrated_count += integrated
     flux.rejected_count += len(pending) - integrated
     if len(pending) < size:  # fewer than a chunk were pending: none is left
-        _finish(flux)
+        _finish(flux, opening)
         return False
     flux.touched_at = timezone.now()
-    flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
+    flux.save(update_fields=[*opening, "integrated_count", "rejected_count", "touched_at"])
     return True
 
 
@@ -263,8 +268,9 @@ def _internal_error() -> Verdict:
     return Verdict(errors=[error("CHORUS", "", message)])
 
 
-def _finish(flux: Flux) -> None:
-    """The flux's end, with the counts its chunks kept."""
+def _finish(flux: Flux, opening: list[str]) -> None:
+    """The flux's end, with the counts its chunks kept (and, in its first chunk, its opening:
+    ``opening``, the fields of the row to save with it)."""
     if flux.integrated_count == 0:
         flux.status = Flux.Status.REFUSE
         flux.refusal = _("Aucune facture du flux n'a pu être intégrée.")
@@ -273,8 +279,8 @@ def _finish(flux: Flux) -> None:
     else:
         flux.status = Flux.Status.INTEGRE
     flux.finished_at = flux.touched_at = timezone.now()
-    flux.save(update_fields=["status", "refusal", "integrated_count", "rejected_count",
-                             "finished_at", "touched_at"])  # fmt: skip
+    flux.save(update_fields=[*opening, "status", "refusal", "integrated_count",
+                             "rejected_count", "finished_at", "touched_at"])  # fmt: skip
     notifications.queue_flux_done(flux)
 
 
