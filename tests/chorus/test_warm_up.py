@@ -49,3 +49,21 @@ def test_a_celery_worker_process_compiles_them_when_it_starts():
         "print(before, schematron.is_started())\n"
     )
     assert _run(code) == "False True"
+
+
+def test_a_celery_worker_warms_up_its_first_task_before_its_pool_forks():
+    code = (
+        "import django, os, sys\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'chorus.settings_test')\n"
+        "django.setup()\n"
+        "from celery.signals import worker_init\n"
+        "import chorus.celery\n"
+        "from django.template import engines\n"
+        "loader = engines['django'].engine.template_loaders[0]\n"
+        "name = 'invoices/emails/status_digest.txt'\n"
+        "cached = lambda: name in str(list(loader.get_template_cache))\n"
+        "before = ('chorus.urls' in sys.modules, cached())\n"
+        "worker_init.send(sender=None)\n"
+        "print(before, ('chorus.urls' in sys.modules, cached()))\n"
+    )
+    assert _run(code) == "(False, False) (True, True)"

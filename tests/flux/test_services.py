@@ -152,16 +152,63 @@ def test_integrating_twice_changes_nothing_more(personas):
 def test_a_flux_resumes_where_its_last_chunk_committed(personas, settings):
     settings.FLUX_CHUNK_SIZE = 2
     flux = receive(personas, json_flux(personas.acme.identifier, 5))
-    container = None
-    for _ in range(2):  # the container opened, then one chunk: as if the worker died there
-        _more, container = services._step(flux.pk, container)
+    # The items recorded with the first chunk, in one transaction: as if the worker died there.
+    more, container = services._step(flux.pk, None)
     container.handle.close()
+    assert more
     assert FluxItem.objects.filter(flux=flux).exclude(result=FluxItem.Result.PENDING).count() == 2
 
     done = services.flux_integrate(flux_id=flux.pk)
 
     assert (done.status, done.integrated_count) == (Flux.Status.INTEGRE, 5)
     assert Invoice.objects.filter(supplier=personas.acme).count() == 5
+
+
+def test_a_flux_of_one_chunk_is_integrated_in_one_transaction(personas, settings):
+    settings.FLUX_CHUNK_SIZE = 3
+    flux = receive(personas, json_flux(personas.acme.identifier, 2))
+
+    more, container = services._step(flux.pk, None)
+    container.handle.close()
+
+    assert not more
+    flux.refresh_from_db()
+    assert (flux.status, flux.item_count, flux.integrated_count) == (Flux.Status.INTEGRE, 2, 2)
+    assert OutgoingEmail.objects.filter(key__startswith=f"flux-done:{flux.pk}:").count() == 1
+
+
+def test_the_counts_follow_each_chunk_and_the_last_one_finishes(personas, settings):
+    settings.FLUX_CHUNK_SIZE = 2
+    content = json.dumps(
+        [json_invoice(personas.acme.identifier, f"C-{n}") for n in range(4)] + [{"number": "C-bad"}]
+    ).encode()
+    flux = receive(personas, content)
+    more, container = services._step(flux.pk, None)
+    flux.refresh_from_db()
+    assert (more, flux.status, flux.integrated_count, flux.rejected_count) == (
+        True, Flux.Status.EN_COURS, 2, 0,
+    )  # fmt: skip
+    more, container = services._step(flux.pk, container)
+    more, container = services._step(flux.pk, container)
+    container.handle.close()
+
+    flux.refresh_from_db()
+    assert (more, flux.status, flux.integrated_count, flux.rejected_count) == (
+        False, Flux.Status.PARTIEL, 4, 1,
+    )  # fmt: skip
+
+
+def test_a_flux_of_whole_chunks_finishes_with_the_counts_its_chunks_kept(personas, settings):
+    settings.FLUX_CHUNK_SIZE = 2
+    content = json.dumps(
+        [{"number": "W-bad"}] + [json_invoice(personas.acme.identifier, f"W-{n}") for n in range(3)]
+    ).encode()
+    flux = integrated(personas, content)
+
+    assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 3, 1)
+    items = FluxItem.objects.filter(flux=flux)
+    assert items.filter(result=FluxItem.Result.INTEGRATED).count() == 3
+    assert items.filter(result=FluxItem.Result.REJECTED).count() == 1
 
 
 def test_the_depositor_is_told_by_email_with_the_counts_and_a_link(personas):
