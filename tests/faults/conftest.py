@@ -131,7 +131,7 @@ class Stack:
         """Send ``task`` its ``calls`` to a worker, SIGKILL it once ``progress()`` reached
         ``kill_at``, start another and wait until ``finished()`` (``within`` seconds of the
         restart), then, if given, until ``then``'s predicate holds (what follows the end, such as
-        e-mails sent; a minute at most), beat running throughout (its sweep recovers what the
+        e-mails sent behind the worker's renderings; within the same bound again), beat running throughout (its sweep recovers what the
         kill lost). Returns the progress at the kill, proven short of ``total``, and the time
         from the restart to the end."""
         with self.beat(**env):
@@ -157,7 +157,7 @@ class Stack:
                 if then is not None:
                     settled, settled_what = then
                     workers.wait_until(
-                        settled, timeout=60, what=settled_what, process=survivor, interval=0.5
+                        settled, timeout=within, what=settled_what, process=survivor, interval=0.5
                     )
         return Killed(at=at_kill, recovery=recovery)
 
