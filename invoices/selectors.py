@@ -592,6 +592,8 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each service who hear of each invoice at once, in two queries (see
     ``agents_to_notify``): those whose membership names it, and those of its structure scoped
     to no service."""
+    if not service_ids:
+        return {}  # a deposit's batch: nothing made available, no query to build
     links = (
         Membership.services.through.objects.filter(
             notified_at_once(Topic.INVOICES, through="membership__"),
@@ -620,6 +622,8 @@ def agents_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each public structure scoped to no service who hear of each invoice
     at once, in one query: those who receive its invoices addressed to no service (see
     ``agents_to_notify``)."""
+    if not structure_ids:
+        return {}  # building the query alone costs milliseconds
     members = (
         _whole_structure_agents()
         .filter(notified_at_once(Topic.INVOICES))
