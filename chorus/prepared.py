@@ -55,6 +55,10 @@ class _Compiled:
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [f[0].target.attname for f in compiler.select[self.start : self.end]]
         self.klass_info = klass_info
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ValueError("A prepared query reads no composite primary key.")
+        self.converters = compiler.get_converters(columns)
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
         params = list(self.params)
@@ -68,7 +72,9 @@ class _Compiled:
         compiler = self.compiler
         populators = get_related_populators(self.klass_info, compiler.select, self.db)
         objects = []
-        for row in compiler.results_iter([rows]):
+        if self.converters:
+            rows = compiler.apply_converters(rows, self.converters)
+        for row in rows:
             obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
             for populator in populators:
                 populator.populate(row, obj)

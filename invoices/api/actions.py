@@ -42,7 +42,7 @@ from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status
 from structures.fields import clean_siret
 from structures.models import Structure
-from structures.selectors import closed_establishment_reason, supplier_structures_of
+from structures.selectors import closed_establishment_reason
 
 INVOICE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The invoice's id.")
 # Names the services give to fields, and the API's names for them.
@@ -76,7 +76,7 @@ def invoice_response(
 
 def supplier_for(user: Any, siret: str) -> Structure:
     """One of the caller's supplier structures; the same refusal whether it exists or not."""
-    structure = supplier_structures_of(user).filter(identifier=siret).first()
+    structure = api_selectors.supplier_of(user, siret)
     if structure is None:
         raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
     if structure.is_closed:

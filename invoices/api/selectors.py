@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import User
 from chorus.prepared import PreparedQuery
 from invoices import selectors
 from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
 from invoices.workflow import Status
 from structures.models import Structure
 from structures.selectors import supplier_structures_of
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 SENT = "sent"
 RECEIVED = "received"
@@ -114,11 +112,10 @@ def invoice_detail(user: User, pk: int) -> Invoice:
 # The lines and files of one invoice, in the detail's orders (``_detail_prefetches``), their SQL
 # compiled once: an API deposit reads them back for its answer.
 _LINES_OF = PreparedQuery(
-    lambda invoice_id: InvoiceLine.objects.filter(invoice_id=invoice_id).order_by("position"), -1
+    lambda pk: InvoiceLine.objects.filter(invoice_id=pk).order_by("position"), -1
 )
 _ATTACHMENTS_OF = PreparedQuery(
-    lambda invoice_id: Attachment.objects.filter(invoice_id=invoice_id).order_by("uploaded_at", "id"),
-    -1,
+    lambda pk: Attachment.objects.filter(invoice_id=pk).order_by("uploaded_at", "id"), -1
 )
 
 
@@ -142,9 +139,9 @@ def invoice_created_detail(invoice: Invoice) -> Invoice:
         invoice._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     _prefetched(invoice, "lines", _LINES_OF(invoice.pk))
     _prefetched(invoice, "attachments", _ATTACHMENTS_OF(invoice.pk))
-    # Just created: no credit note can refer to it yet. Django's own prefetch cache, filled
-    # by hand: a prefetch would cost a query to find nothing.
-    invoice._prefetched_objects_cache["credit_notes"] = Invoice.objects.none()  # type: ignore[attr-defined]
+    # Just created: no credit note can refer to it yet (a prefetch would cost a query to find
+    # nothing, and even ``none()`` compiles one when iterated).
+    _prefetched(invoice, "credit_notes", [])
     return invoice
 
 
@@ -170,6 +167,19 @@ def open_engagements(
     if supplier_siret:
         records = records.filter(supplier_siret=supplier_siret)
     return records.order_by("number", "pk")
+
+
+# The supplier structure a write names, among the caller's (one query, its SQL compiled once).
+_SUPPLIER_OF = PreparedQuery(
+    lambda user_id, siret: supplier_structures_of(User(pk=user_id)).filter(identifier=siret)[:1],
+    -1,
+    "\x00siret",
+)
+
+
+def supplier_of(user: User, siret: str) -> Structure | None:
+    """The caller's supplier structure with this identifier (``supplier_structures_of``)."""
+    return _SUPPLIER_OF.first(user.pk, siret)
 
 
 def may_see_supplier(user: User, siret: str) -> bool:

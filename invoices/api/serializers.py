@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chorus.api.serializing import represent_many
-
 from invoices.models import (
     BillingFrame,
     Currency,
