@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -31,7 +32,13 @@ M = TypeVar("M", bound=Model)
 class _Compiled:
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet):
+            raise ValueError(
+                "A placeholder of the prepared query decided its SQL (a value no row can have?): "
+                "each must reach the SQL as a parameter, exactly once."
+            ) from None
         slots = []
         for placeholder in placeholders:
             found = [i for i, value in enumerate(params) if value == placeholder]
@@ -41,7 +48,7 @@ class _Compiled:
                     "of the prepared query: each must appear exactly once."
                 )
             slots.append(found[0])
-        if compiler.annotation_col_map or queryset._known_related_objects:
+        if compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None):
             raise ValueError("A prepared query reads plain rows (and select_related) only.")
         self.sql = sql
         self.params = list(params)
@@ -54,7 +61,8 @@ class _Compiled:
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [f[0].target.attname for f in compiler.select[self.start : self.end]]
-        self.klass_info = klass_info
+        # Django 5.2's signature (the stubs follow a later Django, with a fetch mode).
+        self.populators = get_related_populators(klass_info, compiler.select, self.db)  # type: ignore[call-arg]
         columns = [column[0] for column in compiler.select[: compiler.col_count]]
         if compiler.has_composite_fields(columns):
             raise ValueError("A prepared query reads no composite primary key.")
@@ -69,14 +77,12 @@ class _Compiled:
             rows = cursor.fetchall()
         if not rows:
             return []
-        compiler = self.compiler
-        populators = get_related_populators(self.klass_info, compiler.select, self.db)
-        objects = []
         if self.converters:
-            rows = compiler.apply_converters(rows, self.converters)
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        objects = []
         for row in rows:
             obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
-            for populator in populators:
+            for populator in self.populators:
                 populator.populate(row, obj)
             objects.append(obj)
         return objects

@@ -10,32 +10,38 @@ API deposit). Safe under threads: nothing is written on the shared instance.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-
-@cache
-def _prototype(serializer_class: type[serializers.BaseSerializer]) -> Any:
-    serializer = serializer_class()
-    serializer.fields  # noqa: B018 (built now, once: the cached property binds them)
-    return serializer
+# One bound serializer per class, built on first use (a race builds it twice, harmlessly).
+_PROTOTYPES: dict[type[Any], Any] = {}
 
 
-def represent(serializer_class: type[serializers.BaseSerializer], instance: Any) -> Any:
+def _prototype(serializer_class: type[serializers.BaseSerializer[Any]]) -> Any:
+    prototype: Any = _PROTOTYPES.get(serializer_class)
+    if prototype is None:
+        prototype = serializer_class()
+        prototype.fields  # noqa: B018 (built now, once: the cached property binds them)
+        _PROTOTYPES[serializer_class] = prototype
+    return prototype
+
+
+def represent(serializer_class: type[serializers.BaseSerializer[Any]], instance: Any) -> Any:
     """``serializer_class(instance).data``: the object as the serializer writes it."""
     return _prototype(serializer_class).to_representation(instance)
 
 
-def represent_many(serializer_class: type[serializers.BaseSerializer], items: Any) -> list[Any]:
+def represent_many(
+    serializer_class: type[serializers.BaseSerializer[Any]], items: Any
+) -> list[Any]:
     """``serializer_class(items, many=True).data``: each item as the serializer writes it."""
     prototype = _prototype(serializer_class)
     return [prototype.to_representation(item) for item in items]
 
 
-def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
+def validated(serializer_class: type[serializers.Serializer[Any]], data: Any) -> Any:
     """``s = serializer_class(data=data); s.is_valid(raise_exception=True); s.validated_data``:
     the validated data, or the same ``ValidationError`` (each field's messages) raised.
 
