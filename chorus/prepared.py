@@ -29,6 +29,20 @@ from django.db.models.query import get_related_populators
 M = TypeVar("M", bound=Model)
 
 
+def _slots(params: Any, placeholders: tuple[Any, ...]) -> list[int]:
+    """Where each placeholder's value goes among the SQL's parameters."""
+    slots = []
+    for placeholder in placeholders:
+        found = [i for i, value in enumerate(params) if value == placeholder]
+        if len(found) != 1:
+            raise ValueError(
+                f"Placeholder {placeholder!r} appears {len(found)} times in the parameters "
+                "of the prepared query: each must appear exactly once."
+            )
+        slots.append(found[0])
+    return slots
+
+
 class _Compiled:
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
@@ -39,15 +53,7 @@ class _Compiled:
                 "A placeholder of the prepared query decided its SQL (a value no row can have?): "
                 "each must reach the SQL as a parameter, exactly once."
             ) from None
-        slots = []
-        for placeholder in placeholders:
-            found = [i for i, value in enumerate(params) if value == placeholder]
-            if len(found) != 1:
-                raise ValueError(
-                    f"Placeholder {placeholder!r} appears {len(found)} times in the parameters "
-                    "of the prepared query: each must appear exactly once."
-                )
-            slots.append(found[0])
+        slots = _slots(params, placeholders)
         if compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None):
             raise ValueError("A prepared query reads plain rows (and select_related) only.")
         self.sql = sql
@@ -118,3 +124,50 @@ class PreparedQuery(Generic[M]):
     def first(self, *values: Any) -> M | None:
         found = self(*values)
         return found[0] if found else None
+
+
+def first_of(queryset: QuerySet[M]) -> QuerySet[M]:
+    """The QuerySet ``queryset.first()`` runs: its order (the primary key when it has none),
+    one row."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+
+class PreparedExists:
+    """``build(*placeholders).exists()``, its SQL compiled once per database connection."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *placeholders: Any) -> None:
+        self.build = build
+        self.placeholders = placeholders
+        self._alias: str | None = None
+        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, list[Any], list[int]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _compile(self) -> tuple[str, list[Any], list[int]]:
+        queryset = self.build(*self.placeholders)
+        query = queryset.query.exists()
+        try:
+            sql, params = query.get_compiler(using=queryset.db).as_sql()
+        except (EmptyResultSet, FullResultSet):
+            raise ValueError(
+                "A placeholder of the prepared query decided its SQL: each must reach the SQL "
+                "as a parameter, exactly once."
+            ) from None
+        return sql, list(params), _slots(params, self.placeholders)
+
+    def __call__(self, *values: Any) -> bool:
+        if len(values) != len(self.placeholders):
+            raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
+        if self._alias is None:
+            self._alias = self.build(*self.placeholders).db
+        connection = connections[self._alias]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = self._compile()
+        sql, template, slots = compiled
+        params = list(template)
+        for slot, value in zip(slots, values, strict=True):
+            params[slot] = value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None

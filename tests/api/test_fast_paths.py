@@ -23,6 +23,8 @@ from invoices.api import selectors as api_selectors
 from invoices.api.serializers import InvoiceDetailSerializer, InvoiceSerializer
 from invoices.api.views import InvoicesApi
 from invoices.models import Invoice
+from invoices.selectors import may_modify_for, members_by_structure
+from structures.models import Membership
 from tests.api.conftest import token_for
 from tests.api.test_drafts_and_credit_notes import credit_note_body
 from tests.api.test_writes import invoice_body
@@ -166,3 +168,24 @@ def test_a_prepared_query_runs_the_sql_of_its_queryset(personas):
 def test_a_placeholder_must_reach_the_sql_once(build):
     with pytest.raises(ValueError, match="once"):
         PreparedQuery(build, -1)(5)
+
+
+def test_a_prepared_exists_answers_as_exists(personas):
+    supplier, acme = personas.supplier_principal, personas.acme
+    memberships = Membership.objects.filter(user=supplier, structure=acme)
+    assert may_modify_for(supplier, acme) is True
+    assert may_modify_for(personas.outsider, acme) is False
+
+    memberships.update(can_modify=False)
+    assert may_modify_for(supplier, acme) is False
+    memberships.update(can_modify=True, status=Membership.Status.PENDING)
+    assert may_modify_for(supplier, acme) is False
+
+
+def test_one_structures_members_are_read_as_several_structures_are(personas):
+    acme, state = personas.acme, personas.state
+    alone = members_by_structure({acme.pk})
+    together = members_by_structure({acme.pk, state.pk})
+
+    assert alone[acme.pk] and alone == {acme.pk: together[acme.pk]}
+    assert members_by_structure(set()) == {}
