@@ -134,11 +134,14 @@ def _prefetched(invoice: Invoice, name: str, objects: list[Any]) -> None:
 def invoice_created_detail(invoice: Invoice) -> Invoice:
     """What the detail shows of an invoice the user has just created (the service checked that
     they may invoice for its supplier, so it is theirs to see): its lines and files, two queries,
-    instead of reading it again through the visibility scope."""
-    if not hasattr(invoice, "_prefetched_objects_cache"):
-        invoice._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-    _prefetched(invoice, "lines", _LINES_OF(invoice.pk))
-    _prefetched(invoice, "attachments", _ATTACHMENTS_OF(invoice.pk))
+    instead of reading it again through the visibility scope. A service that leaves the rows it
+    wrote in the invoice's prefetch cache (``lines`` by position, ``attachments`` in the order
+    added) spares them."""
+    cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
+    if "lines" not in cache:
+        _prefetched(invoice, "lines", _LINES_OF(invoice.pk))
+    if "attachments" not in cache:
+        _prefetched(invoice, "attachments", _ATTACHMENTS_OF(invoice.pk))
     # Just created: no credit note can refer to it yet (a prefetch would cost a query to find
     # nothing, and even ``none()`` compiles one when iterated).
     _prefetched(invoice, "credit_notes", [])

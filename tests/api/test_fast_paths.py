@@ -189,3 +189,17 @@ def test_one_structures_members_are_read_as_several_structures_are(personas):
 
     assert alone[acme.pk] and alone == {acme.pk: together[acme.pk]}
     assert members_by_structure(set()) == {}
+
+
+def test_a_created_invoice_whose_rows_are_in_hand_is_not_read_again(personas):
+    invoice = deposited(personas, number="F-FAST-2")
+    parties = Invoice.objects.select_related("supplier", "recipient", "validator")
+    in_hand = parties.prefetch_related("lines", "attachments").get(pk=invoice.pk)
+    read = api_selectors.invoice_created_detail(Invoice.objects.get(pk=invoice.pk))
+
+    with CaptureQueriesContext(connection) as queries:
+        api_selectors.invoice_created_detail(in_hand)
+        answer = represent(InvoiceDetailSerializer, in_hand)
+
+    assert queries.captured_queries == []
+    assert answer == represent(InvoiceDetailSerializer, read)
