@@ -11,7 +11,9 @@ counted as any other (the connection's cursor, its execute wrappers).
 Each placeholder must reach the SQL as one parameter, exactly once: an equality, a comparison, a
 ``LIMIT`` left alone. A QuerySet whose SQL would change with its values (``__in`` a list, an
 empty set, a value that chooses a branch) is not one to prepare; the compilation checks that
-each placeholder was found once, and refuses otherwise.
+each placeholder was found once, and refuses otherwise. The values reach the database as they
+are, without the fields' conversions: pass what the columns hold (ids, strings, aware datetimes).
+The SQL is that of the first call's settings: no lookup whose SQL names the time zone (``__date``).
 """
 
 from __future__ import annotations
