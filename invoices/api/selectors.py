@@ -128,6 +128,7 @@ def _prefetched(invoice: Invoice, name: str, objects: list[Any]) -> None:
     queryset = manager.get_queryset()
     queryset._result_cache = objects
     queryset._prefetch_done = True
+    # Django's private cache, unknown to the stubs (prefetch_related fills it the same way).
     invoice._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
 
 
