@@ -76,13 +76,18 @@ class _Compiled:
             raise ValueError("A prepared query reads no composite primary key.")
         self.converters = compiler.get_converters(columns)
 
-    def run(self, values: tuple[Any, ...]) -> list[Any]:
+    def params_for(self, values: tuple[Any, ...]) -> list[Any]:
         params = list(self.params)
         for slot, value in zip(self.slots, values, strict=True):
             params[slot] = value
+        return params
+
+    def run(self, values: tuple[Any, ...]) -> list[Any]:
         with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+            cursor.execute(self.sql, self.params_for(values))
+            return self.objects(cursor.fetchall())
+
+    def objects(self, rows: list[Any]) -> list[Any]:
         if not rows:
             return []
         if self.converters:
@@ -111,7 +116,7 @@ class PreparedQuery(Generic[M]):
         self._alias: str | None = None
         self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
-    def __call__(self, *values: Any) -> list[M]:
+    def compiled(self, values: tuple[Any, ...]) -> _Compiled:
         if len(values) != len(self.placeholders):
             raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
         if self._alias is None:
@@ -121,11 +126,41 @@ class PreparedQuery(Generic[M]):
         if compiled is None:
             queryset = self.build(*self.placeholders)
             compiled = self._compiled[connection] = _Compiled(queryset, self.placeholders)
-        return compiled.run(values)
+        return compiled
+
+    def __call__(self, *values: Any) -> list[M]:
+        return self.compiled(values).run(values)
 
     def first(self, *values: Any) -> M | None:
         found = self(*values)
         return found[0] if found else None
+
+
+def read_together(*reads: tuple[PreparedQuery[Any], tuple[Any, ...]]) -> list[list[Any]]:
+    """Several prepared reads in one round trip: ``[query(*values) for query, values in reads]``.
+
+    Their statements go in one ``execute`` (psycopg's client-side binding sends them as one
+    message and returns one result set each), so the database is asked once: counted as one
+    query. Reads on different databases, or a connection binding its parameters on the server
+    (which takes one statement at a time), are run one by one."""
+    compiled = [query.compiled(values) for query, values in reads]
+    aliases = {each.db for each in compiled}
+    connection = connections[compiled[0].db] if len(aliases) == 1 else None
+    if connection is None or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        return [each.run(values) for each, (_query, values) in zip(compiled, reads, strict=True)]
+    sql = ";\n".join(each.sql for each in compiled)
+    params = [
+        param
+        for each, (_query, values) in zip(compiled, reads, strict=True)
+        for param in each.params_for(values)
+    ]
+    results = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for each in compiled:
+            results.append(each.objects(cursor.fetchall()))
+            cursor.nextset()
+    return results
 
 
 def first_of(queryset: QuerySet[M]) -> QuerySet[M]:

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from chorus.prepared import PreparedQuery
+from chorus.prepared import PreparedQuery, read_together
 from invoices import selectors
 from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
 from invoices.workflow import Status
@@ -134,15 +134,21 @@ def _prefetched(invoice: Invoice, name: str, objects: list[Any]) -> None:
 
 def invoice_created_detail(invoice: Invoice) -> Invoice:
     """What the detail shows of an invoice the user has just created (the service checked that
-    they may invoice for its supplier, so it is theirs to see): its lines and files, two queries,
-    instead of reading it again through the visibility scope. A service that leaves the rows it
-    wrote in the invoice's prefetch cache (``lines`` by position, ``attachments`` in the order
-    added) spares them."""
+    they may invoice for its supplier, so it is theirs to see): its lines and files, in one
+    round trip, instead of reading it again through the visibility scope. A service that leaves
+    the rows it wrote in the invoice's prefetch cache (``lines`` by position, ``attachments`` in
+    the order added) spares them."""
     cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
-    if "lines" not in cache:
-        _prefetched(invoice, "lines", _LINES_OF(invoice.pk))
-    if "attachments" not in cache:
-        _prefetched(invoice, "attachments", _ATTACHMENTS_OF(invoice.pk))
+    missing = [
+        (name, query)
+        for name, query in (("lines", _LINES_OF), ("attachments", _ATTACHMENTS_OF))
+        if name not in cache
+    ]
+    if missing:
+        # Both in one round trip (chorus/prepared.py, read_together).
+        found = read_together(*[(query, (invoice.pk,)) for _name, query in missing])
+        for (name, _query), objects in zip(missing, found, strict=True):
+            _prefetched(invoice, name, objects)
     # Just created: no credit note can refer to it yet (a prefetch would cost a query to find
     # nothing, and even ``none()`` compiles one when iterated).
     _prefetched(invoice, "credit_notes", [])

@@ -18,11 +18,11 @@ from accounts import services as account_services
 from accounts.models import ApiToken
 from chorus.api.serializing import represent, represent_many, validated
 from chorus.models import IdempotencyKey
-from chorus.prepared import PreparedQuery
+from chorus.prepared import PreparedQuery, read_together
 from invoices.api import selectors as api_selectors
 from invoices.api.serializers import InvoiceDetailSerializer, InvoiceSerializer
 from invoices.api.views import InvoicesApi
-from invoices.models import Invoice
+from invoices.models import Attachment, Invoice, InvoiceLine
 from invoices.selectors import may_modify_for, members_by_structure
 from structures.models import Membership
 from tests.api.conftest import token_for
@@ -203,3 +203,21 @@ def test_a_created_invoice_whose_rows_are_in_hand_is_not_read_again(personas):
 
     assert queries.captured_queries == []
     assert answer == represent(InvoiceDetailSerializer, read)
+
+
+def test_prepared_reads_together_take_one_round_trip(personas):
+    invoice = deposited(personas, number="F-FAST-3")
+    lines = PreparedQuery(
+        lambda pk: InvoiceLine.objects.filter(invoice_id=pk).order_by("position"), -1
+    )
+    files = PreparedQuery(lambda pk: Attachment.objects.filter(invoice_id=pk).order_by("id"), -1)
+
+    with CaptureQueriesContext(connection) as queries:
+        together = read_together((lines, (invoice.pk,)), (files, (invoice.pk,)), (lines, (-5,)))
+
+    assert len(queries.captured_queries) == 1
+    assert together == [lines(invoice.pk), files(invoice.pk), []]
+    assert together[0] and together[1]
+    assert [line.description for line in together[0]] == list(
+        invoice.lines.order_by("position").values_list("description", flat=True)
+    )
