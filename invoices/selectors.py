@@ -8,7 +8,7 @@ service, nor those addressed to no service). Anything else is "not found" for th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.personal_data import when
+from chorus.prepared import PreparedExists, PreparedQuery
 from invoices import engagements_csv
 from invoices.models import (
     Attachment,
@@ -41,9 +42,20 @@ def may_modify_for(user: User, structure: Structure) -> bool:
     """An approved member of the structure with the right to modify (not consultation only)."""
     if not user.is_authenticated:
         return False
-    return Membership.objects.filter(
-        user=user, structure=structure, status=Membership.Status.APPROVED, can_modify=True
-    ).exists()
+    return _MAY_MODIFY(user.pk, structure.pk)
+
+
+# Asked by every deposit and every action on a draft: SQL compiled once (chorus/prepared.py).
+_MAY_MODIFY = PreparedExists(
+    lambda user_id, structure_id: Membership.objects.filter(
+        user_id=user_id,
+        structure_id=structure_id,
+        status=Membership.Status.APPROVED,
+        can_modify=True,
+    ),
+    -1,
+    -2,
+)
 
 
 def depositing_structures_of(user: User) -> QuerySet[Structure]:
@@ -565,19 +577,32 @@ def supplier_users_to_notify(invoice: Invoice) -> QuerySet[User]:
     return User.objects.filter(is_active=True, memberships__in=members).distinct()
 
 
-def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
-    """The active users of each structure who hear of each invoice event at once, in one query
-    (the routing batch's e-mails; the others read it in their digest)."""
-    members = (
+def _members_notified(**structures: Any) -> QuerySet[Membership]:
+    return (
         Membership.objects.filter(
             notified_at_once(Topic.INVOICES),
-            structure_id__in=structure_ids,
             status=Membership.Status.APPROVED,
             user__is_active=True,
+            **structures,
         )
         .select_related("user")
         .order_by("structure_id", "user_id")
     )
+
+
+# One supplier: every single deposit's e-mail, its SQL compiled once (chorus/prepared.py).
+_MEMBERS_NOTIFIED_OF = PreparedQuery(lambda pk: _members_notified(structure_id=pk), -1)
+
+
+def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
+    """The active users of each structure who hear of each invoice event at once, in one query
+    (the routing batch's e-mails; the others read it in their digest)."""
+    if not structure_ids:
+        return {}
+    if len(structure_ids) == 1:
+        members: Iterable[Membership] = _MEMBERS_NOTIFIED_OF(*structure_ids)
+    else:
+        members = _members_notified(structure_id__in=structure_ids)
     users: dict[int, dict[int, User]] = {}
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user
@@ -608,6 +633,8 @@ def agents_by_service(service_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each service who hear of each invoice at once, in two queries (see
     ``agents_to_notify``): those whose membership names it, and those of its structure scoped
     to no service."""
+    if not service_ids:
+        return {}  # a deposit's batch: nothing made available, no query to build
     links = (
         Membership.services.through.objects.filter(
             notified_at_once(Topic.INVOICES, through="membership__"),
@@ -636,6 +663,8 @@ def agents_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     """The active agents of each public structure scoped to no service who hear of each invoice
     at once, in one query: those who receive its invoices addressed to no service (see
     ``agents_to_notify``)."""
+    if not structure_ids:
+        return {}  # building the query alone costs milliseconds
     members = (
         _whole_structure_agents()
         .filter(notified_at_once(Topic.INVOICES))

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from chorus.prepared import PreparedExists, PreparedQuery, first_of
 from structures import search
 from structures import siret as siret_numbers
 from structures.errors import StructureAlreadyExists, StructureError
@@ -85,19 +86,25 @@ def agent_services(user: User) -> QuerySet[Service]:
     )
 
 
+# Read by every deposit (its checks): SQL compiled once (chorus/prepared.py).
+_CURRENT_MANDATE = PreparedQuery(lambda: first_of(MandateVersion.objects.order_by("-published_at")))
+_MANDATE_SIGNED = PreparedExists(
+    lambda structure_id, mandate_id: MandateSignature.objects.filter(
+        structure_id=structure_id, mandate_id=mandate_id, revoked_at__isnull=True
+    ),
+    -1,
+    -2,
+)
+
+
 def current_mandate() -> MandateVersion | None:
-    return MandateVersion.objects.order_by("-published_at").first()
+    return _CURRENT_MANDATE.first()
 
 
 def mandate_signed(structure: Structure) -> bool:
     """Whether the structure's principal manager signed the billing mandate in force."""
     mandate = current_mandate()
-    return (
-        mandate is not None
-        and MandateSignature.objects.filter(
-            structure=structure, mandate=mandate, revoked_at__isnull=True
-        ).exists()
-    )
+    return mandate is not None and _MANDATE_SIGNED(structure.pk, mandate.pk)
 
 
 # --- Pages of the structures app ------------------------------------------------------------
@@ -185,8 +192,20 @@ def structure_for_member(user: User, pk: int) -> Structure | None:
     return structures_of(user).filter(pk=pk).first()
 
 
+_MEMBERSHIP_IN = PreparedQuery(
+    lambda user_id, structure_id: first_of(
+        Membership.objects.filter(
+            user_id=user_id, status=Membership.Status.APPROVED, structure_id=structure_id
+        )
+    ),
+    -1,
+    -2,
+)
+
+
 def membership_in(user: User, structure: Structure) -> Membership | None:
-    return approved_memberships(user).filter(structure=structure).first()
+    """The user's approved membership of the structure (``approved_memberships``)."""
+    return _MEMBERSHIP_IN.first(user.pk, structure.pk)
 
 
 def is_principal(user: User, structure: Structure) -> bool:

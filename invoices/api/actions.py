@@ -27,11 +27,16 @@ from chorus.api.errors import (
 )
 from chorus.api.idempotency import idempotent
 from chorus.api.parsers import JSONParser
+from chorus.api.serializing import represent
 from chorus.api.views import ApiView
 from einvoice.errors import InvoiceFileError
 from invoices import files, selectors, services
 from invoices.api import selectors as api_selectors
-from invoices.api.serializers import HeaderInputSerializer, InvoiceDetailSerializer
+from invoices.api.serializers import (
+    HeaderInputSerializer,
+    InvoiceDetailSerializer,
+    invoice_url,
+)
 from invoices.models import DepositMode, Invoice
 from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status
@@ -40,7 +45,6 @@ from structures.models import Structure
 from structures.selectors import (
     closed_establishment_reason,
     iban_warning,
-    supplier_structures_of,
 )
 
 INVOICE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The invoice's id.")
@@ -69,13 +73,13 @@ def invoice_response(
         fresh = api_selectors.invoice_created_detail(invoice)
     else:
         fresh = api_selectors.invoice_detail(request.user, invoice.pk)
-    headers = {"Location": InvoiceDetailSerializer().get_url(fresh)} if code == 201 else {}
-    return Response(InvoiceDetailSerializer(fresh).data, status=code, headers=headers)
+    headers = {"Location": invoice_url(fresh)} if code == 201 else {}
+    return Response(represent(InvoiceDetailSerializer, fresh), status=code, headers=headers)
 
 
 def supplier_for(user: Any, siret: str) -> Structure:
     """One of the caller's supplier structures; the same refusal whether it exists or not."""
-    structure = supplier_structures_of(user).filter(identifier=siret).first()
+    structure = api_selectors.supplier_of(user, siret)
     if structure is None:
         raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
     if structure.is_closed:

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import User
+from chorus.prepared import PreparedQuery, read_together
 from invoices import selectors
 from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
 from invoices.workflow import Status
 from structures.models import Structure
 from structures.selectors import supplier_structures_of
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 SENT = "sent"
 RECEIVED = "received"
@@ -110,14 +109,49 @@ def invoice_detail(user: User, pk: int) -> Invoice:
     return invoice
 
 
+# The lines and files of one invoice, in the detail's orders (``_detail_prefetches``), their SQL
+# compiled once: an API deposit reads them back for its answer.
+_LINES_OF = PreparedQuery(
+    lambda pk: InvoiceLine.objects.filter(invoice_id=pk).order_by("position"), -1
+)
+_ATTACHMENTS_OF = PreparedQuery(
+    lambda pk: Attachment.objects.filter(invoice_id=pk).order_by("uploaded_at", "id"), -1
+)
+
+
+def _prefetched(invoice: Invoice, name: str, objects: list[Any]) -> None:
+    """Django's own prefetch cache of ``invoice.<name>``, filled with the objects read, each
+    knowing its invoice (as ``prefetch_related`` leaves them)."""
+    manager = getattr(invoice, name)
+    for obj in objects:
+        manager.field.set_cached_value(obj, invoice)
+    queryset = manager.get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    # Django's private cache, unknown to the stubs (prefetch_related fills it the same way).
+    invoice._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
+
+
 def invoice_created_detail(invoice: Invoice) -> Invoice:
     """What the detail shows of an invoice the user has just created (the service checked that
-    they may invoice for its supplier, so it is theirs to see): its lines and files, two queries,
-    instead of reading it again through the visibility scope."""
-    prefetch_related_objects([invoice], *_detail_prefetches())
-    # Just created: no credit note can refer to it yet. Django's own prefetch cache, filled
-    # by hand: a prefetch would cost a query to find nothing.
-    invoice._prefetched_objects_cache["credit_notes"] = Invoice.objects.none()  # type: ignore[attr-defined]
+    they may invoice for its supplier, so it is theirs to see): its lines and files, in one
+    round trip, instead of reading it again through the visibility scope. A service that leaves
+    the rows it wrote in the invoice's prefetch cache (``lines`` by position, ``attachments`` in
+    the order added) spares them."""
+    cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
+    missing = [
+        (name, query)
+        for name, query in (("lines", _LINES_OF), ("attachments", _ATTACHMENTS_OF))
+        if name not in cache
+    ]
+    if missing:
+        # Both in one round trip (chorus/prepared.py, read_together).
+        found = read_together(*[(query, (invoice.pk,)) for _name, query in missing])
+        for (name, _query), objects in zip(missing, found, strict=True):
+            _prefetched(invoice, name, objects)
+    # Just created: no credit note can refer to it yet (a prefetch would cost a query to find
+    # nothing, and even ``none()`` compiles one when iterated).
+    _prefetched(invoice, "credit_notes", [])
     return invoice
 
 
@@ -143,6 +177,19 @@ def open_engagements(
     if supplier_siret:
         records = records.filter(supplier_siret=supplier_siret)
     return records.order_by("number", "pk")
+
+
+# The supplier structure a write names, among the caller's (one query, its SQL compiled once).
+_SUPPLIER_OF = PreparedQuery(
+    lambda user_id, siret: supplier_structures_of(User(pk=user_id)).filter(identifier=siret)[:1],
+    -1,
+    "\x00siret",
+)
+
+
+def supplier_of(user: User, siret: str) -> Structure | None:
+    """The caller's supplier structure with this identifier (``supplier_structures_of``)."""
+    return _SUPPLIER_OF.first(user.pk, siret)
 
 
 def may_see_supplier(user: User, siret: str) -> bool:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chorus.api.serializing import represent_many
 from invoices.models import (
     BillingFrame,
     Currency,
@@ -263,8 +264,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             LineAmounts(line.quantity, line.unit_price, line.discount, line.vat_rate)
             for line in invoice.lines.all()
         )
-        # many=True gives a list (ReturnList), which the stubs type as the one-item dict.
-        return VatBreakdownSerializer(entries, many=True).data  # type: ignore[return-value]
+        return represent_many(VatBreakdownSerializer, entries)
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, invoice: Invoice) -> list:
@@ -276,8 +276,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             }
             for n, attachment in enumerate(invoice.attachments.all(), start=1)
         ]
-        # many=True gives a list (ReturnList), which the stubs type as the one-item dict.
-        return AttachmentSerializer(rows, many=True).data  # type: ignore[return-value]
+        return represent_many(AttachmentSerializer, rows)
 
     @extend_schema_field(LinksSerializer)
     def get_links(self, invoice: Invoice) -> dict:

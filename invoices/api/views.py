@@ -19,6 +19,7 @@ from chorus.api.errors import Conflict
 from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
 from chorus.api.schema import ErrorSerializer
+from chorus.api.serializing import represent, validated
 from chorus.api.views import ApiView
 from invoices import selectors, services
 from invoices.api import selectors as api_selectors
@@ -130,9 +131,7 @@ class InvoicesApi(ApiView):
     )
     @idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = validated(self.InputSerializer, request.data)
         supplier = supplier_for(request.user, values["supplier_siret"])
         lines = [LineInput(**line) for line in values["lines"]]
         write = services.invoice_save_draft if values["draft"] else services.invoice_submit
@@ -164,7 +163,7 @@ class InvoiceDetailApi(ApiView):
     )
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         invoice = api_selectors.invoice_detail(request.user, pk)
-        return Response(InvoiceDetailSerializer(invoice).data)
+        return Response(represent(InvoiceDetailSerializer, invoice))
 
     @extend_schema(
         operation_id="invoices_destroy",

@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 
 # Pinned: a change that adds a query to every deposit must say why here.
 # 43 before issue 15 §3, 30 after, 21 since a single deposit is a batch of one; the recipient's
-# accepted billing frames (issue 18, item 5) cost one more; so do the supplier's active bank
-# accounts, read for a typed IBAN (accepted only when it has none) or a chosen bank_account.
-API_DEPOSIT_QUERIES = 23
+# accepted billing frames (issue 18, item 5) cost one more; the answer's lines and files are read
+# in one round trip (chorus/prepared.py, read_together); the supplier's active bank accounts,
+# read for a typed IBAN (accepted only when it has none) or a chosen bank_account, one more: 22.
+API_DEPOSIT_QUERIES = 22
 
 
 def api_lines(count: int) -> list[dict[str, str]]:

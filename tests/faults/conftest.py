@@ -131,9 +131,9 @@ class Stack:
         """Send ``task`` its ``calls`` to a worker, SIGKILL it once ``progress()`` reached
         ``kill_at``, start another and wait until ``finished()`` (``within`` seconds of the
         restart), then, if given, until ``then``'s predicate holds (what follows the end, such as
-        e-mails sent behind the worker's renderings; within the same bound again), beat running throughout (its sweep recovers what the
-        kill lost). Returns the progress at the kill, proven short of ``total``, and the time
-        from the restart to the end."""
+        e-mails sent behind the worker's renderings; within the same bound again), beat running
+        throughout (its sweep recovers what the kill lost). Returns the progress at the kill,
+        proven short of ``total``, and the time from the restart to the end."""
         with self.beat(**env):
             self.kill_worker_when(
                 task,
