@@ -539,23 +539,27 @@ DIRECTORY_SAMPLE = 20_000
 def _directory_candidates(
     units: QuerySet[SireneLegalUnit], words: list[str], typed: str, *, prefixes: bool
 ) -> list[SireneLegalUnit]:
-    """PostgreSQL: at most ``DIRECTORY_CANDIDATES`` matches from the GIN index, the 20 closest.
+    """PostgreSQL: at most ``DIRECTORY_CANDIDATES`` matches, read shard after shard through
+    their GIN indexes (``search.directory_candidates``), the 20 closest of them.
 
-    One word alone (the worst case: a word in millions of names) reads at most about
-    ``DIRECTORY_SAMPLE`` of its matches, taken at random by GIN (``gin_fuzzy_search_limit``):
-    the time stays bounded whatever the word's frequency, and any 200 of a million matches
-    were an arbitrary choice anyway. Never with several words: each word's list would be
-    sampled before the intersection, which could then lose every match."""
-    candidates = units.filter(search.directory_match(words, prefixes=prefixes)).values("pk")
-    matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
-    closest = search.closest_first(matching, "name", typed)
-    if len(words) != 1:
-        return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    Sequential scans are off for the search: the planner overestimates a prefix's matches and
+    would rather scan the table, hoping to meet the first 200 soon (seconds at 25 million
+    units). One word alone (a word in millions of names) reads at most about
+    ``DIRECTORY_SAMPLE`` of a shard's matches, taken at random by GIN
+    (``gin_fuzzy_search_limit``): the bitmap stays small and exact whatever the word's
+    frequency, and any 200 of a million matches were an arbitrary choice anyway. Never with
+    several words: each word's list would be sampled before the intersection, which could
+    then lose every match."""
+    candidates = search.directory_candidates(words, prefixes=prefixes, limit=DIRECTORY_CANDIDATES)
+    closest = search.closest_first(units.filter(pk__in=candidates), "name", typed)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL gin_fuzzy_search_limit = {DIRECTORY_SAMPLE}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if len(words) == 1:
+            cursor.execute(f"SET LOCAL gin_fuzzy_search_limit = {DIRECTORY_SAMPLE}")
         found = list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
-        # The rest of a surrounding transaction reads every match again (an error rolls the
-        # savepoint back, and the setting with it).
+        # The rest of a surrounding transaction plans and reads as before (an error rolls
+        # the savepoint back, and the settings with it).
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
         cursor.execute("SET LOCAL gin_fuzzy_search_limit TO DEFAULT")
         return found
 
