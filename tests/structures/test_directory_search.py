@@ -87,17 +87,17 @@ def test_the_hits_say_what_the_user_can_do(directory):
 
 
 def test_the_search_leaves_its_planner_settings_behind(directory):
-    """gin_fuzzy_search_limit (one word) and enable_seqscan are set for the search only."""
+    """enable_seqscan and work_mem are set for the search only."""
     require_postgresql()
-    from structures.selectors import DIRECTORY_SAMPLE
-
-    assert names("informatique") and names("société bretonne")
     with connection.cursor() as cursor:
-        cursor.execute("SHOW gin_fuzzy_search_limit")
-        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+    assert names("informatique") and names("société bretonne") and names("informat")
+    with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
-    assert DIRECTORY_SAMPLE >= 10 * 200
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
 
 
 def test_companies_of_every_shard_are_found(directory):
