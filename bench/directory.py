@@ -3,14 +3,16 @@ at the directory's size: the legal units' table (one row per SIREN; INSEE's stoc
 25 million legal units, and 40 million establishments).
 
 N legal units are generated in SQL straight into ``SireneLegalUnit`` (quick: 1,000,000; full:
-1M, 5M, 10M — see BENCHMARKS.md for 40M, extrapolated), with names the way the directory has
+1M, 5M, 10M; ``BENCH_DIRECTORY_SIZES=25000000,40000000`` for the directory's real sizes, about an
+hour on 2 cores), with names the way the directory has
 them: two common trade words (28 words, each in about 7 % of the names, the worst case of
 a search), a rarer word (64,000 made-up words of three syllables), a number; one in 11 a sole
 trader (first and last name), one in 5 an acronym, one in 10 ceased. Then, as the import does
 for a first load, the indexes are built after the load, and for each size:
 
-- build time and size of the full-text GIN index the migration creates (partial: active units)
-  and, for comparison, of a trigram GIN index on the same text (dropped after);
+- build time and size of the full-text GIN indexes the migration creates (one per shard, the
+  SIREN's last digit; partial: active units)
+  and, for comparison up to 10M units, of a trigram GIN index on the same text (dropped after);
 - p95 and median of a mix of searches through ``directory_search`` (a common word alone, two
   common words, a rare word, a rare word's prefix, a person's names, an accented word, an
   acronym), beside the same searches with index and bitmap scans off (the sequential scan
@@ -19,10 +21,12 @@ for a first load, the indexes are built after the load, and for each size:
 Target: p95 under 100 ms, at most a tenth of the scan.
 
     python -m bench --only directory [--quick]
+    BENCH_DIRECTORY_SIZES=25000000,40000000 python -m bench --only directory
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -44,6 +48,7 @@ SYLLABLES = [
 LAST = ["MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT"]
 FIRST = ["ANNE", "PIERRE", "MARIE", "JEAN", "CLAIRE", "LUC"]
 TRIGRAM_INDEX = "bench_directory_trigram"
+TRIGRAM_UP_TO = 10_000_000  # beyond, the comparison index alone takes half an hour to build
 KNOWN = 4242  # an active company's number (not a sole trader: 4242 % 11 = 7)
 
 
@@ -103,9 +108,12 @@ def _fill(start: int, stop: int) -> None:
 def _drop_indexes(*, keep_fulltext: bool = False) -> None:
     from django.db import connection
 
+    from structures import search
+
     with connection.cursor() as cursor:
         if not keep_fulltext:
-            cursor.execute("DROP INDEX IF EXISTS sirene_legal_unit_words")
+            for shard in search.DIRECTORY_SHARDS:
+                cursor.execute(f"DROP INDEX IF EXISTS {search.directory_index_name(shard)}")
         cursor.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
 
 
@@ -151,6 +159,18 @@ def _build(sql: str, name: str) -> tuple[float, int]:
         return seconds, cursor.fetchone()[0]
 
 
+def _build_fulltext() -> tuple[float, int]:
+    """The directory's GIN indexes, one per shard, as the migration and a first import build
+    them; their seconds and their bytes, together."""
+    from structures import search
+
+    seconds = size = 0
+    for shard in search.DIRECTORY_SHARDS:
+        took, weighs = _build(search.directory_index_sql(shard), search.directory_index_name(shard))
+        seconds, size = seconds + took, size + weighs
+    return seconds, size
+
+
 def _sizes() -> dict[str, int]:
     from django.db import connection
 
@@ -187,12 +207,19 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def _sizes_asked() -> tuple[int, ...]:
+    """``BENCH_DIRECTORY_SIZES``: the sizes to reach, in rising order (each adds to the last)."""
+    asked = os.environ.get("BENCH_DIRECTORY_SIZES", "")
+    return tuple(sorted(int(size.replace("_", "")) for size in asked.split(",") if size.strip()))
+
+
 def run(*, quick: bool) -> list[Row]:
     from django.db import connection
 
+    from structures import search
     from structures.models import SireneLegalUnit
 
-    sizes = (1_000_000,) if quick else (1_000_000, 5_000_000, 10_000_000)
+    sizes = _sizes_asked() or ((1_000_000,) if quick else (1_000_000, 5_000_000, 10_000_000))
     rows: list[Row] = []
     truncate(SireneLegalUnit._meta.db_table)
     filled = 0
@@ -205,21 +232,20 @@ def run(*, quick: bool) -> list[Row]:
             filled = size
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE structures_sirenelegalunit")
-            trigram_seconds, trigram_bytes = _build(
-                f"CREATE INDEX {TRIGRAM_INDEX} ON structures_sirenelegalunit USING gin "
-                "(chorus_search_text(name || ' ' || acronym) gin_trgm_ops) WHERE is_active",
-                TRIGRAM_INDEX,
-            )
-            fts_seconds, fts_bytes = _build(
-                "CREATE INDEX sirene_legal_unit_words ON structures_sirenelegalunit "
-                "USING gin (chorus_directory_words(name, acronym)) WHERE is_active",
-                "sirene_legal_unit_words",
-            )
+            compared = size <= TRIGRAM_UP_TO
+            if compared:
+                trigram_seconds, trigram_bytes = _build(
+                    f"CREATE INDEX {TRIGRAM_INDEX} ON structures_sirenelegalunit USING gin "
+                    "(chorus_search_text(name || ' ' || acronym) gin_trgm_ops) WHERE is_active",
+                    TRIGRAM_INDEX,
+                )
+            fts_seconds, fts_bytes = _build_fulltext()
             indexed = _timings(index=True, rounds=5)
-            trigram = _trigram_timings(rounds=5)
+            trigram = _trigram_timings(rounds=5) if compared else {}
             _drop_indexes(keep_fulltext=True)
-            big = size > 2_000_000  # a scan takes seconds: fewer of them
-            scanned = _timings(index=False, rounds=1 if big else 3, sample=4 if big else None)
+            big = size > 2_000_000  # a scan takes seconds (minutes at 25M): fewer of them
+            sample = (2 if size > 20_000_000 else 4) if big else None
+            scanned = _timings(index=False, rounds=1 if big else 3, sample=sample)
             every = [t for times in indexed.values() for t in times]
             every_scan = [t for times in scanned.values() for t in times]
             p95, p95_scan = _p95(every), _p95(every_scan)
@@ -228,12 +254,6 @@ def run(*, quick: bool) -> list[Row]:
                 "load_seconds": round(load_seconds, 1),
                 "fulltext_gin_build_seconds": round(fts_seconds, 1),
                 "fulltext_gin_mib": round(fts_bytes / 2**20, 1),
-                "trigram_gin_build_seconds": round(trigram_seconds, 1),
-                "trigram_gin_mib": round(trigram_bytes / 2**20, 1),
-                "trigram_search_p95_ms": round(_p95([t for v in trigram.values() for t in v]), 2),
-                "trigram_median_ms_by_query": {
-                    q: round(statistics.median(t), 2) for q, t in trigram.items()
-                },
                 "median_ms_by_query": {
                     q: round(statistics.median(t), 2) for q, t in indexed.items()
                 },
@@ -242,6 +262,17 @@ def run(*, quick: bool) -> list[Row]:
                 },
                 **{k: round(v / 2**20, 1) for k, v in _sizes().items()},
             }
+            if compared:
+                extra |= {
+                    "trigram_gin_build_seconds": round(trigram_seconds, 1),
+                    "trigram_gin_mib": round(trigram_bytes / 2**20, 1),
+                    "trigram_search_p95_ms": round(
+                        _p95([t for times in trigram.values() for t in times]), 2
+                    ),
+                    "trigram_median_ms_by_query": {
+                        q: round(statistics.median(t), 2) for q, t in trigram.items()
+                    },
+                }
             rows.append(
                 Row(
                     bench="directory",
@@ -261,17 +292,16 @@ def run(*, quick: bool) -> list[Row]:
                     case=f"full-text GIN index size, {label}",
                     metric="MiB",
                     value=round(fts_bytes / 2**20, 1),
-                    baseline_name="trigram GIN index on the same text",
-                    baseline=round(trigram_bytes / 2**20, 1),
-                    extra={"build_s": round(fts_seconds, 1), "trigram_build_s": trigram_seconds},
+                    baseline_name="trigram GIN index on the same text" if compared else "",
+                    baseline=round(trigram_bytes / 2**20, 1) if compared else None,
+                    extra={"build_s": round(fts_seconds, 1)}
+                    | ({"trigram_build_s": round(trigram_seconds, 1)} if compared else {}),
                 )
             )
     finally:
         _drop_indexes()
         truncate(SireneLegalUnit._meta.db_table)
-        with connection.cursor() as cursor:  # the migration's index, for what runs next
-            cursor.execute(
-                "CREATE INDEX IF NOT EXISTS sirene_legal_unit_words ON structures_sirenelegalunit "
-                "USING gin (chorus_directory_words(name, acronym)) WHERE is_active"
-            )
+        with connection.cursor() as cursor:  # the migration's indexes, for what runs next
+            for shard in search.DIRECTORY_SHARDS:
+                cursor.execute(search.directory_index_sql(shard))
     return rows

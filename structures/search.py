@@ -128,12 +128,52 @@ def directory_tsquery(words: list[str], *, prefixes: bool = False) -> str:
     return " & ".join(f"{word}:*" if len(word) >= PREFIX_MIN else word for word in words)
 
 
-def directory_match(words: list[str], *, prefixes: bool = False) -> RawSQL:
-    """PostgreSQL: the legal units whose name or acronym holds every word (the GIN index of
-    migration 0007 on ``chorus_directory_words``)."""
-    return RawSQL(
-        "chorus_directory_words(name, acronym) @@ "
-        "to_tsquery('pg_catalog.simple'::regconfig, chorus_search_text(%s))",
-        [directory_tsquery(words, prefixes=prefixes)],
-        output_field=BooleanField(),
+DIRECTORY_TABLE = "structures_sirenelegalunit"
+# The directory's index is cut in ten by the SIREN's last digit (a check digit: evenly spread).
+# A search reads the shards in turn and stops once it has its candidates: a word in millions
+# of names costs a tenth of its posting list, not all of it (BENCHMARKS.md, section 11).
+DIRECTORY_SHARDS = tuple("0123456789")
+_WORDS = "chorus_directory_words(name, acronym)"
+
+
+def directory_shard_condition(shard: str) -> str:
+    """The rows of one shard: the active legal units whose SIREN ends with ``shard``."""
+    return f"is_active AND right(siren, 1) = '{shard}'"
+
+
+def directory_index_name(shard: str) -> str:
+    return f"sirene_legal_unit_words_{shard}"
+
+
+def directory_index_sql(shard: str) -> str:
+    """The GIN index of one shard (migration 0011 creates the ten; a first import rebuilds
+    them): the words of the name and acronym of its rows."""
+    return (
+        f"CREATE INDEX IF NOT EXISTS {directory_index_name(shard)} ON {DIRECTORY_TABLE} "
+        f"USING gin ({_WORDS}) WHERE {directory_shard_condition(shard)}"
     )
+
+
+# The SQL below is made of constants and of ``%s`` parameters: no typed word reaches it as text.
+_MATCH = f"{_WORDS} @@ to_tsquery('pg_catalog.simple'::regconfig, chorus_search_text(%s))"
+
+
+def directory_match(words: list[str], *, prefixes: bool = False) -> RawSQL:
+    """PostgreSQL: the legal units whose name or acronym holds every word (what the shards'
+    GIN indexes answer, on ``chorus_directory_words``)."""
+    words_query = directory_tsquery(words, prefixes=prefixes)
+    return RawSQL(_MATCH, [words_query], output_field=BooleanField())  # noqa: S611 (constant)
+
+
+def directory_candidates(words: list[str], *, prefixes: bool, limit: int) -> RawSQL:
+    """PostgreSQL: the SIRENs of at most ``limit`` active legal units holding every word, read
+    shard after shard (``UNION ALL`` under a ``LIMIT``: PostgreSQL runs a shard only while the
+    limit is not reached), each shard through its own index."""
+    shards = " UNION ALL ".join(
+        f"(SELECT siren FROM {DIRECTORY_TABLE} "  # noqa: S608 (constants)
+        f"WHERE {directory_shard_condition(shard)} AND {_MATCH} LIMIT {int(limit)})"
+        for shard in DIRECTORY_SHARDS
+    )
+    sql = f"SELECT siren FROM ({shards}) AS shards LIMIT {int(limit)}"  # noqa: S608 (constants)
+    words_query = directory_tsquery(words, prefixes=prefixes)
+    return RawSQL(sql, [words_query] * len(DIRECTORY_SHARDS))  # noqa: S611 (constants)

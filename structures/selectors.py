@@ -552,30 +552,32 @@ def directory_search(query: str) -> list[SireneLegalUnit]:
     return found
 
 
-DIRECTORY_SAMPLE = 20_000
+# A shard's bitmap of a word in millions of names (~250,000 rows at 40M units) stays exact in
+# this much memory: no page of it read again row by row (4 MB, the default, made it lossy).
+DIRECTORY_WORK_MEM = "64MB"
 
 
 def _directory_candidates(
     units: QuerySet[SireneLegalUnit], words: list[str], typed: str, *, prefixes: bool
 ) -> list[SireneLegalUnit]:
-    """PostgreSQL: at most ``DIRECTORY_CANDIDATES`` matches from the GIN index, the 20 closest.
+    """PostgreSQL: at most ``DIRECTORY_CANDIDATES`` matches, read shard after shard through
+    their GIN indexes (``search.directory_candidates``), the 20 closest of them: a word in
+    millions of names costs the first shard's tenth of its posting list, and any 200 of a
+    million matches were an arbitrary choice anyway.
 
-    One word alone (the worst case: a word in millions of names) reads at most about
-    ``DIRECTORY_SAMPLE`` of its matches, taken at random by GIN (``gin_fuzzy_search_limit``):
-    the time stays bounded whatever the word's frequency, and any 200 of a million matches
-    were an arbitrary choice anyway. Never with several words: each word's list would be
-    sampled before the intersection, which could then lose every match."""
-    candidates = units.filter(search.directory_match(words, prefixes=prefixes)).values("pk")
-    matching = units.filter(pk__in=candidates[:DIRECTORY_CANDIDATES])
-    closest = search.closest_first(matching, "name", typed)
-    if len(words) != 1:
-        return list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
+    Sequential scans are off for the search: the planner overestimates a prefix's matches and
+    would rather scan the table, hoping to meet the first 200 soon (3 s at 25 million units).
+    ``DIRECTORY_WORK_MEM`` keeps a common word's bitmap exact."""
+    candidates = search.directory_candidates(words, prefixes=prefixes, limit=DIRECTORY_CANDIDATES)
+    closest = search.closest_first(units.filter(pk__in=candidates), "name", typed)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL gin_fuzzy_search_limit = {DIRECTORY_SAMPLE}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"SET LOCAL work_mem = '{DIRECTORY_WORK_MEM}'")
         found = list(closest.order_by("_distance", "name", "siren")[:SEARCH_LIMIT])
-        # The rest of a surrounding transaction reads every match again (an error rolls the
-        # savepoint back, and the setting with it).
-        cursor.execute("SET LOCAL gin_fuzzy_search_limit TO DEFAULT")
+        # The rest of a surrounding transaction plans and reads as before (an error rolls
+        # the savepoint back, and the settings with it).
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+        cursor.execute("SET LOCAL work_mem TO DEFAULT")
         return found
 
 

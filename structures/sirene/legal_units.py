@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from structures import search
 from structures.models import SireneEstablishment, SireneLegalUnit
 from structures.siret import is_valid_siren_fast
 
@@ -302,21 +303,15 @@ def _carry(records: Sequence[LegalUnit]) -> None:
 
 
 # --- the search index, built after a first load ------------------------------------------------
-# The directory search's index (migration 0007 creates it; the same definition).
-SEARCH_INDEX = "sirene_legal_unit_words"
-SEARCH_INDEX_SQL = (
-    f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON {TABLE} "
-    "USING gin (chorus_directory_words(name, acronym)) WHERE is_active"
-)
 
 
 @contextmanager
 def search_index_after_first_load() -> Iterator[None]:
     """Around a legal units' import on PostgreSQL: into an empty table (the first load, 25
-    million rows), the GIN index is dropped and built once at the end, in bulk (sorted, with
-    room in memory), which is several times faster than maintaining it row by row. A monthly
-    re-import keeps the index: only the rows INSEE changed are written, and only they touch it.
-    The index is built again even when the import fails half-way."""
+    million rows), the search's GIN indexes (one per shard) are dropped and built once at the
+    end, in bulk (sorted, with room in memory), several times faster than maintaining them row
+    by row. A monthly re-import keeps them: only the rows INSEE changed are written, and only
+    they touch them. They are built again even when the import fails half-way."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield
         return
@@ -324,12 +319,14 @@ def search_index_after_first_load() -> Iterator[None]:
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
+        for shard in search.DIRECTORY_SHARDS:
+            cursor.execute(f"DROP INDEX IF EXISTS {search.directory_index_name(shard)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '256MB'")
-            cursor.execute(SEARCH_INDEX_SQL)
+            for shard in search.DIRECTORY_SHARDS:
+                cursor.execute(search.directory_index_sql(shard))
             cursor.execute("RESET maintenance_work_mem")
             cursor.execute(f"ANALYZE {TABLE}")

@@ -86,31 +86,50 @@ def test_the_hits_say_what_the_user_can_do(directory):
     assert not directory_hits("commune synthese")[0].creatable  # a public body
 
 
-def test_a_single_word_reads_a_bounded_sample_of_its_matches(directory):
-    """gin_fuzzy_search_limit is set for one word only, and only for the search."""
+def test_the_search_leaves_its_planner_settings_behind(directory):
+    """enable_seqscan and work_mem are set for the search only."""
     require_postgresql()
-    from structures.selectors import DIRECTORY_SAMPLE
-
-    assert names("informatique")
     with connection.cursor() as cursor:
-        cursor.execute("SHOW gin_fuzzy_search_limit")
-        assert cursor.fetchone()[0] == "0"  # SET LOCAL: gone with the search's savepoint
-    assert DIRECTORY_SAMPLE >= 10 * 200
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+    assert names("informatique") and names("société bretonne") and names("informat")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
 
 
-def test_on_postgresql_the_search_uses_the_directory_index(directory):
+def test_companies_of_every_shard_are_found(directory):
+    """The index is cut by the SIREN's last digit: every shard is read while the first ones
+    hold fewer matches than the candidates."""
     require_postgresql()
+    units = [company(100 + n, f"ATELIER ZORGLUB {n}") for n in range(19)]
+    assert {unit.siren[-1] for unit in units} == set("0123456789")
+    assert names("zorglub") == {unit.name for unit in units}
+    assert names("zorgl") == {unit.name for unit in units}  # the beginning of a word too
+
+
+def _plan(words: list[str], *, limit: int) -> str:
     from structures import search
 
-    query = SireneLegalUnit.objects.filter(is_active=True).filter(
-        search.directory_match(["informatique"])
-    )
+    sql = search.directory_candidates(words, prefixes=False, limit=limit)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = query.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "sirene_legal_unit_words" in plan
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql.sql}", sql.params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_each_shard_is_read_through_its_own_index_and_only_while_candidates_lack(directory):
+    require_postgresql()
+    for n in range(30):
+        company(200 + n, f"BOULANGERIE QUIMPEROISE {n}")
+    every = _plan(["quimperoise"], limit=200)
+    for shard in "0123456789":
+        assert f"sirene_legal_unit_words_{shard}" in every
+    assert "never executed" not in every  # 30 matches: every shard read for 200 candidates
+    enough = _plan(["quimperoise"], limit=2)
+    assert "never executed" in enough  # two candidates: the first shards' are enough
 
 
 def test_the_search_page_offers_to_create_the_structure_of_a_company_without_one(client, directory):

@@ -238,14 +238,20 @@ def test_the_command_takes_both_files_in_any_order(pair):
     assert SireneEstablishment.objects.get(siret=first_siret(0)).is_public_body  # a commune
 
 
-def test_the_directory_index_exists_on_postgresql():
+def test_the_directory_indexes_exist_on_postgresql():
+    """One GIN index per shard (the SIREN's last digit), as ``search.directory_index_sql``."""
     require_postgresql()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'sirene_legal_unit_words'"
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE indexname LIKE 'sirene_legal_unit_words%%' ORDER BY indexname"
         )
-        (definition,) = cursor.fetchone()
-    assert "chorus_directory_words" in definition and "WHERE is_active" in definition
+        found = dict(cursor.fetchall())
+    assert list(found) == [f"sirene_legal_unit_words_{shard}" for shard in "0123456789"]
+    for shard, definition in zip("0123456789", found.values(), strict=True):
+        assert "chorus_directory_words" in definition
+        shard_only = f"WHERE (is_active AND (\"right\"((siren)::text, 1) = '{shard}'::text))"
+        assert shard_only in definition
 
 
 @pytest.mark.django_db(transaction=True)
@@ -258,8 +264,10 @@ def test_a_first_load_builds_the_search_index_at_the_end(pair):
 
     def index_exists() -> bool:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass('sirene_legal_unit_words') IS NOT NULL")
-            return cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'sirene_legal_unit_words_%%'"
+            )
+            return cursor.fetchone()[0] == 10
 
     def on_rejection(_name: str, _rejection: Rejection) -> None:
         seen.append(index_exists())
