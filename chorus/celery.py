@@ -47,8 +47,8 @@ def _warm_up_before_the_fork() -> None:
 
     reverse("invoices:sent")
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Facture")
+        translation.activate(code)  # loads the language's catalogues
+    translation.deactivate()
     for folder in get_app_template_dirs("templates"):
         for template in sorted(Path(folder).glob("*/emails/*.*")):
             get_template(template.relative_to(folder).as_posix())
