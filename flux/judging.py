@@ -175,13 +175,15 @@ def judge(*, user: User, flux: Flux, container: Container, position: int) -> Pre
 
 def deposit_chunk(*, flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
     """The chunk's deposits made in one batch (``invoices.services.batch``); every entry's
-    verdict, in order."""
+    verdict, in order. No e-mail per chunk: the depositor hears of the flux once, when it ends
+    (``flux.notifications``), with its counts."""
     todo = [p for p in prepared if p.deposit is not None]
     outcomes = iter(
         services.deposit_batch(
             user=flux.depositor,
             supplier=flux.supplier,
             deposits=[p.deposit for p in todo if p.deposit is not None],
+            tell=False,
         )
         if todo
         else []

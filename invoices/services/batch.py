@@ -273,8 +273,9 @@ def _document_row(kept: _Accepted, user: User, stored: StoredFiles) -> Attachmen
     )  # fmt: skip
 
 
-def _write(accepted: list[_Accepted], user: User, stored: StoredFiles) -> None:
-    """The accepted invoices' rows, one INSERT per table; the follow-ups once committed."""
+def _write(accepted: list[_Accepted], user: User, stored: StoredFiles, *, tell: bool) -> None:
+    """The accepted invoices' rows, one INSERT per table; the follow-ups once committed (the
+    deposits' e-mails when ``tell``)."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
     for invoice, document in zip(invoices, documents, strict=True):
@@ -288,7 +289,7 @@ def _write(accepted: list[_Accepted], user: User, stored: StoredFiles) -> None:
     Attachment.objects.bulk_create(documents)
     from invoices import tasks
 
-    emails = notifications.queue_routed(changes)
+    emails = notifications.queue_routed(changes) if tell else []
     if emails:
         after_commit(tasks.notify_emails, emails)
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
@@ -297,10 +298,15 @@ def _write(accepted: list[_Accepted], user: User, stored: StoredFiles) -> None:
 
 @transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)
 def deposit_batch(
-    *, user: User, supplier: Structure, deposits: Sequence[TypedDeposit | FileDeposit]
+    *,
+    user: User,
+    supplier: Structure,
+    deposits: Sequence[TypedDeposit | FileDeposit],
+    tell: bool = True,
 ) -> list[Deposited]:
     """Deposit a batch of invoices for ``supplier``; one outcome per deposit, in order. Inside
-    the caller's transaction: a failure leaves nothing of the batch (its files removed)."""
+    the caller's transaction: a failure leaves nothing of the batch (its files removed).
+    ``tell=False``: no deposit e-mail (a flux's chunk: the flux's own e-mail tells its end)."""
     if not deposits:
         return []
     for attempt in (1, 2):
@@ -310,7 +316,7 @@ def deposit_batch(
             return outcomes
         try:
             with files_removed_on_failure() as stored, transaction.atomic():
-                _write(accepted, user, stored)
+                _write(accepted, user, stored, tell=tell)
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -221,6 +221,18 @@ def test_the_depositor_is_told_by_email_with_the_counts_and_a_link(personas):
     assert not mail.outbox  # sent by a task after the commit, not inside the worker's transaction
 
 
+def test_a_flux_of_several_chunks_is_one_e_mail_not_one_per_chunk(personas, settings):
+    """Its deposits are told once, by the flux's own e-mail when it ends (the routing that
+    follows tells its own events)."""
+    settings.FLUX_CHUNK_SIZE = 2
+    flux = integrated(personas, json_flux(personas.acme.identifier, 7))
+
+    assert flux.integrated_count == 7
+    assert list(OutgoingEmail.objects.values_list("key", flat=True)) == [
+        f"flux-done:{flux.pk}:{personas.supplier_member.pk}"
+    ]
+
+
 def test_a_member_without_the_right_to_deposit_cannot_send_a_flux(personas):
     with pytest.raises(services.FluxError):
         receive(personas, json_flux(personas.acme.identifier, 1), user=personas.outsider)
