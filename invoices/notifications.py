@@ -209,6 +209,27 @@ def _digest_or_notices(
     return [_email(user, template, context, f"{key}{user.pk}") for user in users]
 
 
+def _suppliers_told(
+    by_supplier: dict[tuple[int, str], list[StatusChange]], *, key: str
+) -> list[outbox.Email]:
+    """Per supplier and new status, its users' notice of the invoice when it is alone, else
+    one digest of them all (keyed ``{key}:{supplier}:{status}:``)."""
+    suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
+    emails: list[outbox.Email] = []
+    for (supplier_id, status), group in by_supplier.items():
+        emails += _digest_or_notices(
+            group,
+            suppliers.get(supplier_id, []),
+            digest_key=f"{key}:{supplier_id}:{status}:",
+            digest="status_digest",
+            status=status,
+            with_reason=status in WITH_REASON,
+            supplier=group[0].invoice.supplier,
+            url=settings.SITE_URL + reverse("invoices:sent"),
+        )
+    return emails
+
+
 def queue_routed(changes: list[StatusChange]) -> list[str]:
     """Queue the e-mails of a routing batch's changes (recorded in the current transaction) in
     one INSERT; returns their keys, for ``send_emails`` once committed.
@@ -228,23 +249,11 @@ def queue_routed(changes: list[StatusChange]) -> list[str]:
                 by_destination.setdefault(("service", invoice.service_id), []).append(change)
             elif invoice.recipient_id is not None:
                 by_destination.setdefault(("structure", invoice.recipient_id), []).append(change)
-    suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
     services = selectors.agents_by_service({pk for kind, pk in by_destination if kind == "service"})
     recipients = selectors.agents_by_structure(
         {pk for kind, pk in by_destination if kind == "structure"}
     )
-    emails: list[outbox.Email] = []
-    for (supplier_id, status), group in by_supplier.items():
-        emails += _digest_or_notices(
-            group,
-            suppliers.get(supplier_id, []),
-            digest_key=f"{batch}status:{supplier_id}:{status}:",
-            digest="status_digest",
-            status=status,
-            with_reason=status in WITH_REASON,
-            supplier=group[0].invoice.supplier,
-            url=settings.SITE_URL + reverse("invoices:sent"),
-        )
+    emails = _suppliers_told(by_supplier, key=f"{batch}status")
     for (kind, pk), group in by_destination.items():
         emails += _digest_or_notices(
             group,
@@ -271,19 +280,7 @@ def queue_bulk_decided(bulk_id: int, changes: list[StatusChange]) -> list[str]:
     by_supplier: dict[tuple[int, str], list[StatusChange]] = {}
     for change in changes:
         by_supplier.setdefault((change.invoice.supplier_id, change.to_status), []).append(change)
-    suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
-    emails: list[outbox.Email] = []
-    for (supplier_id, status), group in by_supplier.items():
-        emails += _digest_or_notices(
-            group,
-            suppliers.get(supplier_id, []),
-            digest_key=f"bulk-decision:{bulk_id}:status:{supplier_id}:{status}:",
-            digest="status_digest",
-            status=status,
-            with_reason=status in WITH_REASON,
-            supplier=group[0].invoice.supplier,
-            url=settings.SITE_URL + reverse("invoices:sent"),
-        )
+    emails = _suppliers_told(by_supplier, key=f"bulk-decision:{bulk_id}:status")
     _queue(emails, new=True)
     return [email.key for email in emails]
 
