@@ -5,6 +5,7 @@ admin, and the member reads the answer; nobody edits a membership."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from structures.models import Membership, StructureEvent
 from support.models import Ticket
@@ -43,12 +44,13 @@ def test_a_member_asks_support_and_an_administrator_names_them(page, personas): 
     page.locator(f"input[name='_selected_action'][value='{ticket.pk}']").check()
     page.select_option("select[name='action']", "appoint_principal")
     page.locator("button[name='index']").click()
-    assert "Nommer un gestionnaire principal" in page.locator("body").inner_text()
+    # The admin answers with a new page: wait for it rather than read the one being left.
+    expect(page.locator("body")).to_contain_text("Nommer un gestionnaire principal")
     screenshot(page, "admin-appoint-principal")
     member = Membership.objects.get(user=personas.supplier_member)
     page.locator(f"input[name='membership'][value='{member.pk}']").check()
     page.locator("input[type=submit]").click()
-    assert "Gestionnaire principal nommé" in page.locator("body").inner_text()
+    expect(page.locator("body")).to_contain_text("Gestionnaire principal nommé")
     assert Membership.objects.get(pk=member.pk).is_principal
     assert StructureEvent.objects.filter(action="PRINCIPAL_APPOINTED").exists()
 
