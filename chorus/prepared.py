@@ -14,6 +14,10 @@ empty set, a value that chooses a branch) is not one to prepare; the compilation
 each placeholder was found once, and refuses otherwise. The values reach the database as they
 are, without the fields' conversions: pass what the columns hold (ids, strings, aware datetimes).
 The SQL is that of the first call's settings: no lookup whose SQL names the time zone (``__date``).
+
+On PostgreSQL only: elsewhere (SQLite, the development default) the backend converts some values
+into the SQL's parameters as it compiles (dates and times into text), so a placeholder cannot be
+found again; there the QuerySet is simply evaluated with its values, as the ORM always does.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
+
+
+def _prepares(alias: str) -> bool:
+    """Whether reads on this database are compiled once (see the module's docstring)."""
+    return connections[alias].vendor == "postgresql"
 
 
 def _slots(params: Any, placeholders: tuple[Any, ...]) -> list[int]:
@@ -119,16 +128,21 @@ class PreparedQuery(Generic[M]):
     def compiled(self, values: tuple[Any, ...]) -> _Compiled:
         if len(values) != len(self.placeholders):
             raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
-        if self._alias is None:
-            self._alias = self.build(*self.placeholders).db
-        connection = connections[self._alias]
+        connection = connections[self.alias()]
         compiled = self._compiled.get(connection)
         if compiled is None:
             queryset = self.build(*self.placeholders)
             compiled = self._compiled[connection] = _Compiled(queryset, self.placeholders)
         return compiled
 
+    def alias(self) -> str:
+        if self._alias is None:
+            self._alias = self.build(*self.placeholders).db
+        return self._alias
+
     def __call__(self, *values: Any) -> list[M]:
+        if not _prepares(self.alias()):
+            return list(self.build(*values))
         return self.compiled(values).run(values)
 
     def first(self, *values: Any) -> M | None:
@@ -143,6 +157,8 @@ def read_together(*reads: tuple[PreparedQuery[Any], tuple[Any, ...]]) -> list[li
     message and returns one result set each), so the database is asked once: counted as one
     query. Reads on different databases, or a connection binding its parameters on the server
     (which takes one statement at a time), are run one by one."""
+    if not all(_prepares(query.alias()) for query, _values in reads):
+        return [query(*values) for query, values in reads]
     compiled = [query.compiled(values) for query, values in reads]
     aliases = {each.db for each in compiled}
     connection = connections[compiled[0].db] if len(aliases) == 1 else None
@@ -197,6 +213,8 @@ class PreparedExists:
             raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
         if self._alias is None:
             self._alias = self.build(*self.placeholders).db
+        if not _prepares(self._alias):
+            return self.build(*values).exists()
         connection = connections[self._alias]
         compiled = self._compiled.get(connection)
         if compiled is None:

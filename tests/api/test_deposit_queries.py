@@ -44,4 +44,6 @@ def test_one_api_deposit_takes_a_fixed_number_of_queries_whatever_its_lines(pers
     many = api_deposit_queries(client, personas, "Q-40", 40)
     print(f"\nAPI deposit: {one} queries with 1 line, {many} with 40")  # pytest -s
     assert many == one
-    assert one <= API_DEPOSIT_QUERIES
+    # Elsewhere than on PostgreSQL the answer's lines and files are two round trips, not one
+    # (chorus/prepared.py prepares on PostgreSQL only).
+    assert one <= API_DEPOSIT_QUERIES + (connection.vendor != "postgresql")
