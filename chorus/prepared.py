@@ -54,22 +54,32 @@ def _slots(params: Any, placeholders: tuple[Any, ...]) -> list[int]:
     return slots
 
 
+def _sql_of(compiler: Any, placeholders: tuple[Any, ...]) -> tuple[str, list[Any], list[int]]:
+    """A compiled query's SQL, its parameters, and where each placeholder's value goes."""
+    try:
+        sql, params = compiler.as_sql()
+    except (EmptyResultSet, FullResultSet):
+        raise ValueError(
+            "A placeholder of the prepared query decided its SQL (a value no row can have?): "
+            "each must reach the SQL as a parameter, exactly once."
+        ) from None
+    return sql, list(params), _slots(params, placeholders)
+
+
+def _filled(params: list[Any], slots: list[int], values: tuple[Any, ...]) -> list[Any]:
+    """The parameters with each placeholder replaced by its value."""
+    filled = list(params)
+    for slot, value in zip(slots, values, strict=True):
+        filled[slot] = value
+    return filled
+
+
 class _Compiled:
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
-        try:
-            sql, params = compiler.as_sql()
-        except (EmptyResultSet, FullResultSet):
-            raise ValueError(
-                "A placeholder of the prepared query decided its SQL (a value no row can have?): "
-                "each must reach the SQL as a parameter, exactly once."
-            ) from None
-        slots = _slots(params, placeholders)
+        self.sql, self.params, self.slots = _sql_of(compiler, placeholders)
         if compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None):
             raise ValueError("A prepared query reads plain rows (and select_related) only.")
-        self.sql = sql
-        self.params = list(params)
-        self.slots = slots
         self.compiler = compiler
         self.db = queryset.db
         klass_info = compiler.klass_info
@@ -86,10 +96,7 @@ class _Compiled:
         self.converters = compiler.get_converters(columns)
 
     def params_for(self, values: tuple[Any, ...]) -> list[Any]:
-        params = list(self.params)
-        for slot, value in zip(self.slots, values, strict=True):
-            params[slot] = value
-        return params
+        return _filled(self.params, self.slots, values)
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
         with connections[self.db].cursor() as cursor:
@@ -110,7 +117,25 @@ class _Compiled:
         return objects
 
 
-class PreparedQuery(Generic[M]):
+class _Prepared:
+    """A QuerySet ``build(*placeholders)`` and its database, for the two kinds below."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *placeholders: Any) -> None:
+        self.build = build
+        self.placeholders = placeholders
+        self._alias: str | None = None
+
+    def alias(self) -> str:
+        if self._alias is None:
+            self._alias = self.build(*self.placeholders).db
+        return self._alias
+
+    def check(self, values: tuple[Any, ...]) -> None:
+        if len(values) != len(self.placeholders):
+            raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
+
+
+class PreparedQuery(_Prepared, Generic[M]):
     """``build(*placeholders)`` is the QuerySet; ``query(*values)`` its objects for these values.
 
     ``placeholders``: one value per parameter, each one a value no real call passes (e.g. a
@@ -120,25 +145,17 @@ class PreparedQuery(Generic[M]):
     MOMENT = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
     def __init__(self, build: Callable[..., QuerySet[M]], *placeholders: Any) -> None:
-        self.build = build
-        self.placeholders = placeholders
-        self._alias: str | None = None
+        super().__init__(build, *placeholders)
         self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
     def compiled(self, values: tuple[Any, ...]) -> _Compiled:
-        if len(values) != len(self.placeholders):
-            raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
+        self.check(values)
         connection = connections[self.alias()]
         compiled = self._compiled.get(connection)
         if compiled is None:
             queryset = self.build(*self.placeholders)
             compiled = self._compiled[connection] = _Compiled(queryset, self.placeholders)
         return compiled
-
-    def alias(self) -> str:
-        if self._alias is None:
-            self._alias = self.build(*self.placeholders).db
-        return self._alias
 
     def __call__(self, *values: Any) -> list[M]:
         if not _prepares(self.alias()):
@@ -185,44 +202,26 @@ def first_of(queryset: QuerySet[M]) -> QuerySet[M]:
     return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
 
 
-class PreparedExists:
+class PreparedExists(_Prepared):
     """``build(*placeholders).exists()``, its SQL compiled once per database connection."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]], *placeholders: Any) -> None:
-        self.build = build
-        self.placeholders = placeholders
-        self._alias: str | None = None
+        super().__init__(build, *placeholders)
         self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, list[Any], list[int]]] = (
             weakref.WeakKeyDictionary()
         )
 
-    def _compile(self) -> tuple[str, list[Any], list[int]]:
-        queryset = self.build(*self.placeholders)
-        query = queryset.query.exists()
-        try:
-            sql, params = query.get_compiler(using=queryset.db).as_sql()
-        except (EmptyResultSet, FullResultSet):
-            raise ValueError(
-                "A placeholder of the prepared query decided its SQL: each must reach the SQL "
-                "as a parameter, exactly once."
-            ) from None
-        return sql, list(params), _slots(params, self.placeholders)
-
     def __call__(self, *values: Any) -> bool:
-        if len(values) != len(self.placeholders):
-            raise TypeError(f"{len(self.placeholders)} values expected, {len(values)} given.")
-        if self._alias is None:
-            self._alias = self.build(*self.placeholders).db
-        if not _prepares(self._alias):
+        self.check(values)
+        if not _prepares(self.alias()):
             return self.build(*values).exists()
-        connection = connections[self._alias]
+        connection = connections[self.alias()]
         compiled = self._compiled.get(connection)
         if compiled is None:
-            compiled = self._compiled[connection] = self._compile()
-        sql, template, slots = compiled
-        params = list(template)
-        for slot, value in zip(slots, values, strict=True):
-            params[slot] = value
+            queryset = self.build(*self.placeholders)
+            compiler = queryset.query.exists().get_compiler(using=queryset.db)
+            compiled = self._compiled[connection] = _sql_of(compiler, self.placeholders)
+        sql, params, slots = compiled
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, _filled(params, slots, values))
             return cursor.fetchone() is not None
