@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.db.models import BooleanField, FloatField, Func, QuerySet, TextField, Value
+from django.db.models import FloatField, Func, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
 FUNCTION = "chorus_search_text"
@@ -156,13 +156,6 @@ def directory_index_sql(shard: str) -> str:
 
 # The SQL below is made of constants and of ``%s`` parameters: no typed word reaches it as text.
 _MATCH = f"{_WORDS} @@ to_tsquery('pg_catalog.simple'::regconfig, chorus_search_text(%s))"
-
-
-def directory_match(words: list[str], *, prefixes: bool = False) -> RawSQL:
-    """PostgreSQL: the legal units whose name or acronym holds every word (what the shards'
-    GIN indexes answer, on ``chorus_directory_words``)."""
-    words_query = directory_tsquery(words, prefixes=prefixes)
-    return RawSQL(_MATCH, [words_query], output_field=BooleanField())  # noqa: S611 (constant)
 
 
 def directory_candidates(words: list[str], *, prefixes: bool, limit: int) -> RawSQL:
