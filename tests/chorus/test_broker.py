@@ -1,10 +1,14 @@
-"""The file-system broker: a consumer reading while a producer writes never sees half a message."""
+"""The file-system broker: a consumer reading while a producer writes never sees half a message.
+
+The consumer is made to read at the one moment that matters, while the producer's message is on
+disk but not yet written, so the tests do not depend on how two threads happen to interleave.
+"""
 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -13,51 +17,36 @@ from kombu.transport import filesystem
 
 from chorus import broker
 
-# Large enough that writing one takes a while: the window kombu's own transport leaves open.
-PAYLOAD = {"body": "x" * 4_000_000}
-MESSAGES = 20
+PAYLOAD = {"body": "x" * 1000}
 
 
-def _connection(folder: Path, transport: type) -> Connection:
+def _channel(folder: Path, transport: type) -> Any:
+    processed = folder.parent / "processed"
+    processed.mkdir(exist_ok=True)
     options = {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
-        "processed_folder": str(folder.parent / "processed"),
+        "processed_folder": str(processed),
         "store_processed": False,
     }
-    (folder.parent / "processed").mkdir(exist_ok=True)
-    return Connection("filesystem://", transport=transport, transport_options=options)
+    return Connection("filesystem://", transport=transport, transport_options=options).channel()
 
 
-def _race(folder: Path, transport: type) -> list[Exception]:
-    """A producer puts messages while a consumer polls as fast as it can: what the consumer
-    failed to read."""
-    errors: list[Exception] = []
-    received = 0
-    done = threading.Event()
+def _read(channel: Any) -> Any:
+    """What a consumer polling the queue gets now: the message, "empty", or its error."""
+    try:
+        return channel._get("q")
+    except filesystem.Empty:
+        return "empty"
+    except (json.JSONDecodeError, ValueError) as exc:
+        return exc
 
-    def consume() -> None:
-        nonlocal received
-        with _connection(folder, transport) as connection:
-            channel = connection.channel()
-            while not (done.is_set() and received >= MESSAGES) and len(errors) < 1:
-                try:
-                    channel._get("q")
-                    received += 1
-                except filesystem.Empty:
-                    continue
-                except (json.JSONDecodeError, ValueError) as exc:
-                    errors.append(exc)
 
-    consumer = threading.Thread(target=consume)
-    consumer.start()
-    with _connection(folder, transport) as connection:
-        channel = connection.channel()
-        for _ in range(MESSAGES):
-            channel._put("q", PAYLOAD)
-    done.set()
-    consumer.join(timeout=60)
-    return errors
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "queue"
+    path.mkdir()
+    return path
 
 
 def test_the_project_uses_its_own_transport_for_the_file_system_broker():
@@ -66,19 +55,55 @@ def test_the_project_uses_its_own_transport_for_the_file_system_broker():
     assert settings.CELERY_BROKER_TRANSPORT == "chorus.broker:Transport"
 
 
-def test_a_consumer_never_reads_a_message_being_written(tmp_path):
-    folder = tmp_path / "queue"
-    folder.mkdir()
-    assert _race(folder, broker.Transport) == []
+def test_a_consumer_reading_while_the_message_is_written_finds_nothing_then_the_whole_message(
+    folder, monkeypatch
+):
+    producer, consumer = _channel(folder, broker.Transport), _channel(folder, broker.Transport)
+    seen_during_the_write = []
+    replace = broker.os.replace
+
+    def read_then_replace(partial: str, final: str) -> None:
+        assert Path(partial).stat().st_size > 0  # written, under its partial name
+        seen_during_the_write.append(_read(consumer))
+        replace(partial, final)
+
+    monkeypatch.setattr(broker.os, "replace", read_then_replace)
+    producer._put("q", PAYLOAD)
+
+    assert seen_during_the_write == ["empty"]
+    assert _read(consumer) == PAYLOAD
     assert not list(folder.glob(f"*{broker.PARTIAL_SUFFIX}"))
 
 
-def test_kombus_own_transport_lets_a_consumer_read_half_a_message(tmp_path):
-    """What the project's transport is for (celery/kombu#1551): if kombu fixes it, this test
-    fails, and chorus/broker.py can go."""
-    failed = []
-    for attempt in range(3):
-        folder = tmp_path / str(attempt) / "queue"
-        folder.mkdir(parents=True)
-        failed += _race(folder, filesystem.Transport)
-    assert failed
+def test_a_message_that_cannot_be_written_leaves_nothing_a_consumer_would_read(
+    folder, monkeypatch
+):
+    producer, consumer = _channel(folder, broker.Transport), _channel(folder, broker.Transport)
+
+    def full_disk(partial: str, final: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(broker.os, "replace", full_disk)
+    with pytest.raises(filesystem.ChannelError):
+        producer._put("q", PAYLOAD)
+    assert _read(consumer) == "empty"
+    assert list(folder.iterdir()) == []
+
+
+def test_kombus_own_transport_lets_a_consumer_read_half_a_message(folder, monkeypatch):
+    """What the project's transport is for (celery/kombu#1551): kombu creates the message's file,
+    then locks it and writes; a consumer does not lock. If kombu fixes it, this test fails, and
+    chorus/broker.py can go."""
+    producer, consumer = _channel(folder, filesystem.Transport), _channel(folder, filesystem.Transport)
+    seen_during_the_write = []
+    lock = filesystem.lock
+
+    def lock_then_let_the_consumer_in(handle: Any, flags: int) -> None:
+        lock(handle, flags)
+        seen_during_the_write.append(_read(consumer))
+
+    monkeypatch.setattr(filesystem, "lock", lock_then_let_the_consumer_in)
+    producer._put("q", PAYLOAD)
+
+    assert len(seen_during_the_write) == 1
+    assert isinstance(seen_during_the_write[0], json.JSONDecodeError)
