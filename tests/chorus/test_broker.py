@@ -75,9 +75,7 @@ def test_a_consumer_reading_while_the_message_is_written_finds_nothing_then_the_
     assert not list(folder.glob(f"*{broker.PARTIAL_SUFFIX}"))
 
 
-def test_a_message_that_cannot_be_written_leaves_nothing_a_consumer_would_read(
-    folder, monkeypatch
-):
+def test_a_message_that_cannot_be_written_leaves_nothing_a_consumer_would_read(folder, monkeypatch):
     producer, consumer = _channel(folder, broker.Transport), _channel(folder, broker.Transport)
 
     def full_disk(partial: str, final: str) -> None:
@@ -94,7 +92,10 @@ def test_kombus_own_transport_lets_a_consumer_read_half_a_message(folder, monkey
     """What the project's transport is for (celery/kombu#1551): kombu creates the message's file,
     then locks it and writes; a consumer does not lock. If kombu fixes it, this test fails, and
     chorus/broker.py can go."""
-    producer, consumer = _channel(folder, filesystem.Transport), _channel(folder, filesystem.Transport)
+    producer, consumer = (
+        _channel(folder, filesystem.Transport),
+        _channel(folder, filesystem.Transport),
+    )
     seen_during_the_write = []
     lock = filesystem.lock
 
