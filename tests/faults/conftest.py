@@ -126,14 +126,16 @@ class Stack:
         kill_at: int = 20,
         within: float = 600,
         then: tuple[Callable[[], bool], str] | None = None,
+        after_kill: Callable[[], None] | None = None,
         **env: str,
     ) -> Killed:
         """Send ``task`` its ``calls`` to a worker, SIGKILL it once ``progress()`` reached
         ``kill_at``, start another and wait until ``finished()`` (``within`` seconds of the
         restart), then, if given, until ``then``'s predicate holds (what follows the end, such as
         e-mails sent behind the worker's renderings; within the same bound again), beat running
-        throughout (its sweep recovers what the kill lost). Returns the progress at the kill,
-        proven short of ``total``, and the time from the restart to the end."""
+        throughout (its sweep recovers what the kill lost). ``after_kill`` runs between the kill
+        and the restart (to let go of what held the doomed worker). Returns the progress at the
+        kill, proven short of ``total``, and the time from the restart to the end."""
         with self.beat(**env):
             self.kill_worker_when(
                 task,
@@ -144,6 +146,8 @@ class Stack:
             )
             at_kill = progress()
             assert at_kill < total, "the worker finished before it could be killed"
+            if after_kill is not None:
+                after_kill()
             restarted = time.monotonic()
             with self.worker(probe=False, **env) as survivor:
                 workers.wait_until(

@@ -2,6 +2,11 @@
 started: the flux resumes where its last chunk committed and ends INTEGRE, each invoice deposited
 exactly once (one item per invoice, one invoice per item, no number twice).
 
+Where the worker dies does not depend on its speed: before the flux is sent, another transaction
+inserts an invoice numbered like the flux's 51st and stays open, so the worker's sixth chunk waits
+on the unique index of numbers after five chunks committed. It is killed there, in the middle of
+an open transaction; the other transaction then rolls back and the number is free again.
+
 Settings of this test (environment of its processes): CELERY_VISIBILITY_TIMEOUT=10 (the dead
 worker's message comes back), FLUX_STUCK_AFTER=10 and INVOICE_SWEEP_INTERVAL=2 (the sweep
 enqueues the flux again), FLUX_CHUNK_SIZE=10.
@@ -9,16 +14,22 @@ enqueues the flux again), FLUX_CHUNK_SIZE=10.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection, transaction
 from django.db.models import Count
 
 from flux import services, tasks
 from flux.models import Flux, FluxItem
 from invoices.models import Invoice
+from invoices.workflow import Status
 from tests.flux.files import json_flux
+from tests.invoices.factories import invoice_in
 from tests.utils.services import require_postgresql, require_redis
 
 pytestmark = [
@@ -30,15 +41,15 @@ pytestmark = [
     pytest.mark.timeout(900),
 ]
 
-# Each deposit still renders its certificate PDF inside its transaction (invoices/services/
-# deposit.py): about a second per invoice on a loaded 2-core machine, hence a flux of 100 here.
 COUNT = 100
+CHUNK = 10
+HELD = 50  # the first position of the chunk that waits: five chunks committed before it
 ENV = {
     "CELERY_VISIBILITY_TIMEOUT": "10",
     "FLUX_STUCK_AFTER": "10",
     "INVOICE_SWEEP_INTERVAL": "2",
     "INVOICE_ROUTING_STUCK_AFTER": "3600",
-    "FLUX_CHUNK_SIZE": "10",
+    "FLUX_CHUNK_SIZE": str(CHUNK),
     "INVOICE_PAYMENT_SIMULATION": "0",
     "EMAIL_OUTBOX_INTERVAL": "3600",
 }
@@ -46,6 +57,43 @@ ENV = {
 
 def done(flux_id: int) -> int:
     return FluxItem.objects.filter(flux_id=flux_id).exclude(result=FluxItem.Result.PENDING).count()
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@contextmanager
+def number_held(personas, number: str) -> Iterator[threading.Event]:  # type: ignore[no-untyped-def]
+    """An invoice of Acme numbered ``number``, inserted in a transaction left open in a thread
+    (its own connection): a deposit of that number waits until the transaction ends. Setting the
+    event it yields rolls it back."""
+    held, release, failed = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                invoice_in(personas, Status.DEPOSEE, number=number)
+                held.set()
+                release.wait(timeout=900)
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        except Exception as exc:  # the test fails on it below, not silently in the thread
+            failed.append(exc)
+        finally:
+            held.set()
+            connection.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    held.wait(timeout=60)
+    assert not failed, failed
+    try:
+        yield release
+    finally:
+        release.set()
+        thread.join(timeout=60)
 
 
 def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
@@ -60,15 +108,19 @@ def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
         content=ContentFile(content, name="lot.json"), name="lot.json",
     ).flux  # fmt: skip
     started = time.monotonic()
-    killed = stack.kill_mid_task(
-        tasks.integrate_flux,
-        [(flux.pk,)],
-        progress=lambda: done(flux.pk),
-        finished=lambda: Flux.objects.get(pk=flux.pk).is_done,
-        total=COUNT,
-        what="the flux",
-        **ENV,
-    )
+    with number_held(personas, f"K-{HELD:04d}") as release:
+        killed = stack.kill_mid_task(
+            tasks.integrate_flux,
+            [(flux.pk,)],
+            progress=lambda: done(flux.pk),
+            finished=lambda: Flux.objects.get(pk=flux.pk).is_done,
+            total=COUNT,
+            what="the flux",
+            kill_at=HELD,
+            after_kill=release.set,
+            **ENV,
+        )
+    assert killed.at == HELD  # killed while its sixth chunk waited, never later
     flux.refresh_from_db()
     assert (flux.status, flux.item_count, flux.integrated_count) == (
         Flux.Status.INTEGRE, COUNT, COUNT,
