@@ -39,12 +39,14 @@ def _fill(start: int, stop: int) -> None:
                 identifier_type, identifier, name, address, postal_code, city, country,
                 vat_number, is_public, is_active, service_code_required, engagement_required,
                 engagement_or_service_required, payment_status_reported,
-                keeps_engagement_register, created_at)
+                keeps_engagement_register, contact_name, contact_email, contact_phone,
+                is_closed, created_at)
             SELECT 'SIRET', (90000000000000 + n)::text,
                    ({words})[1 + mod(n, {len(WORDS)})] || ' ' ||
                    ({words})[1 + mod(n / 7, {len(WORDS)})] || ' ' ||
                    ({words})[1 + mod(n / 97, {len(WORDS)})] || ' ' || n,
-                   '', '', '', 'FR', '', false, true, false, false, false, false, false, now()
+                   '', '', '', 'FR', '', false, true, false, false, false, false, false,
+                   '', '', '', false, now()
             FROM generate_series(%s, %s) AS n
             """,
             [start + 1, stop],

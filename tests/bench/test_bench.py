@@ -70,3 +70,20 @@ def test_percentiles_interpolate_and_the_table_shows_each_figure_beside_its_base
     assert row.ratio == 0.25
     assert "150 deposits/s" in table and "600 (psycopg inserts)" in table and "0.25×" in table
     assert "NO" in table
+
+
+@pytest.mark.django_db
+def test_the_search_bench_fills_structures_the_schema_accepts():
+    """Its rows are one raw INSERT: a column added to structures without a default must be
+    named there too (a NOT NULL column once broke the whole bench, unseen by the suite)."""
+    from django.db import connection
+
+    from bench.search import PREFIX, _fill
+    from structures.models import Structure
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bench's INSERT is PostgreSQL's")
+    _fill(0, 30)
+    filled = Structure.objects.filter(identifier__startswith=PREFIX[:2])
+    assert filled.count() == 30
+    assert all(structure.name.split()[-1].isdigit() for structure in filled)
