@@ -312,3 +312,33 @@ def test_a_bug_met_in_the_batch_has_the_chunk_redone_one_at_a_time(personas, mon
     assert (flux.status, flux.integrated_count, flux.rejected_count) == (Flux.Status.PARTIEL, 2, 1)
     assert "Erreur interne" in flux.items.get(position=2).errors[0]["message"]
     assert Invoice.objects.filter(supplier=personas.acme).count() == 2
+
+
+def test_a_whole_flux_is_routed_in_one_batch_so_its_readers_get_one_digest_per_event(
+    personas, settings
+):
+    """A routing batch holds as many invoices as a flux may carry (INVOICE_ROUTING_BATCH_SIZE
+    ≥ FLUX_MAX_INVOICES, by default): the batch the flux wakes takes it whole, and Acme's two
+    users each get one e-mail per status reached, not one per batch."""
+    assert settings.INVOICE_ROUTING_BATCH_SIZE >= settings.FLUX_MAX_INVOICES
+    count = 30
+    settings.FLUX_MAX_INVOICES = count  # the same relation, at a test's size
+    settings.INVOICE_ROUTING_BATCH_SIZE = count
+    flux = integrated(personas, json_flux(personas.acme.identifier, count))
+    OutgoingEmail.objects.all().delete()  # the flux's own e-mail
+
+    batch = invoice_services.invoices_route_batch()
+
+    assert flux.integrated_count == len(batch.reached) == count
+    assert set(batch.reached.values()) == {Status.MISE_A_DISPOSITION}
+    to_suppliers = OutgoingEmail.objects.exclude(to="agent@etat.test")
+    assert sorted(to_suppliers.values_list("to", flat=True)) == [
+        "member@acme.test",
+        "member@acme.test",
+        "principal@acme.test",
+        "principal@acme.test",
+    ]
+    assert all(
+        subject.startswith(f"{count} factures")
+        for subject in to_suppliers.values_list("subject", flat=True)
+    )
