@@ -80,6 +80,9 @@ class TypedDeposit:
     data: InvoiceInput
     lines: Sequence[LineInput]
     deposit_mode: str = DepositMode.SAISIE_API
+    # Validated by the API's invoice schema (the flux, POST /api/v1/invoices/): the model's
+    # validation skips what the schema proved (``build_draft``'s ``schema_checked``).
+    schema_checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def _judge_typed(
         invoice, built = build_draft(
             user=user, supplier=supplier, data=deposit.data, lines=deposit.lines, invoice=None,
             deposit_mode=deposit.deposit_mode, may_modify=facts.may_modify,
-            directory=facts.directory,
+            directory=facts.directory, schema_checked=deposit.schema_checked,
         )  # fmt: skip
     except InvoiceError as exc:
         return Deposited(errors=exc.errors), None
