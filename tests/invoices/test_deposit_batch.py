@@ -329,3 +329,9 @@ def test_copy_writes_the_rows_bulk_create_writes(personas, monkeypatch):
         assert invoice.deposit_sha256 == deposit_manifest(invoice, change_id=history[1].pk)[0]
     assert summaries.differences() == []
 
+
+@pytest.mark.parametrize("kind", [*Attachment.Kind.values, "UNKNOWN"])
+def test_a_files_kind_is_named_as_its_display_names_it(kind: str) -> None:
+    from invoices.services.documents import kind_label
+
+    assert kind_label(kind) == Attachment(kind=kind).get_kind_display()
