@@ -179,16 +179,16 @@ def _amount_errors(invoice: Invoice, errors: dict[str, list[str]]) -> dict[str, 
 
 # The draft's fields that the API's invoice schema (``HeaderInputSerializer``, the flux's and
 # ``POST /api/v1/invoices/``'s input) validates at least as strictly as the model, on the very
-# values the draft stores (the same choices, no more characters or digits, a text only
-# stripped or upper-cased since; the API's BIC may be the chosen account's, a stored one
-# of the same length): on an input that schema validated, the model's validation of
-# these can refuse nothing, and is not run again. The SIRETs and the IBAN, which the schema
-# allows longer than their columns, the totals (computed) and the relations are checked still,
-# and every text's hidden characters (``text_errors``): no schema looks for those.
+# values the draft stores (the same choices, no more characters or digits, a text at most
+# stripped since): on an input that schema validated, the model's validation of these can
+# refuse nothing, and is not run again. Checked still: the SIRETs and the IBAN, which the
+# schema allows longer than their columns, the BIC (upper-cased: "ß" becomes "SS"), the totals
+# (computed), the relations, and every text's hidden characters (``text_errors``): no schema
+# looks for those.
 SCHEMA_CHECKED = [
     "number", "issue_date", "billing_frame", "invoice_type", "original_invoice_number",
     "service_code", "engagement_number", "market_number", "currency", "vat_regime",
-    "vat_exemption_reason", "payment_method", "bic", "comment", "prepaid_amount",
+    "vat_exemption_reason", "payment_method", "comment", "prepaid_amount",
 ]  # fmt: skip
 # What a new invoice gets from the service, never from an input: valid by construction.
 SET_BY_THE_SERVICE = [
