@@ -307,8 +307,8 @@ def test_copy_writes_the_rows_bulk_create_writes(personas, monkeypatch):
     from invoices.services import _rows
 
     def batch() -> list[int]:
-        lines = [line(), line(quantity=Decimal("3"), discount=Decimal("1.50"), reference="R")]
-        deposits = [TypedDeposit(header(comment="vu"), lines) for _ in range(3)]
+        lines = [line(), line(quantity=Decimal("3"), discount=Decimal("1.50"), reference="R\\\\t")]
+        deposits = [TypedDeposit(header(comment="vu \\N\t1\r\nok «é» \\"), lines) for _ in range(3)]
         outcomes = deposit_batch(
             user=personas.supplier_member, supplier=personas.acme, deposits=deposits
         )
@@ -322,6 +322,9 @@ def test_copy_writes_the_rows_bulk_create_writes(personas, monkeypatch):
 
     assert len(by_copy) == len(by_insert) == 3
     assert _rows_of(by_copy) == _rows_of(by_insert)
+    stored = Invoice.objects.get(pk=by_copy[0])
+    assert stored.comment == "vu \\N\t1\r\nok «é» \\"  # COPY's escapes undone
+    assert stored.lines.get(position=2).reference == "R\\\\t"
     for pk in by_copy:
         invoice = Invoice.objects.get(pk=pk)
         history = list(invoice.history.order_by("id"))
