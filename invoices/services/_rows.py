@@ -61,6 +61,7 @@ def _value_of(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
 
         def related(obj: models.Model) -> Any:
             value = getattr(obj, attname)
+            # A relation's cache (FieldCacheMixin) is not in the stubs' Field.
             if value is None and field.is_cached(obj):  # type: ignore[attr-defined]
                 target = field.get_cached_value(obj)  # type: ignore[attr-defined]
                 value = None if target is None else target.pk
