@@ -115,6 +115,9 @@ def _measure(count: int, rounds: int, *, parts: bool, profile: str) -> int:
 
     suppliers = data.suppliers(rounds + 1, prefix=f"fcpu{uuid.uuid4().hex[:4]}")
 
+    wall: list[float] = []
+    system: list[float] = []  # the kernel's share of the CPU (the files written, the sockets)
+
     def integrate(n: int, *, queries: bool = False) -> tuple[float, int]:
         supplier = suppliers[n]
         siret = supplier.structure.identifier
@@ -124,9 +127,11 @@ def _measure(count: int, rounds: int, *, parts: bool, profile: str) -> int:
                                 name="flux.json")  # fmt: skip
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
-            started = time.process_time()
+            started, wall_started, times = time.process_time(), time.perf_counter(), os.times()
             flux_integrate(flux_id=received.flux.pk)
             cpu = time.process_time() - started
+            wall.append(time.perf_counter() - wall_started)
+            system.append(os.times().system - times.system)
         flux = Flux.objects.get(pk=received.flux.pk)
         assert flux.integrated_count == count, (flux.status, flux.rejected_count, flux.refusal)
         return cpu, len(captured.captured_queries) if queries else 0
@@ -151,7 +156,9 @@ def _measure(count: int, rounds: int, *, parts: bool, profile: str) -> int:
     per = [c / count * 1000 for c in cpu]
     print(
         f"JSON flux of {count} invoices, {rounds} rounds: CPU per invoice "
-        f"{', '.join(f'{p:.2f}' for p in per)} ms (median {statistics.median(per):.2f}); "
+        f"{', '.join(f'{p:.2f}' for p in per)} ms (median {statistics.median(per):.2f}), "
+        f"of which system {statistics.median(system[1:]) / count * 1000:.2f}, "
+        f"wall {statistics.median(wall[1:]) / count * 1000:.2f} ms; "
         f"{statements} statements per flux (warm-up, CaptureQueriesContext); "
         f"load {' '.join(load)}"
     )
