@@ -282,6 +282,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # What lxml refuses in a text (the library's writer raises on it): C0 controls but tab and
 # line breaks, surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What makes a text other than plain: refused, or escaped. Most texts have none (one search).
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTRIBUTE_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
@@ -306,6 +308,12 @@ class _Writer:
         self.parts.append(f"{self.indent}</{tag}>\n")
 
     def leaf(self, tag: str, text: str, **attributes: str) -> None:
+        if attributes or _NOT_PLAIN.search(text):
+            self._leaf(tag, text, attributes)
+        else:  # a plain text (nearly every one): nothing to refuse nor escape
+            self.parts.append(f"{self.indent}<{tag}>{text}</{tag}>\n")
+
+    def _leaf(self, tag: str, text: str, attributes: dict[str, str]) -> None:
         if _NOT_XML.search(text) or any(_NOT_XML.search(v) for v in attributes.values()):
             raise InvoiceDataError(
                 "La facture ne peut pas être générée : All strings must be XML compatible: "

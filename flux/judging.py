@@ -108,7 +108,9 @@ def judge_json(*, user: User, flux: Flux, raw: Any) -> Prepared:
     names = InvoiceInput.__dataclass_fields__.keys()
     header = InvoiceInput(**{k: v for k, v in values.items() if k in names})
     lines = [LineInput(**line) for line in values["lines"]]
-    deposit = TypedDeposit(data=header, lines=lines, deposit_mode=DepositMode.SAISIE_API)
+    deposit = TypedDeposit(
+        data=header, lines=lines, deposit_mode=DepositMode.SAISIE_API, schema_checked=True
+    )
     return Prepared(number, deposit=deposit)
 
 

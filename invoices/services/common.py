@@ -76,10 +76,18 @@ def claim_skip_locked(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
 INVOICE_UNCHECKED = ["supplier", "recipient", "service", "created_by", "status"]
 
 
-def model_errors(instance: Invoice | InvoiceLine, exclude: list[str]) -> dict[str, list[str]]:
+def model_errors(
+    instance: Invoice | InvoiceLine, exclude: list[str], *, checked: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """The model's own validation of ``instance`` and the hidden characters of its text, by
+    field, ``exclude`` left out of both; ``checked``: fields whose values an input schema has
+    already validated at least as strictly as the model (``SCHEMA_CHECKED``), left out of the
+    model's validation only (no schema looks for hidden characters)."""
     errors: dict[str, list[str]] = {}
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        instance.full_clean(
+            exclude=[*exclude, *checked], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         errors = exc.message_dict
     for name, message in text_errors(instance, exclude).items():

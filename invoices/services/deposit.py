@@ -177,7 +177,35 @@ def _amount_errors(invoice: Invoice, errors: dict[str, list[str]]) -> dict[str, 
     return errors
 
 
-def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLine]:
+# The draft's fields that the API's invoice schema (``HeaderInputSerializer``, the flux's and
+# ``POST /api/v1/invoices/``'s input) validates at least as strictly as the model, on the very
+# values the draft stores (the same choices, no more characters or digits, a text at most
+# stripped since): on an input that schema validated, the model's validation of these can
+# refuse nothing, and is not run again. Checked still: the SIRETs and the IBAN, which the
+# schema allows longer than their columns, the BIC (upper-cased: "ß" becomes "SS"), the totals
+# (computed), the relations, and every text's hidden characters (``text_errors``): no schema
+# looks for those.
+SCHEMA_CHECKED = [
+    "number", "issue_date", "billing_frame", "invoice_type", "original_invoice_number",
+    "service_code", "engagement_number", "market_number", "currency", "vat_regime",
+    "vat_exemption_reason", "payment_method", "comment", "prepaid_amount",
+]  # fmt: skip
+# What a new invoice gets from the service, never from an input: valid by construction.
+SET_BY_THE_SERVICE = [
+    "id", "issue_year", "deposit_mode", "status_changed_at", "validation_due_at", "deposited_at",
+    "deposit_sha256", "made_available_at", "routing_swept_at", "renderings_swept_at",
+    "mandate_number", "rejection_acknowledged", "created_at", "updated_at",
+]  # fmt: skip
+# A line's: ``LineInputSerializer`` (its position and net amount are computed: checked).
+LINE_SCHEMA_CHECKED = [
+    "reference", "description", "quantity", "unit", "unit_price", "discount", "vat_rate",
+]  # fmt: skip
+
+
+def build_lines(
+    invoice: Invoice, lines: Sequence[LineInput], *, schema_checked: bool = False
+) -> list[InvoiceLine]:
+    checked = LINE_SCHEMA_CHECKED if schema_checked else []
     built = []
     errors: dict[str, list[str]] = {}
     for index, line in enumerate(lines):
@@ -193,7 +221,7 @@ def build_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLin
             vat_rate=line.vat_rate,
             net_amount=line_net(line.quantity, line.unit_price, line.discount),
         )
-        for name, messages in model_errors(row, exclude=["invoice"]).items():
+        for name, messages in model_errors(row, exclude=["invoice"], checked=checked).items():
             errors[f"lines.{index}.{name}"] = messages
         built.append(row)
     if errors:
@@ -244,10 +272,16 @@ def build_draft(
     deposit_mode: str,
     may_modify: bool | None = None,
     directory: RecipientDirectory | None = None,
+    schema_checked: bool = False,
 ) -> tuple[Invoice, list[InvoiceLine]]:
     """A draft's header and lines made of the input and checked for their shape, not saved: a
     new invoice, or ``invoice`` locked and updated. ``may_modify`` and ``directory``: what a
-    batch of deposits read once for all (``invoices.services.batch``), else read here."""
+    batch of deposits read once for all (``invoices.services.batch``), else read here.
+    ``schema_checked``: a new invoice whose input the API's invoice schema validated, whose
+    model validation skips what that schema already proved (``SCHEMA_CHECKED``); the same
+    errors either way."""
+    if schema_checked and invoice is not None:
+        raise ValueError("Only a new invoice's input is checked by the schema alone.")
     if not (may_modify if may_modify is not None else may_modify_for(user, supplier)):
         raise InvoiceError({"supplier": [_("Vous ne pouvez pas facturer pour cette structure.")]})
     if invoice is None:
@@ -261,10 +295,13 @@ def build_draft(
         invoice.supplier = supplier
     apply_header(invoice, data, directory)
     apply_amounts(invoice, data, lines)
-    errors = _amount_errors(invoice, model_errors(invoice, exclude=INVOICE_UNCHECKED))
+    checked = [*SCHEMA_CHECKED, *SET_BY_THE_SERVICE] if schema_checked else []
+    errors = _amount_errors(
+        invoice, model_errors(invoice, exclude=INVOICE_UNCHECKED, checked=checked)
+    )
     if errors:
         raise InvoiceError(errors)
-    built = build_lines(invoice, lines) if invoice.is_typed else []
+    built = build_lines(invoice, lines, schema_checked=schema_checked) if invoice.is_typed else []
     return invoice, built
 
 
@@ -374,21 +411,22 @@ def invoice_submit(
     invoice: Invoice | None = None,
     deposit_mode: str = DepositMode.SAISIE_WEB,
     new_files: Sequence[NewFile] = (),
+    schema_checked: bool = False,
 ) -> Invoice:
     """Save and deposit at once ("Valider et envoyer"); a refusal leaves nothing behind. One
     transaction: the draft is not read again nor locked twice (it is new, or locked already).
 
     A new typed invoice without files (the API's POST, the entry page's) is a batch of one
     (``invoices.services.batch``): the same checks on facts read in a few queries, its rows
-    written in one INSERT each, and one message for its renderings."""
+    written in one INSERT each, and one message for its renderings. ``schema_checked``: its
+    input passed the API's invoice schema (``build_draft``)."""
     if invoice is None and not new_files and deposit_mode in TYPED_MODES:
         from invoices.services.batch import TypedDeposit, deposit_batch
 
-        [outcome] = deposit_batch(
-            user=user,
-            supplier=supplier,
-            deposits=[TypedDeposit(data=data, lines=lines, deposit_mode=deposit_mode)],
+        deposit = TypedDeposit(
+            data=data, lines=lines, deposit_mode=deposit_mode, schema_checked=schema_checked
         )
+        [outcome] = deposit_batch(user=user, supplier=supplier, deposits=[deposit])
         if outcome.invoice is None:
             raise InvoiceError(outcome.errors)
         return outcome.invoice

@@ -87,10 +87,16 @@ def manifest_of(documents: Iterable[Attachment]) -> tuple[str, list[pdf.Certifie
 def certified_file(attachment: Attachment) -> pdf.CertifiedFile:
     return pdf.CertifiedFile(
         attachment.original_name,
-        str(attachment.get_kind_display()),
+        kind_label(attachment.kind),
         attachment.size,
         attachment.sha256,
     )
+
+
+def kind_label(kind: str) -> str:
+    """``Attachment.get_kind_display()``, without the dictionary of every choice that it
+    builds at each call (a deposit of a flux's chunk lists one file per invoice)."""
+    return str(Attachment.Kind(kind).label) if kind in Attachment.Kind.values else kind
 
 
 def files_digest(listed: Sequence[pdf.CertifiedFile]) -> str:

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from einvoice.validation import validate_file
 from invoices import integrity, services
-from invoices.models import Attachment, DepositMode, Invoice, InvoiceType, StatusChange
+from invoices.models import (
+    Attachment,
+    DepositMode,
+    Invoice,
+    InvoiceLine,
+    InvoiceType,
+    StatusChange,
+)
 from invoices.services import FileDeposit, TypedDeposit, deposit_batch
 from invoices.services.batch import _read_facts
 from invoices.services.documents import deposit_manifest
@@ -270,3 +277,64 @@ def test_a_new_typed_invoice_submitted_alone_is_a_batch_of_one(personas):
     history = list(invoice.history.order_by("id"))
     assert integrity.chain_problems(history) == []
     assert invoice.attachments.get().kind == Attachment.Kind.GENERATED_XML
+
+
+# --- the rows written by COPY --------------------------------------------------------------------
+def _rows_of(invoice_ids: list[int]) -> list[dict[str, object]]:
+    """Every column of the batch's rows but those that differ from one deposit to the next
+    (ids, times, the number and what covers it: hashes, the CII's name and digest)."""
+    moving = {"id", "invoice", "invoice_id", "number", "created_at", "updated_at",
+              "status_changed_at", "deposited_at", "deposit_sha256", "at", "previous_hash",
+              "row_hash", "file", "original_name", "sha256", "status_change",
+              "status_change_id", "uploaded_at"}  # fmt: skip
+    rows: list[dict[str, object]] = []
+    for model in (Invoice, InvoiceLine, StatusChange, Attachment):
+        found = model.objects.filter(
+            **{"pk__in" if model is Invoice else "invoice__in": invoice_ids}
+        )
+        for values in found.order_by("pk").values():
+            rows.append(
+                {k: v for k, v in values.items() if k not in moving} | {"_": model.__name__}
+            )
+    return rows
+
+
+def test_copy_writes_the_rows_bulk_create_writes(personas, monkeypatch):
+    """On PostgreSQL a batch's rows go by COPY (``invoices.services._rows``); column for column
+    they are what ``bulk_create`` writes, the history chained, the summaries exact."""
+    require_postgresql()
+    from dashboards import summaries
+    from invoices.services import _rows
+
+    def batch() -> list[int]:
+        lines = [line(), line(quantity=Decimal("3"), discount=Decimal("1.50"), reference="R\\\\t")]
+        deposits = [TypedDeposit(header(comment="vu \\N\t1\r\nok «é» \\"), lines) for _ in range(3)]
+        outcomes = deposit_batch(
+            user=personas.supplier_member, supplier=personas.acme, deposits=deposits
+        )
+        return [outcome.invoice.pk for outcome in outcomes if outcome.invoice is not None]
+
+    with CaptureQueriesContext(connection) as copied:
+        by_copy = batch()
+    assert sum("COPY" in q["sql"] for q in copied.captured_queries) == 4
+    monkeypatch.setattr(_rows, "fast_path", lambda count: False)
+    by_insert = batch()
+
+    assert len(by_copy) == len(by_insert) == 3
+    assert _rows_of(by_copy) == _rows_of(by_insert)
+    stored = Invoice.objects.get(pk=by_copy[0])
+    assert stored.comment == "vu \\N\t1\r\nok «é» \\"  # COPY's escapes undone
+    assert stored.lines.get(position=2).reference == "R\\\\t"
+    for pk in by_copy:
+        invoice = Invoice.objects.get(pk=pk)
+        history = list(invoice.history.order_by("id"))
+        assert integrity.chain_problems(history) == []
+        assert invoice.deposit_sha256 == deposit_manifest(invoice, change_id=history[1].pk)[0]
+    assert summaries.differences() == []
+
+
+@pytest.mark.parametrize("kind", [*Attachment.Kind.values, "UNKNOWN"])
+def test_a_files_kind_is_named_as_its_display_names_it(kind: str) -> None:
+    from invoices.services.documents import kind_label
+
+    assert kind_label(kind) == Attachment(kind=kind).get_kind_display()
