@@ -287,10 +287,13 @@ def run(*, quick: bool) -> list[Row]:
 
 
 def _purge_queue() -> None:
-    """The deposits enqueued routing and e-mail tasks that no worker ran: drop them."""
+    """The deposits enqueued routing and e-mail tasks that no worker ran: drop them, and the
+    coalesced wake that stood for them."""
     from django.conf import settings
 
+    from bench.common import forget_routing_wake
     from chorus.celery import app
 
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    forget_routing_wake()
