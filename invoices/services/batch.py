@@ -13,9 +13,10 @@ a number used twice in one batch is a DOUBLON the second time, as in two single 
 Then, in one savepoint of the caller's transaction: the invoices (DEPOSEE), their lines, their
 two history rows each (created, deposited: the hash chain computed here), their files' rows,
 the e-mails of the deposits (one digest per batch rather than one notice per invoice), and,
-once committed, one message for the renderings and one wake of the routing. A number taken
-meanwhile by a concurrent deposit makes the unique constraint refuse the INSERT: the batch
-is judged again against the numbers then used, and written once more.
+once committed, one message for their e-mails, their renderings and, in turn, the routing's
+wake (``tasks.after_deposits``). A number taken meanwhile by a concurrent deposit makes the
+unique constraint refuse the INSERT: the batch is judged again against the numbers then used,
+and written once more.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chorus.prepared import prefetched
 from einvoice.validation import ValidationReport
 from invoices import checks, files, integrity, notifications
 from invoices.einvoice_mapping import data_to_invoice_input
@@ -41,7 +43,7 @@ from invoices.models import (
     attachment_path,
 )
 from invoices.selectors import may_modify_for
-from invoices.services._enqueue import after_commit, wake_routing
+from invoices.services._enqueue import after_commit_waking
 from invoices.services._files import (
     NewFile,
     StoredFiles,
@@ -287,13 +289,19 @@ def _write(accepted: list[_Accepted], user: User, stored: StoredFiles, *, tell: 
     for document, change in zip(documents, changes, strict=True):
         document.status_change = change
     Attachment.objects.bulk_create(documents)
+    if len(accepted) == 1:
+        # A single deposit (the API's POST answers with the invoice, its lines and its file):
+        # the rows just written, left in the invoice's prefetch cache, are not read again.
+        kept = accepted[0]
+        prefetched(kept.invoice, "lines", sorted(kept.lines, key=lambda line: line.position))
+        prefetched(kept.invoice, "attachments", documents)
     from invoices import tasks
 
     emails = notifications.queue_routed(changes) if tell else []
-    if emails:
-        after_commit(tasks.notify_emails, emails)
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
-    after_commit(tasks.render_deposits, xml_ids, [change.pk for change in changes])
+    # One message once committed: the e-mails, the renderings, and the routing's wake when it
+    # is this batch's turn to send it (it is coalesced).
+    after_commit_waking(tasks.after_deposits, xml_ids, [change.pk for change in changes], emails)
 
 
 @transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)
@@ -321,6 +329,5 @@ def deposit_batch(
             if attempt == 2:
                 raise
             continue  # a number deposited meanwhile by another request: judged again
-        wake_routing()
         return outcomes
     raise AssertionError("unreachable")
