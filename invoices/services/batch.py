@@ -44,6 +44,7 @@ from invoices.models import (
 )
 from invoices.selectors import may_modify_for
 from invoices.services._enqueue import after_commit_waking
+from invoices.services._facts import read_one
 from invoices.services._files import (
     NewFile,
     StoredFiles,
@@ -130,6 +131,9 @@ def _read_facts(
     user: User, supplier: Structure, deposits: Sequence[TypedDeposit | FileDeposit]
 ) -> _Facts:
     """Everything the checks read from the database, for the whole batch: a few queries."""
+    if len(deposits) == 1:  # a single deposit (the API's POST): one round trip (_facts.py)
+        one = read_one(user, supplier, _header_of(deposits[0]))
+        return _Facts(deposit=one.deposit, directory=one.directory, may_modify=one.may_modify)
     headers = [h for h in map(_header_of, deposits) if h is not None]
     pairs = [(h.recipient_siret.replace(" ", ""), h.service_code.strip()) for h in headers]
     numbers = {h.number for h in headers if h.number}
