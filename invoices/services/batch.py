@@ -118,6 +118,7 @@ class _Facts:
     deposit: checks.DepositFacts
     directory: RecipientDirectory
     may_modify: bool
+    notified: dict[int, list[User]] | None = None  # read with a single deposit's facts
 
 
 def _header_of(deposit: TypedDeposit | FileDeposit) -> InvoiceInput | None:
@@ -133,7 +134,7 @@ def _read_facts(
     """Everything the checks read from the database, for the whole batch: a few queries."""
     if len(deposits) == 1:  # a single deposit (the API's POST): one round trip (_facts.py)
         one = read_one(user, supplier, _header_of(deposits[0]))
-        return _Facts(deposit=one.deposit, directory=one.directory, may_modify=one.may_modify)
+        return _Facts(one.deposit, one.directory, one.may_modify, one.notified)
     headers = [h for h in map(_header_of, deposits) if h is not None]
     pairs = [(h.recipient_siret.replace(" ", ""), h.service_code.strip()) for h in headers]
     numbers = {h.number for h in headers if h.number}
@@ -279,9 +280,17 @@ def _document_row(kept: _Accepted, user: User, stored: StoredFiles) -> Attachmen
     )  # fmt: skip
 
 
-def _write(accepted: list[_Accepted], user: User, stored: StoredFiles, *, tell: bool) -> None:
+def _write(
+    accepted: list[_Accepted],
+    user: User,
+    stored: StoredFiles,
+    *,
+    tell: bool,
+    notified: dict[int, list[User]] | None = None,
+) -> None:
     """The accepted invoices' rows, one INSERT per table; the follow-ups once committed (the
-    deposits' e-mails when ``tell``)."""
+    deposits' e-mails when ``tell``, to the suppliers' users in ``notified`` when read already:
+    a single deposit's facts include them)."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
     for invoice, document in zip(invoices, documents, strict=True):
@@ -301,7 +310,7 @@ def _write(accepted: list[_Accepted], user: User, stored: StoredFiles, *, tell: 
         prefetched(kept.invoice, "attachments", documents)
     from invoices import tasks
 
-    emails = notifications.queue_routed(changes) if tell else []
+    emails = notifications.queue_routed(changes, notified=notified) if tell else []
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
     # One message once committed: the e-mails, the renderings, and the routing's wake when it
     # is this batch's turn to send it (it is coalesced).
@@ -328,7 +337,7 @@ def deposit_batch(
             return outcomes
         try:
             with files_removed_on_failure() as stored, transaction.atomic():
-                _write(accepted, user, stored, tell=tell)
+                _write(accepted, user, stored, tell=tell, notified=facts.notified)
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -10,12 +10,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from chorus.models import OutgoingEmail
 from invoices.inputs import InvoiceInput
 from invoices.models import AcceptedFrames, Invoice
+from invoices.selectors import members_by_structure
 from invoices.services import TypedDeposit, deposit_batch
 from invoices.services.batch import _Facts, _read_facts
 from invoices.workflow import Status
-from structures.models import MandateSignature, MandateVersion, Membership, Structure
+from structures.models import (
+    Frequency,
+    MandateSignature,
+    MandateVersion,
+    Membership,
+    NoticePreference,
+    Structure,
+)
 from tests.factories import MembershipFactory, UserFactory
 from tests.invoices.factories import deposited, header, line
 from tests.invoices.test_deposit_batch import bad_inputs, single_verdict
@@ -134,3 +143,44 @@ def test_a_single_deposits_facts_take_one_round_trip(personas):
     assert facts.deposit.refusal is None and facts.may_modify
     assert facts.directory.services  # the recipient and its service found
     assert not Invoice.objects.filter(number=data.number).exclude(status=Status.BROUILLON).exists()
+
+
+def test_a_single_deposit_tells_the_users_a_batch_would_tell(personas):
+    """The supplier's users told at once are read with the facts (not after the INSERTs): the
+    same users, by the same e-mails, as ``members_by_structure`` finds."""
+    acme = personas.acme
+    weekly = MembershipFactory(structure=acme, user=UserFactory(email="weekly@acme.test"))
+    NoticePreference.objects.create(membership=weekly, invoices=Frequency.WEEKLY)
+    MembershipFactory(structure=acme, user=UserFactory(email="gone@acme.test", is_active=False))
+    MembershipFactory(structure=acme, user=UserFactory(email="asked@acme.test"), status="PENDING")
+
+    facts = _read_facts(personas.supplier_member, acme, [TypedDeposit(header(), [line()])])
+    expected = members_by_structure({acme.pk})
+    assert facts.notified == expected
+    assert sorted(u.email for u in expected[acme.pk]) == ["member@acme.test", "principal@acme.test"]
+
+    [outcome] = deposit_batch(
+        user=personas.supplier_member, supplier=acme, deposits=[TypedDeposit(header(), [line()])]
+    )
+    assert outcome.invoice is not None
+    change = outcome.invoice.history.get(to_status=Status.DEPOSEE)
+    queued = OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{change.pk}:")
+    assert sorted(queued.values_list("to", flat=True)) == [
+        "member@acme.test",
+        "principal@acme.test",
+    ]
+
+
+def test_a_supplier_nobody_hears_of_at_once_gets_no_e_mail(personas):
+    acme = personas.acme
+    for membership in Membership.objects.filter(structure=acme):
+        NoticePreference.objects.create(membership=membership, invoices=Frequency.DAILY)
+    facts = _read_facts(personas.supplier_member, acme, [TypedDeposit(header(), [line()])])
+    assert facts.notified == {acme.pk: []}
+    assert members_by_structure({acme.pk}) == {}
+
+    [outcome] = deposit_batch(
+        user=personas.supplier_member, supplier=acme, deposits=[TypedDeposit(header(), [line()])]
+    )
+    assert outcome.invoice is not None
+    assert not OutgoingEmail.objects.filter(key__startswith="invoice-status:").exists()
