@@ -23,9 +23,10 @@ class _OneClientPerPool(RedisCacheClient):
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # Django's private members, unknown to the stubs.
         pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        make = self._client  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            client = self._clients[id(pool)] = make(connection_pool=pool)
         return client
 
 
