@@ -216,6 +216,35 @@ def current_rss_mib() -> float:
     return peak_rss_mib()
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """The CPU time (user and system) these processes have used so far, from /proc; a process
+    gone meanwhile counts for nothing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a gunicorn master's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
 def run_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
     """Run ``python -m module args`` (a benchmark that needs its own process, for its memory);
     it prints one JSON object as its last line of output."""

@@ -70,3 +70,24 @@ def test_percentiles_interpolate_and_the_table_shows_each_figure_beside_its_base
     assert row.ratio == 0.25
     assert "150 deposits/s" in table and "600 (psycopg inserts)" in table and "0.25×" in table
     assert "NO" in table
+
+
+def test_the_cpu_of_processes_is_read_from_proc():
+    """What the API bench reads of its gunicorn workers and their PostgreSQL processes."""
+    import os
+    import time
+
+    from bench.common import children_of, cpu_seconds
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert child.pid in children_of(os.getpid())
+        started = time.process_time()
+        before = cpu_seconds([os.getpid()])
+        while time.process_time() - started < 0.3:
+            pass  # burn some CPU
+        assert cpu_seconds([os.getpid()]) - before >= 0.2
+        assert cpu_seconds([child.pid, 2**22 + 7]) < 5  # a process that does not exist: 0
+    finally:
+        child.kill()
+        child.wait()
