@@ -328,6 +328,16 @@ def active_bank_account_of(structure: Structure, account_id: int) -> BankAccount
     return BankAccount.objects.filter(structure=structure, pk=account_id, is_active=True).first()
 
 
+# The IBANs of a structure's active accounts, read by every deposit that types one (the API's):
+# SQL compiled once (chorus/prepared.py).
+_ACTIVE_IBANS = PreparedQuery(
+    lambda structure_id: BankAccount.objects.filter(structure_id=structure_id, is_active=True).only(
+        "iban"
+    ),
+    -1,
+)
+
+
 def typed_iban_refusal(
     structure: Structure, iban: str, *, active_accounts: Iterable[BankAccount] | None = None
 ) -> str | None:
@@ -340,9 +350,7 @@ def typed_iban_refusal(
     if not compact:
         return None
     if active_accounts is None:
-        active_accounts = BankAccount.objects.filter(structure=structure, is_active=True).only(
-            "iban"
-        )
+        active_accounts = _ACTIVE_IBANS(structure.pk)
     ibans = {account.iban for account in active_accounts}
     if not ibans or compact in ibans:
         return None
