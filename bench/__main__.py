@@ -4,7 +4,9 @@
 
 Runs on PostgreSQL and Redis: DATABASE_URL's server (default 127.0.0.1, user postgres), in a
 database named ``chorus_bench*`` that the bench creates and drops; CELERY_BROKER_URL (default
-Redis db 11). Prints a table and writes it as JSON (default var/bench/results.json).
+Redis db 11); the shared cache of its servers and workers, as production's CACHE_URL,
+BENCH_CACHE_URL (default Redis db 12). Prints a table and writes it as JSON (default
+var/bench/results.json).
 """
 
 from __future__ import annotations

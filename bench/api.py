@@ -10,6 +10,7 @@ invoice per client. Where the server's time goes is shown by profiling deposits 
 from __future__ import annotations
 
 import cProfile
+import functools
 import json
 import os
 import pstats
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bench import data
-from bench.common import ROOT, Row, process, psycopg_dsn, wait_until
+from bench.common import ROOT, Row, children_of, cpu_seconds, process, psycopg_dsn, wait_until
 from bench.httpload import LoadResult, closed_loop, http_getter, http_poster
 
 TARGET_RATE = 150.0  # issue 15's table (≥ 150/s, p95 < 100 ms at 16 clients)
@@ -41,6 +42,10 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "0",
     "BEHIND_TLS_PROXY": "0",
 }
+
+
+# The gunicorn master of each port the bench serves on (to read its workers' CPU time).
+MASTERS: dict[int, int] = {}
 
 
 def free_port() -> int:
@@ -80,7 +85,11 @@ def gunicorn(
             return probe(0)[0]
 
         wait_until(up, timeout=60, what="gunicorn to answer")
-        yield port
+        MASTERS[port] = server.pid
+        try:
+            yield port
+        finally:
+            MASTERS.pop(port, None)
 
 
 def _poster(port: int, suppliers: list[data.Supplier], tag: str) -> Callable[[int], Any]:
@@ -207,11 +216,17 @@ def _profile_deposits(supplier: data.Supplier, count: int) -> dict[str, float]:
 def _row(case: str, got: LoadResult, base: LoadResult, **extra: Any) -> list[Row]:
     g, b = got.summary(), base.summary()
     at_16 = got.clients == 16
+    cpu = extra.get("server_cpu_ms_per_deposit")
     return [
         Row(
             bench="api",
             case=case,
-            metric="deposits/s",
+            metric=(
+                "deposits/s (CPU each: gunicorn {gunicorn_workers:.1f} ms, PostgreSQL "
+                "{postgresql:.1f} ms)".format(**cpu)
+                if cpu
+                else "deposits/s"
+            ),
             value=g["rate"],
             baseline_name="psycopg inserts",
             baseline=b["rate"],
@@ -232,6 +247,35 @@ def _row(case: str, got: LoadResult, base: LoadResult, **extra: Any) -> list[Row
     ]
 
 
+def _database_backends() -> list[int]:
+    """The PostgreSQL server processes of the bench database's other connections (gunicorn's
+    persistent ones)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _server_cpu(port: int, run: Callable[[], LoadResult]) -> tuple[LoadResult, dict[str, float]]:
+    """``run()``, and the CPU milliseconds per request it cost the gunicorn workers and their
+    PostgreSQL server processes (read from /proc, on this machine): unlike the rate and the
+    latencies, these follow the code more than the load of a shared machine."""
+    workers = children_of(MASTERS[port])
+    backends = _database_backends()  # gunicorn's connections: opened by the warm-up calls
+    before = cpu_seconds(workers), cpu_seconds(backends)
+    got = run()
+    after = cpu_seconds(workers), cpu_seconds(backends)
+    done = max(got.done, 1)
+    return got, {
+        "gunicorn_workers": (after[0] - before[0]) / done * 1000,
+        "postgresql": (after[1] - before[1]) / done * 1000,
+    }
+
+
 def _server_rows(
     config: tuple[str, int, int],
     levels: list[int],
@@ -248,8 +292,17 @@ def _server_rows(
         )
         for clients in levels:
             tag = f"{kind[0]}{workers}{threads}{clients}"
-            got = closed_loop(
-                clients=clients, seconds=seconds, make_client=_poster(port, suppliers, f"A{tag}")
+            # A first run opens every connection (gunicorn's persistent ones to the database),
+            # so that the measured one finds them all.
+            closed_loop(clients=clients, seconds=1, make_client=_poster(port, suppliers, f"W{tag}"))
+            got, cpu = _server_cpu(
+                port,
+                functools.partial(
+                    closed_loop,
+                    clients=clients,
+                    seconds=seconds,
+                    make_client=_poster(port, suppliers, f"A{tag}"),
+                ),
             )
             base = closed_loop(
                 clients=clients,
@@ -260,8 +313,9 @@ def _server_rows(
                 f"×{threads} threads" if threads > 1 else ""
             )
             rows += _row(
-                label, got, base, health=health.summary(), profile=profile, cpus=os.cpu_count()
-            )
+                label, got, base, health=health.summary(), profile=profile, cpus=os.cpu_count(),
+                server_cpu_ms_per_deposit=cpu,
+            )  # fmt: skip
     return rows
 
 
@@ -287,10 +341,13 @@ def run(*, quick: bool) -> list[Row]:
 
 
 def _purge_queue() -> None:
-    """The deposits enqueued routing and e-mail tasks that no worker ran: drop them."""
+    """The deposits enqueued routing and e-mail tasks that no worker ran: drop them, and the
+    coalesced wake that stood for them."""
     from django.conf import settings
 
+    from bench.common import forget_routing_wake
     from chorus.celery import app
 
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    forget_routing_wake()

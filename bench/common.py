@@ -25,6 +25,11 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/chorus_bench"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/11"
+# The shared cache, as production has one (CACHE_URL=redis://redis:6379/1): the API's throttling
+# counters and the routing's coalesced wake (invoices/services/_enqueue.py) live there. Without
+# it (locmem, one cache per process) every deposit would send its own wake. A Redis database of
+# the bench's own, as for the broker: BENCH_CACHE_URL to choose another.
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/12"
 VAR = ROOT / "var" / "bench"
 
 # Settings of every process the bench starts (itself, gunicorn, celery workers): production-like
@@ -81,10 +86,17 @@ def database_url() -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def cache_url() -> str:
+    """The cache of every process the bench starts: BENCH_CACHE_URL, else Redis db 12 (never
+    the CACHE_URL of the shell, which may be a deployment's)."""
+    return os.environ.get("BENCH_CACHE_URL") or DEFAULT_CACHE_URL
+
+
 def configure_environment() -> None:
     os.environ.update(BENCH_ENV)
     os.environ["DATABASE_URL"] = database_url()
     os.environ.setdefault("CELERY_BROKER_URL", DEFAULT_BROKER_URL)
+    os.environ["CACHE_URL"] = cache_url()
     (VAR / "run").mkdir(parents=True, exist_ok=True)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -114,6 +126,17 @@ def create_database() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    forget_routing_wake()
+
+
+def forget_routing_wake() -> None:
+    """Clear the coalesced routing wake in the bench's cache: a key left by a killed run, or
+    standing for a message the bench purged, would make the next deposits send none."""
+    from django.core.cache import cache
+
+    from invoices.services import ROUTING_WAKE_KEY
+
+    cache.delete(ROUTING_WAKE_KEY)
 
 
 def drop_database() -> None:
@@ -191,6 +214,35 @@ def current_rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return peak_rss_mib()
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """The CPU time (user and system) these processes have used so far, from /proc; a process
+    gone meanwhile counts for nothing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a gunicorn master's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
 
 
 def run_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:

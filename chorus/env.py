@@ -160,7 +160,8 @@ def env_cache(name: str, default: str) -> dict[str, Any]:
     """A cache from a URL: ``locmem://`` (one process) or ``redis://host:6379/1``."""
     url = env_str(name, default).strip()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Django's Redis backend, its client made once per pool (chorus/cache.py).
+        return {"BACKEND": "chorus.cache.RedisCache", "LOCATION": url}
     if url.startswith("locmem://"):
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

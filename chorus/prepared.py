@@ -225,3 +225,18 @@ class PreparedExists(_Prepared):
         with connection.cursor() as cursor:
             cursor.execute(sql, _filled(params, slots, values))
             return cursor.fetchone() is not None
+
+
+def prefetched(instance: Model, name: str, objects: list[Any]) -> None:
+    """Fill Django's own prefetch cache of ``instance.<name>`` (a reverse foreign key) with
+    ``objects``, each knowing ``instance``, as ``prefetch_related`` leaves them: reading
+    ``instance.<name>.all()`` then costs no query. For rows just read together, or just written."""
+    manager = getattr(instance, name)
+    for obj in objects:
+        manager.field.set_cached_value(obj, instance)
+    queryset = manager.get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    # Django's private cache, unknown to the stubs (prefetch_related fills it the same way).
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset

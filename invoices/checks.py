@@ -143,7 +143,11 @@ def check_recipient(invoice: Invoice, out: _Collector) -> None:
 
 def accepted_frames(recipient: Structure) -> list[str]:
     """The billing frames a recipient accepts: those of its ``AcceptedFrames`` row, else all."""
-    row = AcceptedFrames.objects.filter(structure=recipient).first()
+    return frames_of(AcceptedFrames.objects.filter(structure=recipient).first())
+
+
+def frames_of(row: AcceptedFrames | None) -> list[str]:
+    """``accepted_frames`` of the recipient whose row this is (None: it has none)."""
     if row is None:
         return list(BillingFrame.values)
     return [frame for frame in BillingFrame.values if frame in row.frames]

@@ -210,11 +210,19 @@ def _digest_or_notices(
 
 
 def _suppliers_told(
-    by_supplier: dict[tuple[int, str], list[StatusChange]], *, key: str
+    by_supplier: dict[tuple[int, str], list[StatusChange]],
+    *,
+    key: str,
+    notified: dict[int, list[Any]] | None = None,
 ) -> list[outbox.Email]:
     """Per supplier and new status, its users' notice of the invoice when it is alone, else
-    one digest of them all (keyed ``{key}:{supplier}:{status}:``)."""
-    suppliers = selectors.members_by_structure({supplier for supplier, _s in by_supplier})
+    one digest of them all (keyed ``{key}:{supplier}:{status}:``). ``notified``: the users
+    who hear of it at once, already read (``members_by_structure``'s) for these suppliers."""
+    ids = {supplier for supplier, _s in by_supplier}
+    suppliers = (
+        notified if notified is not None and ids <= notified.keys()
+        else selectors.members_by_structure(ids)
+    )  # fmt: skip
     emails: list[outbox.Email] = []
     for (supplier_id, status), group in by_supplier.items():
         emails += _digest_or_notices(
@@ -230,9 +238,12 @@ def _suppliers_told(
     return emails
 
 
-def queue_routed(changes: list[StatusChange]) -> list[str]:
+def queue_routed(
+    changes: list[StatusChange], *, notified: dict[int, list[Any]] | None = None
+) -> list[str]:
     """Queue the e-mails of a routing batch's changes (recorded in the current transaction) in
-    one INSERT; returns their keys, for ``send_emails`` once committed.
+    one INSERT; returns their keys, for ``send_emails`` once committed. ``notified``: the
+    suppliers' users to tell at once, when already read (``selectors.members_by_structure``).
 
     Per supplier and new status, its users get the notice of the invoice when it is alone, else
     one digest for them all; per service (or recipient without service), the agents likewise for
@@ -253,7 +264,7 @@ def queue_routed(changes: list[StatusChange]) -> list[str]:
     recipients = selectors.agents_by_structure(
         {pk for kind, pk in by_destination if kind == "structure"}
     )
-    emails = _suppliers_told(by_supplier, key=f"{batch}status")
+    emails = _suppliers_told(by_supplier, key=f"{batch}status", notified=notified)
     for (kind, pk), group in by_destination.items():
         emails += _digest_or_notices(
             group,

@@ -591,7 +591,7 @@ def _members_notified(**structures: Any) -> QuerySet[Membership]:
 
 
 # One supplier: every single deposit's e-mail, its SQL compiled once (chorus/prepared.py).
-_MEMBERS_NOTIFIED_OF = PreparedQuery(lambda pk: _members_notified(structure_id=pk), -1)
+MEMBERS_NOTIFIED_OF = PreparedQuery(lambda pk: _members_notified(structure_id=pk), -1)
 
 
 def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
@@ -600,9 +600,15 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
     if not structure_ids:
         return {}
     if len(structure_ids) == 1:
-        members: Iterable[Membership] = _MEMBERS_NOTIFIED_OF(*structure_ids)
+        members: Iterable[Membership] = MEMBERS_NOTIFIED_OF(*structure_ids)
     else:
         members = _members_notified(structure_id__in=structure_ids)
+    return users_by_structure(members)
+
+
+def users_by_structure(members: Iterable[Membership]) -> dict[int, list[User]]:
+    """``members_by_structure``'s answer from its members' rows (``MEMBERS_NOTIFIED_OF``'s),
+    read elsewhere (a single deposit reads them with its facts)."""
     users: dict[int, dict[int, User]] = {}
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user

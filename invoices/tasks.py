@@ -110,6 +110,43 @@ def render_deposits(certified_xml_ids: list[int], status_change_ids: list[int]) 
     return done
 
 
+@shared_task(name="invoices.after_deposits", acks_late=True)
+def after_deposits(
+    certified_xml_ids: list[int],
+    status_change_ids: list[int],
+    email_keys: list[str],
+    route: bool = False,
+) -> int:
+    """What a batch of deposits (``services.batch``) asks of the workers once committed, in one
+    message rather than three: a routing batch first when ``route`` (the deposit's turn to wake
+    it, see ``services._enqueue.after_commit_waking``), then the deposits' e-mails, then their
+    renderings, the slowest. Each step is idempotent (a message delivered twice redoes nothing)
+    and has its own recovery (the routing and renderings sweeps, the outbox's): one failing
+    does not keep the others from running; the first failure is raised once they have run.
+    Returns the e-mails sent now and the renderings there (``render_deposits``'s count)."""
+    failures: list[Exception] = []
+    done = 0
+    if route:
+        try:
+            route_batch()
+        except Exception as exc:  # the routing sweep wakes it again
+            logger.exception("routing batch failed after deposits")
+            failures.append(exc)
+    try:
+        done += notifications.send_emails(email_keys)
+    except Exception as exc:  # the outbox sweep sends them
+        logger.exception("deposit e-mails not sent")
+        failures.append(exc)
+    try:
+        done += render_deposits(certified_xml_ids, status_change_ids)
+    except Exception as exc:  # the renderings sweep enqueues them again
+        logger.exception("deposit renderings failed")
+        failures.append(exc)
+    if failures:
+        raise failures[0]
+    return done
+
+
 @shared_task(name="invoices.sweep_renderings", acks_late=True)
 def sweep_renderings(missing_after: float | None = None) -> int:
     """Enqueue again the renderings that should exist by now (their message was lost): each

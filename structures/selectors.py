@@ -45,7 +45,7 @@ from structures.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from django_stubs_ext import WithAnnotations
 
@@ -94,6 +94,20 @@ _MANDATE_SIGNED = PreparedExists(
     ),
     -1,
     -2,
+)
+
+
+# The structure's signature of the mandate in force (unrevoked), in one read: the single
+# deposit reads it with its other facts in one round trip (invoices.services._facts).
+SIGNATURE_IN_FORCE = PreparedQuery(
+    lambda structure_id: first_of(
+        MandateSignature.objects.filter(
+            structure_id=structure_id,
+            revoked_at__isnull=True,
+            mandate_id=Subquery(MandateVersion.objects.order_by("-published_at").values("pk")[:1]),
+        )
+    ),
+    -1,
 )
 
 
@@ -192,7 +206,7 @@ def structure_for_member(user: User, pk: int) -> Structure | None:
     return structures_of(user).filter(pk=pk).first()
 
 
-_MEMBERSHIP_IN = PreparedQuery(
+MEMBERSHIP_IN = PreparedQuery(
     lambda user_id, structure_id: first_of(
         Membership.objects.filter(
             user_id=user_id, status=Membership.Status.APPROVED, structure_id=structure_id
@@ -205,7 +219,7 @@ _MEMBERSHIP_IN = PreparedQuery(
 
 def membership_in(user: User, structure: Structure) -> Membership | None:
     """The user's approved membership of the structure (``approved_memberships``)."""
-    return _MEMBERSHIP_IN.first(user.pk, structure.pk)
+    return MEMBERSHIP_IN.first(user.pk, structure.pk)
 
 
 def is_principal(user: User, structure: Structure) -> bool:
@@ -314,6 +328,16 @@ def active_bank_account_of(structure: Structure, account_id: int) -> BankAccount
     return BankAccount.objects.filter(structure=structure, pk=account_id, is_active=True).first()
 
 
+# The IBANs of a structure's active accounts, read by every deposit that types one (the API's):
+# SQL compiled once (chorus/prepared.py).
+_ACTIVE_IBANS = PreparedQuery(
+    lambda structure_id: BankAccount.objects.filter(structure_id=structure_id, is_active=True).only(
+        "iban"
+    ),
+    -1,
+)
+
+
 def typed_iban_refusal(
     structure: Structure, iban: str, *, active_accounts: Iterable[BankAccount] | None = None
 ) -> str | None:
@@ -326,9 +350,7 @@ def typed_iban_refusal(
     if not compact:
         return None
     if active_accounts is None:
-        active_accounts = BankAccount.objects.filter(structure=structure, is_active=True).only(
-            "iban"
-        )
+        active_accounts = _ACTIVE_IBANS(structure.pk)
     ibans = {account.iban for account in active_accounts}
     if not ibans or compact in ibans:
         return None
@@ -716,7 +738,17 @@ def establishment_to_create(siret: str) -> SireneEstablishment:
 def deposit_refusal_reason(user: User, structure: Structure) -> str | None:
     """Why the user may not deposit invoices for the structure, in words for the user; None
     when they may."""
-    membership = membership_in(user, structure)
+    return refusal_reason_of(structure, membership_in(user, structure), mandate_signed)
+
+
+def refusal_reason_of(
+    structure: Structure,
+    membership: Membership | None,
+    signed: Callable[[Structure], bool] | bool,
+) -> str | None:
+    """``deposit_refusal_reason`` from facts already read: the user's approved membership
+    (``MEMBERSHIP_IN``), and whether the mandate in force is signed (a bool, or
+    ``mandate_signed`` to read it only when the other conditions are met)."""
     if membership is None:
         return gettext("Vous n’êtes pas rattaché à cette structure.")
     if not structure.is_active:
@@ -728,7 +760,7 @@ def deposit_refusal_reason(user: User, structure: Structure) -> str | None:
             "Vous avez un droit de consultation seulement sur cette structure : demandez à son "
             "gestionnaire principal le droit de modification."
         )
-    if not mandate_signed(structure):
+    if not (signed if isinstance(signed, bool) else signed(structure)):
         return gettext(
             "Le mandat de facturation de cette structure n’est pas signé : son gestionnaire "
             "principal doit le signer avant tout dépôt de facture."

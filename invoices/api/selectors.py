@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from chorus.prepared import PreparedQuery, read_together
+from chorus.prepared import PreparedQuery, prefetched, read_together
 from invoices import selectors
 from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
 from invoices.workflow import Status
@@ -119,19 +119,6 @@ _ATTACHMENTS_OF = PreparedQuery(
 )
 
 
-def _prefetched(invoice: Invoice, name: str, objects: list[Any]) -> None:
-    """Django's own prefetch cache of ``invoice.<name>``, filled with the objects read, each
-    knowing its invoice (as ``prefetch_related`` leaves them)."""
-    manager = getattr(invoice, name)
-    for obj in objects:
-        manager.field.set_cached_value(obj, invoice)
-    queryset = manager.get_queryset()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    # Django's private cache, unknown to the stubs (prefetch_related fills it the same way).
-    invoice._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
-
-
 def invoice_created_detail(invoice: Invoice) -> Invoice:
     """What the detail shows of an invoice the user has just created (the service checked that
     they may invoice for its supplier, so it is theirs to see): its lines and files, in one
@@ -148,10 +135,10 @@ def invoice_created_detail(invoice: Invoice) -> Invoice:
         # Both in one round trip (chorus/prepared.py, read_together).
         found = read_together(*[(query, (invoice.pk,)) for _name, query in missing])
         for (name, _query), objects in zip(missing, found, strict=True):
-            _prefetched(invoice, name, objects)
+            prefetched(invoice, name, objects)
     # Just created: no credit note can refer to it yet (a prefetch would cost a query to find
     # nothing, and even ``none()`` compiles one when iterated).
-    _prefetched(invoice, "credit_notes", [])
+    prefetched(invoice, "credit_notes", [])
     return invoice
 
 

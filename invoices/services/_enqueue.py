@@ -1,6 +1,7 @@
-"""What the services send once their transaction commits: a task (``after_commit``) and the
-routing's "there is work" (``wake_routing``). A broker that does not answer never turns a done
-write into an error. Private to the services package."""
+"""What the services send once their transaction commits: a task (``after_commit``), the
+routing's "there is work" (``wake_routing``), or both in one message (``after_commit_waking``).
+A broker that does not answer never turns a done write into an error. Private to the services
+package."""
 
 from __future__ import annotations
 
@@ -77,3 +78,40 @@ def wake_routing(*, countdown: float | None = None) -> None:
 
 def routing_wake_is_shared() -> bool:
     return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def after_commit_waking(task: Task[..., object], *args: object) -> None:
+    """``after_commit(task, *args)`` and ``wake_routing()`` in one message, for writes that have
+    both to ask (a batch of deposits: ``tasks.after_deposits``): once committed, ``task`` is
+    sent with one more argument, True when it is this write's turn to wake the routing (the
+    wake's key was free, or the cache is not shared: see ``wake_routing``); the task then routes
+    a batch first. One message instead of two, none of them for the wake alone.
+
+    With INVOICE_ROUTING_DELAY (a developer's pace) the wake keeps its own message, sent with
+    the delay as ``wake_routing`` sends it, and ``task`` gets False. A broker that does not
+    answer: logged, the wake's key given back; the sweeps recover the routing and the
+    renderings, the outbox the e-mails."""
+    if settings.INVOICE_ROUTING_DELAY:
+        after_commit(task, *args, False)
+        wake_routing()
+        return
+
+    def send() -> None:
+        coalesced = routing_wake_is_shared()
+        route = True
+        if coalesced:
+            try:
+                route = bool(
+                    cache.add(ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL)
+                )
+            except Exception:  # a cache that does not answer coalesces nothing: wake all the same
+                logger.warning("could not read the routing wake key", exc_info=True)
+        try:
+            task.apply_async((*args, route))
+        except Exception:
+            logger.exception("could not enqueue %s%s (the sweeps will)", task.name, args)
+            if coalesced and route:
+                with suppress(Exception):
+                    cache.delete(ROUTING_WAKE_KEY)
+
+    transaction.on_commit(send)

@@ -14,9 +14,10 @@ a number used twice in one batch is a DOUBLON the second time, as in two single 
 Then, in one savepoint of the caller's transaction: the invoices (DEPOSEE), their lines, their
 two history rows each (created, deposited: the hash chain computed here), their files' rows,
 the e-mails of the deposits (one digest per batch rather than one notice per invoice), and,
-once committed, one message for the renderings and one wake of the routing. A number taken
-meanwhile by a concurrent deposit makes the unique constraint refuse the INSERT: the batch
-is judged again against the numbers then used, and written once more.
+once committed, one message for their e-mails, their renderings and, in turn, the routing's
+wake (``tasks.after_deposits``). A number taken meanwhile by a concurrent deposit makes the
+unique constraint refuse the INSERT: the batch is judged again against the numbers then used,
+and written once more.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chorus.prepared import prefetched
 from einvoice.validation import ValidationReport
 from invoices import checks, files, integrity, notifications
 from invoices.einvoice_mapping import data_to_invoice_input
@@ -43,7 +45,8 @@ from invoices.models import (
 )
 from invoices.selectors import may_modify_for
 from invoices.services import _rows
-from invoices.services._enqueue import after_commit, wake_routing
+from invoices.services._enqueue import after_commit_waking
+from invoices.services._facts import read_one
 from invoices.services._files import (
     NewFile,
     StoredFiles,
@@ -120,6 +123,7 @@ class _Facts:
     deposit: checks.DepositFacts
     directory: RecipientDirectory
     may_modify: bool
+    notified: dict[int, list[User]] | None = None  # read with a single deposit's facts
 
 
 def _header_of(deposit: TypedDeposit | FileDeposit) -> InvoiceInput | None:
@@ -133,6 +137,9 @@ def _read_facts(
     user: User, supplier: Structure, deposits: Sequence[TypedDeposit | FileDeposit]
 ) -> _Facts:
     """Everything the checks read from the database, for the whole batch: a few queries."""
+    if len(deposits) == 1:  # a single deposit (the API's POST): one round trip (_facts.py)
+        one = read_one(user, supplier, _header_of(deposits[0]))
+        return _Facts(one.deposit, one.directory, one.may_modify, one.notified)
     headers = [h for h in map(_header_of, deposits) if h is not None]
     pairs = [(h.recipient_siret.replace(" ", ""), h.service_code.strip()) for h in headers]
     numbers = {h.number for h in headers if h.number}
@@ -321,22 +328,36 @@ def _link(documents: list[Attachment], changes: list[StatusChange]) -> None:
         document.status_change = change
 
 
-def _write(accepted: list[_Accepted], user: User, stored: StoredFiles, *, tell: bool) -> None:
+def _write(
+    accepted: list[_Accepted],
+    user: User,
+    stored: StoredFiles,
+    *,
+    tell: bool,
+    notified: dict[int, list[User]] | None = None,
+) -> None:
     """The accepted invoices' rows, one statement per table; the follow-ups once committed (the
-    deposits' e-mails when ``tell``)."""
+    deposits' e-mails when ``tell``, to the suppliers' users in ``notified`` when read already:
+    a single deposit's facts include them)."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
     for invoice, document in zip(invoices, documents, strict=True):
         # The deposit's digest: its one file, as ``deposit_manifest`` lists a first deposit's.
         invoice.deposit_sha256 = files_digest([certified_file(document)])
     changes = _insert(accepted, documents, user)
+    if len(accepted) == 1:
+        # A single deposit (the API's POST answers with the invoice, its lines and its file):
+        # the rows just written, left in the invoice's prefetch cache, are not read again.
+        kept = accepted[0]
+        prefetched(kept.invoice, "lines", sorted(kept.lines, key=lambda line: line.position))
+        prefetched(kept.invoice, "attachments", documents)
     from invoices import tasks
 
-    emails = notifications.queue_routed(changes) if tell else []
-    if emails:
-        after_commit(tasks.notify_emails, emails)
+    emails = notifications.queue_routed(changes, notified=notified) if tell else []
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
-    after_commit(tasks.render_deposits, xml_ids, [change.pk for change in changes])
+    # One message once committed: the e-mails, the renderings, and the routing's wake when it
+    # is this batch's turn to send it (it is coalesced).
+    after_commit_waking(tasks.after_deposits, xml_ids, [change.pk for change in changes], emails)
 
 
 @transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)
@@ -359,11 +380,10 @@ def deposit_batch(
             return outcomes
         try:
             with files_removed_on_failure() as stored, transaction.atomic():
-                _write(accepted, user, stored, tell=tell)
+                _write(accepted, user, stored, tell=tell, notified=facts.notified)
         except IntegrityError:
             if attempt == 2:
                 raise
             continue  # a number deposited meanwhile by another request: judged again
-        wake_routing()
         return outcomes
     raise AssertionError("unreachable")

@@ -418,8 +418,9 @@ def invoice_submit(
 
     A new typed invoice without files (the API's POST, the entry page's) is a batch of one
     (``invoices.services.batch``): the same checks on facts read in a few queries, its rows
-    written in one INSERT each, and one message for its renderings. ``schema_checked``: its
-    input passed the API's invoice schema (``build_draft``)."""
+    written in one INSERT each, one message once committed (its e-mails, its renderings, the
+    routing's wake in turn: ``tasks.after_deposits``), and its rows left for the answer.
+    ``schema_checked``: its input passed the API's invoice schema (``build_draft``)."""
     if invoice is None and not new_files and deposit_mode in TYPED_MODES:
         from invoices.services.batch import TypedDeposit, deposit_batch
 

@@ -24,11 +24,43 @@ def test_a_malformed_api_setting_stops_start_up_with_a_message_naming_it(variabl
     assert expected in result.stderr
 
 
-def test_a_redis_cache_url_selects_django_s_redis_cache(monkeypatch):
+def test_a_redis_cache_url_selects_django_s_redis_cache_one_client_per_pool(monkeypatch):
     monkeypatch.setenv("CACHE_URL", "redis://cache:6379/1")
 
     assert env_cache("CACHE_URL", "locmem://") == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "chorus.cache.RedisCache",
         "LOCATION": "redis://cache:6379/1",
     }
     assert env_cache("NOT_SET_AT_ALL", "locmem://")["BACKEND"].endswith("LocMemCache")
+
+
+def test_the_redis_cache_works_as_django_s_with_one_client_per_pool(settings):
+    """chorus/cache.py: the same operations, answered by one ``redis.Redis`` per pool."""
+    import uuid
+
+    from django.core.cache import caches
+
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("needs Redis")
+    settings.CACHES = {
+        "shared": {
+            "BACKEND": "chorus.cache.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    cache = caches.create_connection("shared")
+    try:
+        assert cache.add("k", [1, "a"], timeout=30)
+        assert not cache.add("k", 2, timeout=30)
+        assert cache.get("k") == [1, "a"]
+        cache.set("k", {"n": 3}, timeout=30)
+        assert cache.get("k") == {"n": 3}
+        assert cache.incr("n", 1) if cache.add("n", 1, timeout=30) else False
+        cache.delete("k")
+        assert cache.get("k") is None
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        assert cache._cache.get_client(write=True) is client  # type: ignore[attr-defined]
+    finally:
+        cache.delete_many(["k", "n"])
+        cache.close()

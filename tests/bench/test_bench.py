@@ -87,3 +87,24 @@ def test_the_search_bench_fills_structures_the_schema_accepts():
     filled = Structure.objects.filter(identifier__startswith=PREFIX[:2])
     assert filled.count() == 30
     assert all(structure.name.split()[-1].isdigit() for structure in filled)
+
+
+def test_the_cpu_of_processes_is_read_from_proc():
+    """What the API bench reads of its gunicorn workers and their PostgreSQL processes."""
+    import os
+    import time
+
+    from bench.common import children_of, cpu_seconds
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert child.pid in children_of(os.getpid())
+        started = time.process_time()
+        before = cpu_seconds([os.getpid()])
+        while time.process_time() - started < 0.3:
+            pass  # burn some CPU
+        assert cpu_seconds([os.getpid()]) - before >= 0.2
+        assert cpu_seconds([child.pid, 2**22 + 7]) < 5  # a process that does not exist: 0
+    finally:
+        child.kill()
+        child.wait()

@@ -135,7 +135,7 @@ def shared_cache(settings):  # type: ignore[no-untyped-def]
         pytest.skip("the coalesced wake needs a shared cache (Redis)")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chorus.cache.RedisCache",
             "LOCATION": settings.CELERY_BROKER_URL,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
