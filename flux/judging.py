@@ -178,7 +178,8 @@ def judge(*, user: User, flux: Flux, container: Container, position: int) -> Pre
 def deposit_chunk(*, flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
     """The chunk's deposits made in one batch (``invoices.services.batch``); every entry's
     verdict, in order. No e-mail per chunk: the depositor hears of the flux once, when it ends
-    (``flux.notifications``), with its counts."""
+    (``flux.notifications``), with its counts; nor a routing wake: the flux sends one when it
+    ends (``services._finish``)."""
     todo = [p for p in prepared if p.deposit is not None]
     outcomes = iter(
         services.deposit_batch(
@@ -186,6 +187,7 @@ def deposit_chunk(*, flux: Flux, prepared: list[Prepared]) -> list[Verdict]:
             supplier=flux.supplier,
             deposits=[p.deposit for p in todo if p.deposit is not None],
             tell=False,
+            wake=False,
         )
         if todo
         else []

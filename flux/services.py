@@ -33,6 +33,7 @@ from flux import notifications
 from flux.container import Container, FluxRefused, kind_of
 from flux.judging import Prepared, Verdict, deposit_chunk, error, judge
 from flux.models import Flux, FluxItem
+from invoices import services as invoice_services
 from structures.selectors import deposit_refusal_reason
 
 if TYPE_CHECKING:
@@ -282,6 +283,11 @@ def _finish(flux: Flux, opening: list[str]) -> None:
     flux.save(update_fields=[*opening, "status", "refusal", "integrated_count",
                              "rejected_count", "finished_at", "touched_at"])  # fmt: skip
     notifications.queue_flux_done(flux)
+    if flux.integrated_count:
+        # Once committed, the routing takes the flux's invoices, whole: its chunks did not wake
+        # it (``judging.deposit_chunk``), so one batch (up to INVOICE_ROUTING_BATCH_SIZE, as
+        # many as a flux may carry) routes them and tells each reader once per event.
+        invoice_services.wake_routing()
 
 
 def _step(flux_id: int, container: Container | None) -> tuple[bool, Container | None]:

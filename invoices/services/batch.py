@@ -45,7 +45,7 @@ from invoices.models import (
 )
 from invoices.selectors import may_modify_for
 from invoices.services import _rows
-from invoices.services._enqueue import after_commit_waking
+from invoices.services._enqueue import after_commit, after_commit_waking
 from invoices.services._facts import read_one
 from invoices.services._files import (
     NewFile,
@@ -334,11 +334,12 @@ def _write(
     stored: StoredFiles,
     *,
     tell: bool,
+    wake: bool,
     notified: dict[int, list[User]] | None = None,
 ) -> None:
     """The accepted invoices' rows, one statement per table; the follow-ups once committed (the
     deposits' e-mails when ``tell``, to the suppliers' users in ``notified`` when read already:
-    a single deposit's facts include them)."""
+    a single deposit's facts include them; the routing's wake when ``wake``)."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
     for invoice, document in zip(invoices, documents, strict=True):
@@ -355,9 +356,13 @@ def _write(
 
     emails = notifications.queue_routed(changes, notified=notified) if tell else []
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
-    # One message once committed: the e-mails, the renderings, and the routing's wake when it
-    # is this batch's turn to send it (it is coalesced).
-    after_commit_waking(tasks.after_deposits, xml_ids, [change.pk for change in changes], emails)
+    change_ids = [change.pk for change in changes]
+    if wake:
+        # One message once committed: the e-mails, the renderings, and the routing's wake when
+        # it is this batch's turn to send it (it is coalesced).
+        after_commit_waking(tasks.after_deposits, xml_ids, change_ids, emails)
+    else:
+        after_commit(tasks.after_deposits, xml_ids, change_ids, emails, False)
 
 
 @transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)
@@ -367,10 +372,13 @@ def deposit_batch(
     supplier: Structure,
     deposits: Sequence[TypedDeposit | FileDeposit],
     tell: bool = True,
+    wake: bool = True,
 ) -> list[Deposited]:
     """Deposit a batch of invoices for ``supplier``; one outcome per deposit, in order. Inside
     the caller's transaction: a failure leaves nothing of the batch (its files removed).
-    ``tell=False``: no deposit e-mail (a flux's chunk: the flux's own e-mail tells its end)."""
+    ``tell=False``: no deposit e-mail (a flux's chunk: the flux's own e-mail tells its end).
+    ``wake=False``: the routing is not woken (a flux's chunk: the flux wakes it once, at its end,
+    so that its invoices route in one batch and their readers get one digest per event)."""
     if not deposits:
         return []
     for attempt in (1, 2):
@@ -380,7 +388,7 @@ def deposit_batch(
             return outcomes
         try:
             with files_removed_on_failure() as stored, transaction.atomic():
-                _write(accepted, user, stored, tell=tell, notified=facts.notified)
+                _write(accepted, user, stored, tell=tell, wake=wake, notified=facts.notified)
         except IntegrityError:
             if attempt == 2:
                 raise
