@@ -28,9 +28,11 @@ from bench.httpload import LoadResult, closed_loop, http_getter, http_poster
 TARGET_RATE = 150.0  # issue 15's table (≥ 150/s, p95 < 100 ms at 16 clients)
 TARGET_P95_MS = 100.0
 # (worker class, workers, threads): measured beside each other in a full run (CONFIGS), the
-# first is the one kept for the other figures (see BENCHMARKS.md). BENCH_API_SERVER
-# ("gthread:2:4") measures another one alone in a quick run.
-CONFIGS = [("sync", 3, 1), ("sync", 2, 1), ("gthread", 2, 4)]
+# first, production's (gunicorn.conf.py: one sync worker per core), is the one kept for the
+# other figures (see BENCHMARKS.md). BENCH_API_SERVER ("gthread:2:4") measures another one
+# alone in a quick run.
+CORES = len(os.sched_getaffinity(0))
+CONFIGS = [("sync", CORES, 1), ("sync", CORES + 1, 1), ("gthread", 2, 4)]
 if os.environ.get("BENCH_API_SERVER"):
     _kind, _workers, _threads = os.environ["BENCH_API_SERVER"].split(":")
     CONFIGS.insert(0, (_kind, int(_workers), int(_threads)))

@@ -7,6 +7,7 @@ take their commands from them.
 
 from __future__ import annotations
 
+import os
 import re
 import runpy
 from urllib.parse import urlsplit
@@ -82,6 +83,14 @@ def test_the_web_service_runs_the_image_s_command_gunicorn_with_its_configuratio
     assert SERVICES["web"]["command"] == command
     assert command[:2] == ["gunicorn", "chorus.wsgi"]
     assert command[command.index("--config") + 1] == "gunicorn.conf.py"
+
+
+def test_gunicorn_runs_one_worker_per_core_unless_web_concurrency_says_otherwise(monkeypatch):
+    config = str(deployment.ROOT / "gunicorn.conf.py")
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert runpy.run_path(config)["workers"] == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert runpy.run_path(config)["workers"] == 5
 
 
 def test_the_image_collects_its_static_files_with_the_production_settings():
