@@ -22,6 +22,9 @@ from invoices.workflow import Status
 
 logger = logging.getLogger(__name__)
 
+# How soon a batch that left invoices waiting (held by another transaction) looks again.
+ROUTING_RETRY_SECONDS = 2.0
+
 
 @shared_task(name="invoices.route_batch", acks_late=True)
 def route_batch() -> int:
@@ -35,6 +38,10 @@ def route_batch() -> int:
     batch = services.invoices_route_batch(through=through)
     if batch.full:
         route_batch.apply_async()
+    elif through and services.invoices_left_waiting():
+        # Some were held by another transaction as this batch claimed (it skips locked rows):
+        # look again in a moment rather than leave them to the sweep, minutes later.
+        route_batch.apply_async(countdown=ROUTING_RETRY_SECONDS)
     if batch.started_only:  # one step per message, spaced by the delay (under `make run`)
         route_batch.apply_async(countdown=settings.INVOICE_ROUTING_DELAY)
     return len(batch.reached)

@@ -76,6 +76,7 @@ from invoices.services.system import (
     invoice_pay_due,
     invoice_route,
     invoice_route_through,
+    invoices_left_waiting,
     invoices_route_batch,
     invoices_sweep_routing,
 )
@@ -134,6 +135,7 @@ __all__ = [
     "invoice_submit",
     "invoice_upload_pdf",
     "invoice_validate",
+    "invoices_left_waiting",
     "invoices_route_batch",
     "invoices_sweep_routing",
     "invoices_sweep_validations",

@@ -266,6 +266,14 @@ def invoice_route_through(*, invoice_id: int, expected_status: str) -> str | Non
     return batch.reached.get(invoice_id)
 
 
+def invoices_left_waiting() -> bool:
+    """Whether invoices still wait in a routing status once a batch has committed: ones it
+    skipped because another transaction held their row when it claimed (``SKIP LOCKED``: the
+    invoice's page rendering its certificate under the invoice's lock, another batch), or
+    deposited since."""
+    return Invoice.objects.filter(status__in=ROUTING_STATUSES).exists()
+
+
 @transaction.atomic
 def invoices_sweep_routing(*, stuck_after: timedelta) -> list[tuple[int, str]]:
     """The invoices whose routing message seems lost, marked as swept now; the caller enqueues

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -212,3 +212,39 @@ def test_two_workers_claiming_at_once_never_route_an_invoice_twice(personas):
             Status.EN_COURS_ACHEMINEMENT,
             Status.MISE_A_DISPOSITION,
         ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_skipped_a_locked_invoice_looks_again_in_a_moment(personas, monkeypatch):
+    """A routing batch skips the rows another transaction holds (SKIP LOCKED): the invoice's page
+    rendering its certificate under the invoice's lock, say. It asks for another batch shortly,
+    rather than leave the invoice to the sweep minutes later."""
+    require_postgresql()
+    invoice = deposited(personas)
+    asked: list[dict[str, object]] = []
+    monkeypatch.setattr(tasks.route_batch, "apply_async", lambda *a, **k: asked.append(k))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Invoice.objects.select_for_update().get(pk=invoice.pk)
+                held.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        assert tasks.route_batch() == 0  # skipped: its row was held
+        assert asked == [{"countdown": tasks.ROUTING_RETRY_SECONDS}]
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert tasks.route_batch() == 1  # the batch asked for finds it free
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MISE_A_DISPOSITION
+    assert len(asked) == 1  # nothing left waiting: no more batches asked for
