@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import argparse
 import collections
-import functools
-import importlib
 import json
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
 
 from bench.api import SERVER_ENV
+from bench.common import time_parts
 
 # (module, attribute, label): timed where the callers look them up.
 PARTS = [
@@ -45,29 +42,6 @@ PARTS = [
     ("invoices.api.views", "supplier_for", "the supplier structure"),
     ("invoices.api.views", "validated", "the input's validation"),
 ]
-
-
-def _owner(path: str) -> Any:
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError:
-        module, _, name = path.rpartition(".")
-        return getattr(_owner(module), name)
-
-
-def _time_parts(spent: collections.Counter[str]) -> None:
-    for path, name, label in PARTS:
-        owner = _owner(path)
-        function = getattr(owner, name)
-
-        def timed(*args: Any, _f: Callable[..., Any] = function, _l: str = label, **kw: Any) -> Any:
-            started = time.process_time()
-            try:
-                return _f(*args, **kw)
-            finally:
-                spent[_l] += time.process_time() - started
-
-        setattr(owner, name, functools.wraps(function)(timed))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +82,7 @@ def _measure(count: int) -> int:
         deposit("QUERIES")
     query_count = len(queries.captured_queries)  # read now: the next request clears the log
     spent: collections.Counter[str] = collections.Counter()
-    _time_parts(spent)
+    time_parts(PARTS, spent)
     cpu = []
     for i in range(count):
         started = time.process_time()

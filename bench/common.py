@@ -7,6 +7,8 @@ with the load; the ratio much less).
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import os
 import resource
@@ -15,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -299,3 +302,30 @@ def wait_until(
             return
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+# --- CPU by part, in-process (bench.api_cpu, bench.flux_cpu) -----------------------------------
+def _owner(path: str) -> Any:
+    """The module, or the class within a module, that ``path`` names."""
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError:
+        module, _, name = path.rpartition(".")
+        return getattr(_owner(module), name)
+
+
+def time_parts(parts: Sequence[tuple[str, str, str]], spent: Counter[str]) -> None:
+    """Wrap each ``(owner's path, function's name, label)`` of ``parts`` so that the CPU time of
+    its calls (``time.process_time``) adds up in ``spent[label]`` (a ``Counter``)."""
+    for path, name, label in parts:
+        owner = _owner(path)
+        function = getattr(owner, name)
+
+        def timed(*args: Any, _f: Callable[..., Any] = function, _l: str = label, **kw: Any) -> Any:
+            started = time.process_time()
+            try:
+                return _f(*args, **kw)
+            finally:
+                spent[_l] += time.process_time() - started
+
+        setattr(owner, name, functools.wraps(function)(timed))

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import argparse
 import collections
-import functools
-import importlib
 import os
 import shutil
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from bench.api import SERVER_ENV
+from bench.common import time_parts
 
 QUEUE = "chorus_bench_flux_cpu"
 # (module, attribute, label): timed where the callers look them up.
@@ -46,29 +43,6 @@ PARTS = [
     ("invoices.services.batch", "_history", "    history rows"),
     ("flux.services", "_save_items", "the flux's items"),
 ]
-
-
-def _owner(path: str) -> Any:
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError:
-        module, _, name = path.rpartition(".")
-        return getattr(_owner(module), name)
-
-
-def _time_parts(spent: collections.Counter[str]) -> None:
-    for path, name, label in PARTS:
-        owner = _owner(path)
-        function = getattr(owner, name)
-
-        def timed(*args: Any, _f: Callable[..., Any] = function, _l: str = label, **kw: Any) -> Any:
-            started = time.process_time()
-            try:
-                return _f(*args, **kw)
-            finally:
-                spent[_l] += time.process_time() - started
-
-        setattr(owner, name, functools.wraps(function)(timed))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,7 +113,7 @@ def _measure(count: int, rounds: int, *, parts: bool, profile: str) -> int:
     _cpu, statements = integrate(0, queries=True)  # warm-up (and the statements of one flux)
     spent: collections.Counter[str] = collections.Counter()
     if parts:
-        _time_parts(spent)
+        time_parts(PARTS, spent)
     cpu = []
     for n in range(1, rounds + 1):
         if profile and n == rounds:
