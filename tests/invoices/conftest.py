@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.cache import cache
+
+from invoices import services
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +20,19 @@ def media_root(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def
 
 def stored_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def shared_cache(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """A cache every process shares (Redis, as production's CACHE_URL): the wake coalesces."""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("the coalesced wake needs a shared cache (Redis)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "chorus.cache.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    yield cache
+    cache.delete(services.ROUTING_WAKE_KEY)

@@ -6,7 +6,6 @@ the message is lost."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -46,22 +45,6 @@ def sent(monkeypatch):  # type: ignore[no-untyped-def]
             lambda args=(), _n=name, **k: messages.append((_n, tuple(args or ()), k)),
         )
     return messages
-
-
-@pytest.fixture
-def shared_cache(settings):  # type: ignore[no-untyped-def]
-    """A cache every process shares (Redis, as production's CACHE_URL): the wake coalesces."""
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("the coalesced wake needs a shared cache (Redis)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "chorus.cache.RedisCache",
-            "LOCATION": settings.CELERY_BROKER_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-    yield cache
-    cache.delete(services.ROUTING_WAKE_KEY)
 
 
 def submit(personas) -> Invoice:  # type: ignore[no-untyped-def]

@@ -5,13 +5,11 @@ per event (a digest), while a lone invoice keeps its own notice."""
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import timedelta
 from itertools import groupby
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
@@ -127,21 +125,6 @@ def test_a_deposit_asks_for_a_routing_batch_and_names_no_invoice(
     with django_capture_on_commit_callbacks(execute=True):
         deposited(personas)
     assert sent == [()]
-
-
-@pytest.fixture
-def shared_cache(settings):  # type: ignore[no-untyped-def]
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("the coalesced wake needs a shared cache (Redis)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "chorus.cache.RedisCache",
-            "LOCATION": settings.CELERY_BROKER_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-    yield cache
-    cache.delete(services.ROUTING_WAKE_KEY)
 
 
 def test_deposits_share_one_wake_until_a_batch_starts(
