@@ -76,20 +76,24 @@ def emails_queue_new(emails: list[Email]) -> int:
     Only for keys that cannot exist yet (they name the event's new row): a duplicate would be
     a bug, and fails the transaction instead of being skipped. ``email_queue`` is the call for
     an event that may already have its e-mails."""
-    OutgoingEmail.objects.bulk_create(
-        [
-            OutgoingEmail(
-                key=email.key,
-                to=email.to,
-                subject=email.subject[:255],
-                body=email.body,
-                html=email.html,
-                message_id=message_id_for(email.key),
-            )
-            for email in emails
-        ]
-    )
+    OutgoingEmail.objects.bulk_create(rows_of(emails))
     return len(emails)
+
+
+def rows_of(emails: list[Email]) -> list[OutgoingEmail]:
+    """The outbox's rows of new e-mails (``emails_queue_new``'s), not saved: for a write that
+    inserts them with others (a single deposit's rows: ``invoices.services._rows``)."""
+    return [
+        OutgoingEmail(
+            key=email.key,
+            to=email.to,
+            subject=email.subject[:255],
+            body=email.body,
+            html=email.html,
+            message_id=message_id_for(email.key),
+        )
+        for email in emails
+    ]
 
 
 def _claim(email_id: int) -> OutgoingEmail | None:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -167,7 +167,40 @@ class PreparedQuery(_Prepared, Generic[M]):
         return found[0] if found else None
 
 
-def read_together(*reads: tuple[PreparedQuery[Any], tuple[Any, ...]]) -> list[list[Any]]:
+class PreparedSQL:
+    """A read written in SQL, its values as ``%s`` parameters in order, its rows as tuples: for
+    what no QuerySet says (the next values of sequences), to be sent with the others by
+    ``read_together``. ``query(*values)`` runs it alone."""
+
+    def __init__(self, sql: str, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.sql = sql
+        self.db = using
+
+    def alias(self) -> str:
+        return self.db
+
+    def compiled(self, values: tuple[Any, ...]) -> PreparedSQL:  # as a _Compiled
+        return self
+
+    def params_for(self, values: tuple[Any, ...]) -> list[Any]:
+        return list(values)
+
+    def objects(self, rows: list[Any]) -> list[Any]:
+        return rows
+
+    def run(self, values: tuple[Any, ...]) -> list[Any]:
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(self.sql, self.params_for(values))
+            rows: list[Any] = cursor.fetchall()
+        return rows
+
+    def __call__(self, *values: Any) -> list[Any]:
+        return self.run(values)
+
+
+def read_together(
+    *reads: tuple[PreparedQuery[Any] | PreparedSQL, tuple[Any, ...]],
+) -> list[list[Any]]:
     """Several prepared reads in one round trip: ``[query(*values) for query, values in reads]``.
 
     Their statements go in one ``execute`` (psycopg's client-side binding sends them as one

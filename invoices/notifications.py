@@ -242,8 +242,18 @@ def queue_routed(
     changes: list[StatusChange], *, notified: dict[int, list[Any]] | None = None
 ) -> list[str]:
     """Queue the e-mails of a routing batch's changes (recorded in the current transaction) in
-    one INSERT; returns their keys, for ``send_emails`` once committed. ``notified``: the
-    suppliers' users to tell at once, when already read (``selectors.members_by_structure``).
+    one INSERT (``routed_emails``); returns their keys, for ``send_emails`` once committed."""
+    emails = routed_emails(changes, notified=notified)
+    _queue(emails, new=True)
+    return [email.key for email in emails]
+
+
+def routed_emails(
+    changes: list[StatusChange], *, notified: dict[int, list[Any]] | None = None
+) -> list[outbox.Email]:
+    """The e-mails of a routing batch's changes (or of a batch of deposits), to queue as new
+    (``outbox.emails_queue_new``, ``outbox.rows_of``). ``notified``: the suppliers' users to
+    tell at once, when already read (``selectors.members_by_structure``).
 
     Per supplier and new status, its users get the notice of the invoice when it is alone, else
     one digest for them all; per service (or recipient without service), the agents likewise for
@@ -273,8 +283,7 @@ def queue_routed(
             digest="agents_digest",
             url=settings.SITE_URL + reverse("invoices:received"),
         )
-    _queue(emails, new=True)
-    return [email.key for email in emails]
+    return emails
 
 
 # --- a bulk decision ---------------------------------------------------------------------------

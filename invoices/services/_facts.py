@@ -7,24 +7,30 @@ e-mail, the supplier's users told of it at once (one round trip fewer after the 
 Each read is the batch's own, narrowed to one invoice and written so that none waits for
 another's answer (the service and the frames found by the recipient's SIRET, the signature by
 the mandate in force as a subquery): prepared once (chorus/prepared.py), sent together
-(``read_together``). The verdicts are those of the batch's reads, to the letter (tests/invoices/
-test_deposit_batch.py judges the same inputs both ways). Private to the services package."""
+(``read_together``); with them, on PostgreSQL, the ids its rows will take (``_rows.ids_read``),
+so that they are written in one message too. The verdicts are those of the batch's reads, to
+the letter (tests/invoices/test_deposit_batch.py judges the same inputs both ways). Private to
+the services package."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chorus.prepared import PreparedQuery, first_of, read_together
+from chorus.prepared import PreparedQuery, PreparedSQL, first_of, read_together
 from invoices import checks
 from invoices.models import AcceptedFrames, Invoice
 from invoices.selectors import MEMBERS_NOTIFIED_OF, users_by_structure
+from invoices.services import _rows
 from invoices.services.common import RecipientDirectory
 from invoices.workflow import Status
 from structures.models import Service, Structure
 from structures.selectors import MEMBERSHIP_IN, SIGNATURE_IN_FORCE, refusal_reason_of
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from accounts.models import User
     from invoices.inputs import InvoiceInput
 
@@ -66,15 +72,23 @@ class OneDeposit:
     may_modify: bool
     # The supplier's users told of the deposit at once (``selectors.members_by_structure``).
     notified: dict[int, list[User]]
+    # The ids reserved for its rows (``_rows.ids_of``), when asked.
+    ids: list[list[int]] | None = None
 
 
-def read_one(user: User, supplier: Structure, header: InvoiceInput | None) -> OneDeposit:
+def read_one(
+    user: User,
+    supplier: Structure,
+    header: InvoiceInput | None,
+    reserve: Sequence[tuple[type[Model], int]] = (),
+) -> OneDeposit:
     """What ``batch._read_facts`` reads for this one deposit (``header``: its invoice's, None for
-    a file without one), in one round trip."""
+    a file without one), in one round trip; with ``reserve``, new ids of these tables (PostgreSQL
+    only: ``_rows.ids_read``)."""
     siret = header.recipient_siret.replace(" ", "") if header else ""
     code = header.service_code.strip() if header else ""
     number = header.number if header else ""
-    reads: list[tuple[str, PreparedQuery[Any], tuple[Any, ...]]] = [
+    reads: list[tuple[str, PreparedQuery[Any] | PreparedSQL, tuple[Any, ...]]] = [
         ("membership", MEMBERSHIP_IN, (user.pk, supplier.pk)),
         ("signature", SIGNATURE_IN_FORCE, (supplier.pk,)),
         ("notified", MEMBERS_NOTIFIED_OF, (supplier.pk,)),
@@ -85,6 +99,9 @@ def read_one(user: User, supplier: Structure, header: InvoiceInput | None) -> On
         reads += [("recipient", _RECIPIENT, (siret,)), ("frames", _FRAMES, (siret,))]
         if code:
             reads.append(("services", _SERVICE, (siret, code)))
+    if reserve:
+        ids, values = _rows.ids_read(reserve)
+        reads.append(("ids", ids, tuple(values)))
     found = dict(
         zip(
             [name for name, _query, _values in reads],
@@ -108,4 +125,5 @@ def read_one(user: User, supplier: Structure, header: InvoiceInput | None) -> On
         # ``may_modify_for``: an approved member with the right to modify.
         may_modify=membership is not None and membership.can_modify,
         notified={supplier.pk: [], **users_by_structure(found["notified"])},
+        ids=_rows.ids_of(found["ids"]) if reserve else None,
     )

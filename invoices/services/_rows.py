@@ -1,6 +1,8 @@
-"""New rows of several tables written at once, the cheapest way the database offers: on
-PostgreSQL their ids taken from the tables' sequences in one query, then a ``COPY`` per table;
-elsewhere (SQLite, the zero-config setup), and for a single row, Django's ``bulk_create``.
+"""New rows of several tables written at once, the cheapest way the database offers. On
+PostgreSQL: for a batch, their ids taken from the tables' sequences in one query, then a
+``COPY`` per table; for one deposit, its ids taken with the facts it reads anyway
+(``ids_read``), then every row of every table in one message (``insert_together``). Elsewhere
+(SQLite, the zero-config setup), Django's ``bulk_create``.
 
 ``bulk_create`` prepares every value of every row through its field (``pre_save``,
 ``get_db_prep_save``: most of a batch's write time in Python), then has psycopg quote them into
@@ -19,8 +21,10 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 from django.db.backends.utils import CursorDebugWrapper
+
+from chorus.prepared import PreparedSQL
 
 # The fields whose attribute is what the database stores (psycopg adapts it): every other
 # field's value goes through the field, as ``bulk_create`` does it.
@@ -32,25 +36,41 @@ _PLAIN = frozenset({
 
 
 def fast_path(count: int) -> bool:
-    """Whether ``count`` rows of a table go by ``COPY``: on PostgreSQL, from two on. One
-    deposit alone (the API's, the entry page's) keeps its ``INSERT``s: the query that takes the
-    ids would cost it a round trip for a CPU gain it does not see (measured: the same)."""
+    """Whether ``count`` rows of a table go by ``COPY``: on PostgreSQL, from two on (one
+    deposit alone, the API's or the entry page's, goes by ``insert_together``)."""
     return count > 1 and connection.vendor == "postgresql"
 
 
-def reserve_ids(counts: Sequence[tuple[type[models.Model], int]]) -> list[list[int]]:
-    """``count`` new ids of each model's table, ascending, from its sequence: one query."""
+def reserves() -> bool:
+    """Whether a single deposit takes its ids ahead (``ids_read``) and writes its rows in one
+    message (``insert_together``): on PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
+def ids_read(counts: Sequence[tuple[type[models.Model], int]]) -> tuple[PreparedSQL, list[Any]]:
+    """The read of ``count`` new ids of each model's table, from its sequence, and its values:
+    for ``read_together`` (a single deposit's facts), or alone (``reserve_ids``). Its one row
+    holds an array of ids per model (``ids_of``)."""
     columns = ", ".join(
         "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
         for _ in counts
     )
-    params: list[Any] = []
+    values: list[Any] = []
     for model, count in counts:
-        params += [model._meta.db_table, model._meta.pk.column, count]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", params)
-        row = cursor.fetchone()
+        values += [model._meta.db_table, model._meta.pk.column, count]
+    return PreparedSQL(f"SELECT {columns}"), values
+
+
+def ids_of(rows: list[tuple[list[int], ...]]) -> list[list[int]]:
+    """The ids ``ids_read`` took, per model, ascending."""
+    [row] = rows
     return [sorted(ids) for ids in row]
+
+
+def reserve_ids(counts: Sequence[tuple[type[models.Model], int]]) -> list[list[int]]:
+    """``count`` new ids of each model's table, ascending, from its sequence: one query."""
+    read, values = ids_read(counts)
+    return ids_of(read(*values))
 
 
 def _value_of(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
@@ -96,3 +116,59 @@ def copy_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+SAVEPOINT = "chorus_rows"
+
+
+def insert_together(tables: Sequence[tuple[type[models.Model], Sequence[models.Model]]]) -> None:
+    """Insert the rows of each ``(model, objs)`` in one message: one ``INSERT`` per table, with
+    the ids already set (``ids_read``), or taken by the table and read back (``RETURNING``)
+    where none is. Sent as one query with its parameters bound by the client (psycopg's
+    ``ClientCursor``, Django's default), inside a savepoint written in the same message: a
+    refused row (``IntegrityError``) leaves none of them, and the caller's transaction usable.
+    In order: a row may name one of an earlier table. The objects end as ``bulk_create``
+    leaves them, saved with their ids. On PostgreSQL, inside a transaction."""
+    assert connection.in_atomic_block, "insert_together writes inside a transaction"
+    statements: list[str] = []
+    params: list[Any] = []
+    read_back: list[Sequence[models.Model] | None] = []
+    for model, objs in tables:
+        if not objs:
+            continue
+        numbered = all(obj.pk is not None for obj in objs)
+        columns = {
+            f.column: f
+            for f in model._meta.concrete_fields
+            if f.column and (numbered or not f.primary_key)
+        }
+        getters = [_value_of(f) for f in columns.values()]
+        names = ", ".join(connection.ops.quote_name(column) for column in columns)
+        table = connection.ops.quote_name(model._meta.db_table)
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        # The names are the models' own, quoted; every value is a parameter.
+        statement = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
+        if not numbered:
+            statement += f" RETURNING {connection.ops.quote_name(str(model._meta.pk.column))}"
+        statements.append(statement)
+        read_back.append(None if numbered else objs)
+        for obj in objs:
+            params += [get(obj) for get in getters]
+    if not statements:
+        return
+    sql = ";\n".join([f"SAVEPOINT {SAVEPOINT}", *statements, f"RELEASE SAVEPOINT {SAVEPOINT}"])
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(sql, params)
+        except DatabaseError:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
+            raise
+        for returned in read_back:  # the statements' results, after the savepoint's
+            cursor.nextset()
+            if returned is not None:
+                for obj, (pk,) in zip(returned, cursor.fetchall(), strict=True):
+                    obj.pk = pk
+    for _model, objs in tables:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias

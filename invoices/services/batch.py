@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chorus import outbox
+from chorus.models import OutgoingEmail
 from chorus.prepared import prefetched
 from einvoice.validation import ValidationReport
 from invoices import checks, files, integrity, notifications
@@ -124,6 +127,8 @@ class _Facts:
     directory: RecipientDirectory
     may_modify: bool
     notified: dict[int, list[User]] | None = None  # read with a single deposit's facts
+    # A single deposit's ids (invoice, history, file: ``ONE_DEPOSIT``), read with its facts.
+    ids: list[list[int]] | None = None
 
 
 def _header_of(deposit: TypedDeposit | FileDeposit) -> InvoiceInput | None:
@@ -138,8 +143,9 @@ def _read_facts(
 ) -> _Facts:
     """Everything the checks read from the database, for the whole batch: a few queries."""
     if len(deposits) == 1:  # a single deposit (the API's POST): one round trip (_facts.py)
-        one = read_one(user, supplier, _header_of(deposits[0]))
-        return _Facts(one.deposit, one.directory, one.may_modify, one.notified)
+        reserve = ONE_DEPOSIT if _rows.reserves() else ()
+        one = read_one(user, supplier, _header_of(deposits[0]), reserve)
+        return _Facts(one.deposit, one.directory, one.may_modify, one.notified, one.ids)
     headers = [h for h in map(_header_of, deposits) if h is not None]
     pairs = [(h.recipient_siret.replace(" ", ""), h.service_code.strip()) for h in headers]
     numbers = {h.number for h in headers if h.number}
@@ -241,6 +247,12 @@ def _judge_all(
 
 
 # --- writes ------------------------------------------------------------------------------------
+# The rows of one deposit whose ids are taken ahead: the invoice (its history's hashes cover its
+# id), its two history rows, its file's row (it names the deposit's row). Its lines and e-mails
+# take theirs as they are written (``_rows.insert_together``).
+ONE_DEPOSIT = ((Invoice, 1), (StatusChange, 2), (Attachment, 1))
+
+
 def _history(accepted: list[_Accepted], user: User) -> list[StatusChange]:
     """Each invoice's two rows (created as a draft, deposited), chained as ``history_append``
     chains them, not saved."""
@@ -315,6 +327,33 @@ def _insert(
     return changes
 
 
+def _insert_one(
+    kept: _Accepted,
+    document: Attachment,
+    user: User,
+    ids: list[list[int]],
+    *,
+    tell: bool,
+    notified: dict[int, list[User]] | None,
+) -> tuple[list[StatusChange], list[str]]:
+    """A single deposit's rows and e-mails (``_insert``'s and ``queue_routed``'s), its ids
+    taken with its facts (``ONE_DEPOSIT``): all in one message (``_rows.insert_together``).
+    Returns the deposit's history row and the e-mails' keys."""
+    [invoice_id], history_ids, [document_id] = ids
+    kept.invoice.pk = invoice_id
+    history = _history([kept], user)
+    _set_ids(history, history_ids)
+    document.pk = document_id
+    changes = history[1::2]
+    _link([document], changes)
+    emails = notifications.routed_emails(changes, notified=notified) if tell else []
+    _rows.insert_together([
+        (Invoice, [kept.invoice]), (InvoiceLine, kept.lines), (StatusChange, history),
+        (Attachment, [document]), (OutgoingEmail, outbox.rows_of(emails)),
+    ])  # fmt: skip
+    return changes, [email.key for email in emails]
+
+
 def _set_ids(
     rows: Sequence[Invoice | InvoiceLine | StatusChange | Attachment], ids: list[int]
 ) -> None:
@@ -336,16 +375,23 @@ def _write(
     tell: bool,
     wake: bool,
     notified: dict[int, list[User]] | None = None,
+    ids: list[list[int]] | None = None,
 ) -> None:
     """The accepted invoices' rows, one statement per table; the follow-ups once committed (the
     deposits' e-mails when ``tell``, to the suppliers' users in ``notified`` when read already:
-    a single deposit's facts include them; the routing's wake when ``wake``)."""
+    a single deposit's facts include them; the routing's wake when ``wake``). ``ids``: a single
+    deposit's, taken with its facts: its rows and e-mails go in one message."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
     for invoice, document in zip(invoices, documents, strict=True):
         # The deposit's digest: its one file, as ``deposit_manifest`` lists a first deposit's.
         invoice.deposit_sha256 = files_digest([certified_file(document)])
-    changes = _insert(accepted, documents, user)
+    if ids is not None:
+        [kept], [document] = accepted, documents
+        changes, emails = _insert_one(kept, document, user, ids, tell=tell, notified=notified)
+    else:
+        changes = _insert(accepted, documents, user)
+        emails = notifications.queue_routed(changes, notified=notified) if tell else []
     if len(accepted) == 1:
         # A single deposit (the API's POST answers with the invoice, its lines and its file):
         # the rows just written, left in the invoice's prefetch cache, are not read again.
@@ -354,7 +400,6 @@ def _write(
         prefetched(kept.invoice, "attachments", documents)
     from invoices import tasks
 
-    emails = notifications.queue_routed(changes, notified=notified) if tell else []
     xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
     change_ids = [change.pk for change in changes]
     if wake:
@@ -386,9 +431,15 @@ def deposit_batch(
         outcomes, accepted = _judge_all(user, supplier, deposits, facts)
         if not accepted:
             return outcomes
+        # In a savepoint: a number taken meanwhile (IntegrityError) leaves the caller's
+        # transaction as it was. One deposit's rows write their own (``_rows.insert_together``).
+        savepoint = nullcontext() if facts.ids is not None else transaction.atomic()
         try:
-            with files_removed_on_failure() as stored, transaction.atomic():
-                _write(accepted, user, stored, tell=tell, wake=wake, notified=facts.notified)
+            with files_removed_on_failure() as stored, savepoint:
+                _write(
+                    accepted, user, stored,
+                    tell=tell, wake=wake, notified=facts.notified, ids=facts.ids,
+                )  # fmt: skip
         except IntegrityError:
             if attempt == 2:
                 raise

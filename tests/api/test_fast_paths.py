@@ -237,3 +237,25 @@ def test_prepared_reads_together_take_one_round_trip(personas):
     assert [line.description for line in together[0]] == list(
         invoice.lines.order_by("position").values_list("description", flat=True)
     )
+
+
+def test_a_read_in_sql_goes_with_the_others_and_gives_its_rows(personas):
+    """``PreparedSQL`` (what no QuerySet says: a single deposit's ids, ``_rows.ids_read``) is
+    sent with the prepared reads in the same round trip; alone, it runs as one query."""
+    require_postgresql()
+    from invoices.services import _rows
+
+    invoice = deposited(personas, number="F-FAST-4")
+    lines = PreparedQuery(
+        lambda pk: InvoiceLine.objects.filter(invoice_id=pk).order_by("position"), -1
+    )
+    ids, values = _rows.ids_read([(Invoice, 1), (InvoiceLine, 3)])
+
+    with CaptureQueriesContext(connection) as queries:
+        found, taken = read_together((lines, (invoice.pk,)), (ids, tuple(values)))
+
+    assert len(queries.captured_queries) == 1
+    assert found == lines(invoice.pk) != []
+    [[invoice_id], line_ids] = _rows.ids_of(taken)
+    assert invoice_id > invoice.pk and len(line_ids) == 3 == len(set(line_ids))
+    assert _rows.ids_of(ids(*values))[0][0] > invoice_id  # alone: the sequence's next ones

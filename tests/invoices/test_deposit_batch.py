@@ -338,3 +338,77 @@ def test_a_files_kind_is_named_as_its_display_names_it(kind: str) -> None:
     from invoices.services.documents import kind_label
 
     assert kind_label(kind) == Attachment(kind=kind).get_kind_display()
+
+
+# --- one deposit's rows, in one message --------------------------------------------------------
+def test_one_deposit_writes_in_one_message_the_rows_bulk_create_writes(personas, monkeypatch):
+    """On PostgreSQL a single deposit takes its ids with its facts and writes its rows and its
+    e-mails in one message (``_rows.insert_together``): column for column what ``bulk_create``
+    writes, each object saved with its id, the history chained, the summaries exact."""
+    require_postgresql()
+    from chorus.models import OutgoingEmail
+    from dashboards import summaries
+    from invoices.services import _rows
+
+    def one(number: str) -> Invoice:
+        lines = [line(), line(quantity=Decimal("3"), reference="R'; --")]
+        [outcome] = deposit_batch(
+            user=personas.supplier_member, supplier=personas.acme,
+            deposits=[TypedDeposit(header(number=number, comment="l'«é» %s %%"), lines)],
+        )  # fmt: skip
+        assert outcome.invoice is not None
+        return outcome.invoice
+
+    def emails(invoice: Invoice) -> list[tuple[str, str, int]]:
+        change = invoice.history.get(to_status=Status.DEPOSEE)
+        found = OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{change.pk}:")
+        return sorted(found.values_list("to", "status", "attempts"))
+
+    with CaptureQueriesContext(connection) as written:
+        together = one("ONE-1")
+    [message] = [q["sql"] for q in written.captured_queries if "INSERT" in q["sql"]]
+    assert message.startswith(f"SAVEPOINT {_rows.SAVEPOINT}")
+    assert message.count("INSERT INTO") == 5  # invoice, lines, history, file, e-mail
+    assert together.pk and all(row.pk for row in together.lines.all())
+    assert all(row.pk for row in together.attachments.all())
+    monkeypatch.setattr(_rows, "reserves", lambda: False)
+    apart = one("ONE-2")
+
+    assert _rows_of([together.pk]) == _rows_of([apart.pk])
+    assert emails(together) == emails(apart) != []
+    stored = Invoice.objects.get(pk=together.pk)
+    assert stored.comment == "l'«é» %s %%"
+    assert stored.lines.get(position=2).reference == "R'; --"
+    history = list(stored.history.order_by("id"))
+    assert integrity.chain_problems(history) == []
+    assert stored.deposit_sha256 == deposit_manifest(stored, change_id=history[1].pk)[0]
+    assert summaries.differences() == []
+
+
+def test_one_deposit_whose_number_is_taken_meanwhile_is_judged_again(personas, monkeypatch):
+    """The single deposit's race: its message's savepoint gives back the refused INSERT (the
+    caller's transaction still usable), and it is judged again against the numbers now used."""
+    require_postgresql()
+    from invoices.services import batch
+
+    reads = []
+
+    def stale_then_fresh(user, supplier, deposits):  # type: ignore[no-untyped-def]
+        facts = _read_facts(user, supplier, deposits)
+        if not reads:  # the first read misses the deposit made "meanwhile"
+            one_at_a_time(personas, header(number="RACE-1"), [line()])
+        reads.append(facts)
+        return facts
+
+    monkeypatch.setattr(batch, "_read_facts", stale_then_fresh)
+    with transaction.atomic():
+        [outcome] = deposit_batch(
+            user=personas.supplier_member, supplier=personas.acme,
+            deposits=[TypedDeposit(header(number="RACE-1"), [line()])],
+        )  # fmt: skip
+        assert Invoice.objects.filter(number="RACE-1").count() == 1  # the transaction goes on
+
+    assert len(reads) == 2 and reads[0].ids is not None
+    assert outcome.invoice is None
+    assert list(outcome.errors) == ["number"]
+    assert Invoice.objects.filter(number="RACE-1").count() == 1

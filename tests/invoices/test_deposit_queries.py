@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 # Pinned: a change that adds a query to every deposit must say why here.
 # 41 before issue 15 §3, 31 after, 22 since a single deposit is a batch of one. The bank
 # accounts read to check the chosen one (issue 17, item 2) and the recipient's accepted billing
-# frames (issue 18, item 5) cost one each.
-WEB_DEPOSIT_QUERIES = 24
+# frames (issue 18, item 5) cost one each: 24. Then the single deposit's facts in one round
+# trip, and its rows and e-mails in one message (invoices/services/_facts.py, _rows.py): 10.
+WEB_DEPOSIT_QUERIES = 10
 
 
 def web_lines(count: int) -> dict[str, str]:
@@ -54,4 +55,6 @@ def test_one_web_deposit_takes_a_fixed_number_of_queries_whatever_its_lines(pers
     many = web_deposit_queries(client, personas, "W-40", 40)
     print(f"\nweb deposit: {one} queries with 1 line, {many} with 40")  # pytest -s
     assert many == one
-    assert one <= WEB_DEPOSIT_QUERIES
+    # Elsewhere than on PostgreSQL, the facts are seven round trips and the rows seven
+    # statements (tests/api/test_deposit_queries.py).
+    assert one <= WEB_DEPOSIT_QUERIES + (6 + 6 if connection.vendor != "postgresql" else 0)
