@@ -6,6 +6,7 @@ package."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
@@ -45,35 +46,20 @@ ROUTING_WAKE_KEY = "invoices:routing:wake"
 def wake_routing(*, countdown: float | None = None) -> None:
     """Once the transaction commits, make sure a routing batch will run: the message says
     "there is work", never which invoice, so that losing or doubling one changes nothing.
-
-    Coalesced where the cache is shared by every process (Redis): the first deposit sets the key
-    and sends the message, the others find the key and send nothing; the batch deletes the key
-    before it claims (``tasks.route_batch``), so a deposit committed after that sends a new one.
-    The key expires (INVOICE_ROUTING_WAKE_TTL) in case its message is lost, and the sweep backs
-    it all up. With a cache of one process (``locmem``, zero configuration) every deposit sends.
-    """
+    Coalesced (``_in_turn``): only the write whose turn it is sends it."""
     delay = settings.INVOICE_ROUTING_DELAY if countdown is None else countdown
 
-    def send() -> None:
+    def send(route: bool) -> None:
         from invoices import tasks
 
-        coalesced = routing_wake_is_shared()
-        try:
-            if coalesced and not cache.add(
-                ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL
-            ):
-                return
-            if delay:
-                tasks.route_batch.apply_async(countdown=delay)
-            else:
-                tasks.route_batch.apply_async()
-        except Exception:
-            logger.exception("could not wake the routing workers (the sweep will)")
-            if coalesced:
-                with suppress(Exception):
-                    cache.delete(ROUTING_WAKE_KEY)
+        if not route:
+            return
+        if delay:
+            tasks.route_batch.apply_async(countdown=delay)
+        else:
+            tasks.route_batch.apply_async()
 
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _in_turn(send, "the routing's wake"))
 
 
 def routing_wake_is_shared() -> bool:
@@ -83,35 +69,47 @@ def routing_wake_is_shared() -> bool:
 def after_commit_waking(task: Task[..., object], *args: object) -> None:
     """``after_commit(task, *args)`` and ``wake_routing()`` in one message, for writes that have
     both to ask (a batch of deposits: ``tasks.after_deposits``): once committed, ``task`` is
-    sent with one more argument, True when it is this write's turn to wake the routing (the
-    wake's key was free, or the cache is not shared: see ``wake_routing``); the task then routes
-    a batch first. One message instead of two, none of them for the wake alone.
+    sent with one more argument, True when it is this write's turn to wake the routing
+    (``_in_turn``); the task then routes a batch first. One message instead of two, none of
+    them for the wake alone.
 
     With INVOICE_ROUTING_DELAY (a developer's pace) the wake keeps its own message, sent with
-    the delay as ``wake_routing`` sends it, and ``task`` gets False. A broker that does not
-    answer: logged, the wake's key given back; the sweeps recover the routing and the
-    renderings, the outbox the e-mails."""
+    the delay as ``wake_routing`` sends it, and ``task`` gets False."""
     if settings.INVOICE_ROUTING_DELAY:
         after_commit(task, *args, False)
         wake_routing()
         return
 
-    def send() -> None:
-        coalesced = routing_wake_is_shared()
-        route = True
-        if coalesced:
-            try:
-                route = bool(
-                    cache.add(ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL)
-                )
-            except Exception:  # a cache that does not answer coalesces nothing: wake all the same
-                logger.warning("could not read the routing wake key", exc_info=True)
-        try:
-            task.apply_async((*args, route))
-        except Exception:
-            logger.exception("could not enqueue %s%s (the sweeps will)", task.name, args)
-            if coalesced and route:
-                with suppress(Exception):
-                    cache.delete(ROUTING_WAKE_KEY)
+    def send(route: bool) -> None:
+        task.apply_async((*args, route))
 
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _in_turn(send, f"{task.name}{args}"))
+
+
+def _in_turn(send: Callable[[bool], None], what: str) -> None:
+    """``send(route)``, ``route`` True when it is this write's turn to wake the routing.
+
+    Coalesced where the cache is shared by every process (Redis): the first write sets the wake's
+    key and wakes, the others find the key and do not; the batch deletes the key before it
+    claims (``tasks.route_batch``), so a write committed after that wakes it again. The key
+    expires (INVOICE_ROUTING_WAKE_TTL) in case its message is lost, and the sweep backs it all
+    up. With a cache of one process (``locmem``, zero configuration), or one that does not
+    answer, every write wakes: better twice than never. A broker that does not answer: logged,
+    the key given back; the sweeps recover the routing and the renderings, the outbox the
+    e-mails."""
+    taken = False
+    route = True
+    if routing_wake_is_shared():
+        try:
+            route = taken = bool(
+                cache.add(ROUTING_WAKE_KEY, 1, timeout=settings.INVOICE_ROUTING_WAKE_TTL)
+            )
+        except Exception:
+            logger.warning("could not read the routing wake key", exc_info=True)
+    try:
+        send(route)
+    except Exception:
+        logger.exception("could not enqueue %s (the sweeps will)", what)
+        if taken:
+            with suppress(Exception):
+                cache.delete(ROUTING_WAKE_KEY)

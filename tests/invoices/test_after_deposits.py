@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import OperationalError
 
 from chorus import outbox
+from chorus.cache import RedisCache
 from chorus.models import OutgoingEmail
 from invoices import services, tasks
 from invoices.models import Attachment, DepositMode, Invoice
@@ -174,6 +175,46 @@ def test_a_broker_that_does_not_answer_loses_no_deposit_and_the_sweeps_recover_i
     assert (missing.facturx, missing.certificates) == (xml_ids, change_ids)
     stuck = services.invoices_sweep_routing(stuck_after=timedelta(0))
     assert stuck == [(invoice.pk, Status.DEPOSEE)]
+
+
+def test_a_cache_that_does_not_answer_wakes_the_routing_every_time(
+    personas, shared_cache, sent, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The coalesced wake (``_enqueue._in_turn``), for a deposit's message and for the wake's
+    own (another write: a routing step's retry): a cache that does not answer coalesces nothing,
+    so every write wakes the routing rather than none."""
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the cache does not answer")
+
+    monkeypatch.setattr(RedisCache, "add", down)
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        submit(personas)
+        submit(personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.wake_routing()
+    assert [(name, args[-1] if args else None) for name, args, _ in sent] == [
+        ("after_deposits", True),
+        ("after_deposits", True),
+        ("route_batch", None),
+    ]
+    assert "could not read the routing wake key" in caplog.text
+
+
+def test_a_wake_taken_by_another_write_sends_nothing_and_a_failed_one_gives_its_key_back(
+    shared_cache, sent, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.wake_routing()
+        services.wake_routing()
+    assert [name for name, _args, _options in sent] == ["route_batch"]
+
+    cache.delete(services.ROUTING_WAKE_KEY)  # a batch started
+    monkeypatch.setattr(tasks.route_batch, "apply_async", lambda *a, **k: 1 / 0)
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        services.wake_routing()
+    assert "could not enqueue the routing's wake" in caplog.text
+    assert cache.get(services.ROUTING_WAKE_KEY) is None  # the next write wakes it
 
 
 def test_a_step_that_fails_keeps_none_of_the_others_from_running(
