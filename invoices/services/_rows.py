@@ -18,7 +18,7 @@ checked by the database as any ``INSERT``'s (constraints, the unique number of a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any
 
 from django.db import DatabaseError, connection, models
@@ -161,7 +161,9 @@ def insert_together(tables: Sequence[tuple[type[models.Model], Sequence[models.M
         try:
             cursor.execute(sql, params)
         except DatabaseError:
-            cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
+            # A connection that died gives nothing back: its own error tells the caller.
+            with suppress(DatabaseError):
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
             raise
         for returned in read_back:  # the statements' results, after the savepoint's
             cursor.nextset()

@@ -35,7 +35,8 @@ pytestmark = [
     pytest.mark.usefixtures("reference_data"),
 ]
 
-# The deposit has rendered its PDF and written it to the storage when it inserts this row.
+# The deposit has written its file to the storage when it inserts this row (with its other
+# rows, in one message: invoices/services/_rows.py).
 FIRST_FILE_ROW = 'INSERT INTO "invoices_attachment"'
 
 
@@ -54,13 +55,14 @@ def terminate(pid: int) -> None:
 
 @contextmanager
 def connection_breaks_at(statement: str) -> Iterator[list[str]]:
-    """The connection of this thread dies when it is about to run ``statement``."""
+    """The connection of this thread dies when it is about to run the query that holds
+    ``statement``."""
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     broken: list[str] = []
 
     def breaker(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if not broken and sql.startswith(statement):
+        if not broken and statement in sql:
             broken.append(sql)
             terminate(pid)
         return execute(sql, params, many, context)
