@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from chorus.models import IdempotencyKey
@@ -18,6 +18,7 @@ from tests.api.conftest import CheckedClient, token_for
 from tests.api.test_writes import invoice_body
 from tests.invoices.factories import invoice_in
 from tests.utils.services import require_postgresql
+from tests.utils.transactions import held_open
 
 URL = "/api/v1/invoices/"
 
@@ -227,29 +228,14 @@ def test_a_request_waiting_too_long_for_the_same_key_gets_409(personas, settings
     require_postgresql()
     settings.API_IDEMPOTENCY_WAIT = 1
     key = token_for(personas.supplier_member)
-    held = threading.Event()
-    release = threading.Event()
 
-    def hold_the_key() -> None:
-        # Another request with this key, still running: its row is inserted, not committed.
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    user=personas.supplier_member, key="slow-key", request_sha256="x"
-                )
-                held.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_key)
-    holder.start()
-    held.wait(timeout=10)
-    try:
+    # Another request with this key, still running: its row is inserted, not committed.
+    with held_open(
+        lambda: IdempotencyKey.objects.create(
+            user=personas.supplier_member, key="slow-key", request_sha256="x"
+        )
+    ):
         response = create(CheckedClient().as_token(key), invoice_body(personas), key="slow-key")
-    finally:
-        release.set()
-        holder.join(timeout=30)
 
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_in_progress"

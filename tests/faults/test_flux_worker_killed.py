@@ -14,14 +14,12 @@ enqueues the flux again), FLUX_CHUNK_SIZE=10.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
 from django.db.models import Count
 
 from flux import services, tasks
@@ -31,6 +29,7 @@ from invoices.workflow import Status
 from tests.flux.files import json_flux
 from tests.invoices.factories import invoice_in
 from tests.utils.services import require_postgresql, require_redis
+from tests.utils.transactions import held_open
 
 pytestmark = [
     pytest.mark.services,
@@ -59,41 +58,15 @@ def done(flux_id: int) -> int:
     return FluxItem.objects.filter(flux_id=flux_id).exclude(result=FluxItem.Result.PENDING).count()
 
 
-class _RolledBack(Exception):
-    pass
-
-
-@contextmanager
-def number_held(personas, number: str) -> Iterator[threading.Event]:  # type: ignore[no-untyped-def]
+def number_held(personas, number: str) -> AbstractContextManager[Callable[[], None]]:  # type: ignore[no-untyped-def]
     """An invoice of Acme numbered ``number``, inserted in a transaction left open in a thread
-    (its own connection): a deposit of that number waits until the transaction ends. Setting the
-    event it yields rolls it back."""
-    held, release, failed = threading.Event(), threading.Event(), []
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                invoice_in(personas, Status.DEPOSEE, number=number)
-                held.set()
-                release.wait(timeout=900)
-                raise _RolledBack
-        except _RolledBack:
-            pass
-        except Exception as exc:  # the test fails on it below, not silently in the thread
-            failed.append(exc)
-        finally:
-            held.set()
-            connection.close()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    held.wait(timeout=60)
-    assert not failed, failed
-    try:
-        yield release
-    finally:
-        release.set()
-        thread.join(timeout=60)
+    (its own connection): a deposit of that number waits until the transaction ends. Calling the
+    function it yields rolls it back."""
+    return held_open(
+        lambda: invoice_in(personas, Status.DEPOSEE, number=number),
+        then="rollback",
+        timeout=900,
+    )
 
 
 def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
@@ -117,7 +90,7 @@ def test_a_worker_killed_mid_flux_resumes_and_integrates_each_invoice_once(
             total=COUNT,
             what="the flux",
             kill_at=HELD,
-            after_kill=release.set,
+            after_kill=release,
             **ENV,
         )
     assert killed.at == HELD  # killed while its sixth chunk waited, never later

@@ -11,7 +11,7 @@ from itertools import groupby
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from invoices.models import Invoice, StatusChange
 from invoices.workflow import Status
 from tests.invoices.factories import deposited, deposited_in_bulk
 from tests.utils.services import require_postgresql
+from tests.utils.transactions import held_open
 
 pytestmark = pytest.mark.django_db
 
@@ -206,26 +207,9 @@ def test_a_batch_that_skipped_a_locked_invoice_looks_again_in_a_moment(personas,
     invoice = deposited(personas)
     asked: list[dict[str, object]] = []
     monkeypatch.setattr(tasks.route_batch, "apply_async", lambda *a, **k: asked.append(k))
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                Invoice.objects.select_for_update().get(pk=invoice.pk)
-                held.set()
-                release.wait(timeout=60)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(timeout=30)
+    with held_open(lambda: Invoice.objects.select_for_update().get(pk=invoice.pk)):
         assert tasks.route_batch() == 0  # skipped: its row was held
         assert asked == [{"countdown": tasks.ROUTING_RETRY_SECONDS}]
-    finally:
-        release.set()
-        holder.join(timeout=30)
 
     assert tasks.route_batch() == 1  # the batch asked for finds it free
     invoice.refresh_from_db()

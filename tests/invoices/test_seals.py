@@ -9,14 +9,14 @@ import io
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from pypdf import PdfReader
 
 from chorus.models import OutgoingEmail
@@ -33,6 +33,7 @@ from tests.invoices.factories import deposited
 from tests.invoices.test_integrity import routed, verify_fails
 from tests.utils import workers
 from tests.utils.services import require_postgresql
+from tests.utils.transactions import held_open
 
 pytestmark = pytest.mark.django_db
 
@@ -305,30 +306,14 @@ def test_the_command_exits_with_status_1_naming_the_last_rows_deleted(personas, 
 
 
 # --- a row that commits after the seal started is never left outside every seal ------------------
-@contextmanager
-def a_history_row_being_written(invoice: Invoice) -> Iterator[None]:
-    """Another connection's transaction has written a history row and stays open meanwhile."""
-    written, release = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        try:
-            with transaction.atomic():
-                history_append(
-                    locked(invoice), from_status=Status.DEPOSEE, actor_system=SYSTEM_ROUTING
-                )
-                written.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert written.wait(timeout=30)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join(timeout=30)
+def a_history_row_being_written(invoice: Invoice) -> AbstractContextManager[Callable[[], None]]:
+    """Another connection's transaction has written a history row and stays open meanwhile; it
+    commits at the end of the block."""
+    return held_open(
+        lambda: history_append(
+            locked(invoice), from_status=Status.DEPOSEE, actor_system=SYSTEM_ROUTING
+        )
+    )
 
 
 @pytest.mark.services

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from support import services
 from support.services import TicketActionRefused
@@ -13,6 +13,7 @@ from support.workflow import Action, TicketStatus
 from tests.factories import MembershipFactory, ServiceFactory, StructureFactory, UserFactory
 from tests.support.factories import ticket_to_service
 from tests.utils.services import require_postgresql
+from tests.utils.transactions import held_open
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -26,17 +27,7 @@ def test_a_second_action_waits_for_the_first_and_then_sees_its_result():
     MembershipFactory(user=sender, structure=StructureFactory())
     ticket = ticket_to_service(sender, service)
 
-    first_done, release = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
-
-    def sender_closes() -> None:
-        try:
-            with transaction.atomic():
-                services.ticket_act(ticket=ticket, action=Action.CLOSE, user=sender)
-                first_done.set()
-                release.wait(10)  # keep the transaction, and its lock, open
-        finally:
-            connection.close()
 
     def agent_answers() -> None:
         try:
@@ -47,15 +38,12 @@ def test_a_second_action_waits_for_the_first_and_then_sees_its_result():
         finally:
             connection.close()
 
-    closer = threading.Thread(target=sender_closes)
-    closer.start()
-    assert first_done.wait(10)
-    answerer = threading.Thread(target=agent_answers)
-    answerer.start()
-    answerer.join(0.5)
-    assert answerer.is_alive(), "the answer should wait for the closure's lock"
-    release.set()
-    closer.join(10)
+    # The sender's closure keeps its transaction, and its lock, open meanwhile.
+    with held_open(lambda: services.ticket_act(ticket=ticket, action=Action.CLOSE, user=sender)):
+        answerer = threading.Thread(target=agent_answers)
+        answerer.start()
+        answerer.join(0.5)
+        assert answerer.is_alive(), "the answer should wait for the closure's lock"
     answerer.join(10)
 
     ticket.refresh_from_db()

@@ -1,2 +1,3 @@
 """Helpers shared by the whole suite: real worker and beat processes (`workers`), a local SMTP
-server (`smtp`), and when a missing service skips or fails a test (`services`)."""
+server (`smtp`), when a missing service skips or fails a test (`services`), and another
+connection's transaction held open while a test acts (`transactions`)."""
