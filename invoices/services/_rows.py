@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection, models
 from django.db.backends.utils import CursorDebugWrapper
+from psycopg.adapt import Transformer
 
 from chorus.prepared import PreparedSQL
 
@@ -124,14 +125,19 @@ SAVEPOINT = "chorus_rows"
 def insert_together(tables: Sequence[tuple[type[models.Model], Sequence[models.Model]]]) -> None:
     """Insert the rows of each ``(model, objs)`` in one message: one ``INSERT`` per table, with
     the ids already set (``ids_read``), or taken by the table and read back (``RETURNING``)
-    where none is. Sent as one query with its parameters bound by the client (psycopg's
-    ``ClientCursor``, Django's default), inside a savepoint written in the same message: a
-    refused row (``IntegrityError``) leaves none of them, and the caller's transaction usable.
-    In order: a row may name one of an earlier table. The objects end as ``bulk_create``
-    leaves them, saved with their ids. On PostgreSQL, inside a transaction."""
+    where none is, inside a savepoint written in the same message: a refused row
+    (``IntegrityError``) leaves none of them, and the caller's transaction usable. In order: a
+    row may name one of an earlier table. The objects end as ``bulk_create`` leaves them, saved
+    with their ids. On PostgreSQL, inside a transaction.
+
+    Each value is written into the SQL as a literal by psycopg's own adaptation (what
+    ``psycopg.sql.Literal`` does, and what its client-side binding does with parameters), so
+    the message has no parameters: psycopg parses a long query with many parameters again on
+    every call (it caches only short ones), which cost a deposit more than its quoting."""
     assert connection.in_atomic_block, "insert_together writes inside a transaction"
-    statements: list[str] = []
-    params: list[Any] = []
+    connection.ensure_connection()
+    literal = Transformer.from_context(connection.connection).as_literal
+    statements: list[bytes] = []
     read_back: list[Sequence[models.Model] | None] = []
     for model, objs in tables:
         if not objs:
@@ -145,21 +151,25 @@ def insert_together(tables: Sequence[tuple[type[models.Model], Sequence[models.M
         getters = [_value_of(f) for f in columns.values()]
         names = ", ".join(connection.ops.quote_name(column) for column in columns)
         table = connection.ops.quote_name(model._meta.db_table)
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        # The names are the models' own, quoted; every value is a parameter.
-        statement = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
+        rows = b", ".join(
+            b"(" + b", ".join([literal(get(obj)) for get in getters]) + b")" for obj in objs
+        )
+        # The names are the models' own, quoted; every value a literal quoted by psycopg.
+        statement = f"INSERT INTO {table} ({names}) VALUES ".encode() + rows  # noqa: S608
         if not numbered:
-            statement += f" RETURNING {connection.ops.quote_name(str(model._meta.pk.column))}"
+            pk = connection.ops.quote_name(str(model._meta.pk.column))
+            statement += f" RETURNING {pk}".encode()
         statements.append(statement)
         read_back.append(None if numbered else objs)
-        for obj in objs:
-            params += [get(obj) for get in getters]
     if not statements:
         return
-    sql = ";\n".join([f"SAVEPOINT {SAVEPOINT}", *statements, f"RELEASE SAVEPOINT {SAVEPOINT}"])
+    message = b";\n".join(
+        [f"SAVEPOINT {SAVEPOINT}".encode(), *statements, f"RELEASE SAVEPOINT {SAVEPOINT}".encode()]
+    )
+    sql = message.decode(connection.connection.info.encoding)
     with connection.cursor() as cursor:
         try:
-            cursor.execute(sql, params)
+            cursor.execute(sql)  # no parameters: nothing in it is read as a placeholder
         except DatabaseError:
             # A connection that died gives nothing back: its own error tells the caller.
             with suppress(DatabaseError):

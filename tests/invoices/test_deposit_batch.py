@@ -341,6 +341,10 @@ def test_a_files_kind_is_named_as_its_display_names_it(kind: str) -> None:
 
 
 # --- one deposit's rows, in one message --------------------------------------------------------
+# Quotes, percent signs, backslashes and line breaks: written as literals, not parameters.
+COMMENT = "l'«é» %s %% \\N \\' E'x'\t\r\nfin"
+
+
 def test_one_deposit_writes_in_one_message_the_rows_bulk_create_writes(personas, monkeypatch):
     """On PostgreSQL a single deposit takes its ids with its facts and writes its rows and its
     e-mails in one message (``_rows.insert_together``): column for column what ``bulk_create``
@@ -354,7 +358,7 @@ def test_one_deposit_writes_in_one_message_the_rows_bulk_create_writes(personas,
         lines = [line(), line(quantity=Decimal("3"), reference="R'; --")]
         [outcome] = deposit_batch(
             user=personas.supplier_member, supplier=personas.acme,
-            deposits=[TypedDeposit(header(number=number, comment="l'«é» %s %%"), lines)],
+            deposits=[TypedDeposit(header(number=number, comment=COMMENT), lines)],
         )  # fmt: skip
         assert outcome.invoice is not None
         return outcome.invoice
@@ -377,7 +381,7 @@ def test_one_deposit_writes_in_one_message_the_rows_bulk_create_writes(personas,
     assert _rows_of([together.pk]) == _rows_of([apart.pk])
     assert emails(together) == emails(apart) != []
     stored = Invoice.objects.get(pk=together.pk)
-    assert stored.comment == "l'«é» %s %%"
+    assert stored.comment == COMMENT
     assert stored.lines.get(position=2).reference == "R'; --"
     history = list(stored.history.order_by("id"))
     assert integrity.chain_problems(history) == []
