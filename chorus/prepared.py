@@ -22,6 +22,7 @@ found again; there the QuerySet is simply evaluated with its values, as the ORM 
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from psycopg.adapt import Transformer
 
 M = TypeVar("M", bound=Model)
 
@@ -66,6 +68,37 @@ def _sql_of(compiler: Any, placeholders: tuple[Any, ...]) -> tuple[str, list[Any
     return sql, list(params), _slots(params, placeholders)
 
 
+_PLACEHOLDER = re.compile(r"%s|%%")
+
+
+def _pieces(sql: str) -> list[str]:
+    """The SQL around its ``%s`` placeholders, each ``%%`` read as the ``%`` it stands for (as
+    psycopg reads them): ``literal_sql`` puts the values back between the pieces."""
+    pieces = [""]
+    position = 0
+    for found in _PLACEHOLDER.finditer(sql):
+        pieces[-1] += sql[position : found.start()]
+        if found.group() == "%%":
+            pieces[-1] += "%"
+        else:
+            pieces.append("")
+        position = found.end()
+    pieces[-1] += sql[position:]
+    return pieces
+
+
+def _literal_sql(pieces: list[str], params: list[Any], connection: Any) -> str:
+    """The SQL with each parameter written in as the literal psycopg's client-side binding
+    would send (``Transformer.as_literal``, what ``psycopg.sql.Literal`` writes); ``connection``
+    is psycopg's."""
+    literal = Transformer.from_context(connection).as_literal
+    encoding = connection.info.encoding
+    parts = [pieces[0]]
+    for param, piece in zip(params, pieces[1:], strict=True):
+        parts += [literal(param).decode(encoding), piece]
+    return "".join(parts)
+
+
 def _filled(params: list[Any], slots: list[int], values: tuple[Any, ...]) -> list[Any]:
     """The parameters with each placeholder replaced by its value."""
     filled = list(params)
@@ -78,6 +111,7 @@ class _Compiled:
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, self.params, self.slots = _sql_of(compiler, placeholders)
+        self.pieces = _pieces(self.sql)
         if compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None):
             raise ValueError("A prepared query reads plain rows (and select_related) only.")
         self.compiler = compiler
@@ -175,6 +209,7 @@ class PreparedSQL:
     def __init__(self, sql: str, using: str = DEFAULT_DB_ALIAS) -> None:
         self.sql = sql
         self.db = using
+        self.pieces = _pieces(sql)
 
     def alias(self) -> str:
         return self.db
@@ -214,15 +249,16 @@ def read_together(
     connection = connections[compiled[0].db] if len(aliases) == 1 else None
     if connection is None or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
         return [each.run(values) for each, (_query, values) in zip(compiled, reads, strict=True)]
-    sql = ";\n".join(each.sql for each in compiled)
-    params = [
-        param
+    # The values written in as literals, so that the message has no parameters: psycopg would
+    # parse it again on every call (it caches only queries under 4 KB and 50 parameters).
+    connection.ensure_connection()
+    sql = ";\n".join(
+        _literal_sql(each.pieces, each.params_for(values), connection.connection)
         for each, (_query, values) in zip(compiled, reads, strict=True)
-        for param in each.params_for(values)
-    ]
+    )
     results = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql)
         for each in compiled:
             results.append(each.objects(cursor.fetchall()))
             cursor.nextset()

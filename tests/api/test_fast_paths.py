@@ -239,6 +239,29 @@ def test_prepared_reads_together_take_one_round_trip(personas):
     )
 
 
+def test_reads_together_write_their_values_in_as_psycopg_binds_them(personas):
+    """``read_together`` sends its reads with their values written in (no parameters): the
+    same rows as each read run alone with parameters, whatever the values hold (quotes, ``%s``,
+    backslashes) and where Django's SQL has a ``%`` of its own (``%%``: a modulo)."""
+    require_postgresql()
+    from django.db.models import F
+
+    from structures.models import Structure
+
+    acme = personas.acme
+    by_name = PreparedQuery(lambda name: Structure.objects.filter(name=name), "\x00name")
+    itself = PreparedQuery(
+        lambda pk: Structure.objects.filter(pk=pk, id=F("id") % 1_000_000_000), -1
+    )  # "id" = ("id" %% %s)
+    odd = "l'«é» %s %% \\N E'x'"
+    Structure.objects.filter(pk=acme.pk).update(name=odd)
+
+    together = read_together((by_name, (odd,)), (itself, (acme.pk,)), (by_name, ("%",)))
+
+    assert together == [by_name(odd), itself(acme.pk), []]
+    assert [s.pk for s in together[0]] == [s.pk for s in together[1]] == [acme.pk]
+
+
 def test_a_read_in_sql_goes_with_the_others_and_gives_its_rows(personas):
     """``PreparedSQL`` (what no QuerySet says: a single deposit's ids, ``_rows.ids_read``) is
     sent with the prepared reads in the same round trip; alone, it runs as one query."""
