@@ -651,8 +651,12 @@ def service_upsert(
     valid_from: date | None = None,
     valid_until: date | None = None,
 ) -> Service:
+    """Creates or updates a public structure's service by its code (the CSV import); the same
+    refusals as the admin's ``services_admin.service_save`` for what a file can get wrong."""
     if not structure.is_public:
         raise StructureError(_("Seule une structure publique a des services."))
+    if valid_from and valid_until and valid_until < valid_from:
+        raise StructureError(_("La fin de validité du service suit son début."))
     service, _created = Service.objects.update_or_create(
         structure=structure,
         code=code,

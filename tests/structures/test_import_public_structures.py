@@ -64,6 +64,21 @@ def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
     assert Service.objects.filter(structure__identifier="21590000200019").count() == 1
 
 
+def test_a_service_whose_validity_ends_before_it_begins_is_refused(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "siret,name,service_code,service_name,service_valid_from,service_valid_until\n"
+        "21590000200019,Commune,MAIRIE,Mairie,2025-01-01,2024-12-31\n"
+        "21590000200019,Commune,ECOLES,Écoles,2025-01-01,2025-01-01\n",
+        encoding="utf-8",
+    )
+    out, err = run(path)
+    assert "rejetées : 1" in out
+    assert "ligne 2 : " in err and "La fin de validité du service suit son début." in err
+    codes = Service.objects.filter(structure__identifier="21590000200019").values_list("code")
+    assert list(codes) == [("ECOLES",)]
+
+
 def test_a_file_without_siret_or_name_stops_the_command(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("code;libelle\nA;B\n", encoding="utf-8")
