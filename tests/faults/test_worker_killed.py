@@ -6,7 +6,7 @@ after the broker's visibility timeout, and the sweep wakes a batch for whatever 
 after INVOICE_ROUTING_STUCK_AFTER. A batch killed before its commit leaves nothing behind.
 
 Settings of this test (environment of its processes): late acknowledgement (always on),
-CELERY_VISIBILITY_TIMEOUT=10, INVOICE_ROUTING_STUCK_AFTER=10, INVOICE_SWEEP_INTERVAL=2, and the
+CELERY_VISIBILITY_TIMEOUT=10, INVOICE_ROUTING_STUCK_AFTER=30, INVOICE_SWEEP_INTERVAL=2, and the
 e-mail outbox swept every 2 seconds (EMAIL_OUTBOX_STALE_AFTER=10 for e-mails the dead worker was
 sending).
 """
@@ -38,7 +38,11 @@ pytestmark = [
 ]
 
 COUNT = 500
-STUCK_AFTER = 10
+# Longer than it takes to deposit the invoices, start beat and the doomed worker and route a
+# quarter of them: a sweep that found them "stuck" before the kill would route them all in one
+# batch, and the kill would come too late (seen on a slow machine with 10 s: the invoices were
+# 10 s old when the doomed worker started).
+STUCK_AFTER = 30
 SWEEP_INTERVAL = 2
 VISIBILITY_TIMEOUT = 10
 ENV = {
