@@ -87,15 +87,22 @@ def _pieces(sql: str) -> list[str]:
     return pieces
 
 
-def _literal_sql(pieces: list[str], params: list[Any], connection: Any) -> str:
-    """The SQL with each parameter written in as the literal psycopg's client-side binding
-    would send (``Transformer.as_literal``, what ``psycopg.sql.Literal`` writes); ``connection``
-    is psycopg's."""
-    literal = Transformer.from_context(connection).as_literal
-    encoding = connection.info.encoding
+def literal_writer(connection: Any) -> Callable[[Any], str]:
+    """How a value is written into SQL on this connection (Django's): the literal psycopg's
+    client-side binding would send for it as a parameter (``Transformer.as_literal``, what
+    ``psycopg.sql.Literal`` writes). For a message sent without parameters, which psycopg then
+    does not parse (it caches the parsing only of queries under 4 KB and 50 parameters)."""
+    connection.ensure_connection()
+    literal = Transformer.from_context(connection.connection).as_literal
+    encoding = connection.connection.info.encoding
+    return lambda value: literal(value).decode(encoding)
+
+
+def _literal_sql(pieces: list[str], params: list[Any], literal: Callable[[Any], str]) -> str:
+    """The SQL with each parameter written in (``literal_writer``)."""
     parts = [pieces[0]]
     for param, piece in zip(params, pieces[1:], strict=True):
-        parts += [literal(param).decode(encoding), piece]
+        parts += [literal(param), piece]
     return "".join(parts)
 
 
@@ -249,11 +256,10 @@ def read_together(
     connection = connections[compiled[0].db] if len(aliases) == 1 else None
     if connection is None or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
         return [each.run(values) for each, (_query, values) in zip(compiled, reads, strict=True)]
-    # The values written in as literals, so that the message has no parameters: psycopg would
-    # parse it again on every call (it caches only queries under 4 KB and 50 parameters).
-    connection.ensure_connection()
+    # The values written in as literals: the message has no parameters to parse again.
+    literal = literal_writer(connection)
     sql = ";\n".join(
-        _literal_sql(each.pieces, each.params_for(values), connection.connection)
+        _literal_sql(each.pieces, each.params_for(values), literal)
         for each, (_query, values) in zip(compiled, reads, strict=True)
     )
     results = []

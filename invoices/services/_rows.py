@@ -23,9 +23,8 @@ from typing import Any
 
 from django.db import DatabaseError, connection, models
 from django.db.backends.utils import CursorDebugWrapper
-from psycopg.adapt import Transformer
 
-from chorus.prepared import PreparedSQL
+from chorus.prepared import PreparedSQL, literal_writer
 
 # The fields whose attribute is what the database stores (psycopg adapts it): every other
 # field's value goes through the field, as ``bulk_create`` does it.
@@ -99,24 +98,37 @@ def _value_of(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
     return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
+def _columns(
+    model: type[models.Model], *, with_pk: bool = True
+) -> tuple[str, str, list[Callable[[models.Model], Any]]]:
+    """A new row's table and columns, quoted, and how to get each column's value of an object
+    (``_value_of``); ``with_pk=False``: without the primary key (the table gives it)."""
+    fields = [f for f in model._meta.concrete_fields if f.column and (with_pk or not f.primary_key)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    return table, names, [_value_of(f) for f in fields]
+
+
+def _saved(objs: Sequence[models.Model]) -> None:
+    """The objects as ``bulk_create`` leaves them: saved, in this database."""
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def copy_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert ``objs`` (their ids already set: ``reserve_ids``) in one ``COPY``; counted as a
     statement where Django logs them (``CaptureQueriesContext``), its errors Django's."""
     if not objs:
         return
-    columns = {f.column: f for f in model._meta.concrete_fields if f.column}
-    getters = [_value_of(f) for f in columns.values()]
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table, names, getters = _columns(model)
     sql = f"COPY {table} ({names}) FROM STDIN"
     with connection.cursor() as cursor:
         logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
         with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj in objs:
                 copy.write_row([get(obj) for get in getters])
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    _saved(objs)
 
 
 SAVEPOINT = "chorus_rows"
@@ -130,43 +142,31 @@ def insert_together(tables: Sequence[tuple[type[models.Model], Sequence[models.M
     row may name one of an earlier table. The objects end as ``bulk_create`` leaves them, saved
     with their ids. On PostgreSQL, inside a transaction.
 
-    Each value is written into the SQL as a literal by psycopg's own adaptation (what
-    ``psycopg.sql.Literal`` does, and what its client-side binding does with parameters), so
-    the message has no parameters: psycopg parses a long query with many parameters again on
-    every call (it caches only short ones), which cost a deposit more than its quoting."""
+    Each value is written into the SQL as the literal psycopg's client-side binding would send
+    (``chorus.prepared.literal_writer``), so the message has no parameters: psycopg parses a
+    long query with many parameters again on every call (it caches only short ones), which
+    cost a deposit more than its quoting."""
     assert connection.in_atomic_block, "insert_together writes inside a transaction"
-    connection.ensure_connection()
-    literal = Transformer.from_context(connection.connection).as_literal
-    statements: list[bytes] = []
+    literal = literal_writer(connection)
+    statements: list[str] = []
     read_back: list[Sequence[models.Model] | None] = []
     for model, objs in tables:
         if not objs:
             continue
         numbered = all(obj.pk is not None for obj in objs)
-        columns = {
-            f.column: f
-            for f in model._meta.concrete_fields
-            if f.column and (numbered or not f.primary_key)
-        }
-        getters = [_value_of(f) for f in columns.values()]
-        names = ", ".join(connection.ops.quote_name(column) for column in columns)
-        table = connection.ops.quote_name(model._meta.db_table)
-        rows = b", ".join(
-            b"(" + b", ".join([literal(get(obj)) for get in getters]) + b")" for obj in objs
+        table, names, getters = _columns(model, with_pk=numbered)
+        rows = ", ".join(
+            "(" + ", ".join([literal(get(obj)) for get in getters]) + ")" for obj in objs
         )
         # The names are the models' own, quoted; every value a literal quoted by psycopg.
-        statement = f"INSERT INTO {table} ({names}) VALUES ".encode() + rows  # noqa: S608
+        statement = f"INSERT INTO {table} ({names}) VALUES {rows}"  # noqa: S608
         if not numbered:
-            pk = connection.ops.quote_name(str(model._meta.pk.column))
-            statement += f" RETURNING {pk}".encode()
+            statement += f" RETURNING {connection.ops.quote_name(str(model._meta.pk.column))}"
         statements.append(statement)
         read_back.append(None if numbered else objs)
     if not statements:
         return
-    message = b";\n".join(
-        [f"SAVEPOINT {SAVEPOINT}".encode(), *statements, f"RELEASE SAVEPOINT {SAVEPOINT}".encode()]
-    )
-    sql = message.decode(connection.connection.info.encoding)
+    sql = ";\n".join([f"SAVEPOINT {SAVEPOINT}", *statements, f"RELEASE SAVEPOINT {SAVEPOINT}"])
     with connection.cursor() as cursor:
         try:
             cursor.execute(sql)  # no parameters: nothing in it is read as a placeholder
@@ -181,6 +181,4 @@ def insert_together(tables: Sequence[tuple[type[models.Model], Sequence[models.M
                 for obj, (pk,) in zip(returned, cursor.fetchall(), strict=True):
                     obj.pk = pk
     for _model, objs in tables:
-        for obj in objs:
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        _saved(objs)
