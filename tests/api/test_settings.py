@@ -36,19 +36,11 @@ def test_a_redis_cache_url_selects_django_s_redis_cache_one_client_per_pool(monk
 
 def test_the_redis_cache_works_as_django_s_with_one_client_per_pool(settings):
     """chorus/cache.py: the same operations, answered by one ``redis.Redis`` per pool."""
-    import uuid
-
     from django.core.cache import caches
 
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("needs Redis")
-    settings.CACHES = {
-        "shared": {
-            "BACKEND": "chorus.cache.RedisCache",
-            "LOCATION": settings.CELERY_BROKER_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
+    from tests.utils.services import redis_cache
+
+    settings.CACHES = {"shared": redis_cache("needs Redis")}
     cache = caches.create_connection("shared")
     try:
         assert cache.add("k", [1, "a"], timeout=30)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from invoices import services
+from tests.utils.services import redis_cache
 
 
 @pytest.fixture(autouse=True)
@@ -25,14 +25,6 @@ def stored_files(root: Path) -> list[Path]:
 @pytest.fixture
 def shared_cache(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     """A cache every process shares (Redis, as production's CACHE_URL): the wake coalesces."""
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("the coalesced wake needs a shared cache (Redis)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "chorus.cache.RedisCache",
-            "LOCATION": settings.CELERY_BROKER_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
+    settings.CACHES = {"default": redis_cache("the coalesced wake needs a shared cache (Redis)")}
     yield cache
     cache.delete(services.ROUTING_WAKE_KEY)

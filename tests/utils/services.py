@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 
 import pytest
 from django.conf import settings
@@ -38,6 +39,19 @@ def require_redis() -> None:
         redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
     except redis.RedisError as exc:
         unavailable(f"Redis does not answer at {settings.CELERY_BROKER_URL}: {exc}")
+
+
+def redis_cache(reason: str) -> dict[str, str]:
+    """The settings of a cache on the tests' Redis (the broker's), as production's CACHE_URL
+    makes it, under a key prefix of its own; skips with ``reason`` where the broker is not
+    Redis (the zero-configuration run)."""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip(reason)
+    return {
+        "BACKEND": "chorus.cache.RedisCache",
+        "LOCATION": settings.CELERY_BROKER_URL,
+        "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
 
 
 def chromium_path() -> str:
