@@ -419,8 +419,8 @@ def invoice_submit(
     A new typed invoice without files (the API's POST, the entry page's) is a batch of one
     (``invoices.services.batch``): the same checks on facts read in one round trip (with the
     ids its rows take, on PostgreSQL), its rows and e-mails written in one message, one message
-    once committed (its e-mails, its renderings, the
-    routing's wake in turn: ``tasks.after_deposits``), and its rows left for the answer.
+    once committed (its e-mails, its renderings, the routing's wake in turn:
+    ``tasks.after_deposits``), and its rows left for the answer.
     ``schema_checked``: its input passed the API's invoice schema (``build_draft``)."""
     if invoice is None and not new_files and deposit_mode in TYPED_MODES:
         from invoices.services.batch import TypedDeposit, deposit_batch
