@@ -343,8 +343,8 @@ def run(*, quick: bool) -> list[Row]:
 
 
 def _purge_queue() -> None:
-    """The deposits enqueued routing and e-mail tasks that no worker ran: drop them, and the
-    coalesced wake that stood for them."""
+    """The deposits enqueued routing wakes that no worker ran: drop them, and the coalesced
+    wake that stood for them (and any rendering a routing batch enqueued)."""
     from django.conf import settings
 
     from bench.common import forget_routing_wake
@@ -352,4 +352,5 @@ def _purge_queue() -> None:
 
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        conn.default_channel.queue_purge(settings.RENDERING_QUEUE)
     forget_routing_wake()

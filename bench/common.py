@@ -45,6 +45,9 @@ BENCH_ENV = {
     "API_THROTTLE_RATE": "100000000/second",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "CELERY_QUEUE": "chorus_bench",
+    # The PDFs rendered after deposits wait on a queue of their own that no bench worker takes
+    # (the pdf bench measures the renderer): the routing's workers measure the routing.
+    "RENDERING_QUEUE": "chorus_bench_renderings",
     "LOG_LEVEL": "WARNING",
     "CHORUS_VAR_DIR": str(VAR / "run"),
     # The in-process measures use Django's test client, whose host is "testserver".

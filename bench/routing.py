@@ -6,7 +6,9 @@ that message to the last invoice seen in MISE_A_DISPOSITION (polled every 20 ms)
 (``tasks.route_batch``) take both steps of each invoice (DEPOSEE → EN_COURS_ACHEMINEMENT →
 MISE_A_DISPOSITION); a full batch asks for the next, which the second process takes. The
 e-mails (digests per supplier and event) are sent by one task per batch on the same workers;
-``rate_with_emails`` runs to the last one sent. Baseline: a no-op task through the same broker
+``rate_with_emails`` runs to the last one sent. The renderings that task enqueues for the
+deposits wait on RENDERING_QUEUE, which these workers do not take (production gives it workers
+of its own; the pdf bench measures the renderer). Baseline: a no-op task through the same broker
 and workers.
 """
 
@@ -46,6 +48,7 @@ def _purge() -> None:
 
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        conn.default_channel.queue_purge(settings.RENDERING_QUEUE)  # the deposits' PDFs
     _redis().delete(COUNTER, FIRST, LAST)
 
 

@@ -481,6 +481,10 @@ INVOICE_ROUTING_BATCH_SIZE = env_int("INVOICE_ROUTING_BATCH_SIZE", 500, minimum=
 # Seconds a "work available" message stays coalesced (see services._enqueue.wake_routing): past
 # them, if its message was lost, the next deposit sends another.
 INVOICE_ROUTING_WAKE_TTL = env_int("INVOICE_ROUTING_WAKE_TTL", 30, minimum=1)
+# The Celery queue of the PDFs rendered after a deposit (deposit certificates, Factur-X of the
+# typed invoices): give it workers of its own (`celery worker -Q`), and routing and e-mails never
+# wait behind a rendering. By default the one queue: one worker does it all.
+RENDERING_QUEUE = env_str("RENDERING_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
 # The simulated payment system puts accounted invoices in payment after a delay (seconds).
 INVOICE_PAYMENT_SIMULATION = env_bool("INVOICE_PAYMENT_SIMULATION", DEBUG)
 INVOICE_PAYMENT_SIMULATION_DELAY = env_int("INVOICE_PAYMENT_SIMULATION_DELAY", 120, minimum=0)

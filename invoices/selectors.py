@@ -8,7 +8,7 @@ service, nor those addressed to no service). Anything else is "not found" for th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -482,39 +482,60 @@ def stuck_in_routing(*, older_than: timedelta, now: datetime | None = None) -> Q
 
 
 def renderings_missing(
-    *, older_than: timedelta, now: datetime | None = None
+    *,
+    older_than: timedelta | None = None,
+    invoice_ids: Collection[int] | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Attachment, tuple[int, int]]:
     """(id, invoice id) of the certified CII files (typed invoices) still without their
-    Factur-X PDF, of invoices the sweep has not enqueued again within ``older_than``."""
-    limit = (now or timezone.now()) - older_than
+    Factur-X PDF: of ``invoice_ids`` (a routing batch's deposits), and/or of invoices the sweep
+    has not enqueued again within ``older_than``."""
     rendering = Attachment.objects.filter(
         invoice_id=OuterRef("invoice_id"),
         kind=Attachment.Kind.GENERATED_PDF,
         status_change_id=OuterRef("status_change_id"),
     )
-    return (
-        Attachment.objects.filter(kind=Attachment.Kind.GENERATED_XML, uploaded_at__lt=limit)
-        .filter(_not_swept_since(limit, "invoice__"), ~Exists(rendering))
-        .values_list("id", "invoice_id")
+    missing = Attachment.objects.filter(kind=Attachment.Kind.GENERATED_XML).filter(
+        ~Exists(rendering)
+    )
+    return _left_since(missing, "uploaded_at", older_than, invoice_ids, now).values_list(
+        "id", "invoice_id"
     )
 
 
 def certificates_missing(
-    *, older_than: timedelta, now: datetime | None = None
+    *,
+    older_than: timedelta | None = None,
+    invoice_ids: Collection[int] | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[StatusChange, tuple[int, int]]:
-    """(deposit's status change id, invoice id) of the deposits still without their certificate,
-    of invoices the sweep has not enqueued again within ``older_than``."""
-    limit = (now or timezone.now()) - older_than
+    """(deposit's status change id, invoice id) of the deposits still without their certificate:
+    of ``invoice_ids``, and/or of invoices the sweep has not enqueued again within
+    ``older_than`` (as ``renderings_missing``)."""
     certificate = Attachment.objects.filter(
         invoice_id=OuterRef("invoice_id"),
         kind=Attachment.Kind.CERTIFICATE,
         status_change_id=OuterRef("pk"),
     )
-    return (
-        StatusChange.objects.filter(to_status=Status.DEPOSEE, at__lt=limit)
-        .filter(_not_swept_since(limit, "invoice__"), ~Exists(certificate))
-        .values_list("id", "invoice_id")
-    )
+    missing = StatusChange.objects.filter(to_status=Status.DEPOSEE).filter(~Exists(certificate))
+    return _left_since(missing, "at", older_than, invoice_ids, now).values_list("id", "invoice_id")
+
+
+def _left_since(
+    missing: QuerySet[Any, Any],
+    made_at: str,
+    older_than: timedelta | None,
+    invoice_ids: Collection[int] | None,
+    now: datetime | None,
+) -> QuerySet[Any, Any]:
+    """The renderings ``missing``, narrowed to ``invoice_ids`` and/or to those made before
+    ``older_than`` (their ``made_at`` field) whose invoice the sweep has not seen since."""
+    if invoice_ids is not None:
+        missing = missing.filter(invoice_id__in=invoice_ids)
+    if older_than is not None:
+        limit = (now or timezone.now()) - older_than
+        missing = missing.filter(_not_swept_since(limit, "invoice__"), **{f"{made_at}__lt": limit})
+    return missing
 
 
 def _not_swept_since(limit: datetime, prefix: str = "") -> Q:

@@ -14,7 +14,9 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
+from django.db.models import Q
 
+from chorus import outbox
 from invoices import notifications, selectors, services
 from invoices.bulk import services as bulk_services
 from invoices.services.seals import seal_create
@@ -107,14 +109,70 @@ def render_certificate(status_change_id: int) -> int | None:
 
 @shared_task(name="invoices.render_deposits", acks_late=True)
 def render_deposits(certified_xml_ids: list[int], status_change_ids: list[int]) -> int:
-    """The renderings of a batch of deposits (``services.batch``): one message, not two per
-    invoice. Each rendering is idempotent, so a message delivered twice redoes nothing."""
+    """The renderings of a batch of deposits (``after_routing`` enqueues them): one message,
+    not two per invoice. Each rendering is idempotent, so a message delivered twice redoes
+    nothing."""
     done = 0
     for xml_id in certified_xml_ids:
         done += services.invoice_render_facturx(certified_xml_id=xml_id) is not None
     for change_id in status_change_ids:
         done += services.invoice_render_certificate(status_change_id=change_id) is not None
     return done
+
+
+# The renderings of a routing batch's deposits go in messages of this many invoices' worth, so
+# that several worker processes share them (a rendering takes tens of milliseconds).
+RENDERINGS_PER_MESSAGE = 50
+# The due e-mails an ``after_routing`` sends beside its batch's own (the deposits', mostly).
+EMAILS_PER_FOLLOW_UP = 500
+
+
+@shared_task(name="invoices.after_routing", acks_late=True)
+def after_routing(email_keys: list[str], deposited_ids: list[int]) -> int:
+    """What a routing batch asks once committed, in one message: its e-mails, then the follow-ups
+    of the deposits it claimed (``deposited_ids``, invoices it found in DEPOSEE). A deposit sends
+    no message of its own, only the routing's coalesced wake (``services.wake_routing``): its
+    e-mails wait in the outbox, sent here with every other due one (at most
+    ``EMAILS_PER_FOLLOW_UP``, oldest first), and its renderings are enqueued here, in messages
+    of ``RENDERINGS_PER_MESSAGE`` on ``RENDERING_QUEUE`` (give them workers of their own: a
+    routing worker then never waits behind a PDF).
+
+    Each step is idempotent and has its own recovery (the outbox's beat, the renderings sweep):
+    one failing does not keep the other from running; the first failure is raised once both
+    have run. Returns the e-mails sent and the rendering messages sent."""
+    failures: list[Exception] = []
+    done = 0
+    try:
+        done += notifications.send_emails(email_keys)
+        if deposited_ids:
+            done += outbox.emails_deliver(matching=Q(), limit=EMAILS_PER_FOLLOW_UP)
+    except Exception as exc:  # the outbox's beat sends them
+        logger.exception("routing e-mails not sent")
+        failures.append(exc)
+    try:
+        done += _enqueue_renderings(deposited_ids)
+    except Exception as exc:  # the renderings sweep enqueues them
+        logger.exception("deposit renderings not enqueued")
+        failures.append(exc)
+    if failures:
+        raise failures[0]
+    return done
+
+
+def _enqueue_renderings(invoice_ids: list[int]) -> int:
+    """``render_deposits`` messages for the renderings these invoices still lack; how many."""
+    if not invoice_ids:
+        return 0
+    missing = services.deposits_renderings(invoice_ids=invoice_ids)
+    facturx, certificates = missing.facturx, missing.certificates
+    size = RENDERINGS_PER_MESSAGE
+    starts = range(0, max(len(facturx), len(certificates)), size)
+    for start in starts:
+        render_deposits.apply_async(
+            (facturx[start : start + size], certificates[start : start + size]),
+            queue=settings.RENDERING_QUEUE,
+        )
+    return len(starts)
 
 
 @shared_task(name="invoices.after_deposits", acks_late=True)
@@ -124,13 +182,11 @@ def after_deposits(
     email_keys: list[str],
     route: bool = False,
 ) -> int:
-    """What a batch of deposits (``services.batch``) asks of the workers once committed, in one
-    message rather than three: a routing batch first when ``route`` (the deposit's turn to wake
-    it, see ``services._enqueue.after_commit_waking``), then the deposits' e-mails, then their
-    renderings, the slowest. Each step is idempotent (a message delivered twice redoes nothing)
-    and has its own recovery (the routing and renderings sweeps, the outbox's): one failing
-    does not keep the others from running; the first failure is raised once they have run.
-    Returns the e-mails sent now and the renderings there (``render_deposits``'s count)."""
+    """The follow-ups of a batch of deposits as their message carried them before deposits sent
+    none (``after_routing`` does it now): still understood, for the messages sent by a web node
+    of the version before, which may be queued when the workers are updated. A routing batch
+    first when ``route``, then the e-mails, then the renderings; the first failure is raised
+    once all three have run."""
     failures: list[Exception] = []
     done = 0
     if route:
@@ -161,9 +217,9 @@ def sweep_renderings(missing_after: float | None = None) -> int:
     seconds = settings.INVOICE_ROUTING_STUCK_AFTER if missing_after is None else missing_after
     missing = services.renderings_sweep(missing_after=timedelta(seconds=seconds))
     for xml_id in missing.facturx:
-        render_facturx.delay(xml_id)
+        render_facturx.apply_async((xml_id,), queue=settings.RENDERING_QUEUE)
     for change_id in missing.certificates:
-        render_certificate.delay(change_id)
+        render_certificate.apply_async((change_id,), queue=settings.RENDERING_QUEUE)
     count = len(missing.facturx) + len(missing.certificates)
     if count:
         logger.warning("re-enqueued %d rendering(s)", count)

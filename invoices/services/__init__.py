@@ -41,6 +41,7 @@ from invoices.services.deposit import (
     invoice_upload_pdf,
 )
 from invoices.services.documents import (
+    deposits_renderings,
     invoice_certificate,
     invoice_render_certificate,
     invoice_render_facturx,
@@ -106,6 +107,7 @@ __all__ = [
     "TypedDeposit",
     "check_upload",
     "deposit_batch",
+    "deposits_renderings",
     "engagement_import_receive",
     "engagement_import_run",
     "engagement_imports_sweep",

@@ -14,10 +14,10 @@ a number used twice in one batch is a DOUBLON the second time, as in two single 
 Then, in one savepoint of the caller's transaction: the invoices (DEPOSEE), their lines, their
 two history rows each (created, deposited: the hash chain computed here), their files' rows,
 the e-mails of the deposits (one digest per batch rather than one notice per invoice), and,
-once committed, one message for their e-mails, their renderings and, in turn, the routing's
-wake (``tasks.after_deposits``). A number taken meanwhile by a concurrent deposit makes the
-unique constraint refuse the INSERT: the batch is judged again against the numbers then used,
-and written once more.
+once committed, the routing's wake, coalesced: no message of their own. The routing batch that
+claims them sends their e-mails and enqueues their renderings (``tasks.after_routing``). A
+number taken meanwhile by a concurrent deposit makes the unique constraint refuse the INSERT:
+the batch is judged again against the numbers then used, and written once more.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from invoices.models import (
 )
 from invoices.selectors import may_modify_for
 from invoices.services import _rows
-from invoices.services._enqueue import after_commit, after_commit_waking
+from invoices.services._enqueue import wake_routing
 from invoices.services._facts import read_one
 from invoices.services._files import (
     NewFile,
@@ -335,10 +335,9 @@ def _insert_one(
     *,
     tell: bool,
     notified: dict[int, list[User]] | None,
-) -> tuple[list[StatusChange], list[str]]:
+) -> None:
     """A single deposit's rows and e-mails (``_insert``'s and ``queue_routed``'s), its ids
-    taken with its facts (``ONE_DEPOSIT``): all in one message (``_rows.insert_together``).
-    Returns the deposit's history row and the e-mails' keys."""
+    taken with its facts (``ONE_DEPOSIT``): all in one message (``_rows.insert_together``)."""
     [invoice_id], history_ids, [document_id] = ids
     kept.invoice.pk = invoice_id
     history = _history([kept], user)
@@ -351,7 +350,6 @@ def _insert_one(
         (Invoice, [kept.invoice]), (InvoiceLine, kept.lines), (StatusChange, history),
         (Attachment, [document]), (OutgoingEmail, outbox.rows_of(emails)),
     ])  # fmt: skip
-    return changes, [email.key for email in emails]
 
 
 def _set_ids(
@@ -377,9 +375,9 @@ def _write(
     notified: dict[int, list[User]] | None = None,
     ids: list[list[int]] | None = None,
 ) -> None:
-    """The accepted invoices' rows, one statement per table; the follow-ups once committed (the
-    deposits' e-mails when ``tell``, to the suppliers' users in ``notified`` when read already:
-    a single deposit's facts include them; the routing's wake when ``wake``). ``ids``: a single
+    """The accepted invoices' rows, one statement per table, with the deposits' e-mails when
+    ``tell`` (to the suppliers' users in ``notified`` when read already: a single deposit's
+    facts include them); the routing's wake once committed when ``wake``. ``ids``: a single
     deposit's, taken with its facts: its rows and e-mails go in one message."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
@@ -388,26 +386,22 @@ def _write(
         invoice.deposit_sha256 = files_digest([certified_file(document)])
     if ids is not None:
         [kept], [document] = accepted, documents
-        changes, emails = _insert_one(kept, document, user, ids, tell=tell, notified=notified)
+        _insert_one(kept, document, user, ids, tell=tell, notified=notified)
+    elif tell:
+        notifications.queue_routed(_insert(accepted, documents, user), notified=notified)
     else:
-        changes = _insert(accepted, documents, user)
-        emails = notifications.queue_routed(changes, notified=notified) if tell else []
+        _insert(accepted, documents, user)
     if len(accepted) == 1:
         # A single deposit (the API's POST answers with the invoice, its lines and its file):
         # the rows just written, left in the invoice's prefetch cache, are not read again.
         kept = accepted[0]
         prefetched(kept.invoice, "lines", sorted(kept.lines, key=lambda line: line.position))
         prefetched(kept.invoice, "attachments", documents)
-    from invoices import tasks
-
-    xml_ids = [d.pk for d in documents if d.kind == Attachment.Kind.GENERATED_XML]
-    change_ids = [change.pk for change in changes]
     if wake:
-        # One message once committed: the e-mails, the renderings, and the routing's wake when
-        # it is this batch's turn to send it (it is coalesced).
-        after_commit_waking(tasks.after_deposits, xml_ids, change_ids, emails)
-    else:
-        after_commit(tasks.after_deposits, xml_ids, change_ids, emails, False)
+        # Nothing more is sent than the routing's wake, coalesced (most deposits send nothing):
+        # the routing batch that claims these invoices sends their e-mails, queued here, and
+        # enqueues their renderings (``tasks.after_routing``).
+        wake_routing()
 
 
 @transaction.atomic(savepoint=False)  # it writes in its own savepoint (see below)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -262,6 +262,15 @@ def invoice_render_facturx(*, certified_xml_id: int) -> Attachment | None:
 class MissingRenderings:
     facturx: list[int]  # certified CII ids
     certificates: list[int]  # deposits' status change ids
+
+
+def deposits_renderings(*, invoice_ids: Collection[int]) -> MissingRenderings:
+    """The renderings these deposited invoices still lack (a routing batch's deposits: see
+    ``tasks.after_routing``), for the caller to enqueue: two queries."""
+    return MissingRenderings(
+        facturx=[pk for pk, _i in selectors.renderings_missing(invoice_ids=invoice_ids)],
+        certificates=[pk for pk, _i in selectors.certificates_missing(invoice_ids=invoice_ids)],
+    )
 
 
 @transaction.atomic

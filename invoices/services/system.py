@@ -41,9 +41,10 @@ SYSTEM_PAYMENT = "paiement"
 # A worker claims up to INVOICE_ROUTING_BATCH_SIZE invoices waiting in a routing status, moves
 # each one as far as it can go, and commits once: set-based status updates, the history rows in
 # one INSERT per step (their hash chains computed here), the e-mails in one INSERT and sent by
-# one task after the commit. Two workers never claim the same invoice (SKIP LOCKED; SQLite
-# serialises writers). A worker killed in the middle leaves nothing: the batch rolls back, and
-# the next wake or the sweep claims the same invoices again.
+# one task after the commit, which also enqueues the renderings of the deposits claimed. Two
+# workers never claim the same invoice (SKIP LOCKED; SQLite serialises writers). A worker
+# killed in the middle leaves nothing: the batch rolls back, and the next wake or the sweep
+# claims the same invoices again.
 ROUTING_STATUSES = (Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT)
 
 
@@ -238,10 +239,13 @@ def invoices_route_batch(
     batch.started_only = not through and bool(starts)
     emails = notifications.queue_routed(changes)
     emails += validations_started(changes, now)  # A9 / A12: due dates, validators' e-mails
-    if emails:
+    # The invoices claimed in DEPOSEE: their deposits' follow-ups (e-mails, renderings) are this
+    # batch's to ask for, a deposit sending no message of its own (``tasks.after_routing``).
+    deposited = [step.invoice.pk for step in starts]
+    if emails or deposited:
         from invoices import tasks  # here: the tasks call the services
 
-        after_commit(tasks.notify_emails, emails)
+        after_commit(tasks.after_routing, emails, deposited)
     return batch
 
 

@@ -347,8 +347,8 @@ def test_a_whole_flux_is_routed_in_one_batch_so_its_readers_get_one_digest_per_e
 def test_a_flux_wakes_the_routing_once_when_it_ends_not_at_each_chunk(
     personas, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Its chunks' messages render and wake nothing (route=False); the flux's end, once
-    committed, sends the one wake: the routing then finds the flux whole."""
+    """Its chunks send nothing (the routing batch enqueues their renderings); the flux's end,
+    once committed, sends the one wake: the routing then finds the flux whole."""
     from invoices import tasks
 
     settings.FLUX_CHUNK_SIZE = 3
@@ -363,8 +363,5 @@ def test_a_flux_wakes_the_routing_once_when_it_ends_not_at_each_chunk(
     with django_capture_on_commit_callbacks(execute=True):
         services.flux_integrate(flux_id=flux.pk)
 
-    chunks = [args for name, args in sent if name == "after_deposits"]
-    assert len(chunks) == 3 and all(args[-1] is False for args in chunks)
-    assert [name for name, _ in sent].count("route_batch") == 1
-    assert sent[-1][0] == "route_batch"  # sent with the flux's end, after its last chunk's
+    assert [name for name, _ in sent] == ["route_batch"]  # sent with the flux's end
     assert not Invoice.objects.exclude(status=Status.DEPOSEE).filter(supplier=personas.acme)

@@ -204,21 +204,30 @@ def test_the_sweep_finds_a_rendering_whose_message_was_lost(personas):
     assert not selectors.renderings_missing(older_than=timedelta(0)).exists()
 
 
-def test_a_backlog_of_missing_renderings_is_enqueued_once_per_period(personas, monkeypatch):
+def test_a_backlog_of_missing_renderings_is_enqueued_once_per_period(
+    personas, monkeypatch, settings
+):
     invoices = [deposited(personas) for _ in range(6)]
     # Deposited ten minutes ago; their rendering messages were lost.
     long_ago = timezone.now() - timedelta(minutes=10)
     Attachment.objects.filter(invoice__in=invoices).update(uploaded_at=long_ago)
     StatusChange.objects.filter(invoice__in=invoices).update(at=long_ago)
     enqueued: list[tuple[str, int]] = []
+    queues: set[str] = set()
+
+    def send(name: str, args: tuple[int], queue: str) -> None:
+        enqueued.append((name, args[0]))
+        queues.add(queue)
+
     for name in ("render_facturx", "render_certificate"):
         monkeypatch.setattr(
-            getattr(tasks, name), "delay", lambda pk, _n=name: enqueued.append((_n, pk))
+            getattr(tasks, name), "apply_async", lambda args, _n=name, **k: send(_n, args, **k)
         )
     assert tasks.sweep_renderings(missing_after=60) == 12  # a PDF and a certificate each
     for _tick in range(5):  # the beat ticks while the workers catch up: nothing more
         assert tasks.sweep_renderings(missing_after=60) == 0
     assert len(enqueued) == len(set(enqueued)) == 12
+    assert queues == {settings.RENDERING_QUEUE}
     # A period later, what is still missing is enqueued once more.
     Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(renderings_swept_at=long_ago)
     rendered(invoices[0])

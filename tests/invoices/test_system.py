@@ -179,7 +179,7 @@ def _enqueued(callbacks, monkeypatch) -> list[tuple[str, tuple]]:  # type: ignor
         "route_batch",
         "notify_status_change",
         "notify_agents",
-        "notify_emails",
+        "after_routing",
     )
     for name in names:
         monkeypatch.setattr(
@@ -202,12 +202,13 @@ def test_one_message_routes_through_both_steps_and_sends_their_e_mails_in_one_ta
         ("DEPOSEE", "EN_COURS_ACHEMINEMENT"),
         ("EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"),
     ]
-    # Two changes for Acme's two users and the agent's notice: queued, sent by one task.
-    [(name, args)] = _enqueued(callbacks, monkeypatch)
-    assert name == "notify_emails"
+    # Two changes for Acme's two users and the agent's notice: queued, named by one task (which
+    # also follows the deposit up: tests/invoices/test_deposit_follow_ups.py).
+    [(name, (keys, deposits))] = _enqueued(callbacks, monkeypatch)
+    assert name == "after_routing" and deposits == [invoice.pk]
     assert OutgoingEmail.objects.count() == already + 5
-    assert tasks.notify_emails(*args) == 5
-    assert tasks.notify_emails(*args) == 0  # delivered again: nothing sent twice
+    assert tasks.notify_emails(keys) == 5
+    assert tasks.notify_emails(keys) == 0  # delivered again: nothing sent twice
     assert sorted(m.to[0] for m in mail.outbox) == [
         "agent@etat.test",
         "member@acme.test",
@@ -241,17 +242,20 @@ def test_with_a_delay_between_the_steps_each_batch_takes_one_step_and_asks_for_t
     invoice.refresh_from_db()
     assert invoice.status == Status.EN_COURS_ACHEMINEMENT
     assert asked == [{"countdown": 3}]
-    assert [name for name, _args in _enqueued(callbacks, monkeypatch)] == ["notify_emails"]
+    assert [name for name, _args in _enqueued(callbacks, monkeypatch)] == ["after_routing"]
 
 
-def test_a_status_change_nobody_is_told_of_enqueues_no_e_mail_task(
+def test_a_status_change_nobody_is_told_of_queues_no_e_mail(
     personas, django_capture_on_commit_callbacks, monkeypatch
 ):
     invoice = deposited(personas)
     User.objects.filter(memberships__structure=personas.acme).update(is_active=False)
     User.objects.filter(memberships__structure=personas.state).update(is_active=False)
+    queued = OutgoingEmail.objects.count()
     with django_capture_on_commit_callbacks() as callbacks:
         tasks.route_invoice(invoice.pk, Status.DEPOSEE)
-    assert _enqueued(callbacks, monkeypatch) == []
+    # The deposit's follow-up only (its renderings): no key of an e-mail.
+    assert _enqueued(callbacks, monkeypatch) == [("after_routing", ([], [invoice.pk]))]
+    assert OutgoingEmail.objects.count() == queued
     invoice.refresh_from_db()
     assert invoice.status == Status.MISE_A_DISPOSITION
