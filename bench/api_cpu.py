@@ -30,8 +30,7 @@ PARTS = [
     ("invoices.api.views.services", "invoice_submit", "the service (invoice_submit)"),
     ("invoices.services.batch", "_read_facts", "  facts"),
     ("invoices.services.batch", "_judge_all", "  judging (the draft, the checks, the CII)"),
-    ("invoices.services.batch", "_write", "  rows, files, e-mails"),
-    ("invoices.notifications", "queue_routed", "    the deposit's e-mails"),
+    ("invoices.services.batch", "_write", "  rows and files"),
     (
         "django.db.backends.base.base.BaseDatabaseWrapper",
         "run_and_clear_commit_hooks",

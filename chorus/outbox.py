@@ -151,23 +151,20 @@ def email_deliver(*, email_id: int) -> bool:
     return True
 
 
-def emails_deliver(*, matching: Q, limit: int | None = None) -> int:
+def emails_deliver(*, matching: Q) -> int:
     """``email_deliver`` for every due e-mail that ``matching`` selects (the e-mails of one event
-    or of several; ``Q()``: every due one, at most ``limit``, oldest first); returns how many
-    were sent now.
+    or of several); returns how many were sent now.
 
     Fewer round trips than one ``email_deliver`` each: the due e-mails are read and claimed
     together, in a short transaction that skips the rows another worker is claiming. Each one
     is then sent and recorded on its own, as ``email_deliver`` does (a worker killed in the
     middle sends again only the e-mail it was sending)."""
     now = timezone.now()
-    due = OutgoingEmail.objects.filter(
-        matching, status=Status.PENDING, next_attempt_at__lte=now
-    ).order_by("id")[:limit]
+    due = OutgoingEmail.objects.filter(matching, status=Status.PENDING, next_attempt_at__lte=now)
     if not connection.features.has_select_for_update_skip_locked:  # SQLite: one claim each
         return sum(email_deliver(email_id=pk) for pk in due.values_list("id", flat=True))
     with transaction.atomic():
-        emails = list(due.select_for_update(skip_locked=True))
+        emails = list(due.select_for_update(skip_locked=True).order_by("id"))
         if not emails:
             return 0
         OutgoingEmail.objects.filter(pk__in=[email.pk for email in emails]).update(

@@ -215,6 +215,10 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
     # When the sweep last enqueued its missing renderings (Factur-X PDF, deposit certificate)
     # again: at most once per period, however long the backlog.
     renderings_swept_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The supplier's users are to hear of the deposit from the routing batch that claims it
+    # (services/system.py: with its own e-mails, in one digest per supplier when it claims
+    # several); False for a flux's invoices (the flux's e-mail tells its end) and once told.
+    deposit_untold = models.BooleanField(default=False, db_default=False, editable=False)
     mandate_number = models.CharField(_("numéro de mandat"), max_length=30, blank=True)
     rejection_acknowledged = models.BooleanField(_("rejet pris en compte"), default=False)
 

@@ -611,7 +611,8 @@ def _members_notified(**structures: Any) -> QuerySet[Membership]:
     )
 
 
-# One supplier: every single deposit's e-mail, its SQL compiled once (chorus/prepared.py).
+# One supplier (a routing batch of one supplier's invoices): its SQL compiled once
+# (chorus/prepared.py).
 MEMBERS_NOTIFIED_OF = PreparedQuery(lambda pk: _members_notified(structure_id=pk), -1)
 
 
@@ -628,8 +629,7 @@ def members_by_structure(structure_ids: set[int]) -> dict[int, list[User]]:
 
 
 def users_by_structure(members: Iterable[Membership]) -> dict[int, list[User]]:
-    """``members_by_structure``'s answer from its members' rows (``MEMBERS_NOTIFIED_OF``'s),
-    read elsewhere (a single deposit reads them with its facts)."""
+    """``members_by_structure``'s answer from its members' rows."""
     users: dict[int, dict[int, User]] = {}
     for member in members:
         users.setdefault(member.structure_id, {})[member.user_id] = member.user

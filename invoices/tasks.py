@@ -14,9 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
-from django.db.models import Q
 
-from chorus import outbox
 from invoices import notifications, selectors, services
 from invoices.bulk import services as bulk_services
 from invoices.services.seals import seal_create
@@ -123,19 +121,16 @@ def render_deposits(certified_xml_ids: list[int], status_change_ids: list[int]) 
 # The renderings of a routing batch's deposits go in messages of this many invoices' worth, so
 # that several worker processes share them (a rendering takes tens of milliseconds).
 RENDERINGS_PER_MESSAGE = 50
-# The due e-mails an ``after_routing`` sends beside its batch's own (the deposits', mostly).
-EMAILS_PER_FOLLOW_UP = 500
 
 
 @shared_task(name="invoices.after_routing", acks_late=True)
 def after_routing(email_keys: list[str], deposited_ids: list[int]) -> int:
-    """What a routing batch asks once committed, in one message: its e-mails, then the follow-ups
-    of the deposits it claimed (``deposited_ids``, invoices it found in DEPOSEE). A deposit sends
-    no message of its own, only the routing's coalesced wake (``services.wake_routing``): its
-    e-mails wait in the outbox, sent here with every other due one (at most
-    ``EMAILS_PER_FOLLOW_UP``, oldest first), and its renderings are enqueued here, in messages
-    of ``RENDERINGS_PER_MESSAGE`` on ``RENDERING_QUEUE`` (give them workers of their own: a
-    routing worker then never waits behind a PDF).
+    """What a routing batch asks once committed, in one message: its e-mails (the deposits'
+    notices among them: a deposit sends no message of its own, only the routing's coalesced
+    wake, ``services.wake_routing``), then the renderings of the deposits it claimed
+    (``deposited_ids``, invoices it found in DEPOSEE), enqueued in messages of
+    ``RENDERINGS_PER_MESSAGE`` on ``RENDERING_QUEUE`` (give them workers of their own: a routing
+    worker then never waits behind a PDF).
 
     Each step is idempotent and has its own recovery (the outbox's beat, the renderings sweep):
     one failing does not keep the other from running; the first failure is raised once both
@@ -144,8 +139,6 @@ def after_routing(email_keys: list[str], deposited_ids: list[int]) -> int:
     done = 0
     try:
         done += notifications.send_emails(email_keys)
-        if deposited_ids:
-            done += outbox.emails_deliver(matching=Q(), limit=EMAILS_PER_FOLLOW_UP)
     except Exception as exc:  # the outbox's beat sends them
         logger.exception("routing e-mails not sent")
         failures.append(exc)

@@ -1,8 +1,7 @@
 """The facts a single deposit's checks read (``batch._read_facts`` for a batch of one: the API's
-POST), in one round trip instead of eight: the numbers the supplier already used, the
+POST), in one round trip instead of one per fact: the numbers the supplier already used, the
 depositor's membership (their right to deposit and to modify), the supplier's signature of the
-mandate in force, the recipient, its service and the billing frames it accepts; and, for its
-e-mail, the supplier's users told of it at once (one round trip fewer after the INSERTs).
+mandate in force, the recipient, its service and the billing frames it accepts.
 
 Each read is the batch's own, narrowed to one invoice and written so that none waits for
 another's answer (the service and the frames found by the recipient's SIRET, the signature by
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from chorus.prepared import PreparedQuery, PreparedSQL, first_of, read_together
 from invoices import checks
 from invoices.models import AcceptedFrames, Invoice
-from invoices.selectors import MEMBERS_NOTIFIED_OF, users_by_structure
 from invoices.services import _rows
 from invoices.services.common import RecipientDirectory
 from invoices.workflow import Status
@@ -70,8 +68,6 @@ class OneDeposit:
     deposit: checks.DepositFacts
     directory: RecipientDirectory
     may_modify: bool
-    # The supplier's users told of the deposit at once (``selectors.members_by_structure``).
-    notified: dict[int, list[User]]
     # The ids reserved for its rows (``_rows.ids_of``), when asked.
     ids: list[list[int]] | None = None
 
@@ -91,7 +87,6 @@ def read_one(
     reads: list[tuple[str, PreparedQuery[Any] | PreparedSQL, tuple[Any, ...]]] = [
         ("membership", MEMBERSHIP_IN, (user.pk, supplier.pk)),
         ("signature", SIGNATURE_IN_FORCE, (supplier.pk,)),
-        ("notified", MEMBERS_NOTIFIED_OF, (supplier.pk,)),
     ]
     if number:
         reads.append(("taken", _TAKEN, (supplier.pk, number)))
@@ -124,6 +119,5 @@ def read_one(
         directory=RecipientDirectory(recipients, services),
         # ``may_modify_for``: an approved member with the right to modify.
         may_modify=membership is not None and membership.can_modify,
-        notified={supplier.pk: [], **users_by_structure(found["notified"])},
         ids=_rows.ids_of(found["ids"]) if reserve else None,
     )

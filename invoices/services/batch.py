@@ -13,11 +13,12 @@ a number used twice in one batch is a DOUBLON the second time, as in two single 
 
 Then, in one savepoint of the caller's transaction: the invoices (DEPOSEE), their lines, their
 two history rows each (created, deposited: the hash chain computed here), their files' rows,
-the e-mails of the deposits (one digest per batch rather than one notice per invoice), and,
-once committed, the routing's wake, coalesced: no message of their own. The routing batch that
-claims them sends their e-mails and enqueues their renderings (``tasks.after_routing``). A
-number taken meanwhile by a concurrent deposit makes the unique constraint refuse the INSERT:
-the batch is judged again against the numbers then used, and written once more.
+and, once committed, the routing's wake, coalesced: no message of their own, no e-mail. The
+routing batch that claims them tells the suppliers' users of the deposits (one notice, or one
+digest when it claims several of a supplier) and enqueues their renderings
+(``tasks.after_routing``). A number taken meanwhile by a concurrent deposit makes the unique
+constraint refuse the INSERT: the batch is judged again against the numbers then used, and
+written once more.
 """
 
 from __future__ import annotations
@@ -31,11 +32,9 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chorus import outbox
-from chorus.models import OutgoingEmail
 from chorus.prepared import prefetched
 from einvoice.validation import ValidationReport
-from invoices import checks, files, integrity, notifications
+from invoices import checks, files, integrity
 from invoices.einvoice_mapping import data_to_invoice_input
 from invoices.inputs import InvoiceInput, LineInput
 from invoices.models import (
@@ -126,7 +125,6 @@ class _Facts:
     deposit: checks.DepositFacts
     directory: RecipientDirectory
     may_modify: bool
-    notified: dict[int, list[User]] | None = None  # read with a single deposit's facts
     # A single deposit's ids (invoice, history, file: ``ONE_DEPOSIT``), read with its facts.
     ids: list[list[int]] | None = None
 
@@ -145,7 +143,7 @@ def _read_facts(
     if len(deposits) == 1:  # a single deposit (the API's POST): one round trip (_facts.py)
         reserve = ONE_DEPOSIT if _rows.reserves() else ()
         one = read_one(user, supplier, _header_of(deposits[0]), reserve)
-        return _Facts(one.deposit, one.directory, one.may_modify, one.notified, one.ids)
+        return _Facts(one.deposit, one.directory, one.may_modify, one.ids)
     headers = [h for h in map(_header_of, deposits) if h is not None]
     pairs = [(h.recipient_siret.replace(" ", ""), h.service_code.strip()) for h in headers]
     numbers = {h.number for h in headers if h.number}
@@ -327,17 +325,9 @@ def _insert(
     return changes
 
 
-def _insert_one(
-    kept: _Accepted,
-    document: Attachment,
-    user: User,
-    ids: list[list[int]],
-    *,
-    tell: bool,
-    notified: dict[int, list[User]] | None,
-) -> None:
-    """A single deposit's rows and e-mails (``_insert``'s and ``queue_routed``'s), its ids
-    taken with its facts (``ONE_DEPOSIT``): all in one message (``_rows.insert_together``)."""
+def _insert_one(kept: _Accepted, document: Attachment, user: User, ids: list[list[int]]) -> None:
+    """A single deposit's rows (``_insert``'s), its ids taken with its facts (``ONE_DEPOSIT``):
+    all in one message (``_rows.insert_together``)."""
     [invoice_id], history_ids, [document_id] = ids
     kept.invoice.pk = invoice_id
     history = _history([kept], user)
@@ -345,10 +335,9 @@ def _insert_one(
     document.pk = document_id
     changes = history[1::2]
     _link([document], changes)
-    emails = notifications.routed_emails(changes, notified=notified) if tell else []
     _rows.insert_together([
         (Invoice, [kept.invoice]), (InvoiceLine, kept.lines), (StatusChange, history),
-        (Attachment, [document]), (OutgoingEmail, outbox.rows_of(emails)),
+        (Attachment, [document]),
     ])  # fmt: skip
 
 
@@ -372,23 +361,21 @@ def _write(
     *,
     tell: bool,
     wake: bool,
-    notified: dict[int, list[User]] | None = None,
     ids: list[list[int]] | None = None,
 ) -> None:
-    """The accepted invoices' rows, one statement per table, with the deposits' e-mails when
-    ``tell`` (to the suppliers' users in ``notified`` when read already: a single deposit's
-    facts include them); the routing's wake once committed when ``wake``. ``ids``: a single
-    deposit's, taken with its facts: its rows and e-mails go in one message."""
+    """The accepted invoices' rows, one statement per table (the routing batch that claims
+    them tells the suppliers' users of them when ``tell``); the routing's wake once committed
+    when ``wake``. ``ids``: a single deposit's, taken with its facts: its rows go in one
+    message."""
     documents = [_document_row(kept, user, stored) for kept in accepted]
     invoices = [kept.invoice for kept in accepted]
     for invoice, document in zip(invoices, documents, strict=True):
         # The deposit's digest: its one file, as ``deposit_manifest`` lists a first deposit's.
         invoice.deposit_sha256 = files_digest([certified_file(document)])
+        invoice.deposit_untold = tell
     if ids is not None:
         [kept], [document] = accepted, documents
-        _insert_one(kept, document, user, ids, tell=tell, notified=notified)
-    elif tell:
-        notifications.queue_routed(_insert(accepted, documents, user), notified=notified)
+        _insert_one(kept, document, user, ids)
     else:
         _insert(accepted, documents, user)
     if len(accepted) == 1:
@@ -399,7 +386,7 @@ def _write(
         prefetched(kept.invoice, "attachments", documents)
     if wake:
         # Nothing more is sent than the routing's wake, coalesced (most deposits send nothing):
-        # the routing batch that claims these invoices sends their e-mails, queued here, and
+        # the routing batch that claims these invoices queues and sends their e-mails and
         # enqueues their renderings (``tasks.after_routing``).
         wake_routing()
 
@@ -415,7 +402,8 @@ def deposit_batch(
 ) -> list[Deposited]:
     """Deposit a batch of invoices for ``supplier``; one outcome per deposit, in order. Inside
     the caller's transaction: a failure leaves nothing of the batch (its files removed).
-    ``tell=False``: no deposit e-mail (a flux's chunk: the flux's own e-mail tells its end).
+    ``tell=False``: no deposit e-mail (a flux's chunk: the flux's own e-mail tells its end);
+    else the routing batch that claims the invoices tells of them (``Invoice.deposit_untold``).
     ``wake=False``: the routing is not woken (a flux's chunk: the flux wakes it once, at its end,
     so that its invoices route in one batch and their readers get one digest per event)."""
     if not deposits:
@@ -432,7 +420,7 @@ def deposit_batch(
             with files_removed_on_failure() as stored, savepoint:
                 _write(
                     accepted, user, stored,
-                    tell=tell, wake=wake, notified=facts.notified, ids=facts.ids,
+                    tell=tell, wake=wake, ids=facts.ids,
                 )  # fmt: skip
         except IntegrityError:
             if attempt == 2:

@@ -32,7 +32,6 @@ from invoices import pdf, selectors
 from invoices.einvoice_mapping import data_from_certified_cii, invoice_to_data
 from invoices.invoice_pdf import render_facturx_pdf
 from invoices.models import Attachment, Invoice, InvoiceLine, StatusChange
-from invoices.services._enqueue import after_commit
 from invoices.services._files import (
     StoredFiles,
     attach,
@@ -117,12 +116,11 @@ def certified_cii(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) 
 def issue_documents(
     invoice: Invoice, *, user: User, change: StatusChange, stored: StoredFiles
 ) -> None:
-    """A typed invoice's CII (its Factur-X PDF follows), then the deposit's digest; the
-    certificate is rendered once committed (``invoice_render_certificate``)."""
-    from invoices import tasks  # here: the tasks call the services
-
+    """A typed invoice's CII, then the deposit's digest. Its renderings (the certificate, a
+    typed invoice's Factur-X PDF) are asked for by the routing batch that claims the deposit
+    (``tasks.after_routing``): the caller wakes the routing."""
     if invoice.is_typed:
-        xml = attach(
+        attach(
             invoice,
             kind=Attachment.Kind.GENERATED_XML,
             name=f"facture-{safe_file_part(invoice.number)}.xml",
@@ -132,10 +130,8 @@ def issue_documents(
             change=change,
             stored=stored,
         )
-        after_commit(tasks.render_facturx, xml.pk)
     invoice.deposit_sha256, _listed = deposit_manifest(invoice, change_id=change.pk)
     invoice.save(update_fields=["deposit_sha256"])
-    after_commit(tasks.render_certificate, change.pk)
 
 
 # --- the deposit certificate ---------------------------------------------------------------------

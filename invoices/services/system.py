@@ -168,6 +168,22 @@ def _plan(invoices: list[Invoice], *, through: bool) -> tuple[list[_Step], list[
     return starts, decisions
 
 
+def _deposits_told(invoices: list[Invoice]) -> list[StatusChange]:
+    """The deposit rows (DEPOSEE) of the invoices whose supplier's users are still to hear of
+    their deposit (``deposit_untold``: deposited one by one or by the API, not by a flux), in one
+    query: the batch tells of them with its own changes, in one digest per supplier when it
+    claims several. Each invoice's latest deposit (a re-deposit has several)."""
+    untold = {invoice.pk: invoice for invoice in invoices if invoice.deposit_untold}
+    if not untold:
+        return []
+    latest: dict[int, StatusChange] = {}
+    deposits = StatusChange.objects.filter(invoice_id__in=untold, to_status=Status.DEPOSEE)
+    for change in deposits.order_by("id"):
+        change.invoice = untold[change.invoice_id]  # claimed with its supplier: not read again
+        latest[change.invoice_id] = change
+    return sorted(latest.values(), key=lambda change: change.pk)
+
+
 def _update_statuses(invoices: list[Invoice], now: datetime) -> None:
     """One UPDATE per status reached (at most four), the rows being locked by this transaction."""
     by_status: dict[str, list[int]] = defaultdict(list)
@@ -177,7 +193,10 @@ def _update_statuses(invoices: list[Invoice], now: datetime) -> None:
         if invoice.status == Status.MISE_A_DISPOSITION:
             invoice.made_available_at = now
     for status, ids in by_status.items():
-        values: dict[str, object] = {"status": status, "status_changed_at": now, "updated_at": now}
+        values: dict[str, object] = {
+            "status": status, "status_changed_at": now, "updated_at": now,
+            "deposit_untold": False,  # told now, if it was to be (_deposits_told)
+        }  # fmt: skip
         if status == Status.MISE_A_DISPOSITION:
             values["made_available_at"] = now
         Invoice.objects.filter(pk__in=ids).update(**values)
@@ -233,11 +252,12 @@ def invoices_route_batch(
         return batch
     now = timezone.now()
     starts, decisions = _plan(invoices, through=through)
+    told = _deposits_told(invoices)  # read before the UPDATEs clear ``deposit_untold``
     _update_statuses(invoices, now)
     changes = _history_rows(starts, now) + _history_rows(decisions, now)
     batch.reached = {invoice.pk: invoice.status for invoice in invoices}
     batch.started_only = not through and bool(starts)
-    emails = notifications.queue_routed(changes)
+    emails = notifications.queue_routed(told + changes)
     emails += validations_started(changes, now)  # A9 / A12: due dates, validators' e-mails
     # The invoices claimed in DEPOSEE: their deposits' follow-ups (e-mails, renderings) are this
     # batch's to ask for, a deposit sending no message of its own (``tasks.after_routing``).

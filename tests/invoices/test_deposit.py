@@ -107,7 +107,7 @@ def test_deposit_moves_the_draft_to_deposee_with_history_and_documents(personas)
         assert attachment.status_change == change
 
 
-def test_the_deposit_renders_no_pdf_and_leaves_the_certificate_to_a_task(
+def test_the_deposit_renders_no_pdf_and_leaves_the_certificate_to_the_routings_follow_up(
     personas, django_capture_on_commit_callbacks, monkeypatch
 ):
     from invoices import pdf, tasks
@@ -116,14 +116,25 @@ def test_the_deposit_renders_no_pdf_and_leaves_the_certificate_to_a_task(
         raise AssertionError("a PDF was rendered inside the deposit")
 
     monkeypatch.setattr(pdf, "render_certificate_pdf", no_pdf_here)
-    asked: list[tuple] = []
-    monkeypatch.setattr(tasks.render_certificate, "apply_async", lambda a, **k: asked.append(a))
+    asked: list[tuple[str, tuple]] = []
+    for name in ("route_batch", "after_routing", "render_certificate", "notify_status_change"):
+        monkeypatch.setattr(
+            getattr(tasks, name),
+            "apply_async",
+            lambda a=(), _n=name, **k: asked.append((_n, tuple(a))),
+        )
     with django_capture_on_commit_callbacks(execute=True):
         invoice = deposited(personas)
-    deposit = invoice.history.get(to_status=Status.DEPOSEE)
-    assert asked == [(deposit.pk,)]
+    assert [name for name, _args in asked] == ["notify_status_change", "route_batch"]
     assert not invoice.attachments.filter(kind=Attachment.Kind.CERTIFICATE).exists()
     assert len(invoice.deposit_sha256) == 64  # the digest needs no PDF
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.route_batch()  # the batch that claims the deposit asks for its renderings
+    [(_keys, deposits)] = [args for name, args in asked if name == "after_routing"]
+    assert deposits == [invoice.pk]
+    missing = services.deposits_renderings(invoice_ids=deposits)
+    assert missing.certificates == [invoice.history.get(to_status=Status.DEPOSEE).pk]
 
 
 def test_the_certificate_task_renders_once_and_a_download_finds_it(personas):

@@ -346,11 +346,11 @@ COMMENT = "l'«é» %s %% \\N \\' E'x'\t\r\nfin"
 
 
 def test_one_deposit_writes_in_one_message_the_rows_bulk_create_writes(personas, monkeypatch):
-    """On PostgreSQL a single deposit takes its ids with its facts and writes its rows and its
-    e-mails in one message (``_rows.insert_together``): column for column what ``bulk_create``
-    writes, each object saved with its id, the history chained, the summaries exact."""
+    """On PostgreSQL a single deposit takes its ids with its facts and writes its rows in one
+    message (``_rows.insert_together``): column for column what ``bulk_create`` writes, each
+    object saved with its id, the history chained, the summaries exact. No e-mail: the routing
+    batch that claims it tells of it (tests/invoices/test_deposit_follow_ups.py)."""
     require_postgresql()
-    from chorus.models import OutgoingEmail
     from dashboards import summaries
     from invoices.services import _rows
 
@@ -363,23 +363,18 @@ def test_one_deposit_writes_in_one_message_the_rows_bulk_create_writes(personas,
         assert outcome.invoice is not None
         return outcome.invoice
 
-    def emails(invoice: Invoice) -> list[tuple[str, str, int]]:
-        change = invoice.history.get(to_status=Status.DEPOSEE)
-        found = OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{change.pk}:")
-        return sorted(found.values_list("to", "status", "attempts"))
-
     with CaptureQueriesContext(connection) as written:
         together = one("ONE-1")
     [message] = [q["sql"] for q in written.captured_queries if "INSERT" in q["sql"]]
     assert message.startswith(f"SAVEPOINT {_rows.SAVEPOINT}")
-    assert message.count("INSERT INTO") == 5  # invoice, lines, history, file, e-mail
+    assert message.count("INSERT INTO") == 4  # invoice, lines, history, file
     assert together.pk and all(row.pk for row in together.lines.all())
     assert all(row.pk for row in together.attachments.all())
     monkeypatch.setattr(_rows, "reserves", lambda: False)
     apart = one("ONE-2")
 
     assert _rows_of([together.pk]) == _rows_of([apart.pk])
-    assert emails(together) == emails(apart) != []
+    assert Invoice.objects.filter(pk__in=[together.pk, apart.pk], deposit_untold=True).count() == 2
     stored = Invoice.objects.get(pk=together.pk)
     assert stored.comment == COMMENT
     assert stored.lines.get(position=2).reference == "R'; --"

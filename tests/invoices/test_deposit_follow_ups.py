@@ -1,7 +1,8 @@
 """What a deposit asks of the workers once committed — the routing's wake, coalesced, and
-nothing else — and how the routing batch that claims it sends its e-mails and enqueues its
-renderings (``tasks.after_routing``); what still recovers each of them when a message is lost;
-and the message deposits sent before (``tasks.after_deposits``), still understood."""
+nothing else, not even an e-mail — and how the routing batch that claims it tells the
+supplier's users of it and enqueues its renderings (``tasks.after_routing``); what still
+recovers each of them when a message is lost; and the message deposits sent before
+(``tasks.after_deposits``), still understood."""
 
 from __future__ import annotations
 
@@ -85,9 +86,10 @@ def test_a_deposit_sends_nothing_but_the_routings_wake(
     personas, sent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        submit(personas)
+        invoice = submit(personas)
     assert sent == [("route_batch", (), {})]  # a cache of its own (locmem): each deposit wakes
-    assert pending()  # the supplier's users are told of the deposit: queued, not yet sent
+    assert not OutgoingEmail.objects.exists()  # the routing batch tells of it
+    assert Invoice.objects.get(pk=invoice.pk).deposit_untold
 
 
 def test_the_routing_batch_sends_the_deposits_e_mails_and_enqueues_their_renderings_once(
@@ -98,9 +100,12 @@ def test_the_routing_batch_sends_the_deposits_e_mails_and_enqueues_their_renderi
         invoice = submit(personas)
     keys, deposited = routed(sent, django_capture_on_commit_callbacks)
     assert deposited == [invoice.pk]
-    assert keys  # the routing's own: made available (the supplier's users, the agent)
     queued = pending()
-    assert queued > len(keys)  # and the deposit's, which no message named
+    assert len(keys) == queued  # the deposit's notice and the routing's, named by the batch
+    deposit = invoice.history.get(to_status=Status.DEPOSEE)
+    notices = OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{deposit.pk}:")
+    assert notices.count() == 2  # Acme's two users
+    assert not Invoice.objects.get(pk=invoice.pk).deposit_untold  # told once
 
     assert tasks.after_routing(keys, deposited) == queued + 1  # the e-mails, one message
     assert len(mail.outbox) == queued and not pending()
@@ -145,6 +150,8 @@ def test_a_flux_chunk_sends_nothing_and_its_routing_enqueues_its_renderings(
     assert len(invoices) == 2 and not pending()
 
     keys, deposited = routed(sent, django_capture_on_commit_callbacks)
+    subjects = OutgoingEmail.objects.values_list("subject", flat=True)
+    assert subjects and not [s for s in subjects if "Déposée" in s]  # the flux tells its end
     tasks.after_routing(keys, deposited)
     [(_name, args, _options)] = [m for m in sent if m[0] == "render_deposits"]
     assert (sorted(args[0]), sorted(args[1])) == follow_ups(*invoices)
@@ -197,14 +204,16 @@ def test_a_broker_that_does_not_answer_loses_no_deposit_and_the_sweeps_recover_i
     assert cache.get(services.ROUTING_WAKE_KEY) is None  # the next deposit wakes the routing
     assert Invoice.objects.get(pk=invoice.pk).status == Status.DEPOSEE
 
-    # The e-mails wait in the outbox, whose beat task sends them.
-    queued = pending()
-    assert queued and outbox.emails_deliver_due() == queued
-    # The renderings sweep finds both renderings, the routing sweep the invoice.
+    # The renderings sweep finds both renderings, the routing sweep the invoice; the batch it
+    # wakes tells of the deposit, and the outbox's beat sends what its message did not.
     missing = services.renderings_sweep(missing_after=timedelta(0))
     assert (missing.facturx, missing.certificates) == follow_ups(invoice)
     stuck = services.invoices_sweep_routing(stuck_after=timedelta(0))
     assert stuck == [(invoice.pk, Status.DEPOSEE)]
+    monkeypatch.undo()
+    services.invoices_route_batch()
+    queued = pending()
+    assert queued and outbox.emails_deliver_due() == queued
 
 
 def test_a_cache_that_does_not_answer_wakes_the_routing_every_time(
@@ -268,3 +277,36 @@ def test_the_message_deposits_sent_before_is_still_understood(personas, sent):
     tasks.after_deposits(*args)  # delivered again: nothing done twice
     assert len(mail.outbox) == len(keys)
     assert len(renderings(invoice)) == 2
+
+
+def test_deposits_routed_together_are_told_in_one_digest_and_a_lone_one_in_its_own_notice(
+    personas, sent, django_capture_on_commit_callbacks
+):
+    for _ in range(3):
+        submit(personas)
+    services.invoices_route_batch()
+    deposited = OutgoingEmail.objects.filter(subject__contains="Déposée")
+    # One digest for each of Acme's two users, not three notices each.
+    assert sorted(deposited.values_list("to", "subject")) == [
+        ("member@acme.test", "3 factures : Déposée"),
+        ("principal@acme.test", "3 factures : Déposée"),
+    ]
+    alone = submit(personas)
+    services.invoices_route_batch()
+    deposit = alone.history.get(to_status=Status.DEPOSEE)
+    notices = OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{deposit.pk}:")
+    assert sorted(notices.values_list("to", flat=True)) == [
+        "member@acme.test", "principal@acme.test",
+    ]  # fmt: skip
+    assert all("Déposée" in subject for subject in notices.values_list("subject", flat=True))
+
+
+def test_a_deposit_of_the_version_before_is_not_told_twice(personas, sent):
+    """Deposited by a web node of the version before: its notice queued with it, its flag
+    unset. The batch that routes it queues no second notice (the same key would fail it)."""
+    invoice = submit(personas)
+    Invoice.objects.filter(pk=invoice.pk).update(deposit_untold=False)
+    deposit = invoice.history.get(to_status=Status.DEPOSEE)
+    services.invoices_route_batch()
+    assert not OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{deposit.pk}:")
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.MISE_A_DISPOSITION

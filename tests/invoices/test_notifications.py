@@ -70,6 +70,6 @@ def test_status_changes_enqueue_their_e_mails_once_committed(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         deposited(personas)
-    # Routing, the e-mail of the deposit, the certificate and the Factur-X rendering wait for the
-    # commit (a rollback sends nothing).
-    assert len(callbacks) == 4
+    # The routing's wake and the e-mail of the deposit wait for the commit (a rollback sends
+    # nothing); the renderings are the routing batch's to ask for.
+    assert len(callbacks) == 2

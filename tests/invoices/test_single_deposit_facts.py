@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chorus.models import OutgoingEmail
+from invoices import services
 from invoices.inputs import InvoiceInput
 from invoices.models import AcceptedFrames, Invoice
 from invoices.selectors import members_by_structure
@@ -145,24 +146,22 @@ def test_a_single_deposits_facts_take_one_round_trip(personas):
     assert not Invoice.objects.filter(number=data.number).exclude(status=Status.BROUILLON).exists()
 
 
-def test_a_single_deposit_tells_the_users_a_batch_would_tell(personas):
-    """The supplier's users told at once are read with the facts (not after the INSERTs): the
-    same users, by the same e-mails, as ``members_by_structure`` finds."""
+def test_a_deposit_is_told_to_the_users_who_hear_of_it_at_once(personas):
+    """Told by the routing batch that claims it (no longer read with the facts): the active,
+    approved members who hear of each event at once, as ``members_by_structure`` finds them."""
     acme = personas.acme
     weekly = MembershipFactory(structure=acme, user=UserFactory(email="weekly@acme.test"))
     NoticePreference.objects.create(membership=weekly, invoices=Frequency.WEEKLY)
     MembershipFactory(structure=acme, user=UserFactory(email="gone@acme.test", is_active=False))
     MembershipFactory(structure=acme, user=UserFactory(email="asked@acme.test"), status="PENDING")
-
-    facts = _read_facts(personas.supplier_member, acme, [TypedDeposit(header(), [line()])])
     expected = members_by_structure({acme.pk})
-    assert facts.notified == expected
     assert sorted(u.email for u in expected[acme.pk]) == ["member@acme.test", "principal@acme.test"]
 
     [outcome] = deposit_batch(
         user=personas.supplier_member, supplier=acme, deposits=[TypedDeposit(header(), [line()])]
     )
     assert outcome.invoice is not None
+    services.invoices_route_batch()
     change = outcome.invoice.history.get(to_status=Status.DEPOSEE)
     queued = OutgoingEmail.objects.filter(key__startswith=f"invoice-status:{change.pk}:")
     assert sorted(queued.values_list("to", flat=True)) == [
@@ -175,12 +174,11 @@ def test_a_supplier_nobody_hears_of_at_once_gets_no_e_mail(personas):
     acme = personas.acme
     for membership in Membership.objects.filter(structure=acme):
         NoticePreference.objects.create(membership=membership, invoices=Frequency.DAILY)
-    facts = _read_facts(personas.supplier_member, acme, [TypedDeposit(header(), [line()])])
-    assert facts.notified == {acme.pk: []}
     assert members_by_structure({acme.pk}) == {}
 
     [outcome] = deposit_batch(
         user=personas.supplier_member, supplier=acme, deposits=[TypedDeposit(header(), [line()])]
     )
     assert outcome.invoice is not None
+    services.invoices_route_batch()
     assert not OutgoingEmail.objects.filter(key__startswith="invoice-status:").exists()
