@@ -418,9 +418,9 @@ def invoice_submit(
 
     A new typed invoice without files (the API's POST, the entry page's) is a batch of one
     (``invoices.services.batch``): the same checks on facts read in one round trip (with the
-    ids its rows take, on PostgreSQL), its rows and e-mails written in one message, one message
-    once committed (its e-mails, its renderings, the routing's wake in turn:
-    ``tasks.after_deposits``), and its rows left for the answer.
+    ids its rows take, on PostgreSQL), its rows written in one message, nothing sent once
+    committed but the routing's coalesced wake (the routing batch tells of the deposit and asks
+    for its renderings: ``tasks.after_routing``), and its rows left for the answer.
     ``schema_checked``: its input passed the API's invoice schema (``build_draft``)."""
     if invoice is None and not new_files and deposit_mode in TYPED_MODES:
         from invoices.services.batch import TypedDeposit, deposit_batch

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 # supplier's users to tell of the deposit, no longer read after the INSERTs: 13; with the facts
 # the ids its rows take, then its rows and e-mails written in one message, in a savepoint of
 # its own (invoices/services/_rows.py, ``insert_together``): five INSERTs and the savepoint's
-# two statements become one: 7.
+# two statements become one: 7. The deposit's e-mails are now the routing batch's (neither its
+# users read with the facts nor its e-mails in the message): still 7.
 API_DEPOSIT_QUERIES = 7
 
 

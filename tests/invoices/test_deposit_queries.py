@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 # accounts read to check the chosen one (issue 17, item 2) and the recipient's accepted billing
 # frames (issue 18, item 5) cost one each: 24. Then the single deposit's facts in one round
 # trip, and its rows and e-mails in one message (invoices/services/_facts.py, _rows.py): 10.
+# The e-mails then went to the routing batch that claims the deposit: still 10.
 WEB_DEPOSIT_QUERIES = 10
 
 
