@@ -8,6 +8,7 @@ left to claim.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import shared_task
@@ -135,18 +136,24 @@ def after_routing(email_keys: list[str], deposited_ids: list[int]) -> int:
     Each step is idempotent and has its own recovery (the outbox's beat, the renderings sweep):
     one failing does not keep the other from running; the first failure is raised once both
     have run. Returns the e-mails sent and the rendering messages sent."""
+    return _each_step(
+        (lambda: notifications.send_emails(email_keys), "routing e-mails not sent"),
+        (lambda: _enqueue_renderings(deposited_ids), "deposit renderings not enqueued"),
+    )
+
+
+def _each_step(*steps: tuple[Callable[[], int], str]) -> int:
+    """Each step run in turn, whatever the others did (each one idempotent, with its own
+    recovery: the sweeps, the outbox's beat): a failure is logged with its step's message, and
+    the first one raised once all have run. Returns what the steps counted, added up."""
     failures: list[Exception] = []
     done = 0
-    try:
-        done += notifications.send_emails(email_keys)
-    except Exception as exc:  # the outbox's beat sends them
-        logger.exception("routing e-mails not sent")
-        failures.append(exc)
-    try:
-        done += _enqueue_renderings(deposited_ids)
-    except Exception as exc:  # the renderings sweep enqueues them
-        logger.exception("deposit renderings not enqueued")
-        failures.append(exc)
+    for step, failed in steps:
+        try:
+            done += step()
+        except Exception as exc:
+            logger.exception(failed)
+            failures.append(exc)
     if failures:
         raise failures[0]
     return done
@@ -180,27 +187,20 @@ def after_deposits(
     of the version before, which may be queued when the workers are updated. A routing batch
     first when ``route``, then the e-mails, then the renderings; the first failure is raised
     once all three have run."""
-    failures: list[Exception] = []
-    done = 0
-    if route:
-        try:
+
+    def routed() -> int:
+        if route:
             route_batch()
-        except Exception as exc:  # the routing sweep wakes it again
-            logger.exception("routing batch failed after deposits")
-            failures.append(exc)
-    try:
-        done += notifications.send_emails(email_keys)
-    except Exception as exc:  # the outbox sweep sends them
-        logger.exception("deposit e-mails not sent")
-        failures.append(exc)
-    try:
-        done += render_deposits(certified_xml_ids, status_change_ids)
-    except Exception as exc:  # the renderings sweep enqueues them again
-        logger.exception("deposit renderings failed")
-        failures.append(exc)
-    if failures:
-        raise failures[0]
-    return done
+        return 0  # the routing's count is not one of the follow-ups'
+
+    return _each_step(
+        (routed, "routing batch failed after deposits"),
+        (lambda: notifications.send_emails(email_keys), "deposit e-mails not sent"),
+        (
+            lambda: render_deposits(certified_xml_ids, status_change_ids),
+            "deposit renderings failed",
+        ),
+    )
 
 
 @shared_task(name="invoices.sweep_renderings", acks_late=True)
