@@ -38,7 +38,7 @@ PARTS = [
     ),
     ("invoices.api.views", "invoice_response", "the answer"),
     ("accounts.authentication.ApiTokenAuthentication", "authenticate", "the token"),
-    ("invoices.api.views", "supplier_for", "the supplier structure"),
+    ("invoices.api.views", "supplier_with_accounts_for", "the supplier structure and its accounts"),
     ("invoices.api.views", "validated", "the input's validation"),
 ]
 

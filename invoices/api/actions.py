@@ -41,7 +41,7 @@ from invoices.models import DepositMode, Invoice
 from invoices.services import InvoiceInput
 from invoices.workflow import AGENT_TRANSITIONS, Status
 from structures.fields import clean_siret
-from structures.models import Structure
+from structures.models import BankAccount, Structure
 from structures.selectors import (
     closed_establishment_reason,
     iban_warning,
@@ -79,7 +79,17 @@ def invoice_response(
 
 def supplier_for(user: Any, siret: str) -> Structure:
     """One of the caller's supplier structures; the same refusal whether it exists or not."""
-    structure = api_selectors.supplier_of(user, siret)
+    return _acceptable_supplier(api_selectors.supplier_of(user, siret))
+
+
+def supplier_with_accounts_for(user: Any, siret: str) -> tuple[Structure, list[BankAccount]]:
+    """``supplier_for`` and the structure's active bank accounts, read together (what a deposit
+    passes to ``invoice_input_with_account``)."""
+    structure, accounts = api_selectors.supplier_with_accounts(user, siret)
+    return _acceptable_supplier(structure), accounts
+
+
+def _acceptable_supplier(structure: Structure | None) -> Structure:
     if structure is None:
         raise exceptions.ValidationError({"supplier_siret": [messages.NOT_YOUR_STRUCTURE]})
     if structure.is_closed:
@@ -242,10 +252,13 @@ class InvoiceUploadApi(ApiView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         require_totals(values)
-        supplier = supplier_for(request.user, values["supplier_siret"])
+        supplier, accounts = supplier_with_accounts_for(request.user, values["supplier_siret"])
         with service_errors():
             header = services.invoice_input_with_account(
-                supplier, header_input(values), bank_account=values["bank_account"]
+                supplier,
+                header_input(values),
+                bank_account=values["bank_account"],
+                active_accounts=accounts,
             )
             invoice = services.invoice_upload_pdf(
                 user=request.user,

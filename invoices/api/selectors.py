@@ -15,7 +15,7 @@ from chorus.prepared import PreparedQuery, prefetched, read_together
 from invoices import selectors
 from invoices.models import Attachment, EngagementRecord, Invoice, InvoiceLine, RejectionReason
 from invoices.workflow import Status
-from structures.models import Structure
+from structures.models import BankAccount, Structure
 from structures.selectors import supplier_structures_of
 
 SENT = "sent"
@@ -177,6 +177,26 @@ _SUPPLIER_OF = PreparedQuery(
 def supplier_of(user: User, siret: str) -> Structure | None:
     """The caller's supplier structure with this identifier (``supplier_structures_of``)."""
     return _SUPPLIER_OF.first(user.pk, siret)
+
+
+# The active bank accounts of that same structure: what a deposit chooses its account among, or
+# checks a typed IBAN against (``invoice_input_with_account``).
+_ACTIVE_ACCOUNTS_OF_SUPPLIER = PreparedQuery(
+    lambda user_id, siret: BankAccount.objects.filter(
+        structure__in=_SUPPLIER_OF.build(user_id, siret).values("pk"), is_active=True
+    ).only("pk", "structure_id", "iban", "bic"),
+    -1,
+    "\x00siret",
+)
+
+
+def supplier_with_accounts(user: User, siret: str) -> tuple[Structure | None, list[BankAccount]]:
+    """``supplier_of`` and the structure's active bank accounts, in one round trip (a deposit
+    needs both: issue 15, the single API deposit)."""
+    found, accounts = read_together(
+        (_SUPPLIER_OF, (user.pk, siret)), (_ACTIVE_ACCOUNTS_OF_SUPPLIER, (user.pk, siret))
+    )
+    return (found[0] if found else None), accounts
 
 
 def may_see_supplier(user: User, siret: str) -> bool:

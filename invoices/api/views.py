@@ -28,7 +28,7 @@ from invoices.api.actions import (
     header_input,
     invoice_response,
     service_errors,
-    supplier_for,
+    supplier_with_accounts_for,
 )
 from invoices.api.serializers import (
     HeaderInputSerializer,
@@ -132,11 +132,14 @@ class InvoicesApi(ApiView):
     @idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
         values = validated(self.InputSerializer, request.data)
-        supplier = supplier_for(request.user, values["supplier_siret"])
+        supplier, accounts = supplier_with_accounts_for(request.user, values["supplier_siret"])
         lines = [LineInput(**line) for line in values["lines"]]
         with service_errors():
             header = services.invoice_input_with_account(
-                supplier, header_input(values), bank_account=values["bank_account"]
+                supplier,
+                header_input(values),
+                bank_account=values["bank_account"],
+                active_accounts=accounts,
             )
             if values["draft"]:
                 invoice = services.invoice_save_draft(

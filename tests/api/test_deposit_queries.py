@@ -28,8 +28,10 @@ pytestmark = pytest.mark.django_db
 # the ids its rows take, then its rows and e-mails written in one message, in a savepoint of
 # its own (invoices/services/_rows.py, ``insert_together``): five INSERTs and the savepoint's
 # two statements become one: 7. The deposit's e-mails are now the routing batch's (neither its
-# users read with the facts nor its e-mails in the message): still 7.
-API_DEPOSIT_QUERIES = 7
+# users read with the facts nor its e-mails in the message): still 7. The supplier structure
+# and its active accounts are read together (invoices/api/selectors.py,
+# ``supplier_with_accounts``): 6.
+API_DEPOSIT_QUERIES = 6
 
 
 def api_lines(count: int) -> list[dict[str, str]]:
@@ -55,6 +57,6 @@ def test_one_api_deposit_takes_a_fixed_number_of_queries_whatever_its_lines(pers
     print(f"\nAPI deposit: {one} queries with 1 line, {many} with 40")  # pytest -s
     assert many == one
     # Elsewhere than on PostgreSQL the facts are seven round trips, not one (chorus/prepared.py
-    # prepares, and reads together, on PostgreSQL only), and the rows five INSERTs in a
-    # savepoint, not one message.
-    assert one <= API_DEPOSIT_QUERIES + (6 + 6 if connection.vendor != "postgresql" else 0)
+    # prepares, and reads together, on PostgreSQL only), the supplier and its accounts two, and
+    # the rows five INSERTs in a savepoint, not one message.
+    assert one <= API_DEPOSIT_QUERIES + (6 + 1 + 6 if connection.vendor != "postgresql" else 0)

@@ -185,6 +185,23 @@ def test_a_placeholder_must_reach_the_sql_once(build):
         PreparedQuery(build, -1)(5)
 
 
+def test_a_supplier_is_read_with_its_active_accounts_and_only_its_own(personas):
+    from tests.api.test_writes import bank_account
+
+    user, acme = personas.supplier_principal, personas.acme
+    active = bank_account(acme)
+    bank_account(acme, iban="BE68539007547034", is_active=False)
+    bank_account(personas.globex)  # another structure's
+
+    with CaptureQueriesContext(connection) as queries:
+        supplier, accounts = api_selectors.supplier_with_accounts(user, acme.identifier)
+    assert supplier == api_selectors.supplier_of(user, acme.identifier) == acme
+    assert [(a.pk, a.iban, a.bic) for a in accounts] == [(active.pk, active.iban, active.bic)]
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    # A structure the user does not belong to: neither it nor its accounts.
+    assert api_selectors.supplier_with_accounts(user, personas.globex.identifier) == (None, [])
+
+
 def test_a_prepared_exists_answers_as_exists(personas):
     supplier, acme = personas.supplier_principal, personas.acme
     memberships = Membership.objects.filter(user=supplier, structure=acme)
