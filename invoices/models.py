@@ -303,6 +303,15 @@ class Invoice(ConcurrentTransitionMixin, InvoiceWorkflow, models.Model):
         return self.status == Status.BROUILLON
 
     @property
+    def status_label(self) -> str:
+        """The status in words, as ``get_status_display()`` says it (read by the API's answers
+        as a plain attribute: DRF inspects a method's signature at each call)."""
+        try:
+            return str(Status(self.status).label)
+        except ValueError:  # a code the enumeration does not know: itself, as Django says it
+            return self.status
+
+    @property
     def is_paid_already(self) -> bool:
         """Billing frame A2: the supplier was paid before invoicing; no payment step."""
         return is_paid_already(self)

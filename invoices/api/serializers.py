@@ -163,7 +163,7 @@ class InvoiceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = serializers.CharField()
     reform_code = serializers.ChoiceField(
         choices=ReformCode.choices,
         allow_null=True,

@@ -24,6 +24,7 @@ from invoices.api.serializers import InvoiceDetailSerializer, InvoiceSerializer
 from invoices.api.views import InvoicesApi
 from invoices.models import Attachment, Invoice, InvoiceLine
 from invoices.selectors import may_modify_for, members_by_structure
+from invoices.workflow import Status
 from structures.models import Membership
 from tests.api.conftest import token_for
 from tests.api.test_drafts_and_credit_notes import credit_note_body
@@ -54,6 +55,14 @@ def test_an_invoice_is_written_as_its_serializer_writes_it(personas, client_for)
     invoices = list(Invoice.objects.filter(supplier=personas.acme).order_by("pk"))
     listed = InvoiceSerializer(invoices, many=True).data
     assert represent_many(InvoiceSerializer, invoices) == listed
+
+
+@pytest.mark.parametrize("code", [*Status.values, "INCONNU"])
+def test_the_status_label_is_the_one_django_displays(code):
+    invoice = Invoice(status=code)
+    assert invoice.status_label == invoice.get_status_display()
+    field = InvoiceSerializer().fields["status_label"]
+    assert field.to_representation(field.get_attribute(invoice)) == invoice.get_status_display()
 
 
 def test_the_answer_to_a_deposit_is_the_invoice_read_again(personas, client_for):
