@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from accounts.models import ApiScope
 from chorus.api.errors import FileTypeRefused, PayloadTooLarge
 from chorus.api.idempotency import idempotent
 from chorus.api.pagination import PageNumberPagination
+from chorus.api.reversing import reverse_ids
 from chorus.api.views import ApiView
 from flux import selectors, services
 from flux.judging import FluxInvoiceSerializer
@@ -59,7 +59,7 @@ class RawJsonParser(parsers.BaseParser):
 
 
 def flux_url(flux: Flux) -> str:
-    return reverse("api:flux-detail", kwargs={"pk": flux.pk})
+    return reverse_ids("api:flux-detail", pk=flux.pk)
 
 
 class FluxSerializer(serializers.Serializer):
@@ -109,7 +109,7 @@ class FluxItemSerializer(serializers.ModelSerializer):
     def get_invoice_url(self, item: FluxItem) -> str | None:
         if item.invoice_id is None:
             return None
-        return reverse("api:invoice-detail", kwargs={"pk": item.invoice_id})
+        return reverse_ids("api:invoice-detail", pk=item.invoice_id)
 
 
 class FluxDetailSerializer(FluxSerializer):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chorus.api.reversing import reverse_ids
 from chorus.api.serializing import represent_many
 from invoices.models import (
     BillingFrame,
@@ -32,7 +32,7 @@ AMOUNT = MONEY
 
 
 def invoice_url(invoice: Invoice, name: str = "invoice-detail") -> str:
-    return reverse(f"api:{name}", kwargs={"pk": invoice.pk})
+    return reverse_ids(f"api:{name}", pk=invoice.pk)
 
 
 class LineInputSerializer(serializers.Serializer):
@@ -272,7 +272,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             {
                 "n": n,
                 "attachment": attachment,
-                "url": reverse("api:invoice-attachment", kwargs={"pk": invoice.pk, "n": n}),
+                "url": reverse_ids("api:invoice-attachment", pk=invoice.pk, n=n),
             }
             for n, attachment in enumerate(invoice.attachments.all(), start=1)
         ]
