@@ -153,6 +153,11 @@ elif env_bool("DATABASE_POOL", True):
         )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = _pool
+    # Django's check at checkout is an empty query, a round trip per request; the portal's
+    # backend checks a connection without one unless the server spoke while it sat idle
+    # (chorus/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "chorus.db.postgresql"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ------------------------------------------------------------
