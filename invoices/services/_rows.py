@@ -17,6 +17,7 @@ checked by the database as any ``INSERT``'s (constraints, the unique number of a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext, suppress
 from typing import Any
@@ -102,7 +103,15 @@ def _columns(
     model: type[models.Model], *, with_pk: bool = True
 ) -> tuple[str, str, list[Callable[[models.Model], Any]]]:
     """A new row's table and columns, quoted, and how to get each column's value of an object
-    (``_value_of``); ``with_pk=False``: without the primary key (the table gives it)."""
+    (``_value_of``); ``with_pk=False``: without the primary key (the table gives it). The same
+    for every row of a model: made once per process (and database vendor, which quotes)."""
+    return _columns_of(model, with_pk, connection.vendor)
+
+
+@functools.cache
+def _columns_of(
+    model: type[models.Model], with_pk: bool, vendor: str
+) -> tuple[str, str, list[Callable[[models.Model], Any]]]:
     fields = [f for f in model._meta.concrete_fields if f.column and (with_pk or not f.primary_key)]
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
