@@ -87,7 +87,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "chorus.middleware.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "chorus.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chorus.middleware.FrenchFirstLocaleMiddleware",

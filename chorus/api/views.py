@@ -16,6 +16,10 @@ from rest_framework.views import APIView
 
 from chorus.api.errors import PayloadTooLarge, error_body
 
+# An API answer is data, never a page: it may load nothing and be framed by nothing (the portal's
+# pages keep their own policy, settings.CONTENT_SECURITY_POLICY).
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
 
 class ApiView(APIView):
     """One operation of the API (HackSoftware's style: thin, nested Input/Output serializers).
@@ -48,6 +52,7 @@ class ApiView(APIView):
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         response.headers["Content-Language"] = translation.get_language()
+        response.headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         patch_vary_headers(response, ("Accept-Language",))
         return response
 

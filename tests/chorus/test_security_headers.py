@@ -54,11 +54,24 @@ def test_public_pages_send_the_security_headers(client, path):
     assert_strict_headers(response)
 
 
-def test_the_signed_in_pages_and_the_api_send_the_security_headers(client, personas):
+def test_the_signed_in_pages_send_the_security_headers(client, personas):
     client.force_login(personas.supplier_principal)
     for path in ["/factures/", "/factures/saisie/", "/structures/", "/compte/"]:
         assert_strict_headers(client.get(path))
-    assert_strict_headers(client.get("/api/v1/me/"))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me/", "/api/v1/invoices/999999/", "/api/v1/flux/"])
+def test_the_api_answers_load_nothing_and_are_framed_by_nothing(client, personas, path):
+    """An API answer is data: a policy of its own, stricter than the pages' (and the same for
+    its errors), with the other headers of every answer."""
+    token = token_for(personas.supplier_principal)
+    response = client.get(path, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response["Content-Type"] == "application/json"
+    assert policy(response) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+    assert "nonce" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response.headers["Permissions-Policy"]
 
 
 def test_the_design_system_script_carries_the_page_s_nonce(client):
@@ -160,3 +173,18 @@ def test_two_factor_login_is_offered_to_every_user(client, personas):
     page = client.get(reverse("accounts:two_factor"))
     assert page.status_code == 200
     assert "Activer la double authentification" in page.content.decode()
+
+
+def test_an_answer_with_its_own_policy_does_not_build_the_portal_s(client, personas, monkeypatch):
+    """The API's answers skip django-csp's building of the pages' policy (chorus/middleware.py):
+    with that building broken, the API still answers, and a page still fails."""
+    import csp.middleware
+
+    def broken(**parts: object) -> str:
+        raise AssertionError("the portal's policy was built")
+
+    monkeypatch.setattr(csp.middleware, "build_policy", broken)
+    token = token_for(personas.supplier_principal)
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    with pytest.raises(AssertionError, match="policy was built"):
+        client.get("/aide/")
