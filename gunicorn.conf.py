@@ -11,10 +11,11 @@ import os
 
 bind = "0.0.0.0:8000"
 # One sync worker per core the process may run on: a request is mostly CPU (an API deposit:
-# ~7 ms of Python, ~2.5 ms of PostgreSQL), so more workers than cores only queue for them.
-# Measured on 2 cores, 16 clients (BENCHMARKS.md): 2 workers 187 deposits/s, p95 ~102 ms;
-# 3 workers 117-122/s, p95 ~175 ms. WEB_CONCURRENCY, gunicorn's own variable, sets another count
-# (a host whose cores are limited by a CPU quota rather than by affinity).
+# ~6-7 ms of Python, ~2.6 ms of PostgreSQL), so more workers than cores only queue for them.
+# Measured on 2 cores, 16 clients (BENCHMARKS.md, 2026-12-07): 2 workers 187-189 deposits/s,
+# p95 101-102 ms; 3 workers 158-185/s, p95 99-116 ms: no better. WEB_CONCURRENCY, gunicorn's
+# own variable, sets another count (a host whose cores are limited by a CPU quota rather than
+# by affinity).
 workers = int(os.environ.get("WEB_CONCURRENCY") or 0) or len(os.sched_getaffinity(0))
 accesslog = "-"
 
