@@ -1,7 +1,8 @@
 """Redis stops for a few seconds while suppliers deposit invoices through the API of a real web
 server (gunicorn), with a real worker and beat: every deposit is still accepted (the database is
-the source of truth; a message that cannot be enqueued is logged, not raised), and once Redis is
-back — empty: it kept nothing — every invoice is routed and every e-mail sent, by the sweeps.
+the source of truth; a message that cannot be enqueued is logged, not raised; a throttle that
+cannot count lets the call through), and once Redis is back — empty: it kept nothing — every
+invoice is routed and every e-mail sent, by the sweeps.
 
 The Redis that stops is the test's own (a redis-server on a free port, in a temporary folder).
 """
@@ -73,12 +74,18 @@ def invoice_body(personas: Any, number: str) -> dict[str, Any]:
     }
 
 
+# The cache of the web server and the worker: their own memory, or (production's setup) another
+# database of the Redis that stops, which the API's throttling then cannot reach.
+CACHES = {"locmem": lambda url: "locmem://", "redis": lambda url: url.rsplit("/", 1)[0] + "/1"}
+
+
+@pytest.mark.parametrize("cache", list(CACHES))
 def test_deposits_go_on_while_redis_is_down_and_are_routed_once_it_is_back(
-    stack, own_redis, personas, tmp_path
+    stack, own_redis, personas, tmp_path, cache
 ):
     require_postgresql()
     stack.broker_url = own_redis.url
-    env = {**ENV, "MEDIA_ROOT": str(tmp_path / "media")}
+    env = {**ENV, "MEDIA_ROOT": str(tmp_path / "media"), "CACHE_URL": CACHES[cache](own_redis.url)}
     token = token_for(personas.supplier_principal)
     with stack.web(**env) as base, stack.beat(**env), stack.worker(**env) as worker:
         for index in range(DEPOSITS):
