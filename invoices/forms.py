@@ -319,7 +319,6 @@ class HeaderForm(RecipientFields):
             self.cleaned_data["iban"], self.cleaned_data["bic"] = account.iban, account.bic
         elif supplier is not None:
             refusal = typed_iban_refusal(
-                supplier,
                 self.cleaned_data.get("iban") or "",
                 active_accounts=[
                     a for a in self.bank_accounts.values() if a.structure_id == supplier.pk

@@ -322,35 +322,15 @@ def active_bank_accounts_in(structures: QuerySet[Structure]) -> QuerySet[BankAcc
     )
 
 
-def active_bank_account_of(structure: Structure, account_id: int) -> BankAccount | None:
-    """The structure's active account of this id; None for an inactive one, another
-    structure's, or none at all (the caller says the same of each)."""
-    return BankAccount.objects.filter(structure=structure, pk=account_id, is_active=True).first()
-
-
-# The IBANs of a structure's active accounts, read by every deposit that types one (the API's):
-# SQL compiled once (chorus/prepared.py).
-_ACTIVE_IBANS = PreparedQuery(
-    lambda structure_id: BankAccount.objects.filter(structure_id=structure_id, is_active=True).only(
-        "iban"
-    ),
-    -1,
-)
-
-
-def typed_iban_refusal(
-    structure: Structure, iban: str, *, active_accounts: Iterable[BankAccount] | None = None
-) -> str | None:
-    """Why an IBAN typed on an invoice of the structure is refused, for the invoice forms and
-    the API alike: the structure has active accounts, and the IBAN must be chosen among them
-    (a changed IBAN is how invoice fraud begins). None when it is accepted: no IBAN, a
-    structure without active account, or the IBAN of one of its active accounts (an older
-    draft's). ``active_accounts``: the structure's, when the caller read them already."""
+def typed_iban_refusal(iban: str, *, active_accounts: Iterable[BankAccount]) -> str | None:
+    """Why an IBAN typed on an invoice of a structure is refused, for the invoice forms and
+    the API alike: the structure has active accounts (``active_accounts``, read by the caller
+    with what else it needs), and the IBAN must be chosen among them (a changed IBAN is how
+    invoice fraud begins). None when it is accepted: no IBAN, a structure without active
+    account, or the IBAN of one of its active accounts (an older draft's)."""
     compact = "".join(iban.split()).upper()
     if not compact:
         return None
-    if active_accounts is None:
-        active_accounts = _ACTIVE_IBANS(structure.pk)
     ibans = {account.iban for account in active_accounts}
     if not ibans or compact in ibans:
         return None

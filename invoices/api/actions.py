@@ -255,7 +255,6 @@ class InvoiceUploadApi(ApiView):
         supplier, accounts = supplier_with_accounts_for(request.user, values["supplier_siret"])
         with service_errors():
             header = services.invoice_input_with_account(
-                supplier,
                 header_input(values),
                 bank_account=values["bank_account"],
                 active_accounts=accounts,

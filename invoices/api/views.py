@@ -136,7 +136,6 @@ class InvoicesApi(ApiView):
         lines = [LineInput(**line) for line in values["lines"]]
         with service_errors():
             header = services.invoice_input_with_account(
-                supplier,
                 header_input(values),
                 bank_account=values["bank_account"],
                 active_accounts=accounts,

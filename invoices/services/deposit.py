@@ -52,7 +52,7 @@ from invoices.workflow import (
     Status,
 )
 from structures.models import BankAccount, Structure
-from structures.selectors import active_bank_account_of, typed_iban_refusal
+from structures.selectors import typed_iban_refusal
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -129,27 +129,20 @@ def apply_amounts(invoice: Invoice, data: InvoiceInput, lines: Sequence[LineInpu
 
 
 def invoice_input_with_account(
-    supplier: Structure,
-    data: InvoiceInput,
-    *,
-    bank_account: int | None,
-    active_accounts: list[BankAccount] | None = None,
+    data: InvoiceInput, *, bank_account: int | None, active_accounts: list[BankAccount]
 ) -> InvoiceInput:
     """The input with the account to credit as the supplier gives it: an account chosen by
-    its id (an active account of the supplier structure) gives its IBAN and BIC; an IBAN typed
-    instead is accepted only for a structure without active account, the invoice forms' rule
-    (``typed_iban_refusal``). ``InvoiceError`` on ``bank_account`` or ``iban`` otherwise.
-    ``active_accounts``: the structure's, when the caller read them with it (no query here)."""
+    its id (one of ``active_accounts``, the supplier structure's, read with it by the caller)
+    gives its IBAN and BIC; an IBAN typed instead is accepted only for a structure without
+    active account, the invoice forms' rule (``typed_iban_refusal``). ``InvoiceError`` on
+    ``bank_account`` or ``iban`` otherwise."""
     typed = "".join(data.iban.split()).upper()
     if bank_account is None:
-        refusal = typed_iban_refusal(supplier, typed, active_accounts=active_accounts)
+        refusal = typed_iban_refusal(typed, active_accounts=active_accounts)
         if refusal:
             raise InvoiceError({"iban": [refusal]})
         return data
-    if active_accounts is None:
-        account = active_bank_account_of(supplier, bank_account)
-    else:
-        account = next((each for each in active_accounts if each.pk == bank_account), None)
+    account = next((each for each in active_accounts if each.pk == bank_account), None)
     if account is None:
         raise InvoiceError(
             {
