@@ -15,6 +15,13 @@ each placeholder was found once, and refuses otherwise. The values reach the dat
 are, without the fields' conversions: pass what the columns hold (ids, strings, aware datetimes).
 The SQL is that of the first call's settings: no lookup whose SQL names the time zone (``__date``).
 
+On PostgreSQL each read then runs as a statement prepared once per database session (``_send``:
+``PREPARE`` the first time a session meets its SQL, ``EXECUTE`` with the values after): the
+server parses and plans it once per session rather than at every request — on an API deposit,
+planning was half of what PostgreSQL spent on its reads (issue 15). Turned off by
+``DATABASE_PREPARED_STATEMENTS`` (behind PgBouncer in transaction mode, whose server sessions
+are not the client's).
+
 On PostgreSQL only: elsewhere (SQLite, the development default) the backend converts some values
 into the SQL's parameters as it compiles (dates and times into text), so a placeholder cannot be
 found again; there the QuerySet is simply evaluated with its values, as the ORM always does.
@@ -22,14 +29,16 @@ found again; there the QuerySet is simply evaluated with its values, as the ORM 
 
 from __future__ import annotations
 
+import itertools
 import re
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from psycopg.adapt import Transformer
@@ -140,9 +149,8 @@ class _Compiled:
         return _filled(self.params, self.slots, values)
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, self.params_for(values))
-            return self.objects(cursor.fetchall())
+        [rows] = _send(connections[self.db], [(self, self.params_for(values))])
+        return self.objects(rows)
 
     def objects(self, rows: list[Any]) -> list[Any]:
         if not rows:
@@ -231,9 +239,7 @@ class PreparedSQL:
         return rows
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, self.params_for(values))
-            rows: list[Any] = cursor.fetchall()
+        [rows] = _send(connections[self.db], [(self, self.params_for(values))])
         return rows
 
     def __call__(self, *values: Any) -> list[Any]:
@@ -245,9 +251,9 @@ def read_together(
 ) -> list[list[Any]]:
     """Several prepared reads in one round trip: ``[query(*values) for query, values in reads]``.
 
-    Their statements go in one ``execute`` (psycopg's client-side binding sends them as one
-    message and returns one result set each), so the database is asked once: counted as one
-    query. Reads on different databases, or a connection binding its parameters on the server
+    Their statements go in one ``execute`` (``_send``: psycopg's client-side binding sends them
+    as one message and returns one result set each), so the database is asked once: counted as
+    one query. Reads on different databases, or a connection binding its parameters on the server
     (which takes one statement at a time), are run one by one."""
     if not all(_prepares(query.alias()) for query, _values in reads):
         return [query(*values) for query, values in reads]
@@ -256,19 +262,114 @@ def read_together(
     connection = connections[compiled[0].db] if len(aliases) == 1 else None
     if connection is None or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
         return [each.run(values) for each, (_query, values) in zip(compiled, reads, strict=True)]
-    # The values written in as literals: the message has no parameters to parse again.
-    literal = literal_writer(connection)
-    sql = ";\n".join(
-        _literal_sql(each.pieces, each.params_for(values), literal)
-        for each, (_query, values) in zip(compiled, reads, strict=True)
+    found = _send(
+        connection,
+        [
+            (each, each.params_for(values))
+            for each, (_query, values) in zip(compiled, reads, strict=True)
+        ],
     )
+    return [each.objects(rows) for each, rows in zip(compiled, found, strict=True)]
+
+
+# --- One message, each statement prepared once per session -----------------------------------
+class _Session:
+    """The statements prepared in one database session (a psycopg connection, which the pool
+    lends request after request): a read's SQL and its statement's name. A name is never given
+    twice in a process, so a PREPARE whose message failed — it may or may not have run, and a
+    rollback does not undo it — is never sent again under the same name; ``given`` counts the
+    names given, run or not, and bounds what a session holds whatever SQL comes its way."""
+
+    MOST = 200
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.given = 0
+
+    def new_name(self) -> str | None:
+        if self.given >= self.MOST:
+            return None
+        self.given += 1
+        return f"chorus_{next(_NAMES)}"
+
+    def lost(self) -> None:
+        """The server forgot them (``DEALLOCATE ALL``, ``DISCARD ALL``): start again."""
+        self.names.clear()
+        self.given = 0
+
+
+_SESSIONS: weakref.WeakKeyDictionary[Any, _Session] = weakref.WeakKeyDictionary()
+_NAMES = itertools.count(1)
+UNDEFINED_PREPARED_STATEMENT = "26000"  # PostgreSQL's SQLSTATE for an unknown statement name
+
+
+class _Read(Protocol):
+    sql: str
+    pieces: list[str]
+
+
+def _numbered(pieces: list[str]) -> str:
+    """The SQL with ``$1``, ``$2``… where its values go: the body of its ``PREPARE``."""
+    parts = [pieces[0]]
+    for number, piece in enumerate(pieces[1:], start=1):
+        parts += [f"${number}", piece]
+    return "".join(parts)
+
+
+def _send(connection: Any, reads: list[tuple[_Read, list[Any]]]) -> list[list[Any]]:
+    """The rows of each read, all sent in one message (one round trip, one query counted).
+
+    Each read runs as a statement prepared in the session: ``EXECUTE name(values)``, the values
+    written in as literals (``literal_writer``), after a ``PREPARE`` in the same message the first
+    time the session meets its SQL. PostgreSQL then parses and plans a read once per session
+    instead of at every request (half its work on an API deposit's reads: issue 15). Off
+    (``DATABASE_PREPARED_STATEMENTS``: behind PgBouncer in transaction mode, whose sessions are
+    not the client's), each read is its SQL with the values written in."""
+    literal = literal_writer(connection)
+    session = None
+    if settings.DATABASE_PREPARED_STATEMENTS:
+        session = _SESSIONS.get(connection.connection)
+        if session is None:
+            session = _SESSIONS[connection.connection] = _Session()
+    statements: list[str] = []
+    preparing: dict[str, str] = {}
+    leading: list[int] = []  # per read, the PREPARE results before its rows
+    for read, params in reads:
+        name, lead = None, 0
+        if session is not None:
+            name = session.names.get(read.sql) or preparing.get(read.sql)
+            if name is None and (name := session.new_name()) is not None:
+                preparing[read.sql] = name
+                statements.append(f"PREPARE {name} AS {_numbered(read.pieces)}")
+                lead = 1
+        leading.append(lead)
+        if name is None:
+            statements.append(_literal_sql(read.pieces, params, literal))
+        elif params:
+            statements.append(f"EXECUTE {name}({', '.join(literal(value) for value in params)})")
+        else:
+            statements.append(f"EXECUTE {name}")
     results = []
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        for each in compiled:
-            results.append(each.objects(cursor.fetchall()))
+        try:
+            cursor.execute(";\n".join(statements))  # no parameters: nothing is a placeholder
+        except DatabaseError as error:
+            if session is not None and _sqlstate(error) == UNDEFINED_PREPARED_STATEMENT:
+                session.lost()
+            raise
+        for skip in leading:
+            for _ in range(skip):
+                cursor.nextset()
+            results.append(cursor.fetchall())
             cursor.nextset()
+    if session is not None:
+        session.names.update(preparing)
     return results
+
+
+def _sqlstate(error: DatabaseError) -> str | None:
+    """The SQLSTATE of psycopg's error that Django's wraps."""
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 def first_of(queryset: QuerySet[M]) -> QuerySet[M]:
@@ -282,7 +383,7 @@ class PreparedExists(_Prepared):
 
     def __init__(self, build: Callable[..., QuerySet[Any]], *placeholders: Any) -> None:
         super().__init__(build, *placeholders)
-        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, list[Any], list[int]]] = (
+        self._compiled: weakref.WeakKeyDictionary[Any, tuple[PreparedSQL, list[Any], list[int]]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -295,11 +396,11 @@ class PreparedExists(_Prepared):
         if compiled is None:
             queryset = self.build(*self.placeholders)
             compiler = queryset.query.exists().get_compiler(using=queryset.db)
-            compiled = self._compiled[connection] = _sql_of(compiler, self.placeholders)
-        sql, params, slots = compiled
-        with connection.cursor() as cursor:
-            cursor.execute(sql, _filled(params, slots, values))
-            return cursor.fetchone() is not None
+            sql, params, slots = _sql_of(compiler, self.placeholders)
+            compiled = self._compiled[connection] = (PreparedSQL(sql, queryset.db), params, slots)
+        read, params, slots = compiled
+        [rows] = _send(connection, [(read, _filled(params, slots, values))])
+        return bool(rows)
 
 
 def prefetched(instance: Model, name: str, objects: list[Any]) -> None:

@@ -158,6 +158,10 @@ elif env_bool("DATABASE_POOL", True):
     # (chorus/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "chorus.db.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+# The hot reads (chorus/prepared.py) run as statements prepared once per database session, so
+# that PostgreSQL parses and plans them once instead of at every request. Off behind PgBouncer
+# in transaction mode, whose server sessions are not the client's.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ------------------------------------------------------------

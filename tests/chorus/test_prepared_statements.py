@@ -1,0 +1,186 @@
+"""Prepared reads run as statements prepared once per database session (chorus/prepared.py,
+``_send``), on a real PostgreSQL: the first time a session meets a read's SQL, its message holds
+the ``PREPARE`` and the ``EXECUTE``; later, the ``EXECUTE`` alone. The rows are the QuerySet's;
+a name whose message failed is never sent again; statements the session lost are prepared again;
+a session holds a bounded number of them; and ``DATABASE_PREPARED_STATEMENTS=0`` sends the SQL.
+
+Each test starts from a session that has prepared nothing (``DEALLOCATE ALL``, and the portal
+told so), so that what an earlier test prepared does not hide the first ``PREPARE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from chorus import prepared as prepared_module
+from chorus.models import IdempotencyKey
+from chorus.prepared import PreparedExists, PreparedQuery, PreparedSQL, read_together
+from tests.utils.services import require_postgresql
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _nothing_prepared() -> None:
+    require_postgresql()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared_module._SESSIONS.setdefault(connection.connection, prepared_module._Session()).lost()
+
+
+def keys_read() -> tuple[PreparedQuery[IdempotencyKey], Any]:
+    """A read of a user's idempotency keys, and its QuerySet."""
+
+    def build(user_id: int) -> Any:
+        return IdempotencyKey.objects.filter(user_id=user_id).order_by("pk")
+
+    return PreparedQuery(build, -1), build
+
+
+def answered_read() -> PreparedQuery[IdempotencyKey]:
+    """Another read: the keys of a request."""
+    return PreparedQuery(
+        lambda digest: IdempotencyKey.objects.filter(request_sha256=digest), "\x00digest"
+    )
+
+
+def statements_of_session() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def sent(run: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def keys_of(user: Any, count: int) -> list[IdempotencyKey]:
+    return [
+        IdempotencyKey.objects.create(
+            user=user, key=f"k{i}", request_sha256="s", status_code=201, response_body={"i": i}
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_read_is_prepared_once_per_session_then_executed(personas):
+    user = personas.supplier_principal
+    made = keys_of(user, 2)
+    read, build = keys_read()
+
+    first = sent(lambda: read(user.pk))
+    [message] = first
+    prepare, execute = message.split(";\n")
+    name = prepare.split()[1]
+    assert prepare.startswith(f"PREPARE {name} AS SELECT ")
+    assert execute == f"EXECUTE {name}({user.pk})"
+    # The statement is the QuerySet's SQL, its value a parameter, prepared in this session.
+    sql, params = build(-1).query.get_compiler(using="default").as_sql()
+    body = sql.replace("%s", "{}").format(*[f"${n}" for n in range(1, len(params) + 1)])
+    # (PostgreSQL keeps the message's text from the PREPARE on.)
+    assert statements_of_session()[name].split(";\n")[0] == f"PREPARE {name} AS {body}"
+
+    assert sent(lambda: read(user.pk)) == [f"EXECUTE {name}({user.pk})"]
+    assert [k.pk for k in read(user.pk)] == [k.pk for k in made] == [k.pk for k in build(user.pk)]
+    assert read(user.pk + 1000) == []
+
+
+def test_reads_sent_together_are_prepared_together_and_once(personas):
+    user = personas.supplier_principal
+    keys_of(user, 1)
+    read, build = keys_read()
+    other = answered_read()
+
+    [message] = sent(
+        lambda: read_together((read, (user.pk,)), (other, ("none",)), (read, (user.pk,)))
+    )
+    assert [s.split()[0] for s in message.split(";\n")] == [
+        "PREPARE", "EXECUTE", "PREPARE", "EXECUTE", "EXECUTE"
+    ]  # fmt: skip
+    [message] = sent(lambda: read_together((read, (user.pk,)), (other, ("none",))))
+    assert [s.split()[0] for s in message.split(";\n")] == ["EXECUTE", "EXECUTE"]
+    assert read_together((read, (user.pk,)), (other, ("none",))) == [list(build(user.pk)), []]
+
+
+def test_an_exists_and_a_read_in_sql_are_prepared_too(personas):
+    user = personas.supplier_principal
+    keys_of(user, 1)
+    exists = PreparedExists(lambda user_id: IdempotencyKey.objects.filter(user_id=user_id), -1)
+    double = PreparedSQL("SELECT %s * 2 AS n, 'tag' AS tag")
+
+    assert sent(lambda: exists(user.pk))[0].startswith("PREPARE chorus_")
+    assert exists(user.pk) is True and exists(user.pk + 1000) is False
+    assert sent(lambda: exists(user.pk))[0].startswith("EXECUTE chorus_")
+    assert sent(lambda: double(4))[0].startswith("PREPARE chorus_")
+    assert double(21) == [(42, "tag")]
+    assert sent(lambda: double(4))[0].startswith("EXECUTE chorus_")
+
+
+def test_a_failed_message_leaves_no_name_to_be_sent_again(personas):
+    """The message fails after its PREPARE ran (a rollback does not undo it): the next call
+    prepares under a new name, where sending the old one again would fail ("already exists")."""
+    user = personas.supplier_principal
+    keys_of(user, 1)
+    read, build = keys_read()
+    ratio = PreparedSQL("SELECT 1 / %s AS r")
+
+    with pytest.raises(DatabaseError, match="division by zero"), transaction.atomic():
+        read_together((read, (user.pk,)), (ratio, (0,)))
+    burnt = set(statements_of_session())
+
+    [message] = sent(lambda: read(user.pk))
+    name = message.split()[1]
+    assert message.startswith("PREPARE ") and name not in burnt
+    assert read(user.pk) == list(build(user.pk))
+    assert ratio(1) == [(1,)]
+
+
+def test_statements_the_session_lost_are_prepared_again(personas):
+    """``DISCARD ALL`` (a pooler resetting the session) drops every prepared statement: the read
+    that finds its statement gone fails, and the next one prepares it again."""
+    user = personas.supplier_principal
+    keys_of(user, 1)
+    read, build = keys_read()
+    read(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    with pytest.raises(DatabaseError, match="does not exist"), transaction.atomic():
+        read(user.pk)
+
+    assert sent(lambda: read(user.pk))[0].startswith("PREPARE ")
+    assert read(user.pk) == list(build(user.pk))
+
+
+def test_a_session_prepares_a_bounded_number_of_statements(personas, monkeypatch):
+    user = personas.supplier_principal
+    keys_of(user, 1)
+    session = prepared_module._SESSIONS[connection.connection]
+    monkeypatch.setattr(session, "MOST", session.given + 1)
+    last = answered_read()
+    beyond, build = keys_read()
+
+    assert sent(lambda: last("none"))[0].startswith("PREPARE ")
+    [message] = sent(lambda: beyond(user.pk))
+    assert message.startswith("SELECT ") and f"= {user.pk}" in message  # its SQL, values in
+    assert beyond(user.pk) == list(build(user.pk))
+
+
+@override_settings(DATABASE_PREPARED_STATEMENTS=False)
+def test_with_prepared_statements_off_a_read_is_its_sql(personas):
+    user = personas.supplier_principal
+    read, build = keys_read()
+    before = set(statements_of_session())
+
+    [message] = sent(lambda: read(user.pk))
+    [expected] = sent(lambda: list(build(user.pk)))
+
+    assert message == expected
+    assert set(statements_of_session()) == before
