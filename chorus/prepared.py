@@ -32,9 +32,9 @@ from __future__ import annotations
 import itertools
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -123,11 +123,34 @@ def _filled(params: list[Any], slots: list[int], values: tuple[Any, ...]) -> lis
     return filled
 
 
-class _Compiled:
+class _Statement:
+    """SQL with ``%s`` parameters: the QuerySet's own constants (a status it excludes…) and, at
+    ``slots``, the values each call passes."""
+
+    def __init__(self, sql: str, params: list[Any], slots: list[int]) -> None:
+        self.sql, self.params, self.slots = sql, params, slots
+        self.pieces = _pieces(sql)
+
+    def literal_sql(self, values: tuple[Any, ...], literal: Callable[[Any], str]) -> str:
+        """The SQL with its constants and these values written in."""
+        return _literal_sql(self.pieces, _filled(self.params, self.slots, values), literal)
+
+    def prepared_sql(self, literal: Callable[[Any], str]) -> str:
+        """The body of its ``PREPARE``: the constants written in, so that the server plans with
+        them (a partial index whose condition names one stays usable), ``$1``, ``$2``… where
+        the values go, in the order of the call's values."""
+        numbers = {slot: number for number, slot in enumerate(self.slots, start=1)}
+        parts = [self.pieces[0]]
+        for position, piece in enumerate(self.pieces[1:]):
+            number = numbers.get(position)
+            parts += [literal(self.params[position]) if number is None else f"${number}", piece]
+        return "".join(parts)
+
+
+class _Compiled(_Statement):
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
-        self.sql, self.params, self.slots = _sql_of(compiler, placeholders)
-        self.pieces = _pieces(self.sql)
+        super().__init__(*_sql_of(compiler, placeholders))
         if compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None):
             raise ValueError("A prepared query reads plain rows (and select_related) only.")
         self.compiler = compiler
@@ -145,11 +168,8 @@ class _Compiled:
             raise ValueError("A prepared query reads no composite primary key.")
         self.converters = compiler.get_converters(columns)
 
-    def params_for(self, values: tuple[Any, ...]) -> list[Any]:
-        return _filled(self.params, self.slots, values)
-
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        [rows] = _send(connections[self.db], [(self, self.params_for(values))])
+        [rows] = _send(connections[self.db], [(self, values)])
         return self.objects(rows)
 
     def objects(self, rows: list[Any]) -> list[Any]:
@@ -216,15 +236,15 @@ class PreparedQuery(_Prepared, Generic[M]):
         return found[0] if found else None
 
 
-class PreparedSQL:
+class PreparedSQL(_Statement):
     """A read written in SQL, its values as ``%s`` parameters in order, its rows as tuples: for
     what no QuerySet says (the next values of sequences), to be sent with the others by
     ``read_together``. ``query(*values)`` runs it alone."""
 
     def __init__(self, sql: str, using: str = DEFAULT_DB_ALIAS) -> None:
-        self.sql = sql
+        count = len(_pieces(sql)) - 1
+        super().__init__(sql, [None] * count, list(range(count)))
         self.db = using
-        self.pieces = _pieces(sql)
 
     def alias(self) -> str:
         return self.db
@@ -232,14 +252,11 @@ class PreparedSQL:
     def compiled(self, values: tuple[Any, ...]) -> PreparedSQL:  # as a _Compiled
         return self
 
-    def params_for(self, values: tuple[Any, ...]) -> list[Any]:
-        return list(values)
-
     def objects(self, rows: list[Any]) -> list[Any]:
         return rows
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        [rows] = _send(connections[self.db], [(self, self.params_for(values))])
+        [rows] = _send(connections[self.db], [(self, values)])
         return rows
 
     def __call__(self, *values: Any) -> list[Any]:
@@ -262,13 +279,8 @@ def read_together(
     connection = connections[compiled[0].db] if len(aliases) == 1 else None
     if connection is None or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
         return [each.run(values) for each, (_query, values) in zip(compiled, reads, strict=True)]
-    found = _send(
-        connection,
-        [
-            (each, each.params_for(values))
-            for each, (_query, values) in zip(compiled, reads, strict=True)
-        ],
-    )
+    pairs = [(each, values) for each, (_query, values) in zip(compiled, reads, strict=True)]
+    found = _send(connection, pairs)
     return [each.objects(rows) for each, rows in zip(compiled, found, strict=True)]
 
 
@@ -303,20 +315,7 @@ _NAMES = itertools.count(1)
 UNDEFINED_PREPARED_STATEMENT = "26000"  # PostgreSQL's SQLSTATE for an unknown statement name
 
 
-class _Read(Protocol):
-    sql: str
-    pieces: list[str]
-
-
-def _numbered(pieces: list[str]) -> str:
-    """The SQL with ``$1``, ``$2``… where its values go: the body of its ``PREPARE``."""
-    parts = [pieces[0]]
-    for number, piece in enumerate(pieces[1:], start=1):
-        parts += [f"${number}", piece]
-    return "".join(parts)
-
-
-def _send(connection: Any, reads: list[tuple[_Read, list[Any]]]) -> list[list[Any]]:
+def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) -> list[list[Any]]:
     """The rows of each read, all sent in one message (one round trip, one query counted).
 
     Each read runs as a statement prepared in the session: ``EXECUTE name(values)``, the values
@@ -334,19 +333,19 @@ def _send(connection: Any, reads: list[tuple[_Read, list[Any]]]) -> list[list[An
     statements: list[str] = []
     preparing: dict[str, str] = {}
     leading: list[int] = []  # per read, the PREPARE results before its rows
-    for read, params in reads:
+    for read, values in reads:
         name, lead = None, 0
         if session is not None:
             name = session.names.get(read.sql) or preparing.get(read.sql)
             if name is None and (name := session.new_name()) is not None:
                 preparing[read.sql] = name
-                statements.append(f"PREPARE {name} AS {_numbered(read.pieces)}")
+                statements.append(f"PREPARE {name} AS {read.prepared_sql(literal)}")
                 lead = 1
         leading.append(lead)
         if name is None:
-            statements.append(_literal_sql(read.pieces, params, literal))
-        elif params:
-            statements.append(f"EXECUTE {name}({', '.join(literal(value) for value in params)})")
+            statements.append(read.literal_sql(values, literal))
+        elif values:
+            statements.append(f"EXECUTE {name}({', '.join(literal(value) for value in values)})")
         else:
             statements.append(f"EXECUTE {name}")
     results = []
@@ -383,23 +382,21 @@ class PreparedExists(_Prepared):
 
     def __init__(self, build: Callable[..., QuerySet[Any]], *placeholders: Any) -> None:
         super().__init__(build, *placeholders)
-        self._compiled: weakref.WeakKeyDictionary[Any, tuple[PreparedSQL, list[Any], list[int]]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._compiled: weakref.WeakKeyDictionary[Any, _Statement] = weakref.WeakKeyDictionary()
 
     def __call__(self, *values: Any) -> bool:
         self.check(values)
         if not _prepares(self.alias()):
             return self.build(*values).exists()
         connection = connections[self.alias()]
-        compiled = self._compiled.get(connection)
-        if compiled is None:
+        statement = self._compiled.get(connection)
+        if statement is None:
             queryset = self.build(*self.placeholders)
             compiler = queryset.query.exists().get_compiler(using=queryset.db)
-            sql, params, slots = _sql_of(compiler, self.placeholders)
-            compiled = self._compiled[connection] = (PreparedSQL(sql, queryset.db), params, slots)
-        read, params, slots = compiled
-        [rows] = _send(connection, [(read, _filled(params, slots, values))])
+            statement = self._compiled[connection] = _Statement(
+                *_sql_of(compiler, self.placeholders)
+            )
+        [rows] = _send(connection, [(statement, values)])
         return bool(rows)
 
 

@@ -92,6 +92,38 @@ def test_a_read_is_prepared_once_per_session_then_executed(personas):
     assert read(user.pk + 1000) == []
 
 
+def test_a_querysets_own_constants_are_written_into_its_statement(personas):
+    """Only the call's values are parameters: a constant of the QuerySet (here the status it
+    excludes) is written in, so that the server plans with it — a generic plan could not use
+    the partial unique index ``invoice_number_unique_per_supplier_year`` (drafts aside) if the
+    status were a parameter, and read all the supplier's invoices instead."""
+    from invoices.models import Invoice
+    from invoices.workflow import Status
+
+    acme = personas.acme
+    taken = PreparedQuery(
+        lambda supplier_id, number: (
+            Invoice.objects.filter(supplier_id=supplier_id, number=number)
+            .exclude(status=Status.BROUILLON)
+            .order_by()
+        ),
+        -1,
+        "\x00number",
+    )
+
+    [message] = sent(lambda: taken(acme.pk, "F-1"))
+    prepare, execute = message.split(";\n")
+    name = prepare.split()[1]
+    assert "'BROUILLON'" in prepare and "$3" not in prepare
+    assert execute == f"EXECUTE {name}({acme.pk}, 'F-1')"
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's table is too small to judge
+        cursor.execute(f"EXPLAIN EXECUTE {name}({acme.pk}, 'F-1')")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "invoice_number_unique_per_supplier_year" in plan
+
+
 def test_reads_sent_together_are_prepared_together_and_once(personas):
     user = personas.supplier_principal
     keys_of(user, 1)
