@@ -309,10 +309,18 @@ class _Session:
         self.names.clear()
         self.given = 0
 
+    def outdated(self) -> None:
+        """A table's columns changed under them (a migration while this process runs): the
+        next reads prepare again, under new names; the old statements stay in the session,
+        counted (``given``)."""
+        self.names.clear()
+
 
 _SESSIONS: weakref.WeakKeyDictionary[Any, _Session] = weakref.WeakKeyDictionary()
 _NAMES = itertools.count(1)
 UNDEFINED_PREPARED_STATEMENT = "26000"  # PostgreSQL's SQLSTATE for an unknown statement name
+# "cached plan must not change result type": a column a statement reads changed type since.
+FEATURE_NOT_SUPPORTED = "0A000"
 
 
 def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) -> list[list[Any]]:
@@ -355,6 +363,8 @@ def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) 
         except DatabaseError as error:
             if session is not None and _sqlstate(error) == UNDEFINED_PREPARED_STATEMENT:
                 session.lost()
+            elif session is not None and _sqlstate(error) == FEATURE_NOT_SUPPORTED:
+                session.outdated()
             raise
         for skip in leading:
             for _ in range(skip):

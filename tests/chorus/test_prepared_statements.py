@@ -191,6 +191,26 @@ def test_statements_the_session_lost_are_prepared_again(personas):
     assert read(user.pk) == list(build(user.pk))
 
 
+def test_statements_whose_columns_changed_type_are_prepared_again(personas):
+    """A migration that changes the type of a column a prepared read returns, while the process
+    runs: the read that meets it fails ("cached plan must not change result type"), and the
+    next one prepares it again, under a new name."""
+    user = personas.supplier_principal
+    keys_of(user, 1)
+    read, build = keys_read()
+    [first] = sent(lambda: read(user.pk))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: ALTER may run
+        cursor.execute("ALTER TABLE chorus_idempotencykey ALTER COLUMN key TYPE text")
+
+    with pytest.raises(DatabaseError, match="result type"), transaction.atomic():
+        read(user.pk)
+
+    [again] = sent(lambda: read(user.pk))
+    assert again.startswith("PREPARE ") and again.split()[1] != first.split()[1]
+    assert read(user.pk) == list(build(user.pk))
+
+
 def test_a_session_prepares_a_bounded_number_of_statements(personas, monkeypatch):
     user = personas.supplier_principal
     keys_of(user, 1)
