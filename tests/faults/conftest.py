@@ -79,10 +79,10 @@ class Stack:
 
     @contextmanager
     def beat(self, **env: str) -> Iterator[subprocess.Popen]:
-        schedule = Path(settings.VAR_DIR) / f"fault-beat-{uuid.uuid4().hex[:6]}"
-        command = workers.beat_command("--schedule", str(schedule))
-        with workers.running(command, workers._env(**self.env(**env)), "fault-beat") as process:
-            yield process
+        with workers.beat_schedule() as schedule:
+            command = workers.beat_command("--schedule", str(schedule))
+            with workers.running(command, workers._env(**self.env(**env)), "fault-beat") as process:
+                yield process
 
     def wait_for_probe(self, process: subprocess.Popen, timeout: float = 60) -> None:
         token = uuid.uuid4().hex

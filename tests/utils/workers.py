@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -113,11 +114,19 @@ def consuming(process: subprocess.Popen, active: bool) -> None:
 
 
 @contextmanager
+def beat_schedule() -> Iterator[Path]:
+    """Where a test's beat keeps its schedule (shelve's files): a folder of its own, removed
+    afterwards, so that no run leaves files behind."""
+    with tempfile.TemporaryDirectory(prefix="chorus-beat-") as folder:
+        yield Path(folder) / "schedule"
+
+
+@contextmanager
 def celery_beat(**env: str) -> Iterator[subprocess.Popen]:
-    schedule = Path(settings.VAR_DIR) / f"test-beat-{uuid.uuid4().hex[:6]}"
-    command = beat_command("--schedule", str(schedule))
-    with running(command, _env(**env), "celery-beat") as process:
-        yield process
+    with beat_schedule() as schedule:
+        command = beat_command("--schedule", str(schedule))
+        with running(command, _env(**env), "celery-beat") as process:
+            yield process
 
 
 def wait_for_probe(process: subprocess.Popen, timeout: float = 60) -> None:
