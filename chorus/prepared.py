@@ -277,7 +277,7 @@ def read_together(
     compiled = [query.compiled(values) for query, values in reads]
     aliases = {each.db for each in compiled}
     connection = connections[compiled[0].db] if len(aliases) == 1 else None
-    if connection is None or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+    if connection is None or _binds_on_server(connection):
         return [each.run(values) for each, (_query, values) in zip(compiled, reads, strict=True)]
     pairs = [(each, values) for each, (_query, values) in zip(compiled, reads, strict=True)]
     found = _send(connection, pairs)
@@ -334,7 +334,8 @@ def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) 
     not the client's), each read is its SQL with the values written in."""
     literal = literal_writer(connection)
     session = None
-    if settings.DATABASE_PREPARED_STATEMENTS:
+    # A cursor binding its parameters on the server takes one statement per message.
+    if settings.DATABASE_PREPARED_STATEMENTS and not _binds_on_server(connection):
         session = _SESSIONS.get(connection.connection)
         if session is None:
             session = _SESSIONS[connection.connection] = _Session()
@@ -374,6 +375,10 @@ def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) 
     if session is not None:
         session.names.update(preparing)
     return results
+
+
+def _binds_on_server(connection: Any) -> bool:
+    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
 
 
 def _sqlstate(error: DatabaseError) -> str | None:

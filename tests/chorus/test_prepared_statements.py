@@ -236,3 +236,17 @@ def test_with_prepared_statements_off_a_read_is_its_sql(personas):
 
     assert message == expected
     assert set(statements_of_session()) == before
+
+
+def test_a_connection_binding_on_the_server_sends_a_read_alone_unprepared(personas, monkeypatch):
+    """Its cursor takes one statement per message: no ``PREPARE`` before the ``EXECUTE``."""
+    user = personas.supplier_principal
+    read, build = keys_read()
+    monkeypatch.setitem(
+        connection.settings_dict.setdefault("OPTIONS", {}), "server_side_binding", True
+    )
+
+    [message] = sent(lambda: read(user.pk))
+
+    assert message.startswith("SELECT ") and ";" not in message
+    assert read(user.pk) == list(build(user.pk))
