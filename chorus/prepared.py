@@ -130,6 +130,7 @@ class _Statement:
     def __init__(self, sql: str, params: list[Any], slots: list[int]) -> None:
         self.sql, self.params, self.slots = sql, params, slots
         self.pieces = _pieces(sql)
+        self._prepared: str | None = None
 
     def literal_sql(self, values: tuple[Any, ...], literal: Callable[[Any], str]) -> str:
         """The SQL with its constants and these values written in."""
@@ -138,13 +139,17 @@ class _Statement:
     def prepared_sql(self, literal: Callable[[Any], str]) -> str:
         """The body of its ``PREPARE``: the constants written in, so that the server plans with
         them (a partial index whose condition names one stays usable), ``$1``, ``$2``… where
-        the values go, in the order of the call's values."""
-        numbers = {slot: number for number, slot in enumerate(self.slots, start=1)}
-        parts = [self.pieces[0]]
-        for position, piece in enumerate(self.pieces[1:]):
-            number = numbers.get(position)
-            parts += [literal(self.params[position]) if number is None else f"${number}", piece]
-        return "".join(parts)
+        the values go, in the order of the call's values. Made once. It names the statement in
+        a session: two reads of the same SQL whose constants differ are two statements."""
+        if self._prepared is None:
+            numbers = {slot: number for number, slot in enumerate(self.slots, start=1)}
+            parts = [self.pieces[0]]
+            for position, piece in enumerate(self.pieces[1:]):
+                number = numbers.get(position)
+                parts += [literal(self.params[position]) if number is None else f"${number}"]
+                parts.append(piece)
+            self._prepared = "".join(parts)
+        return self._prepared
 
 
 class _Compiled(_Statement):
@@ -287,10 +292,11 @@ def read_together(
 # --- One message, each statement prepared once per session -----------------------------------
 class _Session:
     """The statements prepared in one database session (a psycopg connection, which the pool
-    lends request after request): a read's SQL and its statement's name. A name is never given
-    twice in a process, so a PREPARE whose message failed — it may or may not have run, and a
-    rollback does not undo it — is never sent again under the same name; ``given`` counts the
-    names given, run or not, and bounds what a session holds whatever SQL comes its way."""
+    lends request after request): each statement (``_Statement.prepared_sql``) and its name. A
+    name is never given twice in a process, so a PREPARE whose message failed — it may or may
+    not have run, and a rollback does not undo it — is never sent again under the same name;
+    ``given`` counts the names given, run or not, and bounds what a session holds whatever SQL
+    comes its way."""
 
     MOST = 200
 
@@ -345,10 +351,11 @@ def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) 
     for read, values in reads:
         name, lead = None, 0
         if session is not None:
-            name = session.names.get(read.sql) or preparing.get(read.sql)
+            body = read.prepared_sql(literal)
+            name = session.names.get(body) or preparing.get(body)
             if name is None and (name := session.new_name()) is not None:
-                preparing[read.sql] = name
-                statements.append(f"PREPARE {name} AS {read.prepared_sql(literal)}")
+                preparing[body] = name
+                statements.append(f"PREPARE {name} AS {body}")
                 lead = 1
         leading.append(lead)
         if name is None:

@@ -124,6 +124,25 @@ def test_a_querysets_own_constants_are_written_into_its_statement(personas):
     assert "invoice_number_unique_per_supplier_year" in plan
 
 
+def test_reads_of_the_same_sql_whose_constants_differ_are_two_statements(personas):
+    """Django's SQL is the same whatever a constant's value (a parameter): the statement, with
+    its constants written in, is what names it in the session."""
+    user = personas.supplier_principal
+    IdempotencyKey.objects.create(user=user, key="a", request_sha256="s", status_code=201)
+    IdempotencyKey.objects.create(user=user, key="b", request_sha256="s", status_code=409)
+    created = PreparedQuery(
+        lambda user_id: IdempotencyKey.objects.filter(user_id=user_id, status_code=201), -1
+    )
+    refused = PreparedQuery(
+        lambda user_id: IdempotencyKey.objects.filter(user_id=user_id, status_code=409), -1
+    )
+
+    assert [k.key for k in created(user.pk)] == ["a"]
+    assert [k.key for k in refused(user.pk)] == ["b"]
+    [together] = sent(lambda: read_together((created, (user.pk,)), (refused, (user.pk,))))
+    assert len({s.split()[1].split("(")[0] for s in together.split(";\n")}) == 2
+
+
 def test_reads_sent_together_are_prepared_together_and_once(personas):
     user = personas.supplier_principal
     keys_of(user, 1)
