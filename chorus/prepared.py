@@ -124,13 +124,27 @@ def _filled(params: list[Any], slots: list[int], values: tuple[Any, ...]) -> lis
 
 
 class _Statement:
-    """SQL with ``%s`` parameters: the QuerySet's own constants (a status it excludes…) and, at
-    ``slots``, the values each call passes."""
+    """SQL with ``%s`` parameters on database ``db``: the QuerySet's own constants (a status it
+    excludes…) and, at ``slots``, the values each call passes; ``params`` None: every parameter
+    is a call's value."""
 
-    def __init__(self, sql: str, params: list[Any], slots: list[int]) -> None:
-        self.sql, self.params, self.slots = sql, params, slots
+    def __init__(
+        self, sql: str, params: list[Any] | None, slots: list[int] | None, db: str
+    ) -> None:
+        self.sql, self.db = sql, db
         self.pieces = _pieces(sql)
+        count = len(self.pieces) - 1
+        self.params = [None] * count if params is None else params
+        self.slots = list(range(count)) if slots is None else slots
         self._prepared: str | None = None
+
+    def run(self, values: tuple[Any, ...]) -> list[Any]:
+        [rows] = _send(connections[self.db], [(self, values)])
+        return self.objects(rows)
+
+    def objects(self, rows: list[Any]) -> list[Any]:
+        """What a read gives of its rows: the rows themselves, unless a subclass builds more."""
+        return rows
 
     def literal_sql(self, values: tuple[Any, ...], literal: Callable[[Any], str]) -> str:
         """The SQL with its constants and these values written in."""
@@ -155,11 +169,10 @@ class _Statement:
 class _Compiled(_Statement):
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
-        super().__init__(*_sql_of(compiler, placeholders))
+        super().__init__(*_sql_of(compiler, placeholders), queryset.db)
         if compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None):
             raise ValueError("A prepared query reads plain rows (and select_related) only.")
         self.compiler = compiler
-        self.db = queryset.db
         klass_info = compiler.klass_info
         assert klass_info is not None
         self.model = klass_info["model"]
@@ -172,10 +185,6 @@ class _Compiled(_Statement):
         if compiler.has_composite_fields(columns):
             raise ValueError("A prepared query reads no composite primary key.")
         self.converters = compiler.get_converters(columns)
-
-    def run(self, values: tuple[Any, ...]) -> list[Any]:
-        [rows] = _send(connections[self.db], [(self, values)])
-        return self.objects(rows)
 
     def objects(self, rows: list[Any]) -> list[Any]:
         if not rows:
@@ -247,22 +256,13 @@ class PreparedSQL(_Statement):
     ``read_together``. ``query(*values)`` runs it alone."""
 
     def __init__(self, sql: str, using: str = DEFAULT_DB_ALIAS) -> None:
-        count = len(_pieces(sql)) - 1
-        super().__init__(sql, [None] * count, list(range(count)))
-        self.db = using
+        super().__init__(sql, None, None, using)
 
     def alias(self) -> str:
         return self.db
 
     def compiled(self, values: tuple[Any, ...]) -> PreparedSQL:  # as a _Compiled
         return self
-
-    def objects(self, rows: list[Any]) -> list[Any]:
-        return rows
-
-    def run(self, values: tuple[Any, ...]) -> list[Any]:
-        [rows] = _send(connections[self.db], [(self, values)])
-        return rows
 
     def __call__(self, *values: Any) -> list[Any]:
         return self.run(values)
@@ -347,16 +347,16 @@ def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) 
             session = _SESSIONS[connection.connection] = _Session()
     statements: list[str] = []
     preparing: dict[str, str] = {}
-    leading: list[int] = []  # per read, the PREPARE results before its rows
+    leading: list[bool] = []  # per read, whether a PREPARE's result comes before its rows
     for read, values in reads:
-        name, lead = None, 0
+        name, lead = None, False
         if session is not None:
             body = read.prepared_sql(literal)
             name = session.names.get(body) or preparing.get(body)
             if name is None and (name := session.new_name()) is not None:
                 preparing[body] = name
                 statements.append(f"PREPARE {name} AS {body}")
-                lead = 1
+                lead = True
         leading.append(lead)
         if name is None:
             statements.append(read.literal_sql(values, literal))
@@ -374,8 +374,8 @@ def _send(connection: Any, reads: Sequence[tuple[_Statement, tuple[Any, ...]]]) 
             elif session is not None and _sqlstate(error) == FEATURE_NOT_SUPPORTED:
                 session.outdated()
             raise
-        for skip in leading:
-            for _ in range(skip):
+        for prepared in leading:
+            if prepared:
                 cursor.nextset()
             results.append(cursor.fetchall())
             cursor.nextset()
@@ -416,10 +416,9 @@ class PreparedExists(_Prepared):
             queryset = self.build(*self.placeholders)
             compiler = queryset.query.exists().get_compiler(using=queryset.db)
             statement = self._compiled[connection] = _Statement(
-                *_sql_of(compiler, self.placeholders)
+                *_sql_of(compiler, self.placeholders), queryset.db
             )
-        [rows] = _send(connection, [(statement, values)])
-        return bool(rows)
+        return bool(statement.run(values))
 
 
 def prefetched(instance: Model, name: str, objects: list[Any]) -> None:
