@@ -79,10 +79,8 @@ class Stack:
 
     @contextmanager
     def beat(self, **env: str) -> Iterator[subprocess.Popen]:
-        with workers.beat_schedule() as schedule:
-            command = workers.beat_command("--schedule", str(schedule))
-            with workers.running(command, workers._env(**self.env(**env)), "fault-beat") as process:
-                yield process
+        with workers.celery_beat("fault-beat", **self.env(**env)) as process:
+            yield process
 
     def wait_for_probe(self, process: subprocess.Popen, timeout: float = 60) -> None:
         token = uuid.uuid4().hex

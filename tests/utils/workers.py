@@ -114,18 +114,12 @@ def consuming(process: subprocess.Popen, active: bool) -> None:
 
 
 @contextmanager
-def beat_schedule() -> Iterator[Path]:
-    """Where a test's beat keeps its schedule (shelve's files): a folder of its own, removed
-    afterwards, so that no run leaves files behind."""
+def celery_beat(log_name: str = "celery-beat", **env: str) -> Iterator[subprocess.Popen]:
+    """A beat, its schedule (shelve's files) in a folder of its own, removed afterwards, so
+    that no run leaves files behind."""
     with tempfile.TemporaryDirectory(prefix="chorus-beat-") as folder:
-        yield Path(folder) / "schedule"
-
-
-@contextmanager
-def celery_beat(**env: str) -> Iterator[subprocess.Popen]:
-    with beat_schedule() as schedule:
-        command = beat_command("--schedule", str(schedule))
-        with running(command, _env(**env), "celery-beat") as process:
+        command = beat_command("--schedule", str(Path(folder) / "schedule"))
+        with running(command, _env(**env), log_name) as process:
             yield process
 
 
