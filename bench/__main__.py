@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, VAR, Row, configure_environment
+from bench.common import ROOT, VAR, Row, configure_environment, host_speed, host_speed_text
 
 # In the order they run; each module has run(*, quick) -> list[Row].
 BENCHMARKS = {
@@ -132,6 +132,8 @@ def machine() -> dict[str, Any]:
         "postgresql": postgresql,
         "redis": redis_version,
         "load_average_at_start": load,
+        # Where the runs' media go (VAR / "run", CHORUS_VAR_DIR): the deposits' files.
+        "host_speed": host_speed(VAR / "run" / "media"),
     }
 
 
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         info = machine()
         print(
             f"bench on {info['cpu']} ×{info['nproc']}, PostgreSQL {info['postgresql']}, "
-            f"Redis {info['redis']}, load {' '.join(info['load_average_at_start'])}"
+            f"Redis {info['redis']}, load {' '.join(info['load_average_at_start'])}; "
+            f"{host_speed_text(info['host_speed'])}"
         )
         for name in args.chosen:
             print(f"· {name} …", flush=True)

@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -183,6 +184,42 @@ def timed(call: Callable[[], object]) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     call()
     return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def host_speed(folder: Path, *, files: int = 200, rounds: int = 5) -> dict[str, float]:
+    """How fast this host runs right now, beside every run's figures: the median CPU
+    milliseconds of a fixed piece of Python (``python_ms``), and the median CPU microseconds to
+    create, write 5 KB to and close one file in ``folder`` (``file_create_us``; the files are
+    removed). On a shared virtual machine both move by tens of percent from one hour to the
+    next, and a disk just provisioned creates files many times slower while the kernel still
+    initialises its inode tables: a run's absolute figures say little without them."""
+    content = b"x" * 5000
+    python, create = [], []
+    probe = folder / f"host-probe-{os.getpid()}"
+    probe.mkdir(parents=True, exist_ok=True)
+    try:
+        for round_ in range(rounds):
+            started = time.process_time()
+            sum(i * i for i in range(200_000))
+            python.append((time.process_time() - started) * 1000)
+            started = time.process_time()
+            for n in range(files):
+                descriptor = os.open(probe / f"{round_}-{n}", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+                os.write(descriptor, content)
+                os.close(descriptor)
+            create.append((time.process_time() - started) / files * 1e6)
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    return {"python_ms": statistics.median(python), "file_create_us": statistics.median(create)}
+
+
+def host_speed_text(speed: dict[str, float] | None) -> str:
+    if not speed:  # a run from before the probe
+        return "host speed not measured"
+    return (
+        f"host: Python probe {speed['python_ms']:.1f} ms, "
+        f"a file created in {speed['file_create_us']:.0f} µs"
+    )
 
 
 def peak_rss_mib() -> float:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bench.__main__ import _fmt
-from bench.common import VAR
+from bench.common import VAR, host_speed_text
 
 
 def markdown(results: dict) -> str:
@@ -20,7 +20,8 @@ def markdown(results: dict) -> str:
         f"{results['seconds']:.0f} s): {machine['cpu']} ×{machine['nproc']}, "
         f"{machine['ram_mib'] // 1024} GiB, PostgreSQL {machine['postgresql']}, "
         f"Redis {machine['redis']}, Python {machine['python']}, load average at start "
-        f"{' '.join(machine['load_average_at_start'])}.",
+        f"{' '.join(machine['load_average_at_start'])}; "
+        f"{host_speed_text(machine.get('host_speed'))}.",
         "",
         "| bench | case | figure | baseline | ratio | target | met |",
         "|---|---|---|---|---|---|---|",

@@ -108,3 +108,24 @@ def test_the_cpu_of_processes_is_read_from_proc():
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_host_speed_is_measured_beside_the_figures_and_leaves_no_file(tmp_path):
+    """Each run says how fast the host was (a slow hour, a disk still initialising its inode
+    tables), in its header and in the report made from its JSON."""
+    from bench.common import host_speed, host_speed_text
+    from bench.report import markdown
+
+    speed = host_speed(tmp_path / "media", files=20, rounds=3)
+
+    assert speed["python_ms"] > 0 and speed["file_create_us"] > 0
+    assert list((tmp_path / "media").iterdir()) == []
+    text = host_speed_text(speed)
+    assert text.startswith("host: Python probe ") and " µs" in text
+    machine = {
+        "date": "2026-12-07T23:30:00+00:00", "cpu": "AMD EPYC", "nproc": 2, "ram_mib": 24105,
+        "postgresql": "15", "redis": "7", "python": "3.11", "load_average_at_start": ["1", "1", "1"],
+    }  # fmt: skip
+    results = {"machine": machine, "quick": True, "seconds": 40.0, "results": []}
+    assert "host speed not measured" in markdown(results)  # a run from before the probe
+    assert text in markdown({**results, "machine": {**machine, "host_speed": speed}})
