@@ -24,7 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, VAR, Row, configure_environment, host_speed, host_speed_text
+from bench.common import (
+    ROOT,
+    VAR,
+    Row,
+    configure_environment,
+    host_speed,
+    host_speed_text,
+    media_root,
+)
 
 # In the order they run; each module has run(*, quick) -> list[Row].
 BENCHMARKS = {
@@ -132,8 +140,7 @@ def machine() -> dict[str, Any]:
         "postgresql": postgresql,
         "redis": redis_version,
         "load_average_at_start": load,
-        # Where the runs' media go (VAR / "run", CHORUS_VAR_DIR): the deposits' files.
-        "host_speed": host_speed(VAR / "run" / "media"),
+        "host_speed": host_speed(media_root()),  # where the deposits' files go
     }
 
 
@@ -170,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  ({time.monotonic() - begun:.0f} s)", flush=True)
     finally:
         drop_database()
-        shutil.rmtree(VAR / "run" / "media", ignore_errors=True)
+        shutil.rmtree(media_root(), ignore_errors=True)
     print()
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deposits", type=int, default=300)
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
-    from bench.common import create_database, drop_database, setup_django
+    from bench.common import create_database, drop_database, media_root, setup_django
 
     setup_django()
     create_database()
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return _measure(args.deposits)
     finally:
         drop_database()
+        shutil.rmtree(media_root(), ignore_errors=True)
 
 
 def _measure(count: int) -> int:

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
     os.environ["FLUX_QUEUE"] = QUEUE
-    from bench.common import VAR, create_database, drop_database, setup_django
+    from bench.common import create_database, drop_database, media_root, setup_django
 
     setup_django()
     create_database()
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         _purge()
         drop_database()
-        shutil.rmtree(VAR / "run" / "media", ignore_errors=True)
+        shutil.rmtree(media_root(), ignore_errors=True)
 
 
 def _purge() -> None:

@@ -129,3 +129,24 @@ def test_the_host_speed_is_measured_beside_the_figures_and_leaves_no_file(tmp_pa
     results = {"machine": machine, "quick": True, "seconds": 40.0, "results": []}
     assert "host speed not measured" in markdown(results)  # a run from before the probe
     assert text in markdown({**results, "machine": {**machine, "host_speed": speed}})
+
+
+def test_the_runs_files_go_to_a_folder_of_the_bench_s_own(tmp_path, monkeypatch):
+    """BENCH_MEDIA_ROOT holds the bench's folder, never the bench's files loose in it (a run
+    removes its folder at its end); a folder there that is a link is refused."""
+    import os
+
+    from bench.common import media_root
+
+    monkeypatch.setenv("BENCH_MEDIA_ROOT", str(tmp_path / "volume"))
+    folder = media_root()
+    assert folder == tmp_path / "volume" / f"chorus-bench-media-{os.getuid()}"
+    assert folder.is_dir() and media_root() == folder  # the same folder at every call
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("BENCH_MEDIA_ROOT", str(tmp_path / "linked"))
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / f"chorus-bench-media-{os.getuid()}").symlink_to(elsewhere)
+    with pytest.raises(SystemExit):
+        media_root()
