@@ -222,9 +222,9 @@ def host_speed(folder: Path, *, files: int = 200, rounds: int = 5) -> dict[str, 
     """How fast this host runs right now, beside every run's figures: the median CPU
     milliseconds of a fixed piece of Python (``python_ms``), and the median CPU microseconds to
     create, write 5 KB to and close one file in ``folder`` (``file_create_us``; the files are
-    removed). On a shared virtual machine both move by tens of percent from one hour to the
-    next, and a disk just provisioned creates files many times slower while the kernel still
-    initialises its inode tables: a run's absolute figures say little without them."""
+    removed). On a shared virtual machine the first moves by tens of percent from one hour to
+    the next, and on ext4 the second by ten times or more for minutes after thousands of files
+    nearby were removed (``media_root``): a run's absolute figures say little without them."""
     content = b"x" * 5000
     python, create = [], []
     probe = folder / f"host-probe-{os.getpid()}"

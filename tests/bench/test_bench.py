@@ -111,8 +111,8 @@ def test_the_cpu_of_processes_is_read_from_proc():
 
 
 def test_the_host_speed_is_measured_beside_the_figures_and_leaves_no_file(tmp_path):
-    """Each run says how fast the host was (a slow hour, a disk still initialising its inode
-    tables), in its header and in the report made from its JSON."""
+    """Each run says how fast the host was (a slow hour, a disk slowed by files just removed),
+    in its header and in the report made from its JSON."""
     from bench.common import host_speed, host_speed_text
     from bench.report import markdown
 
@@ -124,7 +124,8 @@ def test_the_host_speed_is_measured_beside_the_figures_and_leaves_no_file(tmp_pa
     assert text.startswith("host: Python probe ") and " µs" in text
     machine = {
         "date": "2026-12-07T23:30:00+00:00", "cpu": "AMD EPYC", "nproc": 2, "ram_mib": 24105,
-        "postgresql": "15", "redis": "7", "python": "3.11", "load_average_at_start": ["1", "1", "1"],
+        "postgresql": "15", "redis": "7", "python": "3.11",
+        "load_average_at_start": ["1", "1", "1"],
     }  # fmt: skip
     results = {"machine": machine, "quick": True, "seconds": 40.0, "results": []}
     assert "host speed not measured" in markdown(results)  # a run from before the probe
