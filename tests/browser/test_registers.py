@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from invoices.models import EngagementImport, EngagementRecord
 from tests.browser.conftest import csp_violations, screenshot
@@ -56,13 +57,12 @@ def test_an_upload_is_followed_by_a_progress_bar_until_its_outcome(page, persona
         EngagementRecord.objects.select_for_update().get(pk=held.pk)
         upload(page, register_file())
         page.wait_for_url("**/chargements/*/")
-        page.wait_for_function(
-            "() => { const b = document.querySelector('[data-progress-url] progress');"
-            " return b && b.value > 0 && b.value < 100; }",
-            timeout=30_000,
+        # The bar moves chunk by chunk (500, then 1000) and stops at the held one; on a busy
+        # machine the page may first show 500 (seen once in CI): what it shows last counts.
+        expect(page.locator("[data-progress-url] [role=status]")).to_have_text(
+            f"Lignes chargées : 1000 sur {ROWS}.", timeout=30_000
         )
-        status = page.locator("[data-progress-url] [role=status]").inner_text()
-        assert status == f"Lignes chargées : 1000 sur {ROWS}."
+        assert 0 < page.locator("[data-progress-url] progress").evaluate("bar => bar.value") < 100
         screenshot(page, "register-import-progress")
         assert violations(page) == []
 
