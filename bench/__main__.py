@@ -15,7 +15,6 @@ import argparse
 import importlib
 import json
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -150,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from bench.common import create_database, drop_database
+    from bench.common import create_database, drop_run
 
     started = time.monotonic()
     rows: list[Row] = []
@@ -176,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             print(table(got), flush=True)
             print(f"  ({time.monotonic() - begun:.0f} s)", flush=True)
     finally:
-        drop_database()
-        shutil.rmtree(media_root(), ignore_errors=True)
+        drop_run()
     print()
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ import argparse
 import collections
 import json
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -49,15 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deposits", type=int, default=300)
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
-    from bench.common import create_database, drop_database, media_root, setup_django
+    from bench.common import create_database, drop_run, setup_django
 
     setup_django()
     create_database()
     try:
         return _measure(args.deposits)
     finally:
-        drop_database()
-        shutil.rmtree(media_root(), ignore_errors=True)
+        drop_run()
 
 
 def _measure(count: int) -> int:

@@ -178,7 +178,9 @@ def forget_routing_wake() -> None:
     cache.delete(ROUTING_WAKE_KEY)
 
 
-def drop_database() -> None:
+def drop_run() -> None:
+    """The end of a run (``create_database`` its start): the bench database dropped, the files
+    its deposits wrote (``media_root``) removed."""
     import psycopg
     from django.db import connections
 
@@ -186,6 +188,7 @@ def drop_database() -> None:
     dsn, name = _admin_dsn()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(media_root(), ignore_errors=True)
 
 
 def psycopg_dsn() -> str:

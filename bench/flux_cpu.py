@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
     os.environ["FLUX_QUEUE"] = QUEUE
-    from bench.common import create_database, drop_database, media_root, setup_django
+    from bench.common import create_database, drop_run, setup_django
 
     setup_django()
     create_database()
@@ -62,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return _measure(args.invoices, args.rounds, parts=args.parts, profile=args.profile)
     finally:
         _purge()
-        drop_database()
-        shutil.rmtree(media_root(), ignore_errors=True)
+        drop_run()
 
 
 def _purge() -> None:
