@@ -347,10 +347,7 @@ def _purge_queue() -> None:
     wake that stood for them (and any rendering a routing batch enqueued)."""
     from django.conf import settings
 
-    from bench.common import forget_routing_wake
-    from chorus.celery import app
+    from bench.common import forget_routing_wake, purge_queues
 
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
-        conn.default_channel.queue_purge(settings.RENDERING_QUEUE)
+    purge_queues(settings.CELERY_TASK_DEFAULT_QUEUE, settings.RENDERING_QUEUE)
     forget_routing_wake()

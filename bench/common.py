@@ -168,6 +168,16 @@ def create_database() -> None:
     forget_routing_wake()
 
 
+def purge_queues(*queues: str) -> None:
+    """Drop the messages waiting in these queues of the broker: what a run enqueued and no
+    worker ran, which the next run's workers would otherwise find."""
+    from chorus.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in queues:
+            conn.default_channel.queue_purge(queue)
+
+
 def forget_routing_wake() -> None:
     """Clear the coalesced routing wake in the bench's cache: a key left by a killed run, or
     standing for a message the bench purged, would make the next deposits send none."""

@@ -22,7 +22,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from bench import data
-from bench.common import Row, process, truncate, wait_until
+from bench.common import Row, process, purge_queues, truncate, wait_until
 
 JSON_TARGET = 1000.0
 FLUX_QUEUE = "chorus_bench_flux"
@@ -131,10 +131,7 @@ def _warm_up() -> None:
 
 
 def _purge() -> None:
-    from chorus.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(FLUX_QUEUE)
+    purge_queues(FLUX_QUEUE)
 
 
 # --- baselines ---------------------------------------------------------------------------------

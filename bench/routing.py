@@ -19,7 +19,7 @@ import time
 import uuid
 
 from bench import data, generate
-from bench.common import Row, process, truncate, wait_until
+from bench.common import Row, process, purge_queues, truncate, wait_until
 
 TARGET_RATE = 500.0
 # The workers run as in production, DEBUG off (with it on, Django re-reads and re-compiles
@@ -44,11 +44,9 @@ def _purge() -> None:
     from django.conf import settings
 
     from bench.worker import COUNTER, FIRST, LAST, _redis
-    from chorus.celery import app
 
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
-        conn.default_channel.queue_purge(settings.RENDERING_QUEUE)  # the deposits' PDFs
+    # The routing's queue, and the renderings its batches enqueued (the deposits' PDFs).
+    purge_queues(settings.CELERY_TASK_DEFAULT_QUEUE, settings.RENDERING_QUEUE)
     _redis().delete(COUNTER, FIRST, LAST)
 
 
