@@ -67,11 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 def _purge() -> None:
     from django.conf import settings
 
-    from chorus.celery import app
+    from bench.common import purge_queues
 
-    with app.connection_for_write() as conn:
-        for queue in (QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE):
-            conn.default_channel.queue_purge(queue)
+    purge_queues(QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 def _measure(count: int, rounds: int, *, parts: bool, profile: str) -> int:
